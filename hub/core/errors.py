@@ -1,0 +1,221 @@
+"""The one exception tree of the hub.
+
+Every error the hub raises on purpose derives from :class:`HubError`. Foreign exceptions (httpx,
+SQLAlchemy, cryptography, pydantic) are translated at the boundary where they occur, so callers only
+ever need to catch hub types::
+
+    HubError                         code="hub-error"
+    ├── ConfigError                  hub.yaml or CLI arguments are wrong            (permanent)
+    ├── PluginError                  a plugin failed to load or returned bad data   (permanent)
+    ├── RecordError                  one record is bad; the run goes on             (permanent)
+    │   ├── ModelValidationError     canonical model validation failed
+    │   └── MappingError             a mapping could not produce a field
+    ├── MappingCompileError          a mapping file is wrong (file, line)           (permanent)
+    ├── CryptoError                                                                 (permanent)
+    │   ├── KeyNotFoundError         a key id in a token is not in the key ring
+    │   └── DecryptionError          wrong key, tampered or moved ciphertext
+    ├── StoreError                   the store refused an operation
+    └── ConnectorError               talking to a vendor system failed
+        ├── TransientConnectorError  timeouts, connection errors, 429, 5xx     (transient: retried)
+        │   └── RateLimitedError     429 / vendor throttling, carries retry_after
+        ├── PermanentConnectorError  4xx other than 429, vendor error bodies   (permanent)
+        │   └── AuthError            401/403 after a token refresh
+        └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
+
+The retry policy keys on the :class:`Transient` / :class:`Permanent` mixins, never on strings.
+
+Every error carries a stable kebab-case ``code`` and optional context: ``system``, ``stream``,
+``entity``, ``record_id``, ``field_path``, ``value`` and ``reason``. A ``value`` is already masked by
+the raiser when the field holds PII (see :func:`mask`); the message is built from the context so logs
+and dead letters read the same everywhere.
+
+Example:
+    >>> err = MappingError("not a valid date", system="beisen", entity="assessment",
+    ...                    record_id="r-1", field_path="completed_at", value="2024-13-01")
+    >>> str(err)
+    "[mapping-error] beisen assessment r-1 field 'completed_at': not a valid date (value '2024-13-01')"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "HubError",
+    "Transient",
+    "Permanent",
+    "ConfigError",
+    "PluginError",
+    "RecordError",
+    "ModelValidationError",
+    "MappingError",
+    "MappingCompileError",
+    "CryptoError",
+    "KeyNotFoundError",
+    "DecryptionError",
+    "StoreError",
+    "ConnectorError",
+    "TransientConnectorError",
+    "RateLimitedError",
+    "PermanentConnectorError",
+    "AuthError",
+    "MalformedPageError",
+    "mask",
+]
+
+_CONTEXT_FIELDS = ("system", "stream", "entity", "record_id", "field_path", "value")
+
+
+def mask(value: Any) -> str:
+    """Mask a PII value for messages: keep at most the last 4 characters.
+
+    Short values are masked entirely so that nothing identifying is left.
+
+    Example:
+        >>> mask("11010519491231002X")
+        '**************002X'
+        >>> mask("abc")
+        '***'
+        >>> mask(["13800138000", "a@example.com"])
+        '[*******8000, *********.com]'
+    """
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(mask(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {mask(item)}" for key, item in value.items()) + "}"
+    text = str(value)
+    if len(text) <= 6:
+        return "*" * len(text)
+    return "*" * (len(text) - 4) + text[-4:]
+
+
+class Transient:
+    """Marker mixin: the operation may succeed if retried (timeouts, 429, 5xx)."""
+
+
+class Permanent:
+    """Marker mixin: retrying will not help; the input or configuration must change."""
+
+
+class HubError(Exception):
+    """Root of every error the hub raises on purpose.
+
+    Args:
+        reason: what went wrong, in plain words, ideally with what to do next.
+        **context: ``system``, ``stream``, ``entity``, ``record_id``, ``field_path``, ``value``
+            (masked by the caller if PII) and any extra keys, kept in :attr:`context`.
+    """
+
+    code = "hub-error"
+
+    def __init__(self, reason: str, **context: Any) -> None:
+        self.reason = reason
+        self.context = {k: v for k, v in context.items() if v is not None}
+        for name in _CONTEXT_FIELDS:
+            setattr(self, name, self.context.get(name))
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = " ".join(
+            str(self.context[k]) for k in ("system", "stream", "entity", "record_id") if k in self.context
+        )
+        parts = [f"[{self.code}]"]
+        if where:
+            parts.append(where)
+        if "field_path" in self.context:
+            parts.append(f"field '{self.context['field_path']}':")
+        elif where:
+            parts[-1] += ":"
+        parts.append(self.reason)
+        if "value" in self.context:
+            parts.append(f"(value {self.context['value']!r})")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe description for dead letters, reports and API responses."""
+        return {"code": self.code, "reason": self.reason, **{k: str(v) for k, v in self.context.items()}}
+
+
+class ConfigError(HubError, Permanent):
+    code = "config-error"
+
+
+class PluginError(HubError, Permanent):
+    code = "plugin-error"
+
+
+class RecordError(HubError, Permanent):
+    """One record is bad. It goes to dead letters and the run continues."""
+
+    code = "record-error"
+
+
+class ModelValidationError(RecordError):
+    code = "model-validation-error"
+
+
+class MappingError(RecordError):
+    code = "mapping-error"
+
+
+class MappingCompileError(HubError, Permanent):
+    """A mapping file cannot be compiled; ``file`` and ``line`` point at the problem."""
+
+    code = "mapping-compile-error"
+
+    def __init__(self, reason: str, *, file: str | None = None, line: int | None = None, **context: Any):
+        self.file, self.line = file, line
+        location = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        super().__init__(location + reason, file=file, line=line, **context)
+
+
+class CryptoError(HubError, Permanent):
+    code = "crypto-error"
+
+
+class KeyNotFoundError(CryptoError):
+    code = "key-not-found"
+
+
+class DecryptionError(CryptoError):
+    code = "decryption-failed"
+
+
+class StoreError(HubError):
+    code = "store-error"
+
+
+class ConnectorError(HubError):
+    """Talking to a vendor system failed. ``status`` and ``body`` hold the vendor's answer if any."""
+
+    code = "connector-error"
+
+    def __init__(self, reason: str, *, status: int | None = None, body: str | None = None, **context: Any):
+        self.status, self.body = status, body
+        super().__init__(reason, status=status, body=body, **context)
+
+
+class TransientConnectorError(ConnectorError, Transient):
+    code = "connector-transient"
+
+
+class RateLimitedError(TransientConnectorError):
+    """The vendor asked us to slow down; ``retry_after`` is seconds to wait, if it said."""
+
+    code = "rate-limited"
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, **context: Any):
+        self.retry_after = retry_after
+        super().__init__(reason, retry_after=retry_after, **context)
+
+
+class PermanentConnectorError(ConnectorError, Permanent):
+    code = "connector-permanent"
+
+
+class AuthError(PermanentConnectorError):
+    code = "auth-failed"
+
+
+class MalformedPageError(ConnectorError, Permanent):
+    code = "malformed-page"
