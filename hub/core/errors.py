@@ -15,12 +15,13 @@ ever need to catch hub types::
     │   ├── KeyNotFoundError         a key id in a token is not in the key ring
     │   └── DecryptionError          wrong key, tampered or moved ciphertext
     ├── StoreError                   the store refused an operation
-    └── ConnectorError               talking to a vendor system failed
-        ├── TransientConnectorError  timeouts, connection errors, 429, 5xx     (transient: retried)
-        │   └── RateLimitedError     429 / vendor throttling, carries retry_after
-        ├── PermanentConnectorError  4xx other than 429, vendor error bodies   (permanent)
-        │   └── AuthError            401/403 after a token refresh
-        └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
+    ├── ConnectorError               talking to a vendor system failed
+    │   ├── TransientConnectorError  timeouts, connection errors, 429, 5xx     (transient: retried)
+    │   │   └── RateLimitedError     429 / vendor throttling, carries retry_after
+    │   ├── PermanentConnectorError  4xx other than 429, vendor error bodies   (permanent)
+    │   │   └── AuthError            401/403 after a token refresh
+    │   └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
+    └── WebhookVerificationError     an incoming webhook's signature or timestamp is wrong (permanent)
 
 The retry policy keys on the :class:`Transient` / :class:`Permanent` mixins, never on strings.
 
@@ -60,6 +61,7 @@ __all__ = [
     "PermanentConnectorError",
     "AuthError",
     "MalformedPageError",
+    "WebhookVerificationError",
     "mask",
 ]
 
@@ -219,3 +221,9 @@ class AuthError(PermanentConnectorError):
 
 class MalformedPageError(ConnectorError, Permanent):
     code = "malformed-page"
+
+
+class WebhookVerificationError(HubError, Permanent):
+    """An incoming webhook failed verification (signature, timestamp or missing headers); reject it."""
+
+    code = "webhook-verification-failed"

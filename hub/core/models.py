@@ -253,6 +253,14 @@ class Score(_Model):
     value: str
     scale: Scale
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """Accept our own JSON back: ``normalized`` is derived from value and scale, never trusted."""
+        if isinstance(data, dict) and "normalized" in data:
+            data = {key: item for key, item in data.items() if key != "normalized"}
+        return data
+
     @field_validator("value", mode="before")
     @classmethod
     def _as_text(cls, value: Any) -> str:

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -29,12 +30,22 @@ from hub.core import hookspecs
 from hub.core.connector import Category, Connector
 from hub.core.errors import PluginError
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginFailure", "PluginInfo", "Registry", "get_plugin_manager", "load_registry"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PluginFailure",
+    "PluginInfo",
+    "Registry",
+    "emit_event",
+    "get_plugin_manager",
+    "load_registry",
+]
+
+log = logging.getLogger("hub.plugins")
 
 ENTRY_POINT_GROUP = "hub.plugins"
 
 #: Modules registered before entry points; a failure in one of them stops the hub.
-ESSENTIAL_PLUGINS = ("hub.core.transforms",)
+ESSENTIAL_PLUGINS = ("hub.core.transforms", "hub.core.crypto")
 
 
 @dataclass(frozen=True)
@@ -176,3 +187,12 @@ def _expect(result: Any, kind: type, what: str) -> Iterable[Any]:
     if not isinstance(result, kind):
         raise TypeError(f"must return {what}, got {type(result).__name__}")
     return result
+
+
+def emit_event(pm: pluggy.PluginManager, event: Any) -> None:
+    """Give ``event`` to every ``hub_event`` observer; an observer that raises is logged and skipped."""
+    for impl in pm.hook.hub_event.get_hookimpls():
+        try:
+            impl.function(event=event)
+        except Exception:  # noqa: BLE001 — an observer must never break a run
+            log.exception("hub_event observer %s failed on %s", impl.plugin_name, event.name)

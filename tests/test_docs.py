@@ -1,0 +1,38 @@
+"""Meta-tests that keep the plugin surface honest: every hook is documented with its exact signature
+and exercised by at least one test."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from hub.core import hookspecs
+
+REPO = Path(__file__).resolve().parents[1]
+HOOKS = sorted(name for name, obj in vars(hookspecs).items() if name.startswith("hub_") and callable(obj))
+
+
+def signature_of(name: str) -> str:
+    function = getattr(hookspecs, name)
+    return f"{name}{inspect.signature(function)}".replace("'", "")
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_docstring(hook: str) -> None:
+    assert len(inspect.getdoc(getattr(hookspecs, hook)) or "") > 80
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_documented_with_its_signature(hook: str) -> None:
+    headings = re.findall(r"^### (.+)$", (REPO / "docs" / "plugins.md").read_text(encoding="utf-8"), re.MULTILINE)
+    assert signature_of(hook) in headings
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_tested(hook: str) -> None:
+    this_file = Path(__file__).resolve()
+    tests = [path for path in (REPO / "tests").rglob("test_*.py") if path.resolve() != this_file]
+    assert any(hook in path.read_text(encoding="utf-8") for path in tests), f"no test mentions {hook}"
