@@ -9,7 +9,8 @@ ever need to catch hub types::
     ├── PluginError                  a plugin failed to load or returned bad data   (permanent)
     ├── RecordError                  one record is bad; the run goes on             (permanent)
     │   ├── ModelValidationError     canonical model validation failed
-    │   └── MappingError             a mapping could not produce a field
+    │   ├── MappingError             a mapping could not produce a field
+    │   └── DuplicateRecordError     a second record claims an identity already seen in the same input
     ├── MappingCompileError          a mapping file is wrong (file, line)           (permanent)
     ├── CryptoError                                                                 (permanent)
     │   ├── KeyNotFoundError         a key id in a token is not in the key ring
@@ -21,7 +22,9 @@ ever need to catch hub types::
     │   ├── PermanentConnectorError  4xx other than 429, vendor error bodies   (permanent)
     │   │   └── AuthError            401/403 after a token refresh
     │   └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
-    └── WebhookVerificationError     an incoming webhook's signature or timestamp is wrong (permanent)
+    ├── WebhookVerificationError     an incoming webhook's signature or timestamp is wrong (permanent)
+    └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
+        └── UnsafeFileError          refused before parsing: zip bomb, hostile entry names, too deep
 
 The retry policy keys on the :class:`Transient` / :class:`Permanent` mixins, never on strings.
 
@@ -62,6 +65,9 @@ __all__ = [
     "AuthError",
     "MalformedPageError",
     "WebhookVerificationError",
+    "DuplicateRecordError",
+    "UnreadableFileError",
+    "UnsafeFileError",
     "mask",
 ]
 
@@ -227,3 +233,27 @@ class WebhookVerificationError(HubError, Permanent):
     """An incoming webhook failed verification (signature, timestamp or missing headers); reject it."""
 
     code = "webhook-verification-failed"
+
+
+class DuplicateRecordError(RecordError):
+    """A record repeats an identity (e.g. a national id) that an earlier record of the same input has
+    under another external id; the later one is held back so the store never merges two people."""
+
+    code = "duplicate-record"
+
+
+class UnreadableFileError(HubError, Permanent):
+    """An input file cannot be read as a whole: missing, unknown format, or not in its encoding.
+
+    Unlike a :class:`RecordError`, nothing after this point can be read, so the command stops (the
+    CLI exits 2). ``stream`` names the file.
+    """
+
+    code = "unreadable-file"
+
+
+class UnsafeFileError(UnreadableFileError):
+    """An input file is refused before any parser sees it: a zip bomb, hostile archive entry names,
+    or a body too large or too deeply nested to parse safely."""
+
+    code = "unsafe-file"

@@ -1,0 +1,449 @@
+"""Authenticators for vendor APIs, as ``httpx.Auth`` generator flows.
+
+Each flow reads top to bottom like the conversation it has with the vendor (the httpx ``_auth.py``
+idea): fetch a token if there is no fresh one, send the request, and on a 401 fetch a new token and
+send it *once* more. A second 401 is returned to :class:`~hub.core.http.HttpClient`, which raises
+:class:`~hub.core.errors.AuthError`. Token requests are yielded from the flow, so they travel over the
+same client and transport (cassettes and test servers see them too).
+
+Every authenticator exposes ``secrets``: the credential values currently in use. The HTTP client masks
+them in vendor bodies, so no error or log line repeats a key, secret or token.
+
+Token-endpoint answers map like this: 2xx with a token → cached until expiry minus ``skew``;
+429/5xx → :class:`~hub.core.errors.TransientConnectorError` (the client retries); any other answer,
+or a 2xx without a token (DingTalk reports errors with HTTP 200) → :class:`~hub.core.errors.AuthError`
+carrying the redacted vendor body.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Generator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from hub.core.errors import AuthError, ConfigError, RateLimitedError, TransientConnectorError
+from hub.core.http import is_sensitive_name, redact_text, redact_url
+from hub.core.paginators import select
+
+__all__ = [
+    "AppTokenAuth",
+    "BasicAuth",
+    "BearerTokenAuth",
+    "HmacSigningAuth",
+    "OAuth2ClientCredentials",
+]
+
+DINGTALK_TOKEN_URL = "https://oapi.dingtalk.com/gettoken"
+FEISHU_TOKEN_URL = "https://open.feishu.cn/open-apis/auth/v3/tenant_access_token/internal"
+
+Flow = Generator[httpx.Request, httpx.Response, None]
+
+
+class BearerTokenAuth(httpx.Auth):
+    """A static token in a header: ``Authorization: Bearer <token>`` or e.g. ``X-Api-Key: <token>``.
+
+    Example:
+        >>> auth = BearerTokenAuth("s3cr3t")
+        >>> auth_for_api_key = BearerTokenAuth("k-123", header="X-Api-Key", prefix="")
+    """
+
+    def __init__(self, token: str, *, header: str = "Authorization", prefix: str = "Bearer ") -> None:
+        self._token, self._header, self._prefix = token, header, prefix
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    def auth_flow(self, request: httpx.Request) -> Flow:
+        request.headers[self._header] = self._prefix + self._token
+        yield request
+
+
+class BasicAuth(httpx.Auth):
+    """HTTP Basic with an API key as the user name (BambooHR: any password, Greenhouse v1: empty).
+
+    Example:
+        >>> auth = BasicAuth("api-key-123", "x")
+    """
+
+    def __init__(self, username: str, password: str = "") -> None:
+        self._username, self._password = username, password
+        credentials = f"{username}:{password}".encode()
+        self._header = "Basic " + base64.b64encode(credentials).decode("ascii")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._username, self._password, self._header[6:]) if s)
+
+    def auth_flow(self, request: httpx.Request) -> Flow:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+class _CachedTokenAuth(httpx.Auth, ABC):
+    """Shared flow for authenticators that trade credentials for an expiring access token.
+
+    Subclasses say how to build the token request (:meth:`_token_request`), where the token and its
+    lifetime are in the answer (``token_path``, ``expires_in_path``, ``expires_at_path``) and how to
+    put the token on a request (:meth:`_apply`).
+
+    Concurrency: the cached token is read and written under a lock; two threads that find it stale
+    at the same moment may both fetch one, which vendors allow, and a thread whose 401 was already
+    answered by another thread's refresh reuses that token instead of fetching again.
+    """
+
+    requires_response_body = True
+
+    def __init__(
+        self,
+        *,
+        token_path: str,
+        expires_in_path: str | None,
+        expires_at_path: str | None,
+        skew: float,
+        timeout: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._token_path = token_path
+        self._expires_in_path, self._expires_at_path = expires_in_path, expires_at_path
+        self._skew, self._timeout, self._clock = skew, timeout, clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._valid_until = 0.0
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (*self._credentials(), self._token) if s)
+
+    def auth_flow(self, request: httpx.Request) -> Flow:
+        token = self._fresh_token()
+        if token is None:
+            token = yield from self._fetch()
+        self._apply(request, token)
+        response = yield request
+        if response.status_code == 401:
+            token = self._token_other_than(token) or (yield from self._fetch())
+            self._apply(request, token)
+            yield request
+
+    # -- hooks for subclasses
+
+    @abstractmethod
+    def _token_request(self) -> httpx.Request:
+        """The request that fetches a new token."""
+
+    @abstractmethod
+    def _credentials(self) -> Sequence[str]:
+        """The long-lived secrets to mask (the current token is added by :attr:`secrets`)."""
+
+    @abstractmethod
+    def _apply(self, request: httpx.Request, token: str) -> None:
+        """Put the token on the request."""
+
+    # -- the cache
+
+    def _fresh_token(self) -> str | None:
+        with self._lock:
+            return self._token if self._token and self._clock() < self._valid_until else None
+
+    def _token_other_than(self, stale: str) -> str | None:
+        token = self._fresh_token()
+        return token if token != stale else None
+
+    def _fetch(self) -> Generator[httpx.Request, httpx.Response, str]:
+        token_request = self._token_request()
+        token_request.extensions["timeout"] = httpx.Timeout(self._timeout).as_dict()
+        response = yield token_request
+        token, valid_until = self._parse(token_request, response)
+        with self._lock:
+            self._token, self._valid_until = token, valid_until
+        return token
+
+    def _parse(self, request: httpx.Request, response: httpx.Response) -> tuple[str, float]:
+        where = f"token request {request.method} {redact_url(request.url)}"
+        body_text = redact_text(response.text, self.secrets)
+        if response.status_code == 429:
+            raise RateLimitedError(f"{where} was throttled", status=429, body=body_text)
+        if response.status_code >= 500:
+            raise TransientConnectorError(f"{where} failed ({response.status_code})",
+                                          status=response.status_code, body=body_text)
+        if not response.is_success:
+            raise AuthError(f"{where} was refused ({response.status_code}); check the credentials",
+                            status=response.status_code, body=body_text)
+        try:
+            body = response.json()
+        except ValueError:
+            raise AuthError(f"{where} answered with a body that is not JSON", body=body_text) from None
+        token = select(body, self._token_path)
+        if not isinstance(token, str) or not token:
+            raise AuthError(f"{where} answered without {self._token_path!r}", status=response.status_code,
+                            body=body_text)
+        return token, self._valid_until_from(body)
+
+    def _valid_until_from(self, body: Any) -> float:
+        """Absolute expiry minus the skew; a token without a stated lifetime lives until a 401."""
+        now = self._clock()
+        expires_in = _number(select(body, self._expires_in_path)) if self._expires_in_path else None
+        if expires_in is not None:
+            expires_at: float | None = now + expires_in
+        else:
+            expires_at = _timestamp(select(body, self._expires_at_path)) if self._expires_at_path else None
+        if expires_at is None:
+            return float("inf")
+        lifetime = expires_at - now
+        return expires_at - min(self._skew, max(lifetime, 0) / 2)
+
+
+def _number(value: Any) -> float | None:
+    """A number from a JSON number or numeric string; None for anything else."""
+    try:
+        return float(value) if isinstance(value, (int, float, str)) else None
+    except ValueError:
+        return None
+
+
+def _timestamp(value: Any) -> float | None:
+    """Unix time from an epoch number or an ISO 8601 string (Greenhouse ``expires_at``)."""
+    if _number(value) is not None:
+        return _number(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+class OAuth2ClientCredentials(_CachedTokenAuth):
+    """OAuth 2.0 client-credentials grant with HTTP Basic client authentication (RFC 6749 §4.4).
+
+    Greenhouse Harvest v3: ``POST https://auth.greenhouse.io/token`` with
+    ``grant_type=client_credentials&sub=<user id>``. The token is cached until ``expires_in`` (or an
+    ISO 8601/epoch ``expires_at``) minus ``skew`` seconds, and refreshed once on a 401.
+
+    Args:
+        token_url: the token endpoint.
+        client_id: sent as the Basic user name (or a form field if ``client_auth="body"``).
+        client_secret: sent as the Basic password (or a form field).
+        scope: optional ``scope`` form field.
+        extra: more form fields, e.g. ``{"sub": "4711"}``.
+        client_auth: ``"basic"`` (default) or ``"body"``.
+        skew: seconds before expiry at which the token counts as stale.
+        timeout: seconds for the token request.
+        clock: Unix time, injectable for tests.
+
+    Example:
+        >>> auth = OAuth2ClientCredentials("https://auth.greenhouse.io/token", "cid", "csecret",
+        ...                                extra={"sub": "4711"})
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | None = None,
+        extra: Mapping[str, str] | None = None,
+        client_auth: str = "basic",
+        skew: float = 60.0,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if client_auth not in ("basic", "body"):
+            raise ConfigError(f"client_auth must be 'basic' or 'body', not {client_auth!r}")
+        super().__init__(token_path="access_token", expires_in_path="expires_in", expires_at_path="expires_at",
+                         skew=skew, timeout=timeout, clock=clock)
+        self._url, self._client_id, self._client_secret = token_url, client_id, client_secret
+        self._scope, self._extra, self._client_auth = scope, dict(extra or {}), client_auth
+
+    def _credentials(self) -> Sequence[str]:
+        return (self._client_secret,)
+
+    def _token_request(self) -> httpx.Request:
+        form = {"grant_type": "client_credentials", **({"scope": self._scope} if self._scope else {}), **self._extra}
+        headers = {"Accept": "application/json"}
+        if self._client_auth == "basic":
+            pair = f"{self._client_id}:{self._client_secret}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        else:
+            form.update(client_id=self._client_id, client_secret=self._client_secret)
+        return httpx.Request("POST", self._url, data=form, headers=headers)
+
+    def _apply(self, request: httpx.Request, token: str) -> None:
+        request.headers["Authorization"] = f"Bearer {token}"
+
+
+class AppTokenAuth(_CachedTokenAuth):
+    """App key + secret traded for an expiring access token, configurable for Chinese suites.
+
+    One class covers the "app token" family; the classmethods preset it:
+
+    * :meth:`dingtalk` — ``GET gettoken?appkey=&appsecret=`` → ``access_token``, ``expires_in``;
+      the token goes in the ``access_token`` query parameter.
+    * :meth:`feishu` — ``POST tenant_access_token/internal`` with ``{"app_id", "app_secret"}`` →
+      ``tenant_access_token``, ``expire``; sent as ``Authorization: Bearer``.
+
+    Args:
+        token_url: the token endpoint.
+        method: ``"GET"`` or ``"POST"``.
+        params: query parameters of the token request.
+        json: JSON body of the token request.
+        token_path: dotted path of the token in the answer.
+        expires_in_path: dotted path of the lifetime in seconds (None: lives until a 401).
+        query_param: put the token in this query parameter instead of a header.
+        header: the header carrying the token when ``query_param`` is None.
+        prefix: text before the token in that header.
+        skew: seconds before expiry at which the token counts as stale.
+        timeout: seconds for the token request.
+        clock: Unix time, injectable for tests.
+
+    Values in ``params``/``json`` under credential-like names (``appsecret``, ``app_secret``…)
+    are treated as secrets and masked in errors.
+
+    Example:
+        >>> auth = AppTokenAuth.dingtalk("ding-key", "ding-secret")
+        >>> auth = AppTokenAuth.feishu("cli_a1", "feishu-secret")
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        *,
+        method: str = "POST",
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        token_path: str = "access_token",
+        expires_in_path: str | None = "expires_in",
+        query_param: str | None = None,
+        header: str = "Authorization",
+        prefix: str = "Bearer ",
+        skew: float = 60.0,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(token_path=token_path, expires_in_path=expires_in_path, expires_at_path=None,
+                         skew=skew, timeout=timeout, clock=clock)
+        self._url, self._method = token_url, method
+        self._params, self._json = dict(params or {}), (dict(json) if json is not None else None)
+        self._query_param, self._header, self._prefix = query_param, header, prefix
+
+    @classmethod
+    def dingtalk(
+        cls, app_key: str, app_secret: str, *, token_url: str = DINGTALK_TOKEN_URL, **kwargs: Any
+    ) -> AppTokenAuth:
+        """DingTalk legacy ``oapi`` token, sent as ``?access_token=``."""
+        return cls(token_url, method="GET", params={"appkey": app_key, "appsecret": app_secret},
+                   token_path="access_token", expires_in_path="expires_in", query_param="access_token", **kwargs)
+
+    @classmethod
+    def feishu(
+        cls, app_id: str, app_secret: str, *, token_url: str = FEISHU_TOKEN_URL, **kwargs: Any
+    ) -> AppTokenAuth:
+        """Feishu / Lark self-built app ``tenant_access_token``, sent as ``Authorization: Bearer``."""
+        return cls(token_url, method="POST", json={"app_id": app_id, "app_secret": app_secret},
+                   token_path="tenant_access_token", expires_in_path="expire", **kwargs)
+
+    def _credentials(self) -> Sequence[str]:
+        fields = {**self._params, **(self._json or {})}
+        return tuple(str(v) for k, v in fields.items() if is_sensitive_name(k) and v)
+
+    def _token_request(self) -> httpx.Request:
+        return httpx.Request(self._method, self._url, params=self._params, json=self._json)
+
+    def _apply(self, request: httpx.Request, token: str) -> None:
+        if self._query_param:
+            request.url = request.url.copy_set_param(self._query_param, token)
+        else:
+            request.headers[self._header] = self._prefix + token
+
+
+class HmacSigningAuth(httpx.Auth):
+    """Signs every request with HMAC-SHA256 over a canonical string of its parts.
+
+    The canonical string joins the chosen ``parts`` with ``separator``. Known parts: ``method``,
+    ``path`` (path and query as sent), ``timestamp``, ``nonce``, ``body`` (raw bytes),
+    ``body_sha256`` (hex digest of the body) and ``key_id``. A retried request is signed afresh
+    with a new timestamp and nonce.
+
+    Args:
+        key_id: the public key id, sent in ``key_id_header``.
+        secret: the signing secret.
+        parts: the canonical string's parts, in order.
+        separator: what joins the parts.
+        signature_header / key_id_header / timestamp_header / nonce_header: header names; None
+            leaves that header out.
+        timestamp_ms: milliseconds instead of seconds.
+        encoding: ``"hex"`` or ``"base64"`` signature text.
+        clock: Unix time, injectable for tests.
+        nonce: nonce factory, injectable for tests.
+
+    Example:
+        >>> auth = HmacSigningAuth("key-1", "s3cr3t", parts=("method", "path", "timestamp", "body_sha256"))
+    """
+
+    requires_request_body = True
+    _PARTS = frozenset({"method", "path", "timestamp", "nonce", "body", "body_sha256", "key_id"})
+
+    def __init__(
+        self,
+        key_id: str,
+        secret: str | bytes,
+        *,
+        parts: Sequence[str] = ("method", "path", "timestamp", "nonce", "body"),
+        separator: str = "\n",
+        signature_header: str = "X-Signature",
+        key_id_header: str | None = "X-Key-Id",
+        timestamp_header: str | None = "X-Timestamp",
+        nonce_header: str | None = "X-Nonce",
+        timestamp_ms: bool = False,
+        encoding: str = "hex",
+        clock: Callable[[], float] = time.time,
+        nonce: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        unknown = set(parts) - self._PARTS
+        if unknown or encoding not in ("hex", "base64"):
+            raise ConfigError(f"unknown signing parts {sorted(unknown)} or encoding {encoding!r}")
+        self._key_id, self._secret = key_id, secret.encode() if isinstance(secret, str) else secret
+        self._parts, self._separator = tuple(parts), separator.encode()
+        self._headers = {"signature": signature_header, "key_id": key_id_header,
+                         "timestamp": timestamp_header, "nonce": nonce_header}
+        self._timestamp_ms, self._encoding, self._clock, self._nonce = timestamp_ms, encoding, clock, nonce
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._secret.decode("utf-8", "replace"),)
+
+    def canonical(self, request: httpx.Request, timestamp: str, nonce: str) -> bytes:
+        """The exact bytes that are signed; public so vendor docs' examples can be checked."""
+        body = request.content
+        values = {
+            "method": request.method.encode(),
+            "path": request.url.raw_path,
+            "timestamp": timestamp.encode(),
+            "nonce": nonce.encode(),
+            "body": body,
+            "body_sha256": hashlib.sha256(body).hexdigest().encode(),
+            "key_id": self._key_id.encode(),
+        }
+        return self._separator.join(values[part] for part in self._parts)
+
+    def auth_flow(self, request: httpx.Request) -> Flow:
+        timestamp = str(int(self._clock() * (1000 if self._timestamp_ms else 1)))
+        nonce = self._nonce()
+        digest = hmac.new(self._secret, self.canonical(request, timestamp, nonce), hashlib.sha256).digest()
+        signature = digest.hex() if self._encoding == "hex" else base64.b64encode(digest).decode("ascii")
+        values = {"signature": signature, "key_id": self._key_id, "timestamp": timestamp, "nonce": nonce}
+        for part, header in self._headers.items():
+            if header:
+                request.headers[header] = values[part]
+        yield request

@@ -1,0 +1,417 @@
+"""Paginators: small strategy objects that know how one vendor pages through a list.
+
+A paginator has three verbs (the dlt shape):
+
+* :meth:`Paginator.init_request` — given the caller's first request, return it with any paging
+  parameters added, and forget earlier state;
+* :meth:`Paginator.update_state` — look at a response and its records, decide whether there is
+  a next page;
+* :meth:`Paginator.next_request` — the :class:`PageRequest` for the next page, or None.
+
+Requests are plain :class:`PageRequest` values so the sync engine can checkpoint "the next request"
+together with a page's records and resume exactly there.
+
+A vendor that hands back a cursor or next URL it already gave is looping; instead of fetching the
+same pages forever the paginator raises :class:`~hub.core.errors.MalformedPageError`.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import httpx
+
+from hub.core.errors import MalformedPageError
+
+__all__ = [
+    "CursorPaginator",
+    "LinkHeaderPaginator",
+    "ODataPaginator",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "PageRequest",
+    "Paginator",
+    "parse_link_header",
+    "select",
+    "select_records",
+]
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What to send for one page: a URL (relative or absolute), query parameters and a JSON body.
+
+    Example:
+        >>> PageRequest("/v3/jobs", {"per_page": 500})
+        PageRequest(url='/v3/jobs', params={'per_page': 500}, json=None)
+    """
+
+    url: str
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+
+
+def _path(path: str | Sequence[str]) -> Sequence[str]:
+    return path.split(".") if isinstance(path, str) else path
+
+
+def select(body: Any, path: str | Sequence[str], default: Any = None) -> Any:
+    """The value at a dotted path in a JSON body, or ``default`` if any step is missing.
+
+    Pass a sequence instead of a string when a key itself contains a dot.
+
+    Example:
+        >>> select({"data": {"page_token": "p2"}}, "data.page_token")
+        'p2'
+        >>> select({"@odata.nextLink": "u"}, ["@odata.nextLink"])
+        'u'
+    """
+    value = body
+    for key in _path(path):
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return default
+    return value
+
+
+def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
+    """The list of records in a page body.
+
+    ``path=None`` means the body is a bare array (Greenhouse v3). A missing or null *last* key is an
+    empty page (vendors omit ``items`` when there are none); anything else that is not a list is a
+    :class:`MalformedPageError`, because guessing would drop records silently.
+
+    Example:
+        >>> select_records({"data": {"items": [1, 2], "has_more": False}}, "data.items")
+        [1, 2]
+        >>> select_records({"data": {"has_more": False}}, "data.items")
+        []
+    """
+    if path is None:
+        records = body
+    else:
+        *parents, last = _path(path)
+        container = select(body, parents, _MISSING) if parents else body
+        if not isinstance(container, dict):
+            raise MalformedPageError(f"page has no object at {'.'.join(parents)!r}")
+        records = container.get(last) or []
+    if not isinstance(records, list):
+        where = "the body" if path is None else repr(path)
+        raise MalformedPageError(f"expected a list of records at {where}, got {type(records).__name__}")
+    return records
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedPageError("page body is not JSON", status=response.status_code) from None
+
+
+class Paginator(ABC):
+    """Base of every paginator; subclasses implement :meth:`update_state` only.
+
+    Example:
+        >>> p = PageNumberPaginator(page_size=50)
+        >>> p.init_request(PageRequest("/employees", {"status": "active"}))
+        PageRequest(url='/employees', params={'status': 'active', 'page': 1, 'per_page': 50}, json=None)
+    """
+
+    def __init__(self) -> None:
+        self._first = PageRequest("")
+        self._next: PageRequest | None = None
+        self._seen: set[Any] = set()
+
+    def init_request(self, request: PageRequest) -> PageRequest:
+        """Return the first request with paging parameters added; reset all state."""
+        self._first, self._next, self._seen = request, None, set()
+        return request
+
+    @abstractmethod
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        """Read the page just fetched and work out the next request (or that there is none)."""
+
+    def next_request(self) -> PageRequest | None:
+        """The request for the next page, or None after the last page."""
+        return self._next
+
+    @property
+    def has_next(self) -> bool:
+        """True while another page is expected."""
+        return self._next is not None
+
+    def _follow(self, marker: Any, request: PageRequest) -> None:
+        """Set the next request, refusing a cursor or URL this run has already followed."""
+        if marker in self._seen:
+            raise MalformedPageError(f"the vendor returned the same next page twice ({marker!r}); stopping a loop")
+        self._seen.add(marker)
+        self._next = request
+
+
+class PageNumberPaginator(Paginator):
+    """``?page=N&per_page=M``; stops on an empty page or when ``total_pages`` says so.
+
+    Handles responses like ``{"employees": [...], "total_pages": 7}`` or bare pages that simply end
+    with ``[]``. Filters from the first request are repeated on every page.
+
+    Example:
+        >>> PageNumberPaginator(page_size=100, total_pages_path="total_pages").init_request(PageRequest("/x"))
+        PageRequest(url='/x', params={'page': 1, 'per_page': 100}, json=None)
+    """
+
+    def __init__(
+        self,
+        *,
+        page_param: str = "page",
+        page_size: int | None = None,
+        size_param: str = "per_page",
+        base_page: int = 1,
+        total_pages_path: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.page_param, self.page_size, self.size_param = page_param, page_size, size_param
+        self.base_page, self.total_pages_path = base_page, total_pages_path
+        self._page = base_page
+
+    def init_request(self, request: PageRequest) -> PageRequest:
+        self._page = self.base_page
+        params = {**request.params, self.page_param: self._page}
+        if self.page_size is not None:
+            params[self.size_param] = self.page_size
+        return super().init_request(replace(request, params=params))
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        self._next = None
+        if not records:
+            return
+        if self.total_pages_path is not None:
+            total = select(_body(response), self.total_pages_path)
+            if isinstance(total, int) and self._page - self.base_page + 1 >= total:
+                return
+        self._page += 1
+        self._next = replace(self._first, params={**self._first.params, self.page_param: self._page})
+
+
+class OffsetPaginator(Paginator):
+    """``?offset=N&limit=M``; stops on an empty page or when ``offset`` reaches ``total``.
+
+    Handles ``{"total": 230, "items": [...]}``. The offset advances by the records actually received,
+    not by ``limit``, so a vendor that quietly caps the page size loses nothing.
+
+    Example:
+        >>> OffsetPaginator(limit=50).init_request(PageRequest("/people"))
+        PageRequest(url='/people', params={'offset': 0, 'limit': 50}, json=None)
+    """
+
+    def __init__(
+        self,
+        *,
+        limit: int = 100,
+        offset_param: str = "offset",
+        limit_param: str = "limit",
+        total_path: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.limit, self.offset_param, self.limit_param = limit, offset_param, limit_param
+        self.total_path = total_path
+        self._offset = 0
+
+    def init_request(self, request: PageRequest) -> PageRequest:
+        self._offset = int(request.params.get(self.offset_param, 0))
+        params = {**request.params, self.offset_param: self._offset, self.limit_param: self.limit}
+        return super().init_request(replace(request, params=params))
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        self._next = None
+        if not records:
+            return
+        self._offset += len(records)
+        if self.total_path is not None:
+            total = select(_body(response), self.total_path)
+            if isinstance(total, int) and self._offset >= total:
+                return
+        self._next = replace(self._first, params={**self._first.params, self.offset_param: self._offset})
+
+
+class CursorPaginator(Paginator):
+    """A next-page token in the JSON body, sent back as a parameter.
+
+    Handles Feishu ``{"data": {"items": [...], "has_more": true, "page_token": "p2"}}`` with
+    ``CursorPaginator(cursor_path="data.page_token", cursor_param="page_token",
+    has_more_path="data.has_more")``, and DingTalk ``{"result": {"next_cursor": 50}}`` with
+    ``cursor_param="offset", location="json"`` (the cursor goes into the POST body).
+    The first request carries no cursor. An empty cursor, or ``has_more`` false, ends the list.
+
+    Example:
+        >>> p = CursorPaginator(cursor_path="data.page_token", cursor_param="page_token",
+        ...                     has_more_path="data.has_more")
+        >>> p.init_request(PageRequest("/open-apis/hire/v1/applications", {"page_size": 100})).params
+        {'page_size': 100}
+    """
+
+    def __init__(
+        self,
+        *,
+        cursor_path: str = "next_cursor",
+        cursor_param: str = "cursor",
+        has_more_path: str | None = None,
+        location: Literal["params", "json"] = "params",
+    ) -> None:
+        super().__init__()
+        self.cursor_path, self.cursor_param = cursor_path, cursor_param
+        self.has_more_path, self.location = has_more_path, location
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        self._next = None
+        body = _body(response)
+        if self.has_more_path is not None and not select(body, self.has_more_path):
+            return
+        cursor = select(body, self.cursor_path)
+        if cursor is None or cursor == "":
+            return
+        if self.location == "json":
+            request = replace(self._first, json={**(self._first.json or {}), self.cursor_param: cursor})
+        else:
+            request = replace(self._first, params={**self._first.params, self.cursor_param: cursor})
+        self._follow(json.dumps(cursor), request)
+
+
+class _NextUrlPaginator(Paginator):
+    """Follows an absolute next URL exactly: no parameters of the first request are re-sent."""
+
+    def _follow_url(self, response: httpx.Response, url: str | None) -> None:
+        self._next = None
+        if url:
+            absolute = str(response.request.url.join(url))
+            self._follow(absolute, PageRequest(absolute))
+
+
+class LinkHeaderPaginator(_NextUrlPaginator):
+    """RFC 8288 ``Link: <…>; rel="next"`` (Greenhouse v3, GitHub, Lever-style APIs).
+
+    Handles a bare array body with a header such as
+    ``Link: <https://harvest.greenhouse.io/v3/jobs?cursor=eyJ…>; rel="next"``. The next URL is
+    followed *exactly*: filters and ``per_page`` go on the first request only, because Greenhouse
+    encodes them in the cursor and rejects a cursor with other parameters. No ``next`` link ends it.
+
+    Example:
+        >>> p = LinkHeaderPaginator()
+        >>> p.init_request(PageRequest("/v3/jobs", {"per_page": 500, "status": "open"})).params
+        {'per_page': 500, 'status': 'open'}
+    """
+
+    def __init__(self, *, rel: str = "next") -> None:
+        super().__init__()
+        self.rel = rel
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        links = parse_link_header(", ".join(response.headers.get_list("link")))
+        self._follow_url(response, links.get(self.rel))
+
+
+class ODataPaginator(_NextUrlPaginator):
+    """OData server-driven paging: v4 ``@odata.nextLink`` and v2 ``d.__next`` (``$skiptoken``).
+
+    Handles ``{"value": [...], "@odata.nextLink": "…?$skiptoken=X"}`` (records at ``value``) and SAP
+    SuccessFactors v2 ``{"d": {"results": [...], "__next": "…?$skiptoken=X"}}`` (records at
+    ``d.results``). The next link already holds ``$filter``/``$select``, so it is followed exactly.
+
+    Example:
+        >>> ODataPaginator().init_request(PageRequest("/odata/v2/User", {"$format": "json"})).params
+        {'$format': 'json'}
+    """
+
+    _NEXT_PATHS = (["@odata.nextLink"], ["odata.nextLink"], ["d", "__next"])
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        body = _body(response)
+        urls = (select(body, path) for path in self._NEXT_PATHS)
+        self._follow_url(response, next((u for u in urls if isinstance(u, str) and u), None))
+
+
+# ---------------------------------------------------------------- RFC 8288 Link header
+
+
+def parse_link_header(value: str) -> dict[str, str]:
+    """Map each ``rel`` to its target in an RFC 8288 ``Link`` header value.
+
+    Handles several links, several relation types in one ``rel`` (``rel="next last"``), quoted
+    parameters with commas or escapes, and commas inside ``<…>`` URLs. The first link for a rel
+    wins. Malformed parts are skipped; this never raises.
+
+    Example:
+        >>> parse_link_header('<https://h/v3/jobs?cursor=a,b>; rel="next", </p1>; rel=prev')
+        {'next': 'https://h/v3/jobs?cursor=a,b', 'prev': '/p1'}
+    """
+    links: dict[str, str] = {}
+    pos, end = 0, len(value)
+    while pos < end:
+        start = value.find("<", pos)
+        close = value.find(">", start + 1)
+        if start < 0 or close < 0:
+            break
+        target = value[start + 1 : close].strip()
+        params, pos = _link_params(value, close + 1)
+        for rel in params.get("rel", "").lower().split():
+            links.setdefault(rel, target)
+    return links
+
+
+def _link_params(value: str, pos: int) -> tuple[dict[str, str], int]:
+    """Parse ``; name="value"; name=token`` after a ``<target>`` up to the next top-level comma."""
+    params: dict[str, str] = {}
+    end = len(value)
+    while pos < end:
+        while pos < end and value[pos] in " \t":
+            pos += 1
+        if pos >= end or value[pos] == ",":
+            return params, pos + 1
+        if value[pos] != ";":
+            pos += 1  # stray character: skip it rather than fail the whole header
+            continue
+        pos += 1
+        eq = pos
+        while eq < end and value[eq] not in "=;,":
+            eq += 1
+        name = value[pos:eq].strip().lower()
+        pos = eq
+        param_value = ""
+        if pos < end and value[pos] == "=":
+            pos += 1
+            while pos < end and value[pos] in " \t":
+                pos += 1
+            if pos < end and value[pos] == '"':
+                param_value, pos = _quoted(value, pos + 1)
+            else:
+                stop = pos
+                while stop < end and value[stop] not in ";,":
+                    stop += 1
+                param_value, pos = value[pos:stop].strip(), stop
+        if name:
+            params.setdefault(name, param_value)
+    return params, pos
+
+
+def _quoted(value: str, pos: int) -> tuple[str, int]:
+    """Read an RFC 9110 quoted-string body starting after the opening quote."""
+    chars: list[str] = []
+    while pos < len(value):
+        char = value[pos]
+        if char == "\\" and pos + 1 < len(value):
+            chars.append(value[pos + 1])
+            pos += 2
+        elif char == '"':
+            return "".join(chars), pos + 1
+        else:
+            chars.append(char)
+            pos += 1
+    return "".join(chars), pos
