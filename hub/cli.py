@@ -17,7 +17,7 @@ from hub.core.errors import HubError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("demo", "plugins")
+COMMANDS = ("demo", "plugins", "mapping", "db", "keys", "erase")
 
 
 class _HubGroup(click.Group):

@@ -1,0 +1,376 @@
+"""Compiling ``fields`` rules into closures, and the per-record context their errors come from.
+
+A compiled rule is a *filler*: ``fill(source, out, ctx, prefix)`` reads its source path from
+``source``, runs its steps and writes the result at its target path in ``out``. All checking (paths
+against the canonical model, transforms against their signatures, required model fields) happens in
+:class:`RuleCompiler`; fillers only read, call and write. The same compiler serves both directions:
+forward (vendor record → canonical, targets checked against the model) and reverse (canonical →
+vendor payload, sources checked against the model). PII-ness always comes from the canonical side.
+
+Example:
+    >>> from hub.core.models import Candidate
+    >>> from hub.core.mapping.steps import StepCatalogue
+    >>> from hub.core.mapping.yamlnodes import YamlDoc
+    >>> doc = YamlDoc.from_text("name: {from: 姓名}\\ntags: {from: 标签}", file="m.yaml")
+    >>> compiler = RuleCompiler(doc, StepCatalogue({}, {}, timezone=None, doc=doc), Candidate, forward=True)
+    >>> fillers = compiler.fields(doc.root)
+    >>> out = {}
+    >>> for fill in fillers:
+    ...     fill({"姓名": "张三", "标签": "java"}, out, RecordContext("csv", "candidate", "1"), "")
+    >>> out
+    {'name': '张三', 'tags': ['java']}
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from hub.core.errors import MappingCompileError, MappingError, mask
+from hub.core.mapping.paths import MISSING, PathSyntaxError, Segment, compile_getter, format_path, parse_path
+from hub.core.mapping.schema import Slot, unfilled_required, walk
+from hub.core.mapping.steps import Step, StepCatalogue
+from hub.core.mapping.yamlnodes import YamlDoc
+from hub.core.models import Entity, pii_fields
+
+__all__ = ["Filler", "RecordContext", "RuleCompiler"]
+
+Filler = Callable[[Any, dict, "RecordContext", str], None]
+
+_RULE_KEYS = frozenset({"from", "const", "each", "fields", "default", "required", "steps"})
+_SOURCES = ("from", "const", "each")
+
+
+class RecordContext:
+    """Who is being mapped, for error messages: system, entity and the record's id (masked if PII).
+
+    Example:
+        >>> ctx = RecordContext("moka", "candidate", "c-9")
+        >>> str(ctx.error("not a phone number", "phones", "手机", "13800138000", pii=True))
+        "[mapping-error] moka candidate c-9 field 'phones': from '手机': not a phone number (value '*******8000')"
+    """
+
+    __slots__ = ("system", "entity", "record_id")
+
+    def __init__(self, system: str, entity: str, record_id: str | None) -> None:
+        self.system, self.entity, self.record_id = system, entity, record_id
+
+    def error(
+        self, reason: str, field: str, source: str, value: Any, *, pii: bool, current: Any = MISSING
+    ) -> MappingError:
+        """A MappingError for ``field``; with ``pii`` the value is masked and scrubbed from the reason."""
+        if pii:
+            reason = _scrub(_scrub(reason, value), current)
+        shown = None if value is MISSING else (mask(value) if pii else _short(value))
+        return MappingError(
+            f"from {source!r}: {reason}",
+            system=self.system,
+            entity=self.entity,
+            record_id=self.record_id,
+            field_path=field,
+            value=shown,
+            source_path=source,
+        )
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _scrub(reason: str, value: Any) -> str:
+    """Replace every textual piece of ``value`` inside ``reason`` by its masked form."""
+    if value is MISSING or value is None:
+        return reason
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            reason = _scrub(reason, item)
+        return reason
+    text = str(value)
+    return reason.replace(text, mask(text)) if text.strip() else reason
+
+
+def _is_empty(value: Any) -> bool:
+    """Missing, null or a blank string: the cases where ``default`` applies."""
+    return value is MISSING or value is None or (isinstance(value, str) and not value.strip())
+
+
+def _setter(segments: tuple[str, ...]) -> Callable[[dict, Any], None]:
+    *parents, last = segments
+
+    def set_value(out: dict, value: Any) -> None:
+        for key in parents:
+            out = out.setdefault(key, {})
+        out[last] = value
+
+    return set_value
+
+
+class RuleCompiler:
+    """Compiles the ``fields`` of one direction of one mapping file into fillers.
+
+    Problems in individual rules are collected in :attr:`problems` (so ``hub mapping check`` can
+    report them all); a rule with a problem is left out.
+
+    Example:
+        >>> from hub.core.models import Application
+        >>> from hub.core.mapping.yamlnodes import YamlDoc
+        >>> doc = YamlDoc.from_text("status: {from: s}\\nstatos: {from: s}", file="m.yaml")
+        >>> compiler = RuleCompiler(doc, StepCatalogue({}, {}, timezone=None, doc=doc), Application, forward=True)
+        >>> _ = compiler.fields(doc.root)
+        >>> [str(p) for p in compiler.problems]  # doctest: +NORMALIZE_WHITESPACE
+        ["[mapping-compile-error] m.yaml:2: target 'statos': Application has no field 'statos'",
+         "[mapping-compile-error] m.yaml:1: required field 'candidate' is never filled"]
+    """
+
+    def __init__(self, doc: YamlDoc, steps: StepCatalogue, model: type[Entity], *, forward: bool) -> None:
+        self.doc, self.steps, self.model, self.forward = doc, steps, model, forward
+        self.pii = pii_fields(model)
+        self.problems: list[MappingCompileError] = []
+        self.sources: set[str] = set()
+        self.targets: set[str] = set()
+        self.pii_sources: set[str] = set()
+
+    def fields(self, node: yaml.Node, anchor: yaml.Node | None = None) -> list[Filler]:
+        """Compile a top-level ``fields`` mapping; ``anchor`` (its key) is where "never filled" points."""
+        canonical = Slot.of(self.model)
+        target, source = (canonical, None) if self.forward else (None, canonical)
+        return self._fields(node, anchor or node, target=target, source=source)
+
+    def _fields(
+        self,
+        node: yaml.Node,
+        anchor: yaml.Node,
+        *,
+        target: Slot | None,
+        source: Slot | None,
+        src_prefix: str = "",
+        pii: bool | None = None,
+    ) -> list[Filler]:
+        fillers: list[Filler] = []
+        written: list[tuple[str, ...]] = []
+        try:
+            entries = list(self.doc.entries(node, "fields"))
+        except MappingCompileError as exc:
+            self.problems.append(exc)
+            return fillers
+        for key, key_node, rule_node in entries:
+            try:
+                segments = self._target(key, key_node, target)
+                self._no_overlap(segments, written, key_node)
+                written.append(segments)  # even if the rule below is broken: no cascade of "never filled"
+                fillers.append(self._rule(segments, rule_node, target, source, src_prefix, pii))
+            except MappingCompileError as exc:
+                self.problems.append(exc)
+        if target is not None and target.model is not None:
+            for name in unfilled_required(target.model, written):
+                self.problems.append(self.doc.error(anchor, f"required field {name!r} is never filled"))
+        return fillers
+
+    def _target(self, key: str, key_node: yaml.Node, slot: Slot | None) -> tuple[str, ...]:
+        try:
+            segments = parse_path(key)
+        except PathSyntaxError as exc:
+            raise self.doc.error(key_node, f"target: {exc}") from None
+        if not segments or any(isinstance(s, int) for s in segments):
+            raise self.doc.error(key_node, f"target {key!r}: a target is dotted keys, without list indexes")
+        if slot is not None:
+            try:
+                walk(slot, segments, writing=True)
+            except ValueError as exc:
+                raise self.doc.error(key_node, f"target {key!r}: {exc}") from None
+        return segments  # type: ignore[return-value]
+
+    def _no_overlap(self, segments: tuple[str, ...], written: list[tuple[str, ...]], key_node: yaml.Node) -> None:
+        for other in written:
+            shorter = min(len(other), len(segments))
+            if other[:shorter] == segments[:shorter]:
+                raise self.doc.error(key_node, f"target {format_path(segments)!r} overlaps {format_path(other)!r}")
+
+    def _rule(
+        self,
+        segments: tuple[str, ...],
+        node: yaml.Node,
+        target: Slot | None,
+        source: Slot | None,
+        src_prefix: str,
+        pii: bool | None,
+    ) -> Filler:
+        what = f"the rule for {format_path(segments)!r}"
+        rule = {key: (key_node, value) for key, key_node, value in self.doc.entries(node, what)}
+        for key, (key_node, _) in rule.items():
+            if key not in _RULE_KEYS:
+                raise self.doc.error(key_node, f"unknown rule key {key!r}; allowed: {', '.join(sorted(_RULE_KEYS))}")
+        kinds = [key for key in _SOURCES if key in rule]
+        if len(kinds) != 1:
+            raise self.doc.error(node, "a rule needs exactly one of 'from', 'const' or 'each'")
+        if ("fields" in rule) != ("each" in rule):
+            raise self.doc.error(node, "'fields' goes with 'each', and 'each' needs 'fields'")
+        if "each" in rule and "steps" in rule:
+            raise self.doc.error(rule["steps"][0], "'each' takes no 'steps'; put steps on the item fields")
+        target_text = format_path(segments)
+        if self.forward and not src_prefix:
+            self.targets.add(target_text)
+        slot = walk(target, segments, writing=True) if target is not None else None
+        if pii is None and self.forward:
+            pii = segments[0] in self.pii
+        required = self._flag(rule, "required")
+        default = (True, self.doc.value(rule["default"][1])) if "default" in rule else (False, None)
+        steps = self.steps.compile(rule["steps"][1]) if "steps" in rule else ()
+        if "const" in rule:
+            return self._const(segments, rule["const"][1], steps, slot)
+        path_node = rule[kinds[0]][1]
+        src_segments, src_text = self._source(path_node, source, src_prefix)
+        if pii is None:
+            pii = src_segments[0] in self.pii
+        if pii:
+            self.pii_sources.add(src_text)
+        if "each" in rule:
+            return self._each(segments, src_segments, src_text, rule, slot, source, pii, required, default)
+        wrap = self.forward and slot is not None and slot.kind == "list"
+        return _value_filler(segments, target_text, src_segments, src_text, steps, wrap, required, default, pii)
+
+    def _flag(self, rule: dict[str, tuple[yaml.Node, yaml.Node]], key: str) -> bool:
+        if key not in rule:
+            return False
+        value = self.doc.value(rule[key][1])
+        if not isinstance(value, bool):
+            raise self.doc.error(rule[key][1], f"{key!r} must be true or false")
+        return value
+
+    def _source(self, node: yaml.Node, slot: Slot | None, prefix: str) -> tuple[tuple[Segment, ...], str]:
+        text = self.doc.text(node, "a source path")
+        try:
+            segments = parse_path(text)
+        except PathSyntaxError as exc:
+            raise self.doc.error(node, f"source: {exc}") from None
+        if not segments:
+            raise self.doc.error(node, "a source path cannot be empty")
+        if slot is not None:
+            try:
+                walk(slot, segments, writing=False)
+            except ValueError as exc:
+                raise self.doc.error(node, f"source {text!r}: {exc}") from None
+        written = f"{prefix}{'' if text.startswith('[') or not prefix else '.'}{text}"
+        self.sources.add(written)
+        return segments, written
+
+    def _const(self, segments: tuple[str, ...], node: yaml.Node, steps: tuple[Step, ...], slot: Slot | None) -> Filler:
+        value = self.doc.value(node)
+        for name, function in steps:
+            try:
+                value = function(value)
+            except Exception as exc:  # noqa: BLE001 — any failure on a constant is a mapping bug
+                raise self.doc.error(node, f"step {name!r} rejects the constant: {exc}") from None
+        if self.forward and slot is not None and slot.kind == "list" and not isinstance(value, list):
+            value = [value]
+        set_value = _setter(segments)
+        mutable = isinstance(value, (list, dict))
+
+        def fill_const(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+            set_value(out, copy.deepcopy(value) if mutable else value)
+
+        return fill_const
+
+    def _each(
+        self,
+        segments: tuple[str, ...],
+        src_segments: tuple[Segment, ...],
+        src_text: str,
+        rule: dict[str, tuple[yaml.Node, yaml.Node]],
+        slot: Slot | None,
+        source: Slot | None,
+        pii: bool,
+        required: bool,
+        default: tuple[bool, Any],
+    ) -> Filler:
+        each_node = rule["each"][1]
+        if slot is not None and not (slot.kind == "list" and slot.item is not None and slot.item.kind == "model"):
+            raise self.doc.error(each_node, f"{format_path(segments)!r} is not a list of records; 'each' fills those")
+        item_source = walk(source, src_segments, writing=False).item if source is not None else None
+        inner = self._fields(
+            rule["fields"][1],
+            rule["fields"][0],
+            target=slot.item if slot is not None else None,
+            source=item_source,
+            src_prefix=f"{src_text}[*]",
+            pii=pii,
+        )
+        return _each_filler(segments, src_segments, src_text, inner, required, default, pii)
+
+
+def _value_filler(
+    segments: tuple[str, ...],
+    target_text: str,
+    src_segments: tuple[Segment, ...],
+    src_text: str,
+    steps: tuple[Step, ...],
+    wrap: bool,
+    required: bool,
+    default: tuple[bool, Any],
+    pii: bool,
+) -> Filler:
+    get, set_value = compile_getter(src_segments), _setter(segments)
+    has_default, default_value = default
+
+    def fill(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+        value = get(src)
+        if _is_empty(value):
+            if has_default:
+                set_value(out, copy.deepcopy(default_value))
+            elif required:
+                raise ctx.error("a required value is missing", prefix + target_text, src_text, value, pii=pii)
+            return
+        original = value
+        for name, function in steps:
+            if value is None:  # a step said "no value" (e.g. a lookup to null): later steps need not handle None
+                break
+            try:
+                value = function(value)
+            except Exception as exc:  # noqa: BLE001 — a transform failing on vendor data fails this record only
+                why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                raise ctx.error(
+                    f"step {name!r}: {why}", prefix + target_text, src_text, original, pii=pii, current=value
+                ) from None
+        set_value(out, [value] if wrap and not isinstance(value, list) else value)
+
+    return fill
+
+
+def _each_filler(
+    segments: tuple[str, ...],
+    src_segments: tuple[Segment, ...],
+    src_text: str,
+    inner: list[Filler],
+    required: bool,
+    default: tuple[bool, Any],
+    pii: bool,
+) -> Filler:
+    get, set_value = compile_getter(src_segments), _setter(segments)
+    target_text = format_path(segments)
+    has_default, default_value = default
+
+    def fill_each(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+        items = get(src)
+        if _is_empty(items):
+            if has_default:
+                set_value(out, copy.deepcopy(default_value))
+            elif required:
+                raise ctx.error("a required list is missing", prefix + target_text, src_text, items, pii=pii)
+            return
+        if not isinstance(items, list):
+            raise ctx.error("expected a list of records", prefix + target_text, src_text, items, pii=pii)
+        result = []
+        for index, item in enumerate(items):
+            produced: dict = {}
+            for filler in inner:
+                filler(item, produced, ctx, f"{prefix}{target_text}[{index}].")
+            result.append(produced)
+        set_value(out, result)
+
+    return fill_each

@@ -1,0 +1,173 @@
+"""Compiling a rule's ``steps`` into bound callables, checked against each transform's signature.
+
+Everything that can be decided once is decided here: the transform is found by name, its parameters
+are checked against its signature (unknown or missing ones are compile errors), the mapping's default
+``timezone`` is bound to every transform that takes ``tz``, and ``lookup`` gets its table (inverted
+for ``reverse: true``). What remains per record is calling ``fn(value)``.
+
+Example:
+    >>> from hub.core.mapping.yamlnodes import YamlDoc
+    >>> doc = YamlDoc.from_text("[upper, {lookup: {table: t}}]", file="m.yaml")
+    >>> catalogue = StepCatalogue({"upper": str.upper}, {"t": {"A": "alpha"}}, timezone=None, doc=doc)
+    >>> steps = catalogue.compile(doc.root)
+    >>> value = "a"
+    >>> for name, fn in steps:
+    ...     value = fn(value)
+    >>> value
+    'alpha'
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from hub.core.mapping.yamlnodes import YamlDoc
+
+__all__ = ["Step", "StepCatalogue", "LOOKUP"]
+
+Step = tuple[str, Callable[[Any], Any]]
+
+#: The one transform the engine provides itself: it needs the mapping's tables.
+LOOKUP = "lookup"
+_LOOKUP_PARAMS = frozenset({"table", "default", "default_from_value", "reverse"})
+
+
+class StepCatalogue:
+    """The transforms and tables one mapping file may use, and the compiler for its steps.
+
+    Example:
+        >>> from hub.core.errors import MappingCompileError
+        >>> from hub.core.mapping.yamlnodes import YamlDoc
+        >>> doc = YamlDoc.from_text("[{upper: {loud: true}}]", file="m.yaml")
+        >>> try:
+        ...     StepCatalogue({"upper": str.upper}, {}, timezone=None, doc=doc).compile(doc.root)
+        ... except MappingCompileError as exc:
+        ...     print(exc.reason)
+        m.yaml:1: transform 'upper' takes no parameter 'loud' (parameters: none)
+    """
+
+    def __init__(
+        self,
+        transforms: dict[str, Callable[..., Any]],
+        tables: dict[str, dict[str, Any]],
+        *,
+        timezone: str | None,
+        doc: YamlDoc,
+    ) -> None:
+        self.transforms, self.tables, self.timezone, self.doc = transforms, tables, timezone, doc
+
+    def compile(self, node: yaml.Node) -> tuple[Step, ...]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.doc.error(node, "steps must be a list")
+        return tuple(self._step(item) for item in node.value)
+
+    def _step(self, node: yaml.Node) -> Step:
+        if isinstance(node, yaml.MappingNode):
+            entries = list(self.doc.items(node, "a step"))
+            if len(entries) != 1:
+                raise self.doc.error(node, "a step is a transform name or a one-key mapping {name: {params}}")
+            name, params_node = entries[0]
+            params = self._params(params_node, name)
+        else:
+            name, params = self.doc.text(node, "a step"), {}
+        if name == LOOKUP:
+            return name, self._lookup(params, node)
+        if name not in self.transforms:
+            known = ", ".join(sorted({LOOKUP, *self.transforms}))
+            raise self.doc.error(node, f"unknown transform {name!r}; known: {known}")
+        return name, self.bind(name, params, node)
+
+    def _params(self, node: yaml.Node, name: str) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+            return {}
+        return {key: self.doc.value(value) for key, value in self.doc.items(node, f"parameters of {name!r}")}
+
+    def bind(self, name: str, params: dict[str, Any], node: yaml.Node) -> Callable[[Any], Any]:
+        """``transforms[name]`` with ``params`` bound, after checking them against its signature."""
+        function = self.transforms[name]
+        names, required = _parameters(function)
+        if self.timezone is not None and names is not None and "tz" in names and "tz" not in params:
+            params = {**params, "tz": self.timezone}
+        unknown = sorted(set(params) - names) if names is not None else []
+        if unknown:
+            allowed = ", ".join(sorted(names or ())) or "none"
+            raise self.doc.error(node, f"transform {name!r} takes no parameter {unknown[0]!r} (parameters: {allowed})")
+        absent = sorted(required - set(params))
+        if absent:
+            raise self.doc.error(node, f"transform {name!r} needs parameter {absent[0]!r}")
+        return functools.partial(function, **params) if params else function
+
+    def _lookup(self, params: dict[str, Any], node: yaml.Node) -> Callable[[Any], Any]:
+        unknown = sorted(set(params) - _LOOKUP_PARAMS)
+        if unknown:
+            allowed = ", ".join(sorted(_LOOKUP_PARAMS))
+            raise self.doc.error(node, f"lookup takes no parameter {unknown[0]!r} (parameters: {allowed})")
+        name = params.get("table")
+        if not isinstance(name, str):
+            raise self.doc.error(node, "lookup needs parameter 'table' (the name of a table)")
+        if name not in self.tables:
+            known = ", ".join(sorted(self.tables)) or "none"
+            raise self.doc.error(node, f"unknown table {name!r}; tables: {known}")
+        table = self.tables[name]
+        if params.get("reverse", False):
+            table = _inverted(table)
+        fallback = None
+        if "default_from_value" in params:
+            fallback_name = params["default_from_value"]
+            if fallback_name not in self.transforms:
+                raise self.doc.error(node, f"default_from_value names unknown transform {fallback_name!r}")
+            fallback = self.bind(fallback_name, {}, node)
+        return _lookup_function(name, table, "default" in params, params.get("default"), fallback)
+
+
+def _parameters(function: Callable[..., Any]) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """(accepted parameter names or None for "any", required names), after the value argument."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # some builtins have no signature: nothing to check
+        return None, frozenset()
+    params = list(signature.parameters.values())[1:]
+    keyword = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    required = frozenset(p.name for p in keyword if p.default is p.empty)
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None, required
+    return frozenset(p.name for p in keyword), required
+
+
+def _inverted(table: dict[str, Any]) -> dict[str, Any]:
+    """canonical → source; when several source values share a canonical value the first one wins."""
+    result: dict[str, Any] = {}
+    for key, value in table.items():
+        if value is not None:
+            result.setdefault(str(value), key)
+    return result
+
+
+def _as_key(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float, Decimal)):
+        return str(value)
+    raise ValueError(f"a {type(value).__name__} cannot be looked up in a table")
+
+
+def _lookup_function(
+    name: str, table: dict[str, Any], has_default: bool, default: Any, fallback: Callable[[Any], Any] | None
+) -> Callable[[Any], Any]:
+    def lookup(value: Any) -> Any:
+        key = _as_key(value)
+        if key in table:
+            return table[key]
+        if has_default:
+            return default
+        if fallback is not None:
+            return fallback(value)
+        raise ValueError(f"{key!r} is not in table {name!r}")
+
+    return lookup

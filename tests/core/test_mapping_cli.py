@@ -1,0 +1,83 @@
+"""``hub mapping check`` run as the installed command, on good and bad files and on the repo itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HUB = Path(sys.executable).with_name("hub")
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD = """\
+system: ats
+entity: application
+record_id: id
+tables:
+  status: {进行中: screening, 未通过: rejected}
+fields:
+  candidate.system: {const: ats}
+  candidate.external_id: {from: 候选人, required: true}
+  status: {from: 状态, steps: [{lookup: {table: status}}], required: true}
+"""
+
+BAD = """\
+system: ats
+entity: application
+record_id: id
+fields:
+  candidate.external_id: {from: 候选人}
+  statos: {from: 状态}
+  stage: {from: 'a..b'}
+  status_raw: {from: 状态, steps: [no_such_transform]}
+"""
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HUB, "mapping", "check", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_good_file_passes(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    result = run("good.yaml", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "ok: 1 mapping file" in result.stderr
+
+
+def test_bad_file_prints_each_problem_as_file_line_reason(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
+    result = run("good.yaml", "bad.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == ["bad.yaml:6", "bad.yaml:7", "bad.yaml:8", "bad.yaml:4"]
+    assert "Application has no field 'statos'" in lines[0]
+    assert "bad path 'a..b'" in lines[1]
+    assert "unknown transform 'no_such_transform'" in lines[2]
+    assert "required field 'status' is never filled" in lines[3]
+    assert "4 problems in 2 mapping files" in result.stderr
+
+
+def test_without_files_lints_mapping_tree_and_skips_table_files(tmp_path: Path) -> None:
+    folder = tmp_path / "mapping" / "hr_suites" / "ats"
+    folder.mkdir(parents=True)
+    (folder / "application.yaml").write_text(GOOD, encoding="utf-8")
+    (folder / "tables.yaml").write_text("status: {a: b}\n", encoding="utf-8")
+    (folder / "shared.tables.yaml").write_text("other: {a: b}\n", encoding="utf-8")
+    assert run(cwd=tmp_path).returncode == 0
+    (folder / "offer.yaml").write_text("system: ats\nentity: offer\n", encoding="utf-8")
+    result = run(cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{Path('mapping/hr_suites/ats/offer.yaml')}:1: missing required key")
+
+
+def test_missing_mapping_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no mapping/ folder here" in result.stderr
+
+
+def test_every_shipped_mapping_compiles() -> None:
+    result = run(cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok:" in result.stderr
