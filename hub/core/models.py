@@ -551,6 +551,7 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     RESCINDED = "rescinded"
+    SUPERSEDED = "superseded"  # an older version of an offer that was replaced
 
 
 class Offer(Entity):
@@ -561,6 +562,7 @@ class Offer(Entity):
     status: OfferStatus
     status_raw: str | None = None
     compensation: Annotated[Compensation | None, PII] = None
+    salary_range: Annotated[MoneyRange | None, PII] = None
     salary_raw: Annotated[str | None, PII] = None
     start_date: dt.date | None = None
     sent_at: AwareDatetime | None = None
