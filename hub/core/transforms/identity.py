@@ -1,0 +1,229 @@
+"""Identity transforms: phone numbers, email addresses, Chinese resident IDs and bank cards.
+
+All four are PII, so every error message shows the value only through
+:func:`hub.core.errors.mask` (at most the last four characters) and never echoes a library's own
+message. Validation is delegated to maintained libraries: ``phonenumbers`` (libphonenumber metadata,
+which tracks new mobile ranges) and ``python-stdnum`` (GB 11643 resident IDs, Luhn).
+
+Example:
+    >>> phone("138 0013 8000")
+    '+8613800138000'
+    >>> cn_resident_id("11010519491231002x")
+    '11010519491231002X'
+    >>> email(" Li.Lei@Example.COM ")
+    'li.lei@example.com'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import phonenumbers
+from stdnum import luhn
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from hub.core.errors import mask
+from hub.core.transforms.basic import as_text
+
+__all__ = [
+    "phone",
+    "phones",
+    "email",
+    "emails",
+    "cn_resident_id",
+    "birth_date_from_id",
+    "bank_card",
+]
+
+_PHONE_SEPARATORS = re.compile(r"[,;/、，；|\n]+")
+_EMAIL_SEPARATORS = re.compile(r"[,;、，；\s]+")
+_LOCAL_FORBIDDEN = re.compile(r'[\s<>()\[\]\\,;:"@\x00-\x1f\x7f]')
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def _list(value: Any, separators: re.Pattern[str], what: str) -> list[Any]:
+    """Items of a list, or the parts of a separated string; blanks dropped."""
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if not (isinstance(item, str) and not item.strip())]
+    return [part for part in separators.split(as_text(value, what)) if part.strip()]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Phones
+# ---------------------------------------------------------------------------------------------------
+
+
+def phone(value: Any, *, region: str = "CN") -> str:
+    """The E.164 form of a phone number; numbers without ``+`` are read as numbers of ``region``.
+
+    Example:
+        >>> phone("+86-138-0013-8000")
+        '+8613800138000'
+        >>> phone("(415) 555-0123", region="US")
+        '+14155550123'
+    """
+    if not isinstance(region, str) or region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown phone region {region!r}; expected an ISO 3166 code such as CN or US")
+    text = as_text(value, "a phone number")
+    try:
+        number = phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"not a phone number: {mask(text)}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a valid phone number for its country (region {region}): {mask(text)}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phones(value: Any, *, region: str = "CN") -> list[str]:
+    """E.164 numbers from a list or from text separated by ``, ; / 、 |`` or new lines, de-duplicated.
+
+    Example:
+        >>> phones("13800138000、+86 139 0013 9000")
+        ['+8613800138000', '+8613900139000']
+    """
+    return _unique([phone(item, region=region) for item in _list(value, _PHONE_SEPARATORS, "phone numbers")])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Emails
+# ---------------------------------------------------------------------------------------------------
+
+
+def email(value: Any) -> str:
+    """A trimmed, lower-cased email address; internationalized domains are accepted and kept readable.
+
+    Checks only what is certain: one ``@``, a local part without spaces or reserved characters, and a
+    domain of valid DNS labels (after IDNA encoding) with a dot. Deliverability is not checked.
+
+    Example:
+        >>> email("王磊@例子.中国")
+        '王磊@例子.中国'
+    """
+    text = as_text(value, "an email address")
+    if text.lower().startswith("mailto:"):
+        text = text[len("mailto:") :]
+    if text.count("@") != 1:
+        raise ValueError(f"expected an email address with exactly one @, got {mask(text)}")
+    local, domain = text.split("@")
+    if not _valid_local(local):
+        raise ValueError(f"the part before @ is not valid in an email address: {mask(text)}")
+    return f"{local.lower()}@{_domain(domain, text)}"
+
+
+def _valid_local(local: str) -> bool:
+    """At most 64 characters, no spaces or reserved characters, dots only between other characters."""
+    dots_ok = ".." not in local and not local.startswith(".") and not local.endswith(".")
+    return 0 < len(local) <= 64 and dots_ok and not _LOCAL_FORBIDDEN.search(local)
+
+
+def _domain(domain: str, text: str) -> str:
+    """The domain in readable (Unicode) lower case; ValueError unless it encodes to valid DNS labels."""
+    try:
+        ascii_domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
+        readable = ascii_domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        raise ValueError(f"the domain is not a valid internet domain: {mask(text)}") from None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or len(ascii_domain) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"the domain is not a valid internet domain (it needs a dot): {mask(text)}")
+    return readable.lower()
+
+
+def emails(value: Any) -> list[str]:
+    """Email addresses from a list or from text separated by commas, semicolons, 、 or spaces.
+
+    Example:
+        >>> emails("a@example.com; B@Example.com")
+        ['a@example.com', 'b@example.com']
+    """
+    return _unique([email(item) for item in _list(value, _EMAIL_SEPARATORS, "email addresses")])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Chinese resident ID (GB 11643-1999)
+# ---------------------------------------------------------------------------------------------------
+
+_RIC_REASONS: dict[type[ValidationError], str] = {
+    InvalidLength: "expected 18 characters",
+    InvalidFormat: "expected 17 digits and a check digit or X",
+    InvalidChecksum: "the check character does not match (a typo?)",
+    InvalidComponent: "the birth date or the area code is not valid",
+}
+
+
+def cn_resident_id(value: Any, *, upgrade_15: bool = False) -> str:
+    """A checksum-validated 18-character resident ID: upper-case ``X``, full-width folded, spaces removed.
+
+    Legacy 15-digit IDs (issued before 1999: no century, no check digit) are refused unless
+    ``upgrade_15`` is true, which converts them the official way: insert ``19`` before the two-digit
+    birth year and append the GB 11643 check character.
+
+    Example:
+        >>> cn_resident_id("110105491231002", upgrade_15=True)
+        '11010519491231002X'
+    """
+    number = re.sub(r"[\s-]+", "", as_text(value, "a resident ID")).upper()
+    if len(number) == 15 and number.isascii() and number.isdigit():
+        if not upgrade_15:
+            raise ValueError(
+                f"a 15-digit legacy resident ID; set upgrade_15: true to convert it to 18 digits: {mask(number)}"
+            )
+        body = number[:6] + "19" + number[6:]
+        number = body + ric.calc_check_digit(body + "0")
+    try:
+        if not number.isascii():
+            raise InvalidFormat()
+        return ric.validate(number)
+    except ValidationError as exc:
+        reason = next((text for kind, text in _RIC_REASONS.items() if isinstance(exc, kind)), "not valid")
+        raise ValueError(f"not a valid resident ID: {reason}: {mask(number)}") from None
+
+
+def birth_date_from_id(value: Any, *, upgrade_15: bool = False) -> dt.date:
+    """The birth date encoded in a resident ID (validated first, see :func:`cn_resident_id`).
+
+    Example:
+        >>> birth_date_from_id("11010519491231002X")
+        datetime.date(1949, 12, 31)
+    """
+    return ric.get_birth_date(cn_resident_id(value, upgrade_15=upgrade_15))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bank cards
+# ---------------------------------------------------------------------------------------------------
+
+
+def bank_card(value: Any, *, strict: bool = True) -> str:
+    """The digits of a bank card number (spaces and dashes removed), Luhn-checked.
+
+    Company (对公) accounts are not card numbers and need not pass Luhn: for such fields set
+    ``strict: false``, which skips the Luhn check and the 12–19 digit card length and accepts any
+    account number of 6–34 digits (34 is the IBAN maximum).
+
+    Example:
+        >>> bank_card("6222 0212 3456 7890 128")
+        '6222021234567890128'
+    """
+    text = as_text(value, "a bank card number")
+    digits = re.sub(r"[\s-]+", "", text)
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"expected only digits, spaces and dashes in a bank card number: {mask(text)}")
+    if not strict:
+        if not 6 <= len(digits) <= 34:
+            raise ValueError(f"expected an account number of 6–34 digits, got {len(digits)}: {mask(digits)}")
+        return digits
+    if not 12 <= len(digits) <= 19:
+        raise ValueError(f"expected a card number of 12–19 digits, got {len(digits)}: {mask(digits)}")
+    if not luhn.is_valid(digits):
+        raise ValueError(
+            f"the card number fails the Luhn check (for a company account set strict: false): {mask(digits)}"
+        )
+    return digits

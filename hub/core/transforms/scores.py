@@ -1,0 +1,244 @@
+"""Score and recommendation transforms: vendor ratings onto :class:`~hub.core.models.Score`.
+
+AI-interview vendors and scorecards send the same idea many ways: ``7``, ``"7/10"``, ``"85分"``,
+``"4.5星"``, ``"b"``, ``"Strong Yes"``, ``"强烈推荐"``. :func:`score` keeps the vendor's own number (or
+the scale's own spelling of a label) as ``Score.value`` and the declared scale next to it, so nothing is
+lost and the model can normalize to 0–100. A value off the declared scale is an error, never clamped.
+
+:func:`recommendation` maps hiring-decision words, English or Chinese, onto the five canonical
+:class:`~hub.core.models.RecommendationLevel` values and keeps the word as sent.
+
+Example:
+    >>> score("85分", scale="zero_to_100").value
+    '85'
+    >>> score("7/10").normalized
+    Decimal('70.00')
+    >>> recommendation("强烈推荐").level
+    <RecommendationLevel.STRONG_YES: 'strong_yes'>
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pydantic
+
+from hub.core.models import (
+    LETTER_A_E,
+    ONE_TO_5,
+    RECOMMENDATION_EN,
+    RECOMMENDATION_ZH,
+    YES_NO,
+    ZERO_TO_10,
+    ZERO_TO_100,
+    Recommendation,
+    RecommendationLevel,
+    Scale,
+    ScaleKind,
+    Score,
+)
+from hub.core.transforms.basic import normalize_text
+
+__all__ = ["SCALE_PRESETS", "resolve_scale", "score", "recommendation"]
+
+#: Scale names a mapping may use in ``score: {scale: <name>}``.
+SCALE_PRESETS: dict[str, Scale] = {
+    "zero_to_10": ZERO_TO_10,
+    "zero_to_100": ZERO_TO_100,
+    "one_to_5": ONE_TO_5,
+    "letter_a_e": LETTER_A_E,
+    "recommendation_en": RECOMMENDATION_EN,
+    "recommendation_zh": RECOMMENDATION_ZH,
+    "yes_no": YES_NO,
+}
+
+# A number, optionally "/denominator", optionally followed by a unit: 分 (points), 星/颗星 (stars), %.
+_NUMERIC_SCORE = re.compile(
+    r"(?P<number>[+-]?(?:\d+(?:\.\d+)?|\.\d+))\s*"
+    r"(?:/\s*(?P<denominator>\d+(?:\.\d+)?))?\s*"
+    r"(?:分|颗星|星|%|points?|pts?|stars?)?",
+    re.IGNORECASE,
+)
+
+# Other spellings of the yes/no labels, folded to the preset's own labels.
+_YES_NO_ALIASES = {
+    "y": "yes", "true": "yes", "1": "yes", "是": "yes", "通过": "yes", "pass": "yes",
+    "n": "no", "false": "no", "0": "no", "否": "no", "不通过": "no", "fail": "no",
+}  # fmt: skip
+
+
+def resolve_scale(scale: Any) -> Scale:
+    """The :class:`Scale` a ``scale`` parameter describes.
+
+    Accepts a preset name (see :data:`SCALE_PRESETS`), ``{low, high}``, ``{labels: [worst, …, best]}``,
+    ``{letters: "ABCDE"}`` (best first, as people write grades) or a :class:`Scale`.
+
+    Example:
+        >>> resolve_scale({"low": 1, "high": 7}).high
+        Decimal('7')
+        >>> resolve_scale({"letters": "ABC"}).labels
+        ('C', 'B', 'A')
+    """
+    if isinstance(scale, Scale):
+        return scale
+    if isinstance(scale, str):
+        try:
+            return SCALE_PRESETS[scale.strip().lower()]
+        except KeyError:
+            raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALE_PRESETS)}") from None
+    if isinstance(scale, Mapping):
+        try:
+            if set(scale) == {"low", "high"}:
+                return Scale.numeric(scale["low"], scale["high"])
+            if set(scale) == {"labels"} and isinstance(scale["labels"], (list, tuple)):
+                return Scale.ordinal([str(label) for label in scale["labels"]])
+            if set(scale) == {"letters"} and isinstance(scale["letters"], str):
+                return Scale.letters(scale["letters"])
+        except (pydantic.ValidationError, ArithmeticError) as exc:
+            raise ValueError(f"invalid scale {dict(scale)!r}: {_first_reason(exc)}") from None
+    raise ValueError(
+        f"invalid scale {scale!r}; expected a preset name, {{low, high}}, {{labels: [...]}} or {{letters: 'ABCDE'}}"
+    )
+
+
+def _first_reason(exc: Exception) -> str:
+    if isinstance(exc, pydantic.ValidationError):
+        return exc.errors()[0]["msg"].removeprefix("Value error, ")
+    return "low and high must be numbers"
+
+
+def score(value: Any, *, scale: Any = None) -> Score:
+    """A :class:`Score` keeping the vendor's value, on the declared ``scale``.
+
+    Numbers may carry a unit (``85分``, ``4.5星``, ``85%``) or a denominator (``7/10``); the unit is
+    dropped and the number kept as sent. Without a declared scale only ``n/d`` is accepted and infers
+    the scale 0–d. Labels match case-insensitively and are stored in the scale's own spelling; for
+    the English recommendation scale spaces and hyphens count as underscores (``Strong Yes``).
+
+    Raises:
+        ValueError: the value is off the scale, its denominator contradicts the scale, or it is not
+            a number/label the scale knows.
+
+    Example:
+        >>> score("4.5星", scale="one_to_5").normalized
+        Decimal('87.50')
+        >>> score("b", scale="letter_a_e").value
+        'B'
+        >>> score("Strong Yes", scale="recommendation_en").value
+        'strong_yes'
+    """
+    declared = None if scale is None else resolve_scale(scale)
+    if isinstance(value, bool):
+        if declared is not YES_NO:
+            raise ValueError("a true/false value is only a score on the yes_no scale")
+        value = "yes" if value else "no"
+    if isinstance(value, float | int | Decimal):
+        text = repr(value) if isinstance(value, float) else str(value)
+    elif isinstance(value, str):
+        text = normalize_text(value)
+    else:
+        raise ValueError(f"expected a score as a number or text, got {type(value).__name__}")
+    if not text:
+        raise ValueError("expected a score, got empty text")
+    if declared is not None and declared.kind is ScaleKind.ORDINAL:
+        return _on_scale(_label(text, declared), declared)
+    number, on_scale = _numeric(text, declared)
+    return _on_scale(number, on_scale)
+
+
+def _numeric(text: str, declared: Scale | None) -> tuple[str, Scale]:
+    """The number in ``text`` and the numeric scale it is on (declared or inferred)."""
+    match = _NUMERIC_SCORE.fullmatch(text)
+    if match is None:
+        expected = f"a number on {_describe(declared)}" if declared else "a score such as 7/10"
+        raise ValueError(f"expected {expected}, got {text[:40]!r}")
+    number, denominator = match["number"], match["denominator"]
+    if denominator is None:
+        if declared is None:
+            raise ValueError(f"no scale declared for {text[:40]!r}; set score: {{scale: ...}} in the mapping")
+        return number, declared
+    inferred = Decimal(denominator)
+    if declared is None:
+        if inferred <= 0:
+            raise ValueError(f"a score out of {denominator} has no scale")
+        return number, Scale.numeric(0, inferred)
+    if inferred != declared.high:
+        raise ValueError(f"{text!r} is out of {denominator} but the declared scale is {_describe(declared)}")
+    return number, declared
+
+
+def _label(text: str, declared: Scale) -> str:
+    """The scale's own spelling of the label ``text`` names."""
+    folded = text.casefold()
+    if declared is RECOMMENDATION_EN:
+        folded = re.sub(r"[\s-]+", "_", folded)
+    elif declared is YES_NO:
+        folded = _YES_NO_ALIASES.get(folded, folded)
+    for label in declared.labels:
+        if label.casefold() == folded:
+            return label
+    raise ValueError(f"{text[:40]!r} is not on {_describe(declared)}")
+
+
+def _on_scale(value: str, scale: Scale) -> Score:
+    try:
+        return Score(value=value, scale=scale)
+    except pydantic.ValidationError as exc:
+        raise ValueError(f"{_first_reason(exc)}; expected a value on {_describe(scale)}") from None
+
+
+def _describe(scale: Scale) -> str:
+    if scale.kind is ScaleKind.NUMERIC:
+        return f"the scale {scale.low}–{scale.high}"
+    return "the scale " + " < ".join(scale.labels)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Recommendations
+# ---------------------------------------------------------------------------------------------------
+
+_LEVEL_WORDS: dict[RecommendationLevel, tuple[str, ...]] = {
+    RecommendationLevel.DEFINITELY_NOT: (
+        "definitely_not", "strong_no", "strongly_no", "definitely_no",
+        "非常不推荐", "强烈不推荐", "坚决不推荐",
+    ),
+    RecommendationLevel.NO: ("no", "not_recommended", "reject", "不推荐", "淘汰", "不合格", "不通过", "不录用"),
+    RecommendationLevel.UNDECIDED: (
+        "undecided", "mixed", "no_decision", "maybe", "neutral", "on_hold",
+        "待定", "待考虑", "中立",
+    ),
+    RecommendationLevel.YES: ("yes", "recommended", "hire", "推荐", "合格", "通过", "录用"),
+    RecommendationLevel.STRONG_YES: (
+        "strong_yes", "strongly_yes", "definitely_yes", "strong_hire",
+        "强烈推荐", "非常推荐",
+    ),
+}  # fmt: skip
+
+_LEVELS: dict[str, RecommendationLevel] = {word: level for level, words in _LEVEL_WORDS.items() for word in words}
+
+
+def recommendation(value: Any) -> Recommendation:
+    """A :class:`Recommendation`: the canonical level and the word as the vendor sent it.
+
+    English words match ignoring case, spaces and hyphens (``Strong Yes``, ``STRONG_YES``,
+    ``no-decision``); Chinese words match exactly after trimming (``淘汰`` → no, ``待定`` → undecided).
+
+    Example:
+        >>> recommendation("Definitely Not")
+        Recommendation(level=<RecommendationLevel.DEFINITELY_NOT: 'definitely_not'>, raw='Definitely Not')
+        >>> recommendation("mixed").level
+        <RecommendationLevel.UNDECIDED: 'undecided'>
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"expected a recommendation word, got {type(value).__name__}")
+    raw = value.strip()
+    key = re.sub(r"[\s-]+", "_", normalize_text(raw).casefold())
+    try:
+        level = _LEVELS[key]
+    except KeyError:
+        known = ", ".join(level.value for level in RecommendationLevel)
+        raise ValueError(f"unknown recommendation {raw[:40]!r}; expected a word for one of {known}") from None
+    return Recommendation(level=level, raw=raw)

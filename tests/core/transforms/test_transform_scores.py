@@ -1,0 +1,145 @@
+"""Scores keep the vendor's value on the declared scale; recommendations map EN/ZH words."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hub.core.models import LETTER_A_E, ONE_TO_5, RECOMMENDATION_EN, ZERO_TO_10, RecommendationLevel, Scale
+from hub.core.transforms.scores import SCALE_PRESETS, recommendation, resolve_scale, score
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "kept", "normalized"),
+    [
+        ("7/10", None, "7", "70.00"),
+        ("7/10", "zero_to_10", "7", "70.00"),
+        ("７/１０", None, "7", "70.00"),
+        ("3/5", None, "3", "60.00"),
+        (7, "zero_to_10", "7", "70.00"),
+        (0, "zero_to_10", "0", "0.00"),
+        (10, "zero_to_10", "10", "100.00"),
+        ("10.00", "zero_to_10", "10.00", "100.00"),
+        (7.5, "zero_to_10", "7.5", "75.00"),
+        ("85分", "zero_to_100", "85", "85.00"),
+        ("８５分", "zero_to_100", "85", "85.00"),
+        ("85%", "zero_to_100", "85", "85.00"),
+        ("85 points", "zero_to_100", "85", "85.00"),
+        ("4.5星", "one_to_5", "4.5", "87.50"),
+        ("4颗星", "one_to_5", "4", "75.00"),
+        ("1", "one_to_5", "1", "0.00"),
+        ("b", "letter_a_e", "B", "75.00"),
+        ("A", "letter_a_e", "A", "100.00"),
+        ("E", {"letters": "ABCDE"}, "E", "0.00"),
+        ("Strong Yes", "recommendation_en", "strong_yes", "100.00"),
+        ("Definitely Not", "recommendation_en", "definitely_not", "0.00"),
+        ("STRONG_YES", "recommendation_en", "strong_yes", "100.00"),
+        ("no", "recommendation_en", "no", "33.33"),
+        ("不推荐", "recommendation_zh", "不推荐", "0.00"),
+        ("待定", "recommendation_zh", "待定", "33.33"),
+        ("推荐", "recommendation_zh", "推荐", "66.67"),
+        ("强烈推荐", "recommendation_zh", "强烈推荐", "100.00"),
+        ("Yes", "yes_no", "yes", "100.00"),
+        ("否", "yes_no", "no", "0.00"),
+        (True, "yes_no", "yes", "100.00"),
+        ("6", {"low": 1, "high": 7}, "6", "83.33"),
+        ("good", {"labels": ["poor", "fair", "good"]}, "good", "100.00"),
+    ],
+)
+def test_score_keeps_value_as_sent(value, scale, kept, normalized):
+    result = score(value, scale=scale)
+    assert result.value == kept
+    assert result.normalized == Decimal(normalized)
+
+
+def test_inferred_scale_is_zero_to_denominator():
+    assert score("7/10").scale == ZERO_TO_10
+    assert score("45/50").scale == Scale.numeric(0, 50)
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "reason"),
+    [
+        ("10.01", "zero_to_10", "outside the scale"),
+        (-1, "zero_to_10", "outside the scale"),
+        ("11/10", "zero_to_10", "outside the scale"),
+        ("0.5星", "one_to_5", "outside the scale"),
+        ("7/10", "zero_to_100", "out of 10"),
+        ("7", None, "no scale declared"),
+        ("F", "letter_a_e", "not on the scale"),
+        ("no_decision", "recommendation_en", "not on the scale"),
+        ("great", "zero_to_10", "expected a number"),
+        ("", "zero_to_10", "empty"),
+        (7, "recommendation_en", "not on the scale"),
+        (True, "zero_to_10", "yes_no"),
+        (None, "zero_to_10", "expected a score"),
+        ("7", "zero_to_11", "unknown scale"),
+        ("7", {"low": 10, "high": 1}, "invalid scale"),
+        ("7", {"low": "x", "high": 1}, "invalid scale"),
+        ("a", {"labels": ["a", "A"]}, "invalid scale"),
+        ("7", 10, "invalid scale"),
+    ],
+)
+def test_score_rejects(value, scale, reason):
+    with pytest.raises(ValueError, match=reason):
+        score(value, scale=scale)
+
+
+def test_presets_are_the_model_scales():
+    assert SCALE_PRESETS["one_to_5"] is ONE_TO_5
+    assert SCALE_PRESETS["letter_a_e"] is LETTER_A_E
+    assert SCALE_PRESETS["recommendation_en"] is RECOMMENDATION_EN
+    assert resolve_scale({"letters": "ABC"}).labels == ("C", "B", "A")
+
+
+@given(st.decimals(min_value=0, max_value=10, places=2))
+def test_any_value_on_the_scale_is_kept_exactly(number):
+    result = score(str(number), scale="zero_to_10")
+    assert result.value == str(number)
+    assert Decimal(0) <= result.normalized <= Decimal(100)
+
+
+@given(st.text(max_size=30))
+def test_score_raises_only_value_error(text):
+    for scale in (None, "zero_to_100", "one_to_5", "letter_a_e", "recommendation_en", "yes_no"):
+        try:
+            score(text, scale=scale)
+        except ValueError:
+            pass
+
+
+@pytest.mark.parametrize(
+    ("word", "level"),
+    [
+        ("Yes", RecommendationLevel.YES),
+        ("STRONG_YES", RecommendationLevel.STRONG_YES),
+        ("Strong Yes", RecommendationLevel.STRONG_YES),
+        ("definitely_not", RecommendationLevel.DEFINITELY_NOT),
+        ("Definitely Not", RecommendationLevel.DEFINITELY_NOT),
+        ("no", RecommendationLevel.NO),
+        ("mixed", RecommendationLevel.UNDECIDED),
+        ("no_decision", RecommendationLevel.UNDECIDED),
+        ("No Decision", RecommendationLevel.UNDECIDED),
+        ("待定", RecommendationLevel.UNDECIDED),
+        ("不推荐", RecommendationLevel.NO),
+        ("推荐", RecommendationLevel.YES),
+        ("强烈推荐", RecommendationLevel.STRONG_YES),
+        ("淘汰", RecommendationLevel.NO),
+        ("不合格", RecommendationLevel.NO),
+        ("非常不推荐", RecommendationLevel.DEFINITELY_NOT),
+        (" 推荐\u3000", RecommendationLevel.YES),
+    ],
+)
+def test_recommendation_words(word, level):
+    result = recommendation(word)
+    assert result.level is level
+    assert result.raw == word.strip()
+
+
+@pytest.mark.parametrize("value", ["perhaps", "", "推荐吧", 1, None])
+def test_recommendation_rejects_unknown_words(value):
+    with pytest.raises(ValueError, match="expected|unknown recommendation"):
+        recommendation(value)
