@@ -54,6 +54,7 @@ __all__ = [
     "PayPeriod",
     "Allowance",
     "Compensation",
+    "Person",
     "Candidate",
     "Department",
     "Competency",
@@ -385,19 +386,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-class Candidate(Entity):
-    """A person who applies. Contact and identity fields are PII."""
-
-    kind: ClassVar[str] = "candidate"
+class Person(Entity):
+    """Identity and contact fields shared by candidates and employees; all of them are PII."""
 
     name: Annotated[str | None, PII] = None
     emails: Annotated[list[str], PII] = Field(default_factory=list)
     phones: Annotated[list[str], PII] = Field(default_factory=list)
     national_id: Annotated[str | None, PII] = None
     birth_date: Annotated[dt.date | None, PII] = None
-    location: str | None = None
-    source: str | None = None
-    tags: list[str] = Field(default_factory=list)
 
     @field_validator("emails")
     @classmethod
@@ -414,6 +410,16 @@ class Candidate(Entity):
             if not _E164.match(value):
                 raise ValueError(f"not an E.164 phone number: {mask(value)}")
         return values
+
+
+class Candidate(Person):
+    """A person who applies."""
+
+    kind: ClassVar[str] = "candidate"
+
+    location: str | None = None
+    source: str | None = None
+    tags: list[str] = Field(default_factory=list)
 
 
 class Department(Entity):
@@ -583,20 +589,15 @@ class EmploymentStatus(StrEnum):
     TERMINATED = "terminated"
 
 
-class Employee(Entity):
+class Employee(Person):
     kind: ClassVar[str] = "employee"
 
     employee_number: str | None = None
-    name: Annotated[str | None, PII] = None
-    emails: Annotated[list[str], PII] = Field(default_factory=list)
-    phones: Annotated[list[str], PII] = Field(default_factory=list)
     department: str | None = None
     title: str | None = None
     manager: Ref | None = None
     hire_date: dt.date | None = None
     employment_status: EmploymentStatus = EmploymentStatus.ACTIVE
-    national_id: Annotated[str | None, PII] = None
-    birth_date: Annotated[dt.date | None, PII] = None
     bank_account: Annotated[str | None, PII] = None
     compensation: Annotated[Compensation | None, PII] = None
 
