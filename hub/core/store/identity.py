@@ -1,0 +1,140 @@
+"""Identity resolution: which stored entity an incoming record is "the same person" as.
+
+A record resolves first by its (system, external id) — done by the upsert itself — and, when that is
+new, by blind-indexed PII in the order the :class:`IdentityRules` give (default for candidates:
+national ID, then phones, then emails). Resolving a new record into an existing entity is a *merge*:
+the survivor takes the record's non-empty fields (lists are united), the merge is written to
+``merges`` with encrypted snapshots of both sides and to the audit log, and :func:`unmerge` undoes
+it — the merged-in external id moves to a new entity holding the record as it arrived, and the
+survivor returns to its state before that merge.
+
+Example:
+    >>> rules = IdentityRules({"candidate": ("national_id", "emails")})
+    >>> rules.fields_for("candidate"), rules.fields_for("job")
+    (('national_id', 'emails'), ())
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from hub.core.errors import ConfigError, StoreError
+from hub.core.store import schema as t
+from hub.core.store.schema import new_id
+from hub.core.store.codec import BLIND_INDEXED, Snapshot, dumps, kind_info
+
+if TYPE_CHECKING:
+    from hub.core.store.repository import Store
+
+__all__ = ["IdentityRules", "overlay", "find_by_blind_index", "unmerge"]
+
+
+@dataclass(frozen=True)
+class IdentityRules:
+    """Per entity kind, the blind-indexed fields to resolve new records by, in order.
+
+    Example:
+        >>> IdentityRules.default().fields_for("candidate")
+        ('national_id', 'phones', 'emails')
+    """
+
+    by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for kind, fields in self.by_kind.items():
+            unknown = [f for f in fields if f not in kind_info(kind).indexed]
+            if unknown:
+                raise ConfigError(
+                    f"identity rule for {kind!r} uses {unknown}; only blind-indexed fields "
+                    f"({', '.join(kind_info(kind).indexed) or 'none for this kind'}) can resolve identity"
+                )
+
+    @classmethod
+    def default(cls) -> IdentityRules:
+        return cls({"candidate": BLIND_INDEXED})
+
+    def fields_for(self, kind: str) -> tuple[str, ...]:
+        return tuple(self.by_kind.get(kind, ()))
+
+
+def overlay(base: Snapshot, incoming: Snapshot) -> Snapshot:
+    """The survivor of a merge: ``incoming``'s non-empty values win, lists are united (order kept)."""
+
+    def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        out = dict(old)
+        for key, value in new.items():
+            if value in (None, [], {}):
+                continue
+            if isinstance(value, list) and isinstance(out.get(key), list):
+                united = dict.fromkeys([*map(dumps, out[key]), *map(dumps, value)])
+                out[key] = [json.loads(item) for item in united]
+            elif key == "external_ids" and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+        return out
+
+    return Snapshot(merge(base.data, incoming.data), merge(base.pii, incoming.pii), incoming.provenance or base.provenance)
+
+
+def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[str]) -> dict[str, str]:
+    """{hmac: entity id} for live (not erased) entities of ``kind`` — one query per 500 hashes."""
+    wanted = sorted(set(hmacs))
+    found: dict[str, str] = {}
+    query = (
+        sa.select(t.blind_index.c.hmac, t.blind_index.c.entity_id)
+        .where(t.blind_index.c.kind == kind, t.blind_index.c.hmac.in_(sa.bindparam("hmacs", expanding=True)))
+        .order_by(t.blind_index.c.entity_id)
+    )
+    for start in range(0, len(wanted), 500):
+        for hmac_, entity_id in tx.execute(query, {"hmacs": wanted[start : start + 500]}):
+            found.setdefault(hmac_, entity_id)
+    return found
+
+
+def unmerge(store: Store, merge_id: str, *, actor: str = "system") -> str:
+    """Undo a merge; returns the id of the entity the merged-in record now lives in.
+
+    Raises:
+        StoreError: unknown merge, already undone, or its snapshots were erased.
+    """
+    codec = store.codec
+    with store.transaction() as tx:
+        merge = tx.execute(sa.select(t.merges).where(t.merges.c.id == merge_id)).mappings().first()
+        if merge is None:
+            raise StoreError("no such merge", record_id=merge_id)
+        if merge["undone_at"] is not None:
+            raise StoreError(f"merge was already undone into entity {merge['split_entity_id']}", record_id=merge_id)
+        if not merge["before"] or not merge["incoming"]:
+            raise StoreError("merge snapshots were erased; it cannot be undone", record_id=merge_id)
+        decrypt = codec.keyring.decrypt
+        before = Snapshot.from_json(decrypt(merge["before"], aad=("merge", merge_id, "before")))
+        incoming = Snapshot.from_json(decrypt(merge["incoming"], aad=("merge", merge_id, "incoming")))
+        kind, survivor = merge["kind"], merge["survivor_id"]
+        split_id = new_id()
+        now = store.now()
+        store.write_entity(tx, kind, split_id, incoming, version=0, origin=merge["system"], op="unmerge")
+        tx.execute(
+            t.external_ids.update()
+            .where(
+                t.external_ids.c.system == merge["system"],
+                t.external_ids.c.kind == kind,
+                t.external_ids.c.external_id == merge["external_id"],
+            )
+            .values(entity_id=split_id, content_hash=codec.content_hash(kind, incoming))
+        )
+        version = tx.execute(sa.select(t.entities.c.version).where(t.entities.c.id == survivor)).scalar_one()
+        before.data["external_ids"] = {
+            s: x for s, x in before.data.get("external_ids", {}).items() if (s, x) != (merge["system"], merge["external_id"])
+        }
+        store.write_entity(tx, kind, survivor, before, version=version, origin=merge["system"], op="unmerge")
+        tx.execute(
+            t.merges.update().where(t.merges.c.id == merge_id).values(undone_at=now, split_entity_id=split_id)
+        )
+        store.audit(tx, actor, "unmerge", survivor, {"merge_id": merge_id, "split_entity_id": split_id})
+    return split_id

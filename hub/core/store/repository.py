@@ -1,0 +1,642 @@
+"""The store: canonical entities (PII encrypted), change log, cursors, dead letters, audit, job runs.
+
+Everything that writes takes the caller's transaction (``with store.transaction() as tx``) so a sync
+commits a page of records and its cursor together, or neither. :meth:`Store.upsert_many` is the hot
+path and is batched: one query for the existing external ids of the batch (with their last content
+hashes), one for blind-index matches of new records, one per referenced (system, kind) group, then
+``executemany`` inserts and updates — no per-row ORM objects, no encryption for unchanged records.
+
+Example:
+    >>> from hub.core.crypto import KeyRing
+    >>> from hub.core.models import Candidate
+    >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+    >>> with store.transaction() as tx:
+    ...     result = store.upsert_many(tx, "ats", [Candidate(external_ids={"ats": "1"}, name="李娜")])
+    >>> result.created, store.get("candidate", result.ids[0]).name
+    (1, '李娜')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.core.crypto import KeyRing
+from hub.core.errors import HubError, StoreError
+from hub.core.models import Entity
+from hub.core.store import schema as t
+from hub.core.store.schema import new_id
+from hub.core.store.codec import EntityCodec, KindInfo, Prepared, Snapshot, dumps, kind_info
+from hub.core.store.identity import IdentityRules, find_by_blind_index, overlay
+
+__all__ = ["Store", "UpsertResult", "Change", "DeadLetter"]
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What one :meth:`Store.upsert_many` did; ``ids`` are hub ids in input order.
+
+    Example:
+        >>> UpsertResult(created=1, updated=0, unchanged=2, ids=["a", "b", "c"]).written
+        1
+    """
+
+    created: int
+    updated: int
+    unchanged: int
+    ids: list[str]
+    merged: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change-log entry: the feed consumers read in ``seq`` order."""
+
+    seq: int
+    entity_id: str
+    kind: str
+    version: int
+    op: str
+    origin: str | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record that could not be stored or delivered; ``payload`` is decrypted only when asked for."""
+
+    id: str
+    run_id: str | None
+    system: str
+    stream: str | None
+    record_ref: str | None
+    error_code: str
+    error: dict[str, Any]
+    attempts: int
+    status: str
+    created_at: dt.datetime
+    payload: Any = None
+
+
+@dataclass
+class _Write:
+    """One entity to insert (``version == 0``) or update, in plaintext until it is written."""
+
+    entity_id: str
+    content: Snapshot
+    version: int
+    op: str
+    content_hash: str | None = None
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Store:
+    """The encrypted canonical store on one database (SQLite file or PostgreSQL).
+
+    Build it with :meth:`open`; call :meth:`upgrade` once to apply migrations.
+
+    Example:
+        >>> from hub.core.crypto import KeyRing
+        >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+        >>> with store.transaction() as tx:
+        ...     store.set_cursor(tx, "beisen", "assessments", "2024-06-01T00:00:00Z")
+        >>> store.get_cursor(None, "beisen", "assessments")
+        '2024-06-01T00:00:00Z'
+    """
+
+    def __init__(self, engine: sa.Engine, keyring: KeyRing, identity: IdentityRules | None = None) -> None:
+        self.engine = engine
+        self.codec = EntityCodec(keyring)
+        self.identity = identity or IdentityRules.default()
+
+    @classmethod
+    def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
+        """Connect to ``url`` (``sqlite:///hub.db``, ``postgresql+psycopg://user@host/db``).
+
+        Query parameters are passed to the driver, e.g. ``?options=-csearch_path%3Dmyschema`` on PostgreSQL.
+        Bound parameters are hidden from database error messages (they may hold tokens).
+        """
+        try:
+            engine = t.create_engine(url, hide_parameters=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL: {exc}") from None
+        return cls(engine, keyring, identity)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Store:
+        """The store hub.yaml describes: ``database.url`` (or HUB_DATABASE_URL) and the ``keys`` provider."""
+        from hub.core.crypto import keyring_from_config
+
+        return cls.open(config.database.url, keyring_from_config(config.keys.provider, config.keys.settings))
+
+    @property
+    def keyring(self) -> KeyRing:
+        return self.codec.keyring
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @staticmethod
+    def now() -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    # ---- schema ------------------------------------------------------------------------------
+
+    def _alembic(self, connection: sa.Connection) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", "hub:migrations")
+        config.attributes["connection"] = connection
+        return config
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision`` (idempotent)."""
+        from alembic import command
+
+        with self.transaction() as tx:
+            command.upgrade(self._alembic(tx), revision)
+
+    def current_revision(self) -> str | None:
+        """The migration revision the database is at (None before :meth:`upgrade`)."""
+        from alembic.migration import MigrationContext
+
+        with self._read() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    # ---- transactions --------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One database transaction: commits on success, rolls back on any exception."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"database error ({exc.__class__.__name__}): {getattr(exc, 'orig', exc)}") from exc
+
+    @contextmanager
+    def _read(self, tx: sa.Connection | None = None) -> Iterator[sa.Connection]:
+        if tx is not None:
+            yield tx
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(hub_read=True)
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"database error ({exc.__class__.__name__}): {getattr(exc, 'orig', exc)}") from exc
+
+    # ---- entities: write -----------------------------------------------------------------------
+
+    def upsert_many(
+        self, tx: sa.Connection, system: str, entities: Sequence[Entity], *, origin: str | None = None
+    ) -> UpsertResult:
+        """Insert or update canonical entities that ``system`` sent, inside ``tx``.
+
+        Each entity must carry ``external_ids[system]``. Unchanged content (keyed hash equal to the
+        last one this source sent) is a no-op; a change is one new version and one change-log entry;
+        a new record that matches a live entity by the identity rules is merged into it. Entities of
+        several kinds may be mixed; they are processed kind by kind in order of first appearance, so
+        put referenced records (candidates) before the records that reference them (assessments).
+        """
+        origin = origin or system
+        ids: list[str] = [""] * len(entities)
+        totals = [0, 0, 0, 0]
+        by_kind: dict[str, list[int]] = {}
+        for position, entity in enumerate(entities):
+            by_kind.setdefault(entity.kind, []).append(position)
+        for kind, positions in by_kind.items():
+            counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), [entities[p] for p in positions], origin)
+            for position, entity_id in zip(positions, kind_ids):
+                ids[position] = entity_id
+            totals = [a + b for a, b in zip(totals, counts)]
+        return UpsertResult(totals[0], totals[1], totals[2], ids, totals[3])
+
+    def _upsert_kind(
+        self, tx: sa.Connection, system: str, info: KindInfo, entities: list[Entity], origin: str
+    ) -> tuple[list[int], list[str]]:
+        prepared = [self.codec.prepare(entity, system) for entity in entities]
+        existing = self._existing(tx, system, info.kind, [p.external_id for p in prepared])
+        writes: dict[str, _Write] = {}
+        ids: list[str] = []
+        new: list[tuple[int, Prepared]] = []
+        source_hashes: dict[str, tuple[str, str, bool]] = {}  # external id -> (entity id, hash, is new)
+        created = updated = unchanged = 0
+        for position, p in enumerate(prepared):
+            hit = existing.get(p.external_id)
+            if hit is None:
+                ids.append("")
+                new.append((position, p))
+                continue
+            entity_id, last_hash, version, erased = hit
+            ids.append(entity_id)
+            if erased or last_hash == p.content_hash:
+                unchanged += 1
+                continue
+            updated += 1
+            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", p.content_hash)
+            existing[p.external_id] = (entity_id, p.content_hash, version, erased)
+            source_hashes[p.external_id] = (entity_id, p.content_hash, False)
+        merges: list[dict[str, Any]] = []
+        if new:
+            created = self._resolve_new(tx, system, info, new, ids, writes, source_hashes, merges)
+        if writes:
+            self._resolve_refs(tx, info, writes.values())
+            self._write(tx, info.kind, list(writes.values()), origin)
+        self._write_source_hashes(tx, system, info.kind, source_hashes)
+        if merges:
+            self._record_merges(tx, merges)
+        return [created, updated, unchanged, len(merges)], ids
+
+    def _existing(
+        self, tx: sa.Connection, system: str, kind: str, external_ids: list[str]
+    ) -> dict[str, tuple[str, str | None, int, bool]]:
+        x, e = t.external_ids, t.entities
+        query = (
+            sa.select(x.c.external_id, x.c.entity_id, x.c.content_hash, e.c.version, e.c.erased)
+            .join(e, e.c.id == x.c.entity_id)
+            .where(x.c.system == system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True)))
+        )
+        found: dict[str, tuple[str, str | None, int, bool]] = {}
+        for chunk in _chunks(sorted(set(external_ids))):
+            for row in tx.execute(query, {"ids": list(chunk)}):
+                found[row[0]] = (row[1], row[2], row[3], bool(row[4]))
+        return found
+
+    def _resolve_new(
+        self,
+        tx: sa.Connection,
+        system: str,
+        info: KindInfo,
+        new: list[tuple[int, Prepared]],
+        ids: list[str],
+        writes: dict[str, _Write],
+        source_hashes: dict[str, tuple[str, str, bool]],
+        merges: list[dict[str, Any]],
+    ) -> int:
+        rule = self.identity.fields_for(info.kind)
+        for _, p in new:
+            p.content = self.codec.split(p)
+            p.blind = self.codec.blind_indexes(info, p.content.pii)
+        matches = (
+            find_by_blind_index(tx, info.kind, (h for _, p in new for f in rule for h in p.blind.get(f, ())))
+            if rule
+            else {}
+        )
+        created = 0
+        for position, p in new:
+            incoming = p.content
+            seen = source_hashes.get(p.external_id)
+            if seen is not None:  # the same new record twice in one batch: the later one wins
+                entity_id = seen[0]
+                writes[entity_id].content, writes[entity_id].content_hash = incoming, p.content_hash
+                source_hashes[p.external_id] = (entity_id, p.content_hash, True)
+                ids[position] = entity_id
+                continue
+            target, field = next(
+                ((matches[h], f) for f in rule for h in p.blind.get(f, ()) if h in matches), (None, None)
+            )
+            if target is None:
+                entity_id = new_id()
+                writes[entity_id] = _Write(entity_id, incoming, 0, "create", p.content_hash)
+                created += 1
+            else:
+                entity_id = target
+                base = writes.get(target) or self._load_write(tx, info.kind, target)
+                merges.append(self._merge_row(info.kind, target, system, p.external_id, field or "", base, incoming))
+                writes[target] = _Write(target, overlay(base.content, incoming), base.version, base.op if base.version == 0 else "merge")
+            for f in rule:
+                for h in p.blind.get(f, ()):
+                    matches.setdefault(h, entity_id)
+            source_hashes[p.external_id] = (entity_id, p.content_hash, True)
+            ids[position] = entity_id
+        return created
+
+    def _load_write(self, tx: sa.Connection, kind: str, entity_id: str) -> _Write:
+        row = tx.execute(sa.select(t.entities).where(t.entities.c.id == entity_id)).mappings().one()
+        content = Snapshot(
+            json.loads(row["data"]),
+            self.codec.decrypt_pii(kind, entity_id, row["pii"]),
+            json.loads(row["provenance"]) if row["provenance"] else None,
+        )
+        return _Write(entity_id, content, row["version"], "merge")
+
+    def _merge_row(
+        self, kind: str, survivor: str, system: str, external_id: str, rule: str, base: _Write, incoming: Snapshot
+    ) -> dict[str, Any]:
+        merge_id = new_id()
+        encrypt = self.keyring.encrypt
+        return {
+            "id": merge_id,
+            "kind": kind,
+            "survivor_id": survivor,
+            "system": system,
+            "external_id": external_id,
+            "rule": rule,
+            "before": encrypt(base.content.to_json(), aad=("merge", merge_id, "before")),
+            "incoming": encrypt(incoming.to_json(), aad=("merge", merge_id, "incoming")),
+            "created_at": self.now(),
+        }
+
+    def _record_merges(self, tx: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        tx.execute(t.merges.insert(), rows)
+        for row in rows:
+            detail = {"merge_id": row["id"], "system": row["system"], "external_id": row["external_id"], "rule": row["rule"]}
+            self.audit(tx, "identity-resolution", "merge", row["survivor_id"], detail)
+
+    def _resolve_refs(self, tx: sa.Connection, info: KindInfo, writes: Any) -> None:
+        """Fill ``id`` of references whose target (system, kind, external id) is stored."""
+        wanted: dict[tuple[str, str], set[str]] = {}
+        pending: list[tuple[dict[str, Any], str]] = []
+        for write in writes:
+            for name, target_kind in info.refs:
+                ref = write.content.data.get(name)
+                if ref and not ref.get("id") and ref.get("system") and ref.get("external_id"):
+                    wanted.setdefault((ref["system"], target_kind), set()).add(ref["external_id"])
+                    pending.append((ref, target_kind))
+        resolved: dict[tuple[str, str, str], str] = {}
+        x = t.external_ids
+        for (system, kind), external_ids in wanted.items():
+            query = sa.select(x.c.external_id, x.c.entity_id).where(
+                x.c.system == system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True))
+            )
+            for chunk in _chunks(sorted(external_ids)):
+                for external_id, entity_id in tx.execute(query, {"ids": list(chunk)}):
+                    resolved[(system, kind, external_id)] = entity_id
+        for ref, kind in pending:
+            ref["id"] = resolved.get((ref["system"], kind, ref["external_id"]))
+
+    def _write(self, tx: sa.Connection, kind: str, writes: list[_Write], origin: str | None) -> None:
+        """Insert / update entity rows, their blind indexes and one change-log entry each."""
+        info, now, codec = kind_info(kind), self.now(), self.codec
+        inserts, updates, blind, log = [], [], [], []
+        for w in writes:
+            content = w.content
+            row = {
+                "b_id": w.entity_id,
+                "b_version": w.version + 1,
+                "b_old_version": w.version,
+                "content_hash": w.content_hash or codec.content_hash(kind, content),
+                "data": dumps(content.data),
+                "provenance": dumps(content.provenance) if content.provenance else None,
+                "pii": codec.encrypt_pii(kind, w.entity_id, content.pii),
+                "updated_at": now,
+            }
+            (inserts if w.version == 0 else updates).append(row)
+            blind.extend(
+                {"entity_id": w.entity_id, "field": f, "hmac": h, "kind": kind}
+                for f, hs in codec.blind_indexes(info, content.pii).items()
+                for h in hs
+            )
+            log.append({"entity_id": w.entity_id, "kind": kind, "version": w.version + 1, "op": w.op, "origin": origin, "at": now})
+        e = t.entities
+        if inserts:
+            tx.execute(
+                e.insert().values(
+                    id=sa.bindparam("b_id"), kind=kind, version=1, erased=False, created_at=now,
+                    content_hash=sa.bindparam("content_hash"), data=sa.bindparam("data"),
+                    provenance=sa.bindparam("provenance"), pii=sa.bindparam("pii"), updated_at=sa.bindparam("updated_at"),
+                ),
+                inserts,
+            )
+        if updates:
+            result = tx.execute(
+                e.update()
+                .where(e.c.id == sa.bindparam("b_id"), e.c.version == sa.bindparam("b_old_version"))
+                .values(
+                    version=sa.bindparam("b_version"), content_hash=sa.bindparam("content_hash"),
+                    data=sa.bindparam("data"), provenance=sa.bindparam("provenance"), pii=sa.bindparam("pii"),
+                    updated_at=sa.bindparam("updated_at"), erased=False,
+                ),
+                updates,
+            )
+            if result.rowcount != len(updates):
+                raise StoreError("entities changed concurrently during this upsert; retry the batch", entity=kind)
+            ids = [row["b_id"] for row in updates]
+            for chunk in _chunks(ids):
+                tx.execute(sa.delete(t.blind_index).where(t.blind_index.c.entity_id.in_(chunk)))
+        if blind:
+            tx.execute(t.blind_index.insert(), blind)
+        tx.execute(t.change_log.insert(), log)
+
+    def write_entity(
+        self, tx: sa.Connection, kind: str, entity_id: str, content: Snapshot, *, version: int, origin: str | None, op: str
+    ) -> None:
+        """Write one entity's full content (``version`` 0 inserts); used by unmerge and erasure."""
+        self._write(tx, kind, [_Write(entity_id, content, version, op)], origin)
+
+    def _write_source_hashes(
+        self, tx: sa.Connection, system: str, kind: str, hashes: dict[str, tuple[str, str, bool]]
+    ) -> None:
+        x = t.external_ids
+        fresh = [
+            {"system": system, "kind": kind, "external_id": ext, "entity_id": eid, "content_hash": h}
+            for ext, (eid, h, is_new) in hashes.items()
+            if is_new
+        ]
+        changed = [{"b_ext": ext, "content_hash": h} for ext, (_, h, is_new) in hashes.items() if not is_new]
+        if fresh:
+            tx.execute(x.insert(), fresh)
+        if changed:
+            tx.execute(
+                x.update()
+                .where(x.c.system == system, x.c.kind == kind, x.c.external_id == sa.bindparam("b_ext"))
+                .values(content_hash=sa.bindparam("content_hash")),
+                changed,
+            )
+
+    # ---- entities: read ------------------------------------------------------------------------
+
+    def get(self, kind: str, entity_id: str, *, tx: sa.Connection | None = None) -> Entity:
+        """The entity, decrypted. Raises StoreError if absent, Decryption/KeyNotFoundError if unreadable."""
+        found = self.get_many(kind, [entity_id], tx=tx)
+        if not found:
+            raise StoreError("no such entity", entity=kind, record_id=entity_id)
+        return found[0]
+
+    def get_many(self, kind: str, entity_ids: Sequence[str], *, tx: sa.Connection | None = None) -> list[Entity]:
+        """Entities by id (decrypted), in the order given; ids not stored are skipped."""
+        e, x = t.entities, t.external_ids
+        rows: dict[str, Any] = {}
+        external: dict[str, dict[str, str]] = {}
+        with self._read(tx) as conn:
+            for chunk in _chunks(list(entity_ids)):
+                for row in conn.execute(sa.select(e).where(e.c.kind == kind, e.c.id.in_(chunk))).mappings():
+                    rows[row["id"]] = row
+                for system, external_id, entity_id in conn.execute(
+                    sa.select(x.c.system, x.c.external_id, x.c.entity_id).where(x.c.entity_id.in_(chunk))
+                ):
+                    external.setdefault(entity_id, {})[system] = external_id
+        return [self.codec.build(kind, i, rows[i], external.get(i, {})) for i in entity_ids if i in rows]
+
+    def find(self, system: str, external_id: str, kind: str | None = None) -> str | None:
+        """The hub id of the entity ``system`` knows as ``external_id`` (StoreError if ambiguous)."""
+        x = t.external_ids
+        query = sa.select(x.c.entity_id, x.c.kind).where(x.c.system == system, x.c.external_id == external_id)
+        if kind is not None:
+            query = query.where(x.c.kind == kind)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        if len(rows) > 1:
+            raise StoreError(
+                f"external id is used by several kinds ({', '.join(r[1] for r in rows)}); pass kind=", system=system, record_id=external_id
+            )
+        return rows[0][0] if rows else None
+
+    def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
+        """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
+        c = t.change_log
+        with self._read() as conn:
+            rows = conn.execute(sa.select(c).where(c.c.seq > after_seq).order_by(c.c.seq).limit(limit)).mappings()
+            return [Change(**row) for row in rows]
+
+    # ---- cursors -------------------------------------------------------------------------------
+
+    def get_cursor(self, tx: sa.Connection | None, connector: str, stream: str) -> str | None:
+        """The saved position of a sync stream (None if it never ran)."""
+        c = t.sync_cursors
+        with self._read(tx) as conn:
+            return conn.execute(
+                sa.select(c.c.value).where(c.c.connector == connector, c.c.stream == stream)
+            ).scalar_one_or_none()
+
+    def set_cursor(self, tx: sa.Connection, connector: str, stream: str, value: str) -> None:
+        """Save a stream position in ``tx`` — commit it with the page it follows."""
+        c, now = t.sync_cursors, self.now()
+        done = tx.execute(
+            c.update().where(c.c.connector == connector, c.c.stream == stream).values(value=value, updated_at=now)
+        )
+        if done.rowcount == 0:
+            tx.execute(c.insert().values(connector=connector, stream=stream, value=value, updated_at=now))
+
+    # ---- dead letters --------------------------------------------------------------------------
+
+    def add_dead_letter(
+        self,
+        tx: sa.Connection,
+        *,
+        system: str,
+        error: HubError | dict[str, Any],
+        payload: Any = None,
+        stream: str | None = None,
+        record_ref: str | None = None,
+        run_id: str | None = None,
+        attempts: int = 0,
+    ) -> str:
+        """Keep a failed record: the (already masked) error as JSON, the payload encrypted."""
+        detail = error.to_dict() if isinstance(error, HubError) else dict(error)
+        letter_id = new_id()
+        token = None
+        if payload is not None:
+            token = self.keyring.encrypt(dumps(payload), aad=("dead_letter", letter_id, "payload"))
+        tx.execute(
+            t.dead_letters.insert().values(
+                id=letter_id, run_id=run_id, system=system, stream=stream, record_ref=record_ref,
+                error_code=str(detail.get("code", "unknown")), error=dumps(detail), payload=token,
+                attempts=attempts, status="open", created_at=self.now(),
+            )
+        )
+        return letter_id
+
+    def dead_letters(
+        self, *, system: str | None = None, status: str | None = "open", with_payload: bool = False, limit: int = 100
+    ) -> list[DeadLetter]:
+        """Dead letters, oldest first; payloads are decrypted only with ``with_payload=True``."""
+        d = t.dead_letters
+        query = sa.select(d).order_by(d.c.created_at, d.c.id).limit(limit)
+        if system is not None:
+            query = query.where(d.c.system == system)
+        if status is not None:
+            query = query.where(d.c.status == status)
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+        letters = []
+        for row in rows:
+            payload = None
+            if with_payload and row["payload"]:
+                payload = json.loads(self.keyring.decrypt(row["payload"], aad=("dead_letter", row["id"], "payload")))
+            fields = {k: row[k] for k in ("id", "run_id", "system", "stream", "record_ref", "error_code", "attempts", "status", "created_at")}
+            letters.append(DeadLetter(**fields, error=json.loads(row["error"]), payload=payload))
+        return letters
+
+    # ---- job runs and audit ---------------------------------------------------------------------
+
+    def start_job_run(self, kind: str) -> str:
+        """Record that a job (sync, delivery, migration, rotation...) started; returns its id."""
+        run_id = new_id()
+        with self.transaction() as tx:
+            tx.execute(t.job_runs.insert().values(id=run_id, kind=kind, started_at=self.now(), status="running"))
+        return run_id
+
+    def finish_job_run(self, run_id: str, status: str, counters: dict[str, Any] | None = None) -> None:
+        """Record how a job ended (``succeeded`` / ``failed`` / ...) and its counters."""
+        with self.transaction() as tx:
+            tx.execute(
+                t.job_runs.update()
+                .where(t.job_runs.c.id == run_id)
+                .values(finished_at=self.now(), status=status, counters=dumps(counters or {}))
+            )
+
+    def audit(
+        self, tx: sa.Connection, actor: str, action: str, entity_id: str | None = None, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Append to the audit log. ``detail`` must not hold PII (ids, counts, field names only)."""
+        tx.execute(
+            t.audit_log.insert().values(
+                at=self.now(), actor=actor, action=action, entity_id=entity_id, detail=dumps(detail or {})
+            )
+        )
+
+    def audit_entries(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+        """Audit entries (oldest first), optionally for one entity; ``detail`` parsed."""
+        a = t.audit_log
+        query = sa.select(a).order_by(a.c.id)
+        if entity_id is not None:
+            query = query.where(a.c.entity_id == entity_id)
+        with self._read() as conn:
+            return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in conn.execute(query).mappings()]
+
+    # ---- identity, erasure, rotation (see their modules) ----------------------------------------
+
+    def unmerge(self, merge_id: str, *, actor: str = "system") -> str:
+        """Undo an identity merge; returns the id of the re-created entity (see identity.unmerge)."""
+        from hub.core.store.identity import unmerge
+
+        return unmerge(self, merge_id, actor=actor)
+
+    def merges(self, entity_id: str) -> list[dict[str, Any]]:
+        """Merges into ``entity_id`` (without their encrypted snapshots), oldest first."""
+        m = t.merges
+        cols = [c for c in m.c if c.name not in ("before", "incoming")]
+        with self._read() as conn:
+            rows = conn.execute(sa.select(*cols).where(m.c.survivor_id == entity_id).order_by(m.c.created_at))
+            return [dict(row) for row in rows.mappings()]
+
+    def erase_candidate(self, candidate_id: str, actor: str, *, dry_run: bool = False) -> Any:
+        """Remove a person's PII everywhere (see :mod:`hub.core.store.erase`)."""
+        from hub.core.store.erase import erase_candidate
+
+        return erase_candidate(self, candidate_id, actor, dry_run=dry_run)
+
+    def rotate_keys(self, *, batch_size: int = 500, dry_run: bool = False, max_batches: int | None = None) -> Any:
+        """Re-encrypt every token with the active key, resumably (see :mod:`hub.core.store.rotation`)."""
+        from hub.core.store.rotation import rotate
+
+        return rotate(self, batch_size=batch_size, dry_run=dry_run, max_batches=max_batches)

@@ -1,0 +1,163 @@
+"""Key rotation: re-encrypt every stored token with the active key, in batches, resumably.
+
+Rotation walks three token-holding tables in primary-key order — ``entities.pii``,
+``dead_letters.payload``, the ``merges`` snapshots — one batch per transaction, and saves its
+position (table and last key) in ``key_rotations`` in the same transaction, so a rotation that is
+killed resumes where it stopped. Readers keep working throughout: the ring still holds the old keys
+and every token names its key. An entity row is rewritten only if its version did not change since
+the batch read it (a concurrent upsert already wrote it with the active key). Remove an old key from
+the ring only after a rotation to the new key has finished (``hub keys rotate`` says so).
+
+Example:
+    >>> RotationReport("k2", rotated=10, remaining=0, finished=True).finished
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from hub.core.crypto import token_kid
+from hub.core.store import schema as t
+from hub.core.store.codec import dumps
+
+if TYPE_CHECKING:
+    from hub.core.crypto import KeyRing
+    from hub.core.store.repository import Store
+
+__all__ = ["RotationReport", "rotate"]
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    """Tokens re-encrypted in this call, tokens still on older keys (dry run) and whether it is done."""
+
+    target_kid: str
+    rotated: int
+    remaining: int
+    finished: bool
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One table to rotate: which columns hold tokens and how to re-encrypt one row."""
+
+    table: sa.Table
+    columns: tuple[str, ...]
+    guard: str | None  # a column that must be unchanged for the rewrite to apply
+
+    def tokens(self, row: Any) -> list[str]:
+        out = []
+        for column in self.columns:
+            value = row[column]
+            if value and column == "pii":
+                out.extend(json.loads(value).values())
+            elif value:
+                out.append(value)
+        return out
+
+    def reencrypt(self, ring: KeyRing, row: Any) -> dict[str, Any]:
+        """New column values for ``row`` with every token on the active key."""
+        if self.table is t.entities:
+            moved = {
+                name: _move(ring, token, (row["kind"], row["id"], name)) for name, token in json.loads(row["pii"]).items()
+            }
+            return {"pii": dumps(moved)}
+        scope = "dead_letter" if self.table is t.dead_letters else "merge"
+        return {c: _move(ring, row[c], (scope, row["id"], c)) if row[c] else None for c in self.columns}
+
+
+def _move(ring: KeyRing, token: str, aad: tuple[str, str, str]) -> str:
+    if token_kid(token) == ring.active_kid:
+        return token
+    return ring.encrypt(ring.decrypt(token, aad=aad), aad=aad)
+
+
+_STAGES = (
+    _Stage(t.entities, ("pii",), "version"),
+    _Stage(t.dead_letters, ("payload",), None),
+    _Stage(t.merges, ("before", "incoming"), None),
+)
+
+
+def rotate(
+    store: Store, *, batch_size: int = 500, dry_run: bool = False, max_batches: int | None = None
+) -> RotationReport:
+    """Rotate every token to the active key; stop early after ``max_batches`` (resume by calling again)."""
+    ring = store.keyring
+    if dry_run:
+        return RotationReport(ring.active_kid, 0, _count_stale(store), False)
+    progress = _progress(store, ring.active_kid)
+    rotated, batches = 0, 0
+    stage_names = [s.table.name for s in _STAGES]
+    while progress["stage"] != "done":
+        if max_batches is not None and batches >= max_batches:
+            return RotationReport(ring.active_kid, rotated, -1, False)
+        stage = _STAGES[stage_names.index(progress["stage"])]
+        rotated += _batch(store, stage, progress, batch_size)
+        batches += 1
+    return RotationReport(ring.active_kid, rotated, 0, True)
+
+
+def _progress(store: Store, kid: str) -> dict[str, Any]:
+    r = t.key_rotations
+    with store.transaction() as tx:
+        row = tx.execute(
+            sa.select(r).where(r.c.target_kid == kid, r.c.finished_at.is_(None)).order_by(r.c.id.desc()).limit(1)
+        ).mappings().first()
+        if row is not None:
+            return dict(row)
+        now = store.now()
+        values = {"target_kid": kid, "stage": _STAGES[0].table.name, "cursor": "", "rotated": 0, "started_at": now, "updated_at": now}
+        values["id"] = tx.execute(r.insert().values(**values)).inserted_primary_key[0]
+        return values
+
+
+def _batch(store: Store, stage: _Stage, progress: dict[str, Any], batch_size: int) -> int:
+    """Rotate one batch of ``stage`` and advance the saved position in the same transaction."""
+    ring, table, now = store.keyring, stage.table, store.now()
+    stale = _is_stale(ring.active_kid)
+    with store.transaction() as tx:
+        rows = tx.execute(
+            sa.select(table).where(table.c.id > progress["cursor"]).order_by(table.c.id).limit(batch_size)
+        ).mappings().all()
+        count = 0
+        for row in rows:
+            tokens = stage.tokens(row)
+            if not any(stale(token) for token in tokens):
+                continue
+            query = table.update().where(table.c.id == row["id"])
+            if stage.guard:
+                query = query.where(table.c[stage.guard] == row[stage.guard])
+            count += tx.execute(query.values(**stage.reencrypt(ring, row))).rowcount and len(tokens)
+        if len(rows) < batch_size:
+            following = [s.table.name for s in _STAGES] + ["done"]
+            progress["stage"], progress["cursor"] = following[following.index(table.name) + 1], ""
+        else:
+            progress["cursor"] = rows[-1]["id"]
+        progress["rotated"] += count
+        values = {"stage": progress["stage"], "cursor": progress["cursor"], "rotated": progress["rotated"], "updated_at": now}
+        if progress["stage"] == "done":
+            values["finished_at"] = now
+        tx.execute(t.key_rotations.update().where(t.key_rotations.c.id == progress["id"]).values(**values))
+    return count
+
+
+def _is_stale(active: str) -> Callable[[str], bool]:
+    return lambda token: token_kid(token) != active
+
+
+def _count_stale(store: Store) -> int:
+    stale = _is_stale(store.keyring.active_kid)
+    total = 0
+    with store.transaction() as tx:
+        for stage in _STAGES:
+            for row in tx.execute(sa.select(stage.table)).mappings():
+                total += sum(1 for token in stage.tokens(row) if stale(token))
+    return total
+

@@ -1,0 +1,238 @@
+"""The store's tables (SQLAlchemy Core) and the engine set-up shared by SQLite and PostgreSQL.
+
+PII never appears in a column in plaintext: ``entities.pii``, ``dead_letters.payload`` and the merge
+snapshots hold only AES-GCM tokens (see :mod:`hub.core.crypto`); ``blind_index.hmac`` holds keyed hashes.
+JSON documents are stored as text we serialize ourselves (one ``json.dumps`` per row, no per-row type
+processors), which is also what keeps the bulk paths fast. The Alembic migrations in
+``hub/migrations`` create exactly these tables; a test compares the two.
+
+Example:
+    >>> sorted(t for t in metadata.tables)[:3]
+    ['audit_log', 'blind_index', 'change_log']
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+__all__ = [
+    "metadata",
+    "entities",
+    "external_ids",
+    "blind_index",
+    "change_log",
+    "sync_cursors",
+    "outbox",
+    "dead_letters",
+    "audit_log",
+    "job_runs",
+    "merges",
+    "key_rotations",
+    "create_engine",
+    "new_id",
+]
+
+metadata = sa.MetaData()
+
+_ID = sa.String(36)
+_TS = sa.DateTime(timezone=True)
+#: 64-bit on PostgreSQL; INTEGER PRIMARY KEY (the rowid, auto-increasing) on SQLite.
+_SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+entities = sa.Table(
+    "entities",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON of the non-PII fields
+    sa.Column("provenance", sa.Text),  # JSON
+    sa.Column("pii", sa.Text),  # JSON {field: token}
+    sa.Column("erased", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+)
+
+external_ids = sa.Table(
+    "external_ids",
+    metadata,
+    sa.Column("system", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("external_id", sa.String(255), primary_key=True),
+    sa.Column("entity_id", _ID, sa.ForeignKey("entities.id"), nullable=False, index=True),
+    sa.Column("content_hash", sa.String(64)),  # last content this source sent: decides no-op upserts
+)
+
+blind_index = sa.Table(
+    "blind_index",
+    metadata,
+    sa.Column("entity_id", _ID, sa.ForeignKey("entities.id"), primary_key=True),
+    sa.Column("field", sa.String(32), primary_key=True),
+    sa.Column("hmac", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Index("ix_blind_index_hmac", "hmac"),
+)
+
+change_log = sa.Table(
+    "change_log",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("entity_id", _ID, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("op", sa.String(16), nullable=False),
+    sa.Column("origin", sa.String(64)),
+    sa.Column("at", _TS, nullable=False),
+)
+
+sync_cursors = sa.Table(
+    "sync_cursors",
+    metadata,
+    sa.Column("connector", sa.String(64), primary_key=True),
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text),
+    sa.Column("updated_at", _TS, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("route", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),
+    sa.Column("entity_id", _ID, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", _TS),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("run_id", _ID),
+    sa.Column("system", sa.String(64), nullable=False),
+    sa.Column("stream", sa.String(64)),
+    sa.Column("record_ref", sa.String(255)),
+    sa.Column("error_code", sa.String(64), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),  # JSON, values already masked
+    sa.Column("payload", sa.Text),  # token
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Index("ix_dead_letters_system_ref", "system", "record_ref"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("at", _TS, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("entity_id", _ID, index=True),
+    sa.Column("detail", sa.Text),  # JSON without PII
+)
+
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("started_at", _TS, nullable=False),
+    sa.Column("finished_at", _TS),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("counters", sa.Text),  # JSON
+)
+
+merges = sa.Table(
+    "merges",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("survivor_id", _ID, sa.ForeignKey("entities.id"), nullable=False, index=True),
+    sa.Column("system", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("rule", sa.String(32), nullable=False),
+    sa.Column("before", sa.Text),  # token: the survivor before the merge
+    sa.Column("incoming", sa.Text),  # token: the record that was merged in
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("undone_at", _TS),
+    sa.Column("split_entity_id", _ID),
+)
+
+key_rotations = sa.Table(
+    "key_rotations",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("target_kid", sa.String(64), nullable=False),
+    sa.Column("stage", sa.String(32), nullable=False),  # the table being rotated, or "done"
+    sa.Column("cursor", sa.String(64)),  # last primary key done in that table
+    sa.Column("rotated", sa.Integer, nullable=False, default=0),
+    sa.Column("started_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.Column("finished_at", _TS),
+)
+
+
+def new_id() -> str:
+    """A time-ordered UUID (version 7 layout): new rows land at the end of every id index.
+
+    Random UUIDv4 keys scatter inserts over the whole B-tree; at 100k+ rows that makes SQLite's page
+    cache thrash and the load slow down as the table grows.
+
+    Example:
+        >>> a, b = new_id(), new_id()
+        >>> a < b and len(a) == 36
+        True
+    """
+    global _last
+    millis = time.time_ns() // 1_000_000
+    millis, seq = (millis, 0) if millis > _last[0] else (_last[0], _last[1] + 1)
+    _last = (millis, seq)
+    # 48 bits ms | 4 bits version 7 | 12 bits seq high | 2 bits variant | 30 bits seq low | 32 random bits
+    value = millis << 80 | 7 << 76 | (seq >> 30 & 0xFFF) << 64 | 2 << 62 | (seq & 0x3FFFFFFF) << 32
+    return str(uuid.UUID(int=value | int.from_bytes(os.urandom(4), "big")))
+
+
+_last = (0, 0)
+
+
+def create_engine(url: str, **kwargs: Any) -> sa.Engine:
+    """An engine for ``url``; on SQLite: WAL, synchronous=NORMAL, foreign keys, a busy timeout.
+
+    SQLite write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout
+    instead of failing when a read lock is upgraded; connections opened with the execution option
+    ``hub_read=True`` start a plain deferred ``BEGIN`` and never block writers (WAL).
+    """
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is unreliable)
+        cursor = dbapi_connection.cursor()
+        pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536")
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        read_only = connection.get_execution_options().get("hub_read", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

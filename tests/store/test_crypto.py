@@ -1,0 +1,69 @@
+"""Key ring: formats, providers, blind indexes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hub.core.crypto import FileKeyProvider, KeyRing, keyring_from_config, normalize_for_index
+from hub.core.errors import ConfigError, DecryptionError
+
+AAD = ("candidate", "c1", "name")
+
+
+@given(st.text())
+def test_roundtrip_any_text(value):
+    ring = KeyRing.generate()
+    assert ring.decrypt(ring.encrypt(value, aad=AAD), aad=AAD) == value
+
+
+def test_fresh_nonce_each_time():
+    ring = KeyRing.generate()
+    assert ring.encrypt("same", aad=AAD) != ring.encrypt("same", aad=AAD)
+
+
+def test_json_roundtrip_and_bad_rings():
+    ring = KeyRing.generate("a").with_new_key("b")
+    again = KeyRing.from_json(ring.to_json())
+    assert again.active_kid == "b" and again.keys == ring.keys and again.index_key == ring.index_key
+    with pytest.raises(ConfigError, match="not a key ring"):
+        KeyRing.from_json("{}")
+    with pytest.raises(ConfigError, match="32 bytes"):
+        KeyRing.from_json('{"active": "a", "keys": {"a": "AAAA"}, "index_key": "AAAA"}')
+
+
+def test_malformed_token_is_a_decryption_error():
+    with pytest.raises(DecryptionError, match="not an encrypted token"):
+        KeyRing.generate().decrypt("garbage", aad=AAD)
+
+
+def test_blind_index_is_per_field_and_normalized():
+    ring = KeyRing.generate()
+    assert ring.blind_index("emails", "A@B.cn ") == ring.blind_index("emails", "a@b.cn")
+    assert ring.blind_index("emails", "x") != ring.blind_index("national_id", "x")
+    assert ring.blind_index("emails", "a@b.cn") != KeyRing.generate().blind_index("emails", "a@b.cn")
+
+
+@given(st.text(alphabet="0123456789 +-", min_size=1))
+def test_phone_normalization_keeps_only_digits_and_plus(value):
+    assert set(normalize_for_index("phones", value)) <= set("0123456789+")
+
+
+def test_file_provider_requires_0600(tmp_path):
+    path = tmp_path / "keys.json"
+    path.write_text(KeyRing.generate("f").to_json())
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        FileKeyProvider(str(path)).load()
+    path.chmod(0o600)
+    assert keyring_from_config("file", {"path": str(path)}).active_kid == "f"
+
+
+def test_env_provider_through_the_plugin_registry(monkeypatch):
+    monkeypatch.setenv("HUB_KEYS", KeyRing.generate("e").to_json())
+    assert keyring_from_config("env", {}).active_kid == "e"
+    with pytest.raises(ConfigError, match="unknown key provider 'kms'"):
+        keyring_from_config("kms", {})

@@ -1,0 +1,106 @@
+"""Upsert semantics, transactions, references, cursors, dead letters and the change feed."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.core.errors import StoreError
+from tests.store.conftest import assessment, candidate
+
+
+def upsert(store, system, entities):
+    with store.transaction() as tx:
+        return store.upsert_many(tx, system, entities)
+
+
+def test_first_upsert_creates_and_get_decrypts(store):
+    result = upsert(store, "beisen", [candidate(1), candidate(2)])
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+    got = store.get("candidate", result.ids[0])
+    assert got.national_id == candidate(1).national_id
+    assert got.remote_data == candidate(1).remote_data
+    assert got.external_ids == {"beisen": "c1"}
+    assert store.find("beisen", "c2", "candidate") == result.ids[1]
+
+
+def test_unchanged_upsert_is_a_noop(store):
+    first = upsert(store, "beisen", [candidate(1)])
+    before = store.changes()
+    again = upsert(store, "beisen", [candidate(1)])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert again.ids == first.ids
+    assert store.changes() == before
+
+
+def test_changed_upsert_is_one_new_version_and_one_change(store):
+    [entity_id] = upsert(store, "beisen", [candidate(1)]).ids
+    result = upsert(store, "beisen", [candidate(1, tags=["java", "go"])])
+    assert result.updated == 1
+    changes = [c for c in store.changes() if c.entity_id == entity_id]
+    assert [(c.version, c.op) for c in changes] == [(1, "create"), (2, "update")]
+    assert store.get("candidate", entity_id).tags == ["java", "go"]
+
+
+def test_changes_feed_is_ordered_and_pages(store):
+    upsert(store, "beisen", [candidate(n) for n in range(5)])
+    page1 = store.changes(limit=3)
+    page2 = store.changes(after_seq=page1[-1].seq, limit=3)
+    seqs = [c.seq for c in page1 + page2]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 5
+
+
+def test_page_and_cursor_commit_together_or_not_at_all(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            store.upsert_many(tx, "beisen", [candidate(1)])
+            store.set_cursor(tx, "beisen", "candidates", "page-2")
+            raise RuntimeError("crash after the page")
+    assert store.find("beisen", "c1", "candidate") is None
+    assert store.get_cursor(None, "beisen", "candidates") is None
+    assert store.changes() == []
+    with store.transaction() as tx:
+        store.upsert_many(tx, "beisen", [candidate(1)])
+        store.set_cursor(tx, "beisen", "candidates", "page-2")
+    assert store.get_cursor(None, "beisen", "candidates") == "page-2"
+    with store.transaction() as tx:
+        store.set_cursor(tx, "beisen", "candidates", "page-3")
+    assert store.get_cursor(None, "beisen", "candidates") == "page-3"
+
+
+def test_references_resolve_to_hub_ids(store):
+    with store.transaction() as tx:
+        [cand_id] = store.upsert_many(tx, "beisen", [candidate(1)]).ids
+        [assess_id] = store.upsert_many(tx, "beisen", [assessment(1)]).ids
+    got = store.get("assessment", assess_id)
+    assert got.candidate.id == cand_id
+    assert [d.score.normalized for d in got.dimensions][0] == 50
+
+
+def test_entity_without_external_id_for_the_system_is_refused(store):
+    with pytest.raises(StoreError, match="no external id for system 'moka'"):
+        upsert(store, "moka", [candidate(1)])
+
+
+def test_get_unknown_entity_is_a_store_error(store):
+    with pytest.raises(StoreError, match="no such entity"):
+        store.get("candidate", "nope")
+
+
+def test_dead_letters_keep_masked_error_and_encrypted_payload(store):
+    from hub.core.errors import ModelValidationError, mask
+
+    error = ModelValidationError("bad phone", system="beisen", record_id="c9", field_path="phones", value=mask("13800138000"))
+    with store.transaction() as tx:
+        store.add_dead_letter(tx, system="beisen", stream="candidates", record_ref="c9", error=error, payload={"phone": "13800138000"})
+    [letter] = store.dead_letters(system="beisen", with_payload=True)
+    assert letter.error_code == "model-validation-error"
+    assert letter.payload == {"phone": "13800138000"}
+    assert "13800138000" not in str(letter.error)
+
+
+def test_job_runs_and_audit(store):
+    run_id = store.start_job_run("sync")
+    store.finish_job_run(run_id, "succeeded", {"records": 3})
+    with store.transaction() as tx:
+        store.audit(tx, "alice", "replay", None, {"dead_letters": 2})
+    assert store.audit_entries()[-1]["detail"] == {"dead_letters": 2}
