@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 import pydantic
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, computed_field, field_validator, model_validator
 
 from hub.core.errors import ModelValidationError, mask
 
@@ -276,15 +276,18 @@ class Score(_Model):
             return repr(value)
         return str(value)
 
+    _normalized: Decimal = PrivateAttr()
+
     @model_validator(mode="after")
     def _on_scale(self) -> Score:
-        self.scale.normalize(self.value)  # raises ValueError with the reason
+        self._normalized = self.scale.normalize(self.value)  # raises ValueError with the reason
         return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def normalized(self) -> Decimal:
-        return self.scale.normalize(self.value)
+        """The value on 0–100, computed once when the score is validated."""
+        return self._normalized
 
 
 class RecommendationLevel(StrEnum):
