@@ -10,7 +10,9 @@ ever need to catch hub types::
     ├── RecordError                  one record is bad; the run goes on             (permanent)
     │   ├── ModelValidationError     canonical model validation failed
     │   ├── MappingError             a mapping could not produce a field
-    │   └── DuplicateRecordError     a second record claims an identity already seen in the same input
+    │   ├── DuplicateRecordError     a second record claims an identity already seen in the same input
+    │   ├── MissingReferenceError    a record points at a record that is neither in the input nor stored
+    │   └── SuspectValueError        a value that parses but looks damaged: mojibake, cut at a width
     ├── MappingCompileError          a mapping file is wrong (file, line)           (permanent)
     ├── CryptoError                                                                 (permanent)
     │   ├── KeyNotFoundError         a key id in a token is not in the key ring
@@ -23,6 +25,7 @@ ever need to catch hub types::
     │   │   └── AuthError            401/403 after a token refresh
     │   └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
     ├── WebhookVerificationError     an incoming webhook's signature or timestamp is wrong (permanent)
+    ├── ReconciliationError          what a migration wrote differs from what it read  (permanent)
     └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
         └── UnsafeFileError          refused before parsing: zip bomb, hostile entry names, too deep
 
@@ -68,6 +71,9 @@ __all__ = [
     "DuplicateRecordError",
     "UnreadableFileError",
     "UnsafeFileError",
+    "MissingReferenceError",
+    "SuspectValueError",
+    "ReconciliationError",
     "mask",
 ]
 
@@ -257,3 +263,24 @@ class UnsafeFileError(UnreadableFileError):
     or a body too large or too deeply nested to parse safely."""
 
     code = "unsafe-file"
+
+
+class MissingReferenceError(RecordError):
+    """A record references another (an assessment's job, an application's candidate) that the input
+    does not hold and the target does not have: written as is, it would dangle."""
+
+    code = "missing-reference"
+
+
+class SuspectValueError(RecordError):
+    """A value that maps cleanly but looks damaged on the way: mis-decoded text (mojibake) or text
+    that fills a legacy column width exactly (probably cut)."""
+
+    code = "suspect-value"
+
+
+class ReconciliationError(HubError, Permanent):
+    """What a migration read back from its target differs from what it wrote: a count, or a field's
+    checksum over normalized values (truncated or re-encoded on the way)."""
+
+    code = "reconciliation-mismatch"

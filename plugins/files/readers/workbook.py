@@ -1,0 +1,95 @@
+"""XLSX exports, streamed row by row with openpyxl's read-only mode after the zip-bomb guard.
+
+openpyxl parses XML with defusedxml when it is installed (billion laughs, quadratic blowup, external
+entities); we refuse to open workbooks if it is not, rather than parse hostile XML unguarded. Cells
+come back as typed: date-formatted cells as ``datetime``, numbers as ``int``/``float`` exactly as
+stored (an Excel serial date typed into a number cell stays a number for the ``datetime`` transform).
+The first non-blank row is the header row.
+
+Example:
+    >>> import tempfile, pathlib, openpyxl
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.xlsx"
+    >>> book = openpyxl.Workbook(); sheet = book.active
+    >>> sheet.append([]); sheet.append(["姓名 ", "总分"]); sheet.append(["张伟", 85]); book.save(path)
+    >>> [(dict(row), row.number) for row in read_workbook(path)]
+    [({'姓名': '张伟', '总分': 85}, 3)]
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import openpyxl.xml
+from defusedxml import DefusedXmlException
+from openpyxl.utils.exceptions import InvalidFileException
+
+from hub.core.errors import UnreadableFileError, UnsafeFileError
+
+from .archive import ArchiveLimits, check_archive
+from .rows import Row, build_row, is_blank, make_headers
+
+__all__ = ["read_workbook"]
+
+
+def read_workbook(
+    path: Path, *, sheet: str | int | None = None, limits: ArchiveLimits = ArchiveLimits()
+) -> Iterator[Row]:
+    """Check and open the workbook now; return the rows of ``sheet`` lazily.
+
+    Args:
+        path: the .xlsx file.
+        sheet: sheet name, or 0-based index; the first sheet when ``None``.
+        limits: zip-bomb guard bounds.
+
+    Raises:
+        UnsafeFileError: the archive is refused, or defusedxml is missing.
+        UnreadableFileError: not a workbook, or no such sheet.
+    """
+    if not openpyxl.xml.DEFUSEDXML:
+        raise UnsafeFileError("defusedxml is not installed; refusing to parse XLSX XML unguarded", stream=path.name)
+    check_archive(path, name=path.name, limits=limits)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except DefusedXmlException as exc:
+        raise UnsafeFileError(f"refused hostile XML in the workbook: {exc!r}", stream=path.name) from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFileError(f"not a readable XLSX workbook: {exc}", stream=path.name) from None
+    try:
+        worksheet = _pick(book, sheet, path.name)
+    except UnreadableFileError:
+        book.close()
+        raise
+    worksheet.reset_dimensions()  # exporters often write a wrong <dimension>; read what is there
+    return _rows(book, worksheet, path.name)
+
+
+def _pick(book: openpyxl.Workbook, sheet: str | int | None, name: str):  # type: ignore[no-untyped-def]
+    names = book.sheetnames
+    if sheet is None:
+        return book.worksheets[0]
+    if isinstance(sheet, int) and 0 <= sheet < len(names):
+        return book.worksheets[sheet]
+    if sheet in names:
+        return book[sheet]
+    raise UnreadableFileError(f"no sheet {sheet!r}; the workbook has {', '.join(names)}", stream=name)
+
+
+def _rows(book: openpyxl.Workbook, worksheet, name: str) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+    headers: tuple[str, ...] | None = None
+    try:
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if is_blank(values):
+                continue
+            if headers is None:
+                headers = make_headers(values)
+                continue
+            yield build_row(headers, values, file=name, number=number)
+    except DefusedXmlException as exc:
+        raise UnsafeFileError(f"refused hostile XML in the sheet: {exc!r}", stream=name) from None
+    except SyntaxError as exc:  # xml.etree.ElementTree.ParseError
+        raise UnreadableFileError(f"the sheet XML is broken: {exc}", stream=name) from None
+    finally:
+        book.close()
