@@ -21,6 +21,7 @@ ever need to catch hub types::
     ├── ConnectorError               talking to a vendor system failed
     │   ├── TransientConnectorError  timeouts, connection errors, 429, 5xx     (transient: retried)
     │   │   └── RateLimitedError     429 / vendor throttling, carries retry_after
+    │   │   └── WriteConflictError   the target changed under a write; re-read and retry
     │   ├── PermanentConnectorError  4xx other than 429, vendor error bodies   (permanent)
     │   │   └── AuthError            401/403 after a token refresh
     │   └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
@@ -284,3 +285,11 @@ class ReconciliationError(HubError, Permanent):
     checksum over normalized values (truncated or re-encoded on the way)."""
 
     code = "reconciliation-mismatch"
+
+
+class WriteConflictError(TransientConnectorError):
+    """A target refused a write because its record changed since we read it (a version or current-stage
+    guard). The writer re-reads before every retry, so a conflict never becomes a blind overwrite; when
+    the re-reads run out the delivery is retried later like any transient failure."""
+
+    code = "write-conflict"

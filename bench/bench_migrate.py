@@ -1,0 +1,92 @@
+"""Benchmark: validate and migrate a generated legacy CSV export into SQLite (target: ≥ 10,000 rows/s,
+peak memory < 300 MB for 1,000,000 rows).
+
+Prints rows/s, peak RSS and the load average; with ``--profile``, where the time goes, grouped by
+module, so the owner of the slow part is known.
+
+Usage::
+
+    .venv/bin/python bench/bench_migrate.py --rows 1000000
+    .venv/bin/python bench/bench_migrate.py --rows 20000 --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import os
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from hub.core.crypto import KeyRing  # noqa: E402
+from hub.core.migrate import FileSource, JobSettings, Migration, StoreTarget, Thresholds  # noqa: E402
+from hub.core.store import Store  # noqa: E402
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("generate_legacy_export", REPO / "examples" / "generate_legacy_export.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def _by_module(stats: pstats.Stats, top: int = 15) -> list[tuple[str, float]]:
+    """Own time (tottime) summed per module: which code, and so which owner, the time is spent in."""
+    totals: Counter[str] = Counter()
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        path = filename.replace(str(REPO) + "/", "")
+        if "site-packages/" in path:
+            path = "site-packages/" + path.split("site-packages/", 1)[1].split("/", 1)[0]
+        totals[path] += tottime
+    return totals.most_common(top)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-migrate-") as folder:
+        work = Path(folder)
+        export = work / "export.csv"
+        started = time.perf_counter()
+        gen = _generator()
+        gen.write_csv(export, gen.generate_rows(args.rows), encoding="gbk")
+        print(f"generated {args.rows:,} rows ({export.stat().st_size / 1e6:.0f} MB GBK CSV) in {time.perf_counter() - started:.1f}s")
+        store = Store.open(f"sqlite:///{work / 'bench.db'}", KeyRing.generate())
+        store.upgrade()
+        source = FileSource({"path": str(export), "export": "legacy_ai_interview"})
+        job = JobSettings(source=source.settings, batch_size=args.batch_size, thresholds=Thresholds(max_error_rate=0.01))
+        migration = Migration(job, source, StoreTarget(store, source.system), workdir=work, progress=False)
+        profiler = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        result = migration.run()
+        if profiler:
+            profiler.disable()
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"migrated {result.state['rows']:,} rows in {elapsed:.1f}s: {result.state['rows'] / elapsed:,.0f} rows/s "
+              f"(target 10,000), peak RSS {peak:.0f} MB (target < 300), status {'pass' if result.passed else 'fail'}")
+        print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if profiler:
+            print("own time by module (profiled, so slower than above):")
+            for module, seconds in _by_module(pstats.Stats(profiler)):
+                print(f"  {seconds:8.1f}s  {module}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

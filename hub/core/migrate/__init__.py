@@ -1,0 +1,41 @@
+"""Migration jobs: move a legacy export into the hub store and prove nothing was lost or corrupted.
+
+Modules, one job each: ``endpoints`` (sources and targets), ``validate`` (checks before writing),
+``ledger`` (the run's scratch file: what the source held, without PII), ``job`` (batches,
+checkpoints, resume, pass/fail), ``reconcile`` (counts and per-field checksums read back from the
+target), ``report`` (JSON and HTML), ``progress`` (the progress bar), ``findings`` (what a problem is).
+
+Example:
+    >>> from hub.core.crypto import KeyRing
+    >>> from hub.core.store import Store
+    >>> store = Store.open("sqlite://", KeyRing.generate())
+    >>> source = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+    ...                      "export": "legacy_ai_interview"})
+    >>> job = JobSettings(source=source.settings, thresholds=Thresholds(max_error_rate=0.2))
+    >>> result = Migration(job, source, StoreTarget(store, source.system), progress=False).run()
+    >>> build_report(result)["status"]
+    'pass'
+"""
+
+from hub.core.migrate.endpoints import FileSource, StoreTarget, open_source, open_target
+from hub.core.migrate.findings import FIXES, KINDS, Finding, classify
+from hub.core.migrate.job import JobSettings, Migration, MigrationResult, Thresholds
+from hub.core.migrate.report import build_report, render_html, write_reports
+
+__all__ = [
+    "FileSource",
+    "StoreTarget",
+    "open_source",
+    "open_target",
+    "Finding",
+    "classify",
+    "KINDS",
+    "FIXES",
+    "JobSettings",
+    "Thresholds",
+    "Migration",
+    "MigrationResult",
+    "build_report",
+    "render_html",
+    "write_reports",
+]

@@ -1,0 +1,338 @@
+"""Migration jobs: read a source in batches, validate, write with a checkpoint, reconcile, decide.
+
+One batch is one target transaction holding the batch's entities, its dead letters and the run's
+checkpoint (position in the source + everything the report needs so far), so a run killed at any
+point resumes from its last committed batch (:meth:`Migration.run` with ``resume=``) and the
+idempotent upserts make repeating a half-done batch harmless. The run ledger (a scratch SQLite file
+in ``workdir``, see :mod:`hub.core.migrate.ledger`) is committed just before the target, with
+idempotent writes only.
+
+A dry run validates everything and reports, but writes nothing to the target and does not
+reconcile. Pass or fail is decided by :class:`Thresholds`.
+
+Example:
+    >>> settings = JobSettings(source={"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+    ...                                "export": "legacy_ai_interview"},
+    ...                        thresholds=Thresholds(max_error_rate=0.2))
+    >>> settings.thresholds.max_error_rate
+    0.2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.core.errors import ConfigError, RecordError, mask
+from hub.core.migrate.endpoints import FileSource, StoreTarget
+from hub.core.migrate.findings import Finding
+from hub.core.migrate.ledger import Ledger
+from hub.core.migrate.progress import Progress
+from hub.core.migrate.reconcile import Digester, KindReconciliation, normalized_fields, reconcile
+from hub.core.migrate.validate import BatchChecks, MappedRow, RowMapper, TextChecks, coverage
+from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
+
+__all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
+
+#: Findings kept in detail (the counts by field and kind are always complete).
+MAX_DETAILS = 5000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What a migration may lose and still pass.
+
+    Args:
+        max_error_rate: highest share of source rows with at least one finding (0.01 = 1 %).
+        max_missing: records validated and written but not found in the target.
+        max_mismatches: (record, field) pairs whose value read back differs from the one written.
+
+    Example:
+        >>> Thresholds().max_error_rate
+        0.0
+    """
+
+    max_error_rate: float = 0.0
+    max_missing: int = 0
+    max_mismatches: int = 0
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """A migration job, as a job file or the command line describes it (saved with each checkpoint).
+
+    Args:
+        source: the file connector's settings (``path`` and ``export`` or ``mappings``...).
+        entities: entity kinds to migrate (default: every mapping of the source).
+        batch_size: rows per transaction and checkpoint.
+        max_length: ``{column: width}`` of the legacy columns, to flag values probably cut.
+        sample_size: field diffs kept per entity kind in the report.
+        dry_run: validate and report only.
+    """
+
+    source: dict[str, Any]
+    entities: tuple[str, ...] = ()
+    batch_size: int = 1000
+    max_length: dict[str, int] = field(default_factory=dict)
+    sample_size: int = 20
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobSettings:
+        """Settings from a job file or a checkpoint. Raises ConfigError on unknown keys or bad values."""
+        try:
+            thresholds = Thresholds(**data.get("thresholds", {}))
+            rest = {k: v for k, v in data.items() if k != "thresholds"}
+            settings = cls(**{**rest, "entities": tuple(rest.get("entities", ())), "thresholds": thresholds})
+        except TypeError as exc:
+            raise ConfigError(f"bad migration job settings: {exc}") from None
+        if settings.batch_size < 1:
+            raise ConfigError("batch_size must be at least 1")
+        return settings
+
+
+@dataclass
+class MigrationResult:
+    """How a run ended: its id, pass/fail, and the state the report is built from."""
+
+    run_id: str
+    passed: bool
+    state: dict[str, Any]
+    findings: list[Finding]
+    reconciliation: list[KindReconciliation]
+    reasons: list[str]
+
+
+def _fresh_state(settings: JobSettings) -> dict[str, Any]:
+    return {
+        "settings": settings.to_dict(),
+        "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        "position": 0,
+        "rows": 0,
+        "rows_with_findings": 0,
+        "entities": {},
+        "finding_counts": {},
+        "findings": [],
+        "filled": {},
+        "columns": [],
+    }
+
+
+class Migration:
+    """One migration run of a source into a target.
+
+    Args:
+        settings: the job.
+        source: where rows come from.
+        target: the store target (also read in a dry run, to resolve references; never written).
+        workdir: where the run ledger lives (``<workdir>/<run id>.ledger``); a temporary directory
+            when ``None``, which makes the run impossible to resume after a crash.
+        progress: show a progress bar on stderr.
+        on_batch: called after each committed batch with the state (observers, tests).
+
+    Example:
+        >>> from hub.core.crypto import KeyRing
+        >>> from hub.core.store import Store
+        >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+        >>> src = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+        ...                   "export": "legacy_ai_interview"})
+        >>> job = JobSettings(source=src.settings, thresholds=Thresholds(max_error_rate=0.2))
+        >>> result = Migration(job, src, StoreTarget(store, src.system), progress=False).run()
+        >>> result.passed, result.state["rows"], len(result.findings)
+        (True, 60, 7)
+    """
+
+    def __init__(
+        self,
+        settings: JobSettings,
+        source: FileSource,
+        target: StoreTarget,
+        *,
+        workdir: Path | None = None,
+        progress: bool = True,
+        on_batch: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.settings, self.source, self.target = settings, source, target
+        self.workdir = workdir
+        self.progress = progress
+        self.on_batch = on_batch
+        self.keyring = target.store.keyring
+
+    # ---- the run ---------------------------------------------------------------------------------
+
+    def run(self, *, resume: str | None = None) -> MigrationResult:
+        """Migrate (or, with ``resume``, continue run ``resume``), then reconcile and decide."""
+        dry = self.settings.dry_run
+        if resume:
+            if dry:
+                raise ConfigError("a dry run cannot resume a run: it writes nothing")
+            state = self.target.load_checkpoint(resume)
+            run_id = resume
+        else:
+            state = _fresh_state(self.settings)
+            ready = self.target.ready()
+            if not dry and not ready:
+                self.target.store.upgrade()
+            run_id = uuid.uuid4().hex if dry else self.target.store.start_job_run("migrate")
+        scratch = None if self.workdir else tempfile.TemporaryDirectory(prefix="hub-migrate-")
+        folder = self.workdir or Path(scratch.name)  # type: ignore[union-attr]
+        folder.mkdir(parents=True, exist_ok=True)
+        ledger = Ledger(folder / f"{run_id}.ledger")
+        try:
+            return self._run(run_id, state, ledger)
+        finally:
+            ledger.close()
+            if scratch is not None:
+                scratch.cleanup()
+
+    def _run(self, run_id: str, state: dict[str, Any], ledger: Ledger) -> MigrationResult:
+        source, target, dry = self.source, self.target, self.settings.dry_run
+        state["system"] = source.system
+        target_known = target.known if target.ready() else None
+        checks = BatchChecks(source.system, self.keyring, ledger, target_known)
+        digester = Digester(self.keyring)
+        provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
+        mapper = RowMapper(source.mappings, provenance)
+        for kind, names in state["filled"].items():
+            mapper.filled.setdefault(kind, set()).update(names)
+        text = TextChecks(self.settings.max_length)
+        with Progress(None, enabled=self.progress) as bar:
+            for batch, raws in self._batches(source.rows(state["position"]), text, mapper, state):
+                checks.duplicates(batch)
+                checks.references(batch)
+                ledger.put_records(
+                    (e.kind, e.external_ids[source.system], row.number, digester.digests(e)) for row in batch for e in row.entities
+                )
+                ledger.put_rejected(pair for row in batch for pair in row.rejected)
+                ledger.commit()
+                self._account(batch, state, mapper)
+                if not dry:
+                    with target.store.transaction() as tx:
+                        target.write(tx, [e for row in batch for e in row.entities], run_id)
+                        for row, raw in zip(batch, raws):
+                            for finding in row.findings:
+                                if finding.entity and finding.kind not in ("mojibake", "truncated"):
+                                    target.dead_letter(tx, run_id, finding.error, raw, finding.entity, row.record)
+                        target.save_checkpoint(tx, run_id, state)
+                bar.advance(len(batch))
+                if self.on_batch:
+                    self.on_batch(state)
+        findings = [Finding.from_dict(item, source.system) for item in state["findings"]]
+        late = checks.finish() + coverage(state["columns"], source.mappings, mapper.filled, source.connector.mappings.values())
+        for finding in late:
+            self._count(state, finding)
+        findings += late
+        results: list[KindReconciliation] = []
+        if not dry:
+            results, mismatches = reconcile(
+                list(source.mappings), ledger, digester, target.read_back, target.count,
+                system=source.system, sample_size=self.settings.sample_size,
+            )  # fmt: skip
+            self._fill_source_values(results)
+            for finding in mismatches:
+                self._count(state, finding)
+            findings += mismatches
+        passed, reasons = self._decide(state, results)
+        if not dry:
+            target.store.finish_job_run(run_id, "succeeded" if passed else "failed", self.counters(state))
+        return MigrationResult(run_id, passed, state, findings, results, reasons)
+
+    def _batches(
+        self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, state: dict[str, Any]
+    ) -> Iterator[tuple[list[MappedRow], list[Any]]]:
+        batch: list[MappedRow] = []
+        raws: list[Any] = []
+        for number, record, row in rows:
+            if isinstance(row, RecordError):
+                mapped = MappedRow(number, record, findings=[Finding.from_error(row, row=number, record=record)])
+            else:
+                if not state["columns"]:
+                    state["columns"] = [key for key in row if "|" not in key]
+                mapped = mapper.map(row, number, record)
+                mapped.findings[:0] = text.check(row, number, record)
+            batch.append(mapped)
+            raws.append(None if isinstance(row, RecordError) else dict(row))
+            if len(batch) >= self.settings.batch_size:
+                yield batch, raws
+                batch, raws = [], []
+        if batch:
+            yield batch, raws
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+
+    def _account(self, batch: list[MappedRow], state: dict[str, Any], mapper: RowMapper) -> None:
+        for row in batch:
+            state["rows"] += 1
+            if row.number is not None:
+                state["position"] = max(state["position"], row.number)
+            if row.findings:
+                state["rows_with_findings"] += 1
+            for finding in row.findings:
+                self._count(state, finding)
+            for entity in row.entities:
+                counts = state["entities"].setdefault(entity.kind, {"valid": 0, "rejected": 0})
+                counts["valid"] += 1
+            for kind, _ in row.rejected:
+                counts = state["entities"].setdefault(kind, {"valid": 0, "rejected": 0})
+                counts["rejected"] += 1
+        state["filled"] = {kind: sorted(names) for kind, names in mapper.filled.items()}
+
+    @staticmethod
+    def _count(state: dict[str, Any], finding: Finding) -> None:
+        key = f"{finding.field}\x1f{finding.kind}"
+        state["finding_counts"][key] = state["finding_counts"].get(key, 0) + 1
+        if len(state["findings"]) < MAX_DETAILS:
+            state["findings"].append(finding.to_dict())
+
+    def _fill_source_values(self, results: list[KindReconciliation]) -> None:
+        """Add the source side to the sampled diffs, by mapping again just the rows they came from."""
+        wanted = {diff["row"] for result in results for diff in result.diffs if diff["row"] is not None}
+        if not wanted:
+            return
+        mapper = RowMapper(self.source.mappings)
+        values: dict[tuple[str, str], dict[str, str]] = {}
+        for number, record, row in self.source.rows():
+            if number in wanted and not isinstance(row, RecordError):
+                for entity in mapper.map(row, number, record).entities:
+                    values[(entity.kind, entity.external_ids[self.source.system])] = normalized_fields(entity)
+        for result in results:
+            pii = pii_fields(ENTITY_TYPES[result.kind])
+            for diff in result.diffs:
+                value = values.get((result.kind, diff["record"]), {}).get(diff["field"])
+                if value is not None:
+                    diff["source"] = _shown(value, diff["field"] in pii)
+
+    def _decide(self, state: dict[str, Any], results: list[KindReconciliation]) -> tuple[bool, list[str]]:
+        limits, reasons = self.settings.thresholds, []
+        rate = state["rows_with_findings"] / state["rows"] if state["rows"] else 0.0
+        if rate > limits.max_error_rate:
+            reasons.append(f"error rate {rate:.2%} is above max_error_rate {limits.max_error_rate:.2%}")
+        missing = sum(result.missing for result in results)
+        if missing > limits.max_missing:
+            reasons.append(f"{missing} records missing in the target (max_missing {limits.max_missing})")
+        mismatches = sum(sum(result.mismatched.values()) for result in results)
+        if mismatches > limits.max_mismatches:
+            reasons.append(f"{mismatches} field values differ in the target (max_mismatches {limits.max_mismatches})")
+        state["error_rate"] = rate
+        return not reasons, reasons
+
+    @staticmethod
+    def counters(state: dict[str, Any]) -> dict[str, Any]:
+        """The counters kept with the job run (no PII: counts only)."""
+        return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
+
+
+def _shown(value: str, pii: bool) -> str:
+    if pii:
+        return mask(value)
+    return value if len(value) <= 60 else value[:59] + "…"
+

@@ -1,0 +1,109 @@
+"""The run ledger: a scratch SQLite file that remembers, per migration run, what the source held.
+
+Why a file and not memory: a migration of millions of rows must remember which records it produced
+(for referential integrity and duplicates) and a digest of every field it wrote (for
+reconciliation), and a resumed run must still know all of it. Kept in memory that grows with the
+file; kept in SQLite it costs O(batch) memory, survives a crash, and sorts for free. The ledger
+holds no plaintext PII: external ids, row numbers, keyed digests and blind indexes only.
+
+Tables: ``records`` (kind, external id → row, field digests; last write wins like the store),
+``rejected`` (records the validation held back), ``identities`` (blind index → first owner),
+``pending`` (references not resolved yet).
+
+Example:
+    >>> ledger = Ledger(":memory:")
+    >>> ledger.put_records([("candidate", "C1", 2, b"digests")])
+    >>> ledger.known("candidate", ["C1", "C2"])
+    {'C1'}
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+__all__ = ["Ledger"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (kind TEXT, ext TEXT, row INTEGER, digests BLOB, PRIMARY KEY (kind, ext));
+CREATE TABLE IF NOT EXISTS rejected (kind TEXT, ext TEXT, PRIMARY KEY (kind, ext));
+CREATE TABLE IF NOT EXISTS identities (kind TEXT, field TEXT, hmac TEXT, ext TEXT, record TEXT,
+                                       PRIMARY KEY (kind, field, hmac));
+CREATE TABLE IF NOT EXISTS pending (kind TEXT, field TEXT, target TEXT, ext TEXT, row INTEGER, record TEXT);
+"""
+_CHUNK = 500
+
+
+class Ledger:
+    """One run's scratch database (``path`` may be ``:memory:`` for a run that cannot resume).
+
+    Writes are committed by :meth:`commit`, which the job calls *before* committing the batch to
+    the target: every write here is idempotent, so a crash between the two only repeats work.
+
+    Example:
+        >>> ledger = Ledger(":memory:")
+        >>> ledger.claim_identities([("candidate", "national_id", "h1", "C1", "a.csv:2")])
+        {}
+        >>> ledger.claim_identities([("candidate", "national_id", "h1", "C9", "a.csv:7")])
+        {'h1': ('C1', 'a.csv:2')}
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, isolation_level="DEFERRED")
+        self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + _SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def put_records(self, rows: Iterable[tuple[str, str, int | None, bytes]]) -> None:
+        """Remember written records with their field digests; a later row for the same id wins."""
+        self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
+
+    def put_rejected(self, rows: Iterable[tuple[str, str]]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO rejected VALUES (?, ?)", rows)
+
+    def known(self, kind: str, exts: Iterable[str], *, include_rejected: bool = True) -> set[str]:
+        """Which of ``exts`` the source has produced so far (written or, by default, held back)."""
+        wanted = sorted(set(exts))
+        found: set[str] = set()
+        tables = ("records", "rejected") if include_rejected else ("records",)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for table in tables:
+                query = f"SELECT ext FROM {table} WHERE kind = ? AND ext IN ({marks})"  # noqa: S608 - fixed names
+                found.update(ext for (ext,) in self._db.execute(query, [kind, *chunk]))
+        return found
+
+    def claim_identities(self, rows: Iterable[tuple[str, str, str, str, str]]) -> dict[str, tuple[str, str]]:
+        """Claim (kind, field, hmac) for an external id; returns ``{hmac: (first ext, first record)}``
+        for the claims another external id already holds (the same id again is no conflict)."""
+        conflicts: dict[str, tuple[str, str]] = {}
+        for kind, field, hmac, ext, record in rows:
+            hit = self._db.execute(
+                "SELECT ext, record FROM identities WHERE kind = ? AND field = ? AND hmac = ?", (kind, field, hmac)
+            ).fetchone()
+            if hit is None:
+                self._db.execute("INSERT INTO identities VALUES (?, ?, ?, ?, ?)", (kind, field, hmac, ext, record))
+            elif hit[0] != ext:
+                conflicts[hmac] = (hit[0], hit[1])
+        return conflicts
+
+    def add_pending(self, rows: Iterable[tuple[str, str, str, str, int | None, str]]) -> None:
+        """References (kind, field, target kind, target ext, row, record) not resolved yet."""
+        self._db.executemany("INSERT INTO pending VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def pending(self) -> list[tuple[str, str, str, str, int | None, str]]:
+        return list(self._db.execute("SELECT * FROM pending ORDER BY row, kind, field"))
+
+    def records(self, kind: str) -> Iterator[tuple[str, int | None, bytes]]:
+        """(ext, row, digests) of ``kind`` in external-id order, streamed."""
+        yield from self._db.execute("SELECT ext, row, digests FROM records WHERE kind = ? ORDER BY ext", (kind,))
+
+    def count(self, kind: str) -> int:
+        return self._db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,)).fetchone()[0]

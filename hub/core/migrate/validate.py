@@ -1,0 +1,255 @@
+"""Validation before writing: every check a migration runs on the source, row by row and batch by batch.
+
+* :class:`TextChecks` — the raw text of a row: mojibake (U+FFFD, or GBK/UTF-8 bytes decoded as
+  Latin-1) and values that exactly fill a legacy column width (probably cut).
+* :class:`RowMapper` — each entity mapping of the source on the row: required fields, enum values,
+  dates (Excel serials included), ID checksums, phones, scores... through the mapping engine and the
+  canonical model; every failure becomes a :class:`~hub.core.migrate.findings.Finding`.
+* :class:`BatchChecks` — across rows: duplicates inside the source (the same person under two
+  external ids, found by blind index, so no plaintext is remembered) and referential integrity (a
+  reference to a record that neither the source nor the target holds).
+* :func:`coverage` — source columns no mapping reads, and mapped fields no record ever filled.
+
+Example:
+    >>> TextChecks({"面试官评语": 6}).check({"姓名": "Íõ·¼", "面试官评语": "表达清晰，逻"}, 5, "a.csv:5")[0].kind
+    'mojibake'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.core.crypto import KeyRing
+from hub.core.errors import DuplicateRecordError, MissingReferenceError, RecordError, SuspectValueError, mask
+from hub.core.mapping import CompiledMapping
+from hub.core.migrate.findings import Finding
+from hub.core.migrate.ledger import Ledger
+from hub.core.models import ENTITY_TYPES, Entity, Provenance, pii_fields
+from hub.core.store.codec import kind_info
+
+__all__ = ["TextChecks", "RowMapper", "MappedRow", "BatchChecks", "coverage", "UNIQUE_FIELDS"]
+
+#: Canonical fields that identify a person: the same value under two external ids is a duplicate.
+UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"candidate": ("national_id",), "employee": ("national_id",)}
+
+_SUSPECT = re.compile("[\ufffd\u0080-\u00ff]")
+_CJK = re.compile("[\u3000-\u9fff\uff00-\uffef]")
+
+
+def _is_mojibake(text: str) -> bool:
+    """True for U+FFFD, or for Latin-1 runs that re-decode into CJK text (GBK or UTF-8 read as Latin-1)."""
+    if "\ufffd" in text:
+        return True
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    for codec in ("utf-8", "gb18030"):
+        try:
+            if _CJK.search(raw.decode(codec)):
+                return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+@dataclass(frozen=True)
+class TextChecks:
+    """Checks of a row's raw text, before any mapping.
+
+    Args:
+        max_length: ``{column: width}`` of the legacy system's columns; a value that reaches the
+            width was probably cut by the old system or its export.
+
+    Example:
+        >>> TextChecks({"姓名": 3}).check({"姓名": "欧阳娜娜"}, 2, "a.csv:2")[0].field
+        'source.姓名'
+    """
+
+    max_length: Mapping[str, int] = field(default_factory=dict)
+
+    def check(self, row: Mapping[str, Any], number: int | None, record: str) -> list[Finding]:
+        found = []
+        for column, value in row.items():
+            if not isinstance(value, str):
+                continue
+            if _SUSPECT.search(value) and _is_mojibake(value):
+                found.append(self._finding(column, number, record, "mojibake", "the text looks mis-decoded (mojibake); "
+                                           "the file was read in the wrong encoding or was already damaged"))
+            width = self.max_length.get(column)
+            if width is not None and len(value) >= width:
+                found.append(self._finding(column, number, record, "truncated", f"the value fills the column width "
+                                           f"of {width} characters and was probably cut"))
+        return found
+
+    @staticmethod
+    def _finding(column: str, number: int | None, record: str, kind: str, reason: str) -> Finding:
+        error = SuspectValueError(reason, record_id=record, field_path=f"source.{column}")
+        return Finding(number, record, None, f"source.{column}", kind, error)
+
+
+@dataclass
+class MappedRow:
+    """What one source row became: valid entities (in dependency order), rejected ones, findings."""
+
+    number: int | None
+    record: str
+    entities: list[Entity] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (kind, external id)
+    findings: list[Finding] = field(default_factory=list)
+
+
+#: Referenced kinds first, so the store resolves references inside one batch.
+_ORDER = ("department", "candidate", "employee", "job", "application", "offer", "assessment", "feedback")
+
+
+class RowMapper:
+    """Applies the source's entity mappings to a row and validates the results into canonical models.
+
+    Args:
+        mappings: ``{kind: compiled mapping}`` of the source (all of one system).
+        provenance: the run's provenance (system, stream, start time) set on every entity.
+
+    Example:
+        >>> from hub.core.mapping import load_mapping_text
+        >>> m = load_mapping_text("system: s\\nentity: job\\nrecord_id: t\\nfields:\\n  title: {from: t}\\n")
+        >>> RowMapper({"job": m}).map({"t": "产品经理"}, 2, "a.csv:2").entities[0].title
+        '产品经理'
+    """
+
+    def __init__(self, mappings: Mapping[str, CompiledMapping], provenance: Provenance | None = None) -> None:
+        self.mappings = dict(sorted(mappings.items(), key=lambda item: _ORDER.index(item[0]) if item[0] in _ORDER else 99))
+        self.provenance = provenance
+        self.filled: dict[str, set[str]] = {kind: set() for kind in self.mappings}
+
+    def map(self, row: Mapping[str, Any], number: int | None, record: str) -> MappedRow:
+        result = MappedRow(number, record)
+        for kind, mapping in self.mappings.items():
+            try:
+                entity = mapping.to_entity(row, record_id=record)
+            except RecordError as exc:
+                result.findings.append(Finding.from_error(exc, row=number, record=record))
+                own = mapping._plan.record_id_getter(row)  # noqa: SLF001 - the id a rejected record would have had
+                if own not in (None, ""):
+                    result.rejected.append((kind, str(own)))
+                continue
+            entity.provenance = self.provenance
+            self.filled[kind] |= entity.model_fields_set
+            result.entities.append(entity)
+        return result
+
+
+class BatchChecks:
+    """Duplicates inside the source and referential integrity, batch by batch, through the ledger.
+
+    Args:
+        system: the source system (external ids and references are of this system).
+        keyring: computes the blind indexes of unique fields (the plaintext never leaves the batch).
+        ledger: the run's ledger (what earlier batches produced).
+        target_known: ``(kind, external ids) -> the ones the target already holds`` (None: the
+            target is not consulted, e.g. it is empty).
+    """
+
+    def __init__(
+        self,
+        system: str,
+        keyring: KeyRing,
+        ledger: Ledger,
+        target_known: Callable[[str, Iterable[str]], set[str]] | None = None,
+    ) -> None:
+        self.system, self.keyring, self.ledger, self.target_known = system, keyring, ledger, target_known
+
+    def duplicates(self, rows: list[MappedRow]) -> None:
+        """Move the later of two records sharing a unique value (under two external ids) to findings."""
+        for row in rows:
+            kept = []
+            for entity in row.entities:
+                error = self._duplicate(entity, row.record)
+                if error is None:
+                    kept.append(entity)
+                else:
+                    row.findings.append(Finding.from_error(error, row=row.number, record=row.record))
+                    row.rejected.append((entity.kind, entity.external_ids[self.system]))
+            row.entities = kept
+
+    def _duplicate(self, entity: Entity, record: str) -> DuplicateRecordError | None:
+        ext = entity.external_ids[self.system]
+        for name in UNIQUE_FIELDS.get(entity.kind, ()):
+            value = getattr(entity, name, None)
+            if not value:
+                continue
+            hmac = self.keyring.blind_index(name, str(value))
+            conflict = self.ledger.claim_identities([(entity.kind, name, hmac, ext, record)]).get(hmac)
+            if conflict:
+                shown = mask(value) if name in pii_fields(ENTITY_TYPES[entity.kind]) else str(value)
+                return DuplicateRecordError(
+                    f"the same {name} is on {conflict[1]} under external id {conflict[0]!r}; "
+                    "held back so two people are not merged",
+                    system=self.system, entity=entity.kind, record_id=record, field_path=name, value=shown,
+                )  # fmt: skip
+        return None
+
+    def references(self, rows: list[MappedRow]) -> None:
+        """Remember references that neither this batch nor earlier ones resolve, for :meth:`finish`."""
+        produced = {(kind, ext) for row in rows for kind, ext in row.rejected}
+        produced |= {(e.kind, e.external_ids[self.system]) for row in rows for e in row.entities}
+        open_refs = []
+        for row in rows:
+            for entity in row.entities:
+                for name, target in kind_info(entity.kind).refs:
+                    ref = getattr(entity, name, None)
+                    if ref is None or ref.system != self.system or (target, ref.external_id) in produced:
+                        continue
+                    open_refs.append((entity.kind, name, target, ref.external_id, row.number, row.record))
+        by_target: dict[str, set[str]] = {}
+        for ref in open_refs:
+            by_target.setdefault(ref[2], set()).add(ref[3])
+        known = {(target, ext) for target, exts in by_target.items() for ext in self.ledger.known(target, exts)}
+        self.ledger.add_pending(ref for ref in open_refs if (ref[2], ref[3]) not in known)
+
+    def finish(self) -> list[Finding]:
+        """Resolve the remembered references against the whole source and the target; the rest dangle."""
+        findings = []
+        for kind, name, target, ext, number, record in self.ledger.pending():
+            if self.ledger.known(target, [ext]) or (self.target_known and self.target_known(target, [ext])):
+                continue
+            error = MissingReferenceError(
+                f"references {target} {ext!r}, which is neither in the source nor in the target",
+                system=self.system, entity=kind, record_id=record, field_path=name,
+            )  # fmt: skip
+            findings.append(Finding.from_error(error, row=number, record=record))
+        return findings
+
+
+def coverage(
+    columns: Iterable[str],
+    mappings: Mapping[str, CompiledMapping],
+    filled: Mapping[str, set[str]],
+    every_mapping: Iterable[CompiledMapping] | None = None,
+) -> list[Finding]:
+    """Source columns no mapping reads, and top-level fields a mapping targets that no record filled.
+
+    ``every_mapping`` (default: ``mappings``) decides which columns are read: a run migrating only
+    some entities of an export does not make the other entities' columns unmapped.
+    """
+    read = set()
+    for mapping in every_mapping if every_mapping is not None else mappings.values():
+        for path in mapping.source_paths:
+            head = path.split("[*]", 1)[0].split(".", 1)[0]
+            read.update(part.strip() for part in head.split("|"))
+    findings = []
+    for column in columns:
+        if column not in read:
+            error = SuspectValueError("no mapping reads this column; its data is not migrated", field_path=f"source.{column}")
+            findings.append(Finding(None, "", None, f"source.{column}", "unmapped_column", error))
+    for kind, mapping in mappings.items():
+        for target in sorted(mapping.target_fields):
+            top = target.split(".", 1)[0]
+            if top != "external_ids" and top not in filled.get(kind, set()):
+                error = SuspectValueError("the mapping declares this field but no record filled it",
+                                          entity=kind, field_path=top)  # fmt: skip
+                findings.append(Finding(None, "", kind, f"{kind}.{top}", "unfilled_field", error))
+    return findings
