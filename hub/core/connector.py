@@ -1,10 +1,16 @@
-"""The Connector base class: what every system adapter declares.
+"""The Connector base classes: what every system adapter declares.
 
 A connector is a class of attributes: its ``name`` (the key used in hub.yaml), its ``category``
 (which mirrors its path: ``plugins/<category>/<name>``, ``mapping/<category>/<name>/``,
 ``tests/cassettes/<category>/<name>/``), the canonical entities it can read and write, and the
 documentation it follows. Connector-wide defaults live on the class so streams declare only what
 differs.
+
+A REST connector (:class:`RestConnector`) adds a base URL, an authenticator built from its settings,
+a retry policy and a tuple of :class:`Stream` declarations; the sync engine (:mod:`hub.core.sync`)
+does the rest. Everything vendor-specific that is not a declaration is one of three small methods:
+:meth:`RestConnector.authenticator`, :meth:`RestConnector.webhook_records` and, rarely,
+:meth:`RestConnector.first_request`.
 
 Example:
     >>> class Acme(Connector):
@@ -17,11 +23,21 @@ Example:
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-__all__ = ["Category", "Connector", "MAPPING_ROOT"]
+import httpx
+
+from hub.core.errors import ConfigError, WebhookVerificationError
+from hub.core.http import HttpClient, RetryPolicy
+from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
+from hub.core.webhooks import verify_hmac_hex
+
+__all__ = ["Category", "Connector", "MAPPING_ROOT", "RestConnector", "Stream", "Tombstones"]
 
 MAPPING_ROOT = Path(__file__).resolve().parents[2] / "mapping"
 
@@ -58,3 +74,253 @@ class Connector:
     def mapping_dir(cls) -> Path:
         """``mapping/<category>/<name>/``: where this connector's mapping files live."""
         return MAPPING_ROOT / str(cls.category) / cls.name
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tombstones:
+    """An endpoint that lists records the vendor deleted, e.g. ``GET /v1/deleted_candidates``.
+
+    Its records only need the deleted record's id at ``id_path``; the sync engine marks the matching
+    entities deleted. It is paged like the stream (same paginator) and filtered by the stream's
+    incremental parameter when it has one.
+
+    Example:
+        >>> Tombstones(path="/deleted_candidates", id_path="candidate_id").record_path is None
+        True
+    """
+
+    path: str
+    id_path: str = "id"
+    record_path: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stream:
+    """One list endpoint of a vendor and the canonical entity its records become.
+
+    Only ``name``, ``entity`` and ``path`` are required; everything else has a default that the
+    connector class can override (``None`` here means "the connector's default").
+
+    Attributes:
+        name: the stream's name (``hub sync --stream``, cursor key, dead letters).
+        entity: the canonical kind (a key of :data:`hub.core.models.ENTITY_TYPES`).
+        path: the list endpoint, relative to the connector's base URL.
+        method: ``GET``, or ``POST`` for list APIs that take a JSON body (DingTalk).
+        record_path: where the records sit in a page (dotted); ``None`` uses
+            :attr:`RestConnector.record_path`; ``""`` means the page is the list.
+        paginator: a zero-argument factory of a fresh :class:`~hub.core.paginators.Paginator`;
+            ``None`` uses :attr:`RestConnector.paginator`.
+        params: fixed filters for the first request.
+        page_size: records per page; ``None`` uses :attr:`RestConnector.page_size`; 0 sends none.
+        cursor_field: dotted path of the incremental field in a raw record (``updated_at``);
+            ``None`` makes every run a full pass.
+        cursor_param: the request parameter that filters on it; defaults to ``cursor_field``.
+        cursor_format: how the value is written into that parameter, e.g. ``"gte|{value}"``.
+        mapping: the mapping file name in the connector's mapping folder; defaults to
+            ``<entity>.yaml``.
+        primary_key: dotted path of the record's own id (used for deletions).
+        deleted_field: dotted path of a flag that is true on deleted records (``deleted``,
+            ``is_deleted``); such records are marked deleted instead of upserted.
+        tombstones: an endpoint listing deleted records, see :class:`Tombstones`.
+        full_refresh_deletes: after a complete full pass, mark entities of this system and kind
+            that the pass did not return as deleted. Set False for streams whose ``params``
+            filter the list (an entity filtered out is not deleted).
+
+    Example:
+        >>> s = Stream(name="applications", entity="application", path="/applications",
+        ...            cursor_field="updated_at", cursor_format="gte|{value}")
+        >>> s.mapping_file, s.incremental_param
+        ('application.yaml', 'updated_at')
+    """
+
+    name: str
+    entity: str
+    path: str
+    method: str = "GET"
+    record_path: str | None = None
+    paginator: Callable[[], Paginator] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    page_size: int | None = None
+    cursor_field: str | None = None
+    cursor_param: str | None = None
+    cursor_format: str = "{value}"
+    mapping: str | None = None
+    primary_key: str = "id"
+    deleted_field: str | None = None
+    tombstones: Tombstones | None = None
+    full_refresh_deletes: bool = True
+
+    @property
+    def mapping_file(self) -> str:
+        """The mapping file name: :attr:`mapping` or ``<entity>.yaml``."""
+        return self.mapping or f"{self.entity}.yaml"
+
+    @property
+    def incremental_param(self) -> str | None:
+        """The request parameter carrying the incremental filter, or None for full-pass streams."""
+        return self.cursor_param or self.cursor_field
+
+
+class RestConnector(Connector):
+    """A connector for a JSON REST API: class attributes describe it, the sync engine drives it.
+
+    Class attributes (each a connector-wide default; a :class:`Stream` overrides what differs):
+
+    * ``base_url`` — overridable by the ``base_url`` setting in hub.yaml;
+    * ``streams`` — the :class:`Stream` declarations; ``reads`` defaults to their entities;
+    * ``paginator`` — factory of the default paginator (Link header, as most modern APIs);
+    * ``record_path`` — where records sit in a page (None: the page is the list);
+    * ``page_size`` / ``page_size_param`` — sent on the first request;
+    * ``retry`` — the :class:`~hub.core.http.RetryPolicy`; the ``retry`` setting overrides fields;
+    * ``timeout`` — seconds per attempt; ``headers`` — sent on every request;
+    * ``default_settings`` — defaults for settings; ``required_settings`` — names that must be set;
+    * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
+      HMAC-hex webhook check used by :meth:`verify_webhook`.
+
+    Override :meth:`authenticator` to build the auth from settings, and :meth:`webhook_records` to
+    turn a verified webhook body into records.
+
+    Example:
+        >>> from hub.core.auth import BearerTokenAuth
+        >>> class Acme(RestConnector):
+        ...     name, category = "acme", Category.HR_SUITES
+        ...     base_url = "https://api.acme.example/v2"
+        ...     required_settings = ("token",)
+        ...     streams = (Stream(name="candidates", entity="candidate", path="/candidates",
+        ...                       cursor_field="updated_at", cursor_param="updated_since"),)
+        ...     def authenticator(self):
+        ...         return BearerTokenAuth(self.setting("token"))
+        >>> Acme.reads
+        ('candidate',)
+        >>> Acme({"token": "t"}).first_request(Acme.streams[0], since="2024-01-01").params
+        {'per_page': 100, 'updated_since': '2024-01-01'}
+    """
+
+    base_url: ClassVar[str] = ""
+    streams: ClassVar[tuple[Stream, ...]] = ()
+    paginator: ClassVar[Callable[[], Paginator]] = LinkHeaderPaginator
+    record_path: ClassVar[str | None] = None
+    page_size: ClassVar[int] = 100
+    page_size_param: ClassVar[str] = "per_page"
+    retry: ClassVar[RetryPolicy] = RetryPolicy()
+    timeout: ClassVar[float] = 30.0
+    headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
+    default_settings: ClassVar[Mapping[str, Any]] = {}
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    webhook_secret_setting: ClassVar[str] = "webhook_secret"
+    webhook_signature_header: ClassVar[str] = "Signature"
+    webhook_signature_prefix: ClassVar[str] = "sha256 "
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "reads" not in cls.__dict__ and cls.streams:
+            cls.reads = tuple(dict.fromkeys(stream.entity for stream in cls.streams))
+        names = [stream.name for stream in cls.streams]
+        if len(names) != len(set(names)):
+            raise ConfigError(f"{cls.__name__} declares a stream name twice: {names}")
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__({**self.default_settings, **(settings or {})})
+        missing = [name for name in self.required_settings if self.settings.get(name) in (None, "")]
+        if missing:
+            raise ConfigError(f"connector {self.name!r} needs the setting(s) {', '.join(missing)} in hub.yaml",
+                              system=self.name)
+
+    # -- settings and the HTTP client
+
+    def setting(self, name: str) -> Any:
+        """A setting from hub.yaml (or ``default_settings``); :class:`ConfigError` if it is not set."""
+        value = self.settings.get(name)
+        if value in (None, ""):
+            raise ConfigError(f"connector {self.name!r} needs the setting {name!r} in hub.yaml", system=self.name)
+        return value
+
+    def authenticator(self) -> httpx.Auth | None:
+        """The ``httpx.Auth`` for every request, built from settings (see :mod:`hub.core.auth`)."""
+        return None
+
+    def retry_policy(self) -> RetryPolicy:
+        """The class's :attr:`retry` with the fields of the ``retry`` setting laid over it."""
+        overrides = self.settings.get("retry") or {}
+        if not isinstance(overrides, Mapping):
+            raise ConfigError(f"connector {self.name!r}: setting 'retry' must be a mapping", system=self.name)
+        try:
+            return RetryPolicy(**{**self.retry.model_dump(), **overrides})
+        except ValueError as exc:
+            raise ConfigError(f"connector {self.name!r}: bad 'retry' setting: {exc}", system=self.name) from None
+
+    def client(self, *, transport: httpx.BaseTransport | None = None) -> HttpClient:
+        """A fresh :class:`~hub.core.http.HttpClient` for this connector's base URL, auth and policy."""
+        return HttpClient(
+            str(self.settings.get("base_url") or self.base_url),
+            headers=self.headers,
+            auth=self.authenticator(),
+            retry=self.retry_policy(),
+            timeout=float(self.settings.get("timeout", self.timeout)),
+            system=self.name,
+            transport=transport,
+        )
+
+    # -- streams
+
+    @classmethod
+    def stream(cls, name: str) -> Stream:
+        """The stream called ``name``; :class:`ConfigError` listing the known ones otherwise."""
+        for stream in cls.streams:
+            if stream.name == name:
+                return stream
+        known = ", ".join(s.name for s in cls.streams) or "none"
+        raise ConfigError(f"connector {cls.name!r} has no stream {name!r}; streams: {known}", system=cls.name)
+
+    def paginator_for(self, stream: Stream) -> Paginator:
+        """A fresh paginator for one pass over ``stream``."""
+        return (stream.paginator or type(self).paginator)()
+
+    def first_request(self, stream: Stream, *, since: str | None, tombstones: bool = False) -> PageRequest:
+        """The first request of a pass: fixed params, page size and the incremental filter.
+
+        Args:
+            stream: the stream.
+            since: the incremental value to filter from (None = a full pass).
+            tombstones: the request for the stream's tombstones endpoint (without the stream's
+                fixed ``params``) instead of its list endpoint.
+        """
+        if tombstones and stream.tombstones is None:
+            raise ConfigError(f"stream {stream.name!r} has no tombstones endpoint", system=self.name)
+        params = {} if tombstones else dict(stream.params)
+        size = self.page_size if stream.page_size is None else stream.page_size
+        if size:
+            params[self.page_size_param] = size
+        if since is not None and stream.incremental_param:
+            params[stream.incremental_param] = stream.cursor_format.format(value=since)
+        return PageRequest(stream.tombstones.path if tombstones and stream.tombstones else stream.path, params)
+
+    # -- webhooks
+
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> list[tuple[str, Any]]:
+        """Verify a pushed webhook and return its records as ``(stream name, raw record)`` pairs.
+
+        Raises:
+            WebhookVerificationError: the signature is wrong, or the connector takes no webhooks.
+        """
+        if not self.receives_webhooks:
+            raise WebhookVerificationError(f"connector {self.name!r} does not receive webhooks", system=self.name)
+        self.verify_webhook(headers, raw_body)
+        try:
+            body = json.loads(raw_body)
+        except (ValueError, UnicodeDecodeError):
+            raise WebhookVerificationError("the webhook body is not JSON", system=self.name) from None
+        pairs = self.webhook_records(body)
+        for stream_name, _record in pairs:
+            self.stream(stream_name)
+        return pairs
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> None:
+        """Check the vendor's signature: by default a hex HMAC-SHA256 of the raw body in a header."""
+        lowered = {key.lower(): value for key, value in headers.items()}
+        verify_hmac_hex(self.setting(self.webhook_secret_setting), raw_body,
+                        lowered.get(self.webhook_signature_header.lower()), prefix=self.webhook_signature_prefix)
+
+    def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
+        """Turn a verified webhook body into ``(stream name, raw record)`` pairs; vendor-specific."""
+        raise NotImplementedError(f"{type(self).__name__} must implement webhook_records()")

@@ -1,0 +1,132 @@
+"""``hub sync``: pull records from the configured connectors into the store, with live progress."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hub.core.config import HubConfig, load_config
+from hub.core.connector import RestConnector
+from hub.core.crypto import keyring_from_config
+from hub.core.errors import ConfigError
+from hub.core.events import HubEvent
+from hub.core.plugins import Registry, get_plugin_manager, load_registry
+from hub.core.store import Store
+from hub.core.sync import SyncReport, sync
+
+__all__ = ["command", "build_connector", "open_store", "ProgressDisplay"]
+
+
+def open_store(config: HubConfig) -> Store:
+    """The store hub.yaml (or ``HUB_DATABASE_URL``) points at, migrated to the current schema."""
+    store = Store.open(config.database.url, keyring_from_config(config.keys.provider, config.keys.settings))
+    store.upgrade()
+    return store
+
+
+def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConnector:
+    """The connector configured under ``connectors.<key>`` in hub.yaml, with its settings."""
+    if key not in config.connectors:
+        known = ", ".join(config.connectors) or "none"
+        raise ConfigError(f"no connector {key!r} in hub.yaml; configured: {known}")
+    entry = config.connectors[key]
+    cls = registry.connectors.get(entry.type)
+    if cls is None:
+        raise ConfigError(f"connector {key!r} has type {entry.type!r}, which no installed plugin provides; "
+                          f"installed: {', '.join(sorted(registry.connectors))}")
+    if not issubclass(cls, RestConnector):
+        raise ConfigError(f"connector {key!r} ({entry.type}) is not a pull connector; `hub sync` cannot run it")
+    return cls(entry.settings)
+
+
+class ProgressDisplay:
+    """A ``hub_event`` listener drawing one rich progress line per stream on stderr.
+
+    Example:
+        >>> with ProgressDisplay(Console(stderr=True, quiet=True)) as display:
+        ...     display(HubEvent("page_committed", data={"stream": "jobs", "records": 100, "created": 100}))
+    """
+
+    COUNTS = ("pages", "records", "created", "updated", "unchanged", "failed", "deleted")
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(TextColumn("{task.description}"), TextColumn("{task.fields[counts]}"),
+                                  TimeElapsedColumn(), console=console, transient=False)
+        self._tasks: dict[str, tuple[TaskID, dict[str, int], float]] = {}
+
+    def __enter__(self) -> ProgressDisplay:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, event: HubEvent) -> None:
+        if event.name != "page_committed":
+            return
+        stream = f"{event.data.get('connector', '')}/{event.data['stream']}"
+        if stream not in self._tasks:
+            task = self._progress.add_task(stream, total=None, counts="")
+            self._tasks[stream] = (task, dict.fromkeys(self.COUNTS, 0), time.monotonic())
+        task, totals, started = self._tasks[stream]
+        for name in self.COUNTS:
+            totals[name] += int(event.data.get(name, 0))
+        rate = totals["records"] / max(time.monotonic() - started, 1e-6)
+        counts = " ".join(f"{name} {totals[name]}" for name in self.COUNTS) + f"  {rate:,.0f} rec/s"
+        self._progress.update(task, counts=counts)
+
+
+def _summary(reports: list[SyncReport]) -> Table:
+    table = Table("connector", "stream", "status", *ProgressDisplay.COUNTS, "error", title="sync summary")
+    for report in reports:
+        for stream in report.streams:
+            counts = stream.counters.as_dict()
+            error = f"{stream.error['code']}: {stream.error['reason']}" if stream.error else ""
+            table.add_row(report.connector, stream.stream, stream.status, *(str(counts[n]) for n in ProgressDisplay.COUNTS),
+                          error)
+    return table
+
+
+@click.command("sync")
+@click.option("--connector", "-c", "connector_key", metavar="NAME", help="Only this connector (its name in hub.yaml).")
+@click.option("--stream", "-s", "streams", multiple=True, metavar="STREAM", help="Only this stream (repeatable).")
+@click.option("--full-refresh", is_flag=True, help="List everything again; mark records the vendor no longer lists as deleted.")
+@click.option("--since", metavar="VALUE", help="Start from this incremental value (e.g. 2024-06-01T00:00:00Z) instead of the saved cursor.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="hub.yaml to use (default: ./hub.yaml or $HUB_CONFIG).")
+def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: bool, since: str | None,
+            config_path: Path | None) -> None:
+    """Pull records from the configured connectors into the store.
+
+    Each page is mapped, validated and stored together with the stream's cursor in one transaction,
+    so an interrupted sync resumes where it stopped. Bad records go to dead letters (`hub dead-letters
+    list`) and the run goes on. Exits 1 if a stream could not finish (the error is in the summary).
+    """
+    config = load_config(config_path)
+    if streams and not connector_key:
+        raise ConfigError("--stream needs --connector")
+    keys = [connector_key] if connector_key else list(config.connectors)
+    if not keys:
+        raise ConfigError("no connectors are configured in hub.yaml")
+    pm = get_plugin_manager()
+    registry = load_registry(pm)
+    connectors = {key: build_connector(config, registry, key) for key in keys}
+    store = open_store(config)
+    console = Console(stderr=True)
+    reports: list[SyncReport] = []
+    options: dict[str, Any] = {"full_refresh": full_refresh, "since": since, "validators": registry.validators, "pm": pm}
+    try:
+        with ProgressDisplay(console) as display:
+            for key, connector in connectors.items():
+                reports.append(sync(connector, store, key=key, streams=list(streams) or None, listeners=[display], **options))
+    finally:
+        store.close()
+    Console().print(_summary(reports))
+    if any(report.status != "succeeded" for report in reports):
+        sys.exit(1)

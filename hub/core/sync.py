@@ -1,0 +1,311 @@
+"""Pull: a connector's streams → the canonical store, page by page, checkpointed.
+
+For each page the engine maps, validates and upserts the records (:mod:`hub.core.sync_pipeline`),
+writes a dead letter per bad record and saves the stream's checkpoint (:mod:`hub.core.sync_state`),
+all in ONE store transaction. That is the whole exactly-once story: a crash before the commit
+leaves neither the records nor the cursor, a crash after it leaves both, and the rerun resumes at
+the first page not committed. Re-fetching a committed page is harmless because upserts are
+idempotent by (system, external id) and content hash.
+
+A page that cannot be fetched or parsed (retries exhausted, a 4xx, malformed JSON, a page that
+repeats) stops its stream, not the run: nothing of that page is applied, the error is written to
+dead letters and to the run summary, and the next run resumes at that very page.
+
+Deletions: records flagged by the stream's ``deleted_field`` and ids listed by its
+``tombstones`` endpoint are marked deleted; a ``--full-refresh`` pass marks deleted every entity
+of the stream's system and kind that it did not list.
+
+Observers: ``run_started``, ``page_committed``, ``record_failed`` and ``run_finished``
+:class:`~hub.core.events.HubEvent` go to the ``hub_event`` plugin hook and to ``listeners`` (the
+CLI's progress display is one), always after the transaction they report has committed.
+
+Example:
+    >>> report = sync(Acme({"token": "t"}), store, streams=["candidates"])     # doctest: +SKIP
+    >>> report.status, report.counters.created                                 # doctest: +SKIP
+    ('succeeded', 120)
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pluggy
+import sqlalchemy as sa
+
+from hub.core.connector import RestConnector, Stream
+from hub.core.errors import HubError, RecordError
+from hub.core.events import HubEvent
+from hub.core.http import HttpClient
+from hub.core.mapping import load_mapping
+from hub.core.paginators import select
+from hub.core.plugins import emit_event
+from hub.core.store import Store
+from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Validator
+from hub.core.sync_state import TOMBSTONES, StreamState
+
+__all__ = ["Listener", "StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
+
+Listener = Callable[[HubEvent], None]
+
+
+@dataclass
+class StreamReport:
+    """How one stream's run ended: counts, ``succeeded``/``failed``, the masked error if any."""
+
+    stream: str
+    counters: Counters = field(default_factory=Counters)
+    status: str = "succeeded"
+    error: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, **self.counters.as_dict(), **({"error": self.error} if self.error else {})}
+
+
+@dataclass
+class SyncReport:
+    """The summary of one ``sync`` call, also stored as the job run's counters.
+
+    Example:
+        >>> SyncReport("r1", "acme", [StreamReport("jobs", Counters(records=2))]).status
+        'succeeded'
+    """
+
+    run_id: str
+    connector: str
+    streams: list[StreamReport]
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """``succeeded`` if every stream listed all its pages (bad records are counted, not fatal)."""
+        return "failed" if any(s.status != "succeeded" for s in self.streams) else "succeeded"
+
+    @property
+    def counters(self) -> Counters:
+        return sum((s.counters for s in self.streams), Counters())
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.counters.records / self.seconds if self.seconds else 0.0
+        return {"connector": self.connector, "status": self.status, "seconds": round(self.seconds, 3),
+                "records_per_second": round(rate, 1), **self.counters.as_dict(),
+                "streams": {s.stream: s.as_dict() for s in self.streams}}
+
+
+class _Events:
+    """Sends events to plugin observers and to in-process listeners."""
+
+    def __init__(self, pm: pluggy.PluginManager | None, listeners: Sequence[Listener], run_id: str | None) -> None:
+        self.pm, self.listeners, self.run_id = pm, tuple(listeners), run_id
+
+    def __call__(self, name: str, **data: Any) -> None:
+        event = HubEvent(name, run_id=self.run_id, data=data)
+        if self.pm is not None:
+            emit_event(self.pm, event)
+        for listener in self.listeners:
+            listener(event)
+
+    def failures(self, connector: str, stream: str, failures: Iterable[tuple[Any, HubError]]) -> None:
+        for _raw, error in failures:
+            self("record_failed", **{**error.to_dict(), "connector": connector, "stream": stream})
+
+
+def pipeline_for(
+    connector: RestConnector, stream: Stream, store: Store, *, key: str | None = None,
+    validators: Sequence[Validator] = (),
+) -> RecordPipeline:
+    """The :class:`RecordPipeline` of one stream: its mapping file compiled, validators attached."""
+    mapping = load_mapping(connector.mapping_dir() / stream.mapping_file)
+    return RecordPipeline(store, mapping, stream=stream, validators=validators,
+                          origin=f"sync:{key or connector.name}")
+
+
+def sync(
+    connector: RestConnector,
+    store: Store,
+    *,
+    key: str | None = None,
+    streams: Sequence[str] | None = None,
+    full_refresh: bool = False,
+    since: str | None = None,
+    validators: Sequence[Validator] = (),
+    pm: pluggy.PluginManager | None = None,
+    listeners: Sequence[Listener] = (),
+    transport: httpx.BaseTransport | None = None,
+) -> SyncReport:
+    """Pull ``streams`` (default: all) of ``connector`` into ``store``; see the module docstring.
+
+    Args:
+        connector: a configured connector instance.
+        store: the open, upgraded store.
+        key: the connector's name in hub.yaml (cursors and dead letters are kept under it);
+            defaults to ``connector.name``.
+        streams: stream names to run, in this order.
+        full_refresh: list everything from the start, then mark unlisted entities deleted.
+        since: start the pass from this incremental value instead of the saved one.
+        validators: extra record validators (``Registry.validators``).
+        pm: the plugin manager whose ``hub_event`` observers get the events.
+        listeners: in-process event listeners (progress display).
+        transport: an httpx transport for the connector's client (tests, proxies).
+
+    Returns:
+        The run summary, also stored as a job run (kind ``sync``).
+    """
+    key = key or connector.name
+    chosen = [connector.stream(name) for name in streams] if streams else list(connector.streams)
+    run_id = store.start_job_run("sync")
+    events = _Events(pm, listeners, run_id)
+    started = time.monotonic()
+    report = SyncReport(run_id, key, [])
+    events("run_started", connector=key, streams=[s.name for s in chosen], full_refresh=full_refresh, since=since)
+    try:
+        with connector.client(transport=transport) as client:
+            for stream in chosen:
+                run = _StreamRun(connector, stream, store, client, key=key, run_id=run_id, events=events,
+                                 validators=validators)
+                report.streams.append(run.run(full_refresh=full_refresh, since=since))
+    finally:
+        report.seconds = time.monotonic() - started
+        interrupted = len(report.streams) < len(chosen)
+        store.finish_job_run(run_id, "interrupted" if interrupted else report.status, report.as_dict())
+        events("run_finished", **report.as_dict())
+    return report
+
+
+class _StreamRun:
+    """One stream of one run: the page loop, the checkpoint and the failure handling."""
+
+    def __init__(
+        self, connector: RestConnector, stream: Stream, store: Store, client: HttpClient, *, key: str,
+        run_id: str, events: _Events, validators: Sequence[Validator],
+    ) -> None:
+        self.connector, self.stream, self.store, self.client = connector, stream, store, client
+        self.key, self.run_id, self.events, self.validators = key, run_id, events, validators
+        self.report = StreamReport(stream.name)
+
+    def run(self, *, full_refresh: bool, since: str | None) -> StreamReport:
+        try:
+            pipeline = pipeline_for(self.connector, self.stream, self.store, key=self.key, validators=self.validators)
+            state = StreamState.from_json(self.store.get_cursor(None, self.key, self.stream.name),
+                                          where=f"of {self.key}/{self.stream.name}")
+            if full_refresh or since is not None or not state.in_pass:
+                state = state.begin(full_refresh=full_refresh, since=since,
+                                    track_seen=full_refresh and self.stream.full_refresh_deletes)
+                state = state.at(self.connector.first_request(self.stream, since=state.pass_since))
+            while state.in_pass:
+                state = self._phase(pipeline, state)
+        except HubError as exc:
+            self._fail(exc)
+        return self.report
+
+    def _phase(self, pipeline: RecordPipeline, state: StreamState) -> StreamState:
+        """Fetch and commit the pages of the current phase; return the state after its last page."""
+        tombstones = state.phase == TOMBSTONES
+        assert state.resume is not None
+        first = state.resume
+        record_path = (self.stream.tombstones.record_path if tombstones and self.stream.tombstones
+                       else self.stream.record_path or self.connector.record_path) or None
+        pages = self.client.paginate(first.url, self.connector.paginator_for(self.stream), method=self.stream.method,
+                                     params=first.params, json=first.json, records_path=record_path)
+        for page in pages:
+            with self.store.transaction() as tx:
+                batch = self._tombstones(tx, pipeline, page.records) if tombstones else pipeline.process(tx, page.records)
+                for raw, error in batch.failures:
+                    self.store.add_dead_letter(tx, system=self.key, stream=self.stream.name, error=error,
+                                               payload=raw, record_ref=error.record_id, run_id=self.run_id)
+                state = self._advance(tx, pipeline, state, page.next_request, page.records, batch, tombstones)
+                self.store.set_cursor(tx, self.key, self.stream.name, state.to_json())
+            batch.counters.pages = 1
+            self.report.counters += batch.counters
+            self.events("page_committed", connector=self.key, stream=self.stream.name, **batch.counters.as_dict())
+            self.events.failures(self.key, self.stream.name, batch.failures)
+        return state
+
+    def _advance(
+        self, tx: sa.Connection, pipeline: RecordPipeline, state: StreamState, next_request: Any,
+        records: list[Any], batch: BatchResult, tombstones: bool,
+    ) -> StreamState:
+        """The checkpoint after a page, moved to the next phase or finished when this phase ended."""
+        field_path = self.stream.cursor_field
+        values = [] if tombstones or not field_path else [
+            str(v) for raw in records if isinstance(raw, dict) and (v := select(raw, field_path)) is not None
+        ]
+        state = state.after_page(next_request=next_request, cursor_values=values, ids=[] if tombstones else batch.ids)
+        if state.in_pass:
+            return state
+        if not tombstones and self.stream.tombstones is not None:
+            return state.enter_tombstones(self.connector.first_request(self.stream, since=state.pass_since,
+                                                                      tombstones=True))
+        if state.seen is not None:
+            missing = self.store.mark_missing_deleted(tx, pipeline.system, pipeline.mapping.entity, state.seen,
+                                                      origin=pipeline.origin)
+            batch.counters.deleted += missing
+        return state.finish()
+
+    def _tombstones(self, tx: sa.Connection, pipeline: RecordPipeline, records: list[Any]) -> BatchResult:
+        """Mark the records a tombstones page lists as deleted; a listed record without id fails."""
+        assert self.stream.tombstones is not None
+        id_path = self.stream.tombstones.id_path
+        batch = BatchResult(Counters(records=len(records)))
+        ids: list[str] = []
+        for raw in records:
+            value = select(raw, id_path) if isinstance(raw, dict) else None
+            if value is None or isinstance(value, (dict, list)):
+                batch.failures.append((raw, RecordError(f"a tombstone has no id at {id_path!r}", system=pipeline.system,
+                                                        entity=pipeline.mapping.entity, stream=self.stream.name)))
+            else:
+                ids.append(str(value))
+        batch.counters.failed = len(batch.failures)
+        if ids:
+            batch.counters.deleted = self.store.mark_deleted(tx, pipeline.system, pipeline.mapping.entity, ids,
+                                                             origin=pipeline.origin)
+        return batch
+
+    def _fail(self, error: HubError) -> None:
+        """The stream cannot go on: record why (run summary and dead letters); the next run resumes."""
+        self.report.status, self.report.error = "failed", error.to_dict()
+        with self.store.transaction() as tx:
+            self.store.add_dead_letter(tx, system=self.key, stream=self.stream.name, error=error, run_id=self.run_id)
+
+
+def ingest_webhook(
+    connector: RestConnector,
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    store: Store,
+    *,
+    key: str | None = None,
+    validators: Sequence[Validator] = (),
+    pm: pluggy.PluginManager | None = None,
+) -> Counters:
+    """Verify a vendor's webhook and store its records through the same pipeline as pulled pages.
+
+    All records of the webhook are committed in one transaction with their dead letters; cursors are
+    not touched (a webhook says nothing about what a listing has covered).
+
+    Raises:
+        WebhookVerificationError: the signature is wrong; nothing is stored.
+    """
+    key = key or connector.name
+    by_stream: dict[str, list[Any]] = defaultdict(list)
+    for stream_name, record in connector.parse_webhook(headers, raw_body):
+        by_stream[stream_name].append(record)
+    events = _Events(pm, (), None)
+    total = Counters()
+    failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
+    with store.transaction() as tx:
+        for stream_name, records in by_stream.items():
+            stream = connector.stream(stream_name)
+            batch = pipeline_for(connector, stream, store, key=key, validators=validators).process(tx, records)
+            for raw, error in batch.failures:
+                store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
+                                      record_ref=error.record_id)
+            total += batch.counters
+            failures.append((stream_name, batch.failures))
+    for stream_name, stream_failures in failures:
+        events.failures(key, stream_name, stream_failures)
+    return total

@@ -1,0 +1,181 @@
+"""One batch of raw vendor records → canonical entities in the store, inside the caller's transaction.
+
+Pulled pages, pushed webhooks and replayed dead letters all take this one path, so a record is
+treated the same whichever way it arrived: mapped (the stream's compiled mapping), validated (the
+canonical model, then every validator plugins registered through ``hub_register_validators``),
+stamped with provenance and its raw payload (``remote_data``, encrypted by the store), then upserted
+(identity resolution and the content-hash no-op happen in the store). Records the vendor flags as
+deleted are marked deleted instead.
+
+A bad record never stops the batch: it comes back in :attr:`BatchResult.failures` with its typed
+error, and the caller decides what to do with it (a sync writes a dead letter; a dead-letter retry
+counts another attempt).
+
+Example:
+    >>> c = Counters(records=3, created=2, failed=1)
+    >>> (c + Counters(records=1, unchanged=1)).as_dict()["records"]
+    4
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.core.connector import Stream
+from hub.core.errors import HubError, MappingError, ModelValidationError, RecordError
+from hub.core.mapping import CompiledMapping
+from hub.core.models import Entity, Provenance
+from hub.core.paginators import select
+from hub.core.store import Store
+
+__all__ = ["BatchResult", "Counters", "RecordPipeline", "Validator"]
+
+Validator = Callable[[Entity], list[str]]
+
+
+@dataclass
+class Counters:
+    """What a page, stream or run did. Every field is a count; ``+`` adds them up.
+
+    Example:
+        >>> Counters(created=1) + Counters(created=2, failed=1)
+        Counters(pages=0, records=0, created=3, updated=0, unchanged=0, failed=1, deleted=0)
+    """
+
+    pages: int = 0
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    deleted: int = 0
+
+    def __add__(self, other: Counters) -> Counters:
+        return Counters(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class BatchResult:
+    """The outcome of :meth:`RecordPipeline.process`: counts, the failed records and every id seen.
+
+    ``ids`` holds the external id of every record of the batch that had one, failed or not, so a
+    full-refresh pass knows which records still exist at the vendor.
+    """
+
+    counters: Counters
+    failures: list[tuple[Any, HubError]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+class RecordPipeline:
+    """Maps, validates and stores the raw records of one stream; see the module docstring.
+
+    Args:
+        store: the open :class:`~hub.core.store.Store`.
+        mapping: the stream's compiled mapping (its ``system`` names the records' source).
+        stream: the stream declaration (deleted flag and primary key are read from it).
+        validators: extra ``validator(entity) -> problems`` checks from plugins.
+        origin: written to the change log with every change (``sync:<connector>``).
+
+    Example:
+        >>> pipeline = RecordPipeline(store, mapping, stream=stream)        # doctest: +SKIP
+        >>> with store.transaction() as tx:                                 # doctest: +SKIP
+        ...     result = pipeline.process(tx, page.records)
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        mapping: CompiledMapping,
+        *,
+        stream: Stream,
+        validators: Sequence[Validator] = (),
+        origin: str | None = None,
+    ) -> None:
+        self.store, self.mapping, self.stream = store, mapping, stream
+        self.validators = tuple(validators)
+        self.origin = origin or mapping.system
+
+    @property
+    def system(self) -> str:
+        return self.mapping.system
+
+    def process(self, tx: sa.Connection, records: Iterable[Any], *, fetched_at: dt.datetime | None = None) -> BatchResult:
+        """Store one batch inside ``tx``; bad records come back as failures, never as exceptions.
+
+        Raises:
+            StoreError: the database refused the batch (the caller's transaction rolls back).
+        """
+        fetched_at = fetched_at or dt.datetime.now(dt.UTC)
+        result = BatchResult(Counters())
+        entities: list[Entity] = []
+        deleted: list[str] = []
+        for raw in records:
+            result.counters.records += 1
+            external_id = self.external_id(raw)
+            if external_id is not None:
+                result.ids.append(external_id)
+            try:
+                if self._flagged_deleted(raw):
+                    deleted.append(self._require_id(raw, external_id))
+                else:
+                    entities.append(self.entity(raw, fetched_at))
+            except RecordError as exc:
+                result.failures.append((raw, exc))
+        result.counters.failed = len(result.failures)
+        if entities:
+            upserted = self.store.upsert_many(tx, self.system, entities, origin=self.origin)
+            result.counters.created += upserted.created
+            result.counters.updated += upserted.updated
+            result.counters.unchanged += upserted.unchanged
+        if deleted:
+            result.counters.deleted += self.store.mark_deleted(
+                tx, self.system, self.mapping.entity, deleted, origin=self.origin
+            )
+        return result
+
+    def entity(self, raw: Any, fetched_at: dt.datetime) -> Entity:
+        """One raw record as a validated canonical entity with provenance and raw payload.
+
+        Raises:
+            MappingError: the mapping could not produce a field.
+            ModelValidationError: the canonical model or a plugin validator rejected it.
+        """
+        entity = self.mapping.to_entity(raw)
+        entity.provenance = Provenance(system=self.system, stream=self.stream.name, fetched_at=fetched_at)
+        entity.remote_data = raw
+        for validator in self.validators:
+            try:
+                problems = validator(entity)
+            except Exception as exc:  # noqa: BLE001 — plugin code is foreign: its crash rejects the record, not the run
+                problems = [f"validator {getattr(validator, '__qualname__', validator)} crashed: {type(exc).__name__}"]
+            if problems:
+                raise ModelValidationError(
+                    "; ".join(problems), system=self.system, entity=self.mapping.entity,
+                    record_id=self.external_id(raw),
+                )
+        return entity
+
+    def external_id(self, raw: Any) -> str | None:
+        """The record's own id at the stream's ``primary_key``, as text (None if it has none)."""
+        value = select(raw, self.stream.primary_key) if isinstance(raw, dict) else None
+        return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+    def _flagged_deleted(self, raw: Any) -> bool:
+        return bool(self.stream.deleted_field and isinstance(raw, dict) and select(raw, self.stream.deleted_field))
+
+    def _require_id(self, raw: Any, external_id: str | None) -> str:
+        if external_id is None:
+            raise MappingError(
+                f"a deleted record has no id at {self.stream.primary_key!r}",
+                system=self.system, entity=self.mapping.entity, stream=self.stream.name,
+            )
+        return external_id
