@@ -272,6 +272,16 @@ class RestConnector(Connector):
         known = ", ".join(s.name for s in cls.streams) or "none"
         raise ConfigError(f"connector {cls.name!r} has no stream {name!r}; streams: {known}", system=cls.name)
 
+    def prepare_page(self, client: HttpClient, stream: Stream, records: list[Any]) -> list[Any]:
+        """Copies of a page's records with extra values the stream's mapping reads; default: as they are.
+
+        Override it when one source path per rule is not enough: derived keys, sub-resources joined
+        with ``client``. Return one item per record, in order, and never modify the originals: the
+        engine maps the copies and stores the originals as ``remote_data``, exactly as the vendor sent
+        them. Called for pulled pages, webhook records and dead-letter replays alike.
+        """
+        return records
+
     def paginator_for(self, stream: Stream) -> Paginator:
         """A fresh paginator for one pass over ``stream``."""
         return (stream.paginator or type(self).paginator)()

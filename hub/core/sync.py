@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -115,13 +116,14 @@ class _Events:
 
 
 def pipeline_for(
-    connector: RestConnector, stream: Stream, store: Store, *, key: str | None = None,
+    connector: RestConnector, stream: Stream, store: Store, *, client: HttpClient, key: str | None = None,
     validators: Sequence[Validator] = (),
 ) -> RecordPipeline:
-    """The :class:`RecordPipeline` of one stream: its mapping file compiled, validators attached."""
+    """The :class:`RecordPipeline` of one stream: its mapping compiled, validators and page preparation attached."""
     mapping = load_mapping(connector.mapping_dir() / stream.mapping_file)
     return RecordPipeline(store, mapping, stream=stream, validators=validators,
-                          origin=f"sync:{key or connector.name}")
+                          origin=f"sync:{key or connector.name}",
+                          prepare=functools.partial(connector.prepare_page, client, stream))
 
 
 def sync(
@@ -189,7 +191,8 @@ class _StreamRun:
 
     def run(self, *, full_refresh: bool, since: str | None) -> StreamReport:
         try:
-            pipeline = pipeline_for(self.connector, self.stream, self.store, key=self.key, validators=self.validators)
+            pipeline = pipeline_for(self.connector, self.stream, self.store, client=self.client, key=self.key,
+                                    validators=self.validators)
             state = StreamState.from_json(self.store.get_cursor(None, self.key, self.stream.name),
                                           where=f"of {self.key}/{self.stream.name}")
             if full_refresh or since is not None or not state.in_pass:
@@ -297,10 +300,11 @@ def ingest_webhook(
     events = _Events(pm, (), None)
     total = Counters()
     failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
-    with store.transaction() as tx:
+    with connector.client() as client, store.transaction() as tx:
         for stream_name, records in by_stream.items():
             stream = connector.stream(stream_name)
-            batch = pipeline_for(connector, stream, store, key=key, validators=validators).process(tx, records)
+            pipeline = pipeline_for(connector, stream, store, client=client, key=key, validators=validators)
+            batch = pipeline.process(tx, records)
             for raw, error in batch.failures:
                 store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
                                       record_ref=error.record_id)

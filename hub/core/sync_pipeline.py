@@ -84,6 +84,8 @@ class RecordPipeline:
         stream: the stream declaration (deleted flag and primary key are read from it).
         validators: extra ``validator(entity) -> problems`` checks from plugins.
         origin: written to the change log with every change (``sync:<connector>``).
+        prepare: the connector's ``prepare_page`` bound to its client and stream: the copies it
+            returns are mapped, the originals stored as ``remote_data``.
 
     Example:
         >>> pipeline = RecordPipeline(store, mapping, stream=stream)        # doctest: +SKIP
@@ -99,10 +101,12 @@ class RecordPipeline:
         stream: Stream,
         validators: Sequence[Validator] = (),
         origin: str | None = None,
+        prepare: Callable[[list[Any]], list[Any]] | None = None,
     ) -> None:
         self.store, self.mapping, self.stream = store, mapping, stream
         self.validators = tuple(validators)
         self.origin = origin or mapping.system
+        self.prepare = prepare
 
     @property
     def system(self) -> str:
@@ -118,7 +122,9 @@ class RecordPipeline:
         result = BatchResult(Counters())
         entities: list[Entity] = []
         deleted: list[str] = []
-        for raw in records:
+        records = list(records)
+        sources = self.prepare(records) if self.prepare else records
+        for raw, source in zip(records, sources, strict=True):
             result.counters.records += 1
             external_id = self.external_id(raw)
             if external_id is not None:
@@ -127,7 +133,7 @@ class RecordPipeline:
                 if self._flagged_deleted(raw):
                     deleted.append(self._require_id(raw, external_id))
                 else:
-                    entities.append(self.entity(raw, fetched_at))
+                    entities.append(self.entity(raw, fetched_at, source=source))
             except RecordError as exc:
                 result.failures.append((raw, exc))
         result.counters.failed = len(result.failures)
@@ -142,14 +148,16 @@ class RecordPipeline:
             )
         return result
 
-    def entity(self, raw: Any, fetched_at: dt.datetime) -> Entity:
+    def entity(self, raw: Any, fetched_at: dt.datetime, *, source: Any = None) -> Entity:
         """One raw record as a validated canonical entity with provenance and raw payload.
+
+        ``source`` is the prepared copy to map (default: ``raw`` itself); ``raw`` is kept as sent.
 
         Raises:
             MappingError: the mapping could not produce a field.
             ModelValidationError: the canonical model or a plugin validator rejected it.
         """
-        entity = self.mapping.to_entity(raw)
+        entity = self.mapping.to_entity(raw if source is None else source)
         entity.provenance = Provenance(system=self.system, stream=self.stream.name, fetched_at=fetched_at)
         entity.remote_data = raw
         for validator in self.validators:

@@ -71,9 +71,9 @@ def retry_dead_letters(
             report.skipped[letter.id] = reason
             continue
         connector = connectors[letter.system]
-        pipeline = pipeline_for(connector, connector.stream(letter.stream or ""), store, key=letter.system,
-                                validators=validators)
-        with store.transaction() as tx:
+        with connector.client() as client, store.transaction() as tx:
+            pipeline = pipeline_for(connector, connector.stream(letter.stream or ""), store, client=client,
+                                    key=letter.system, validators=validators)
             batch = pipeline.process(tx, [letter.payload])
             error = batch.failures[0][1].to_dict() if batch.failures else None
             _settle(tx, letter, error)

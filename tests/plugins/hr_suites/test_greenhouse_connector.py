@@ -178,6 +178,7 @@ def test_every_stream_lands_as_valid_canonical_entities_with_the_raw_record_kept
     assert candidate.name == "Test Candidate Two" and candidate.emails == ["test.candidate2@example.com"]
     assert candidate.phones == ["+14155550102"] and candidate.location == "1 Example Street, Springfield"
     assert candidate.remote_data["phone_numbers"] == [{"value": "+1 415-555-0102", "type": "mobile"}]
+    assert "_hub" not in candidate.remote_data  # the prepared copy is mapped; the record is kept as sent
     statuses = {n: stored(store, "application", n) for n in (2001, 2002, 2003, 2004, 2005)}
     assert {n: a.status for n, a in statuses.items()} == {
         2001: ApplicationStatus.SCREENING, 2002: ApplicationStatus.INTERVIEWING, 2003: ApplicationStatus.HIRED,
