@@ -37,17 +37,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 
 from hub import hookimpl
 from hub.core.auth import OAuth2ClientCredentials
 from hub.core.connector import Category, RestConnector, Stream
-from hub.core.http import HttpClient, Page
+from hub.core.http import HttpClient
 from hub.core.paginators import LinkHeaderPaginator
 
 from plugins.hr_suites.greenhouse_write import GreenhouseWrites  # the write side (delivery), kept apart
@@ -177,24 +173,6 @@ class Greenhouse(GreenhouseWrites, RestConnector):
     )
     token_clock: Callable[[], float] = staticmethod(time.time)  # when the cached token expires; tests pin it
 
-    def client(self, *, transport: httpx.BaseTransport | None = None) -> HttpClient:
-        """The base client, its list pages passed through :meth:`prepare_page`.
-
-        A stopgap until the sync pipeline calls :meth:`prepare_page` itself and maps the copies while
-        storing the originals: until then ``remote_data`` also holds the ``_hub`` values.
-        """
-        client = super().client(transport=transport)
-        by_resource = {stream.path.rsplit("/", 1)[-1]: stream for stream in self.streams}
-        list_pages = client.paginate
-
-        def paginate(url: str, *args: Any, **kwargs: Any) -> Iterator[Page]:
-            stream = by_resource.get(urlsplit(url).path.rsplit("/", 1)[-1])  # a first request or a resumed cursor URL
-            for page in list_pages(url, *args, **kwargs):
-                yield page if stream is None else replace(page, records=self.prepare_page(client, stream, page.records))
-
-        client.paginate = paginate  # type: ignore[method-assign]
-        return client
-
     def authenticator(self) -> OAuth2ClientCredentials:
         user_id = self.settings.get("user_id")
         return OAuth2ClientCredentials(self.setting("token_url"), self.setting("client_id"),
@@ -204,7 +182,7 @@ class Greenhouse(GreenhouseWrites, RestConnector):
     def prepare_page(self, client: HttpClient, stream: Stream, records: list[Any]) -> list[Any]:
         """Copies of a page's records with the ``_hub`` values the stream's mapping reads.
 
-        The originals are not touched: they are what the store keeps as ``remote_data``.
+        The originals are not touched: the engine stores them as ``remote_data``.
         """
         derive: Callable[[dict[str, Any]], dict[str, Any]] | None = {
             "candidates": candidate_contacts,
