@@ -183,7 +183,8 @@ class PageNumberPaginator(Paginator):
         self._page = base_page
 
     def init_request(self, request: PageRequest) -> PageRequest:
-        self._page = self.base_page
+        # A resumed pass starts at the saved page, so the request's own page number wins.
+        self._page = int(request.params.get(self.page_param, self.base_page))
         params = {**request.params, self.page_param: self._page}
         if self.page_size is not None:
             params[self.size_param] = self.page_size

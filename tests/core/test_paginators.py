@@ -51,6 +51,17 @@ def test_page_number_init_resets_state():
     assert p.init_request(PageRequest("/x")).params == {"page": 1} and not p.has_next
 
 
+def test_page_number_resumes_at_the_saved_page():
+    p = PageNumberPaginator(page_size=2, total_pages_path="total_pages")
+    resumed = p.init_request(PageRequest("/employees", {"status": "active", "page": 3, "per_page": 2}))
+    assert resumed.params == {"status": "active", "page": 3, "per_page": 2}
+    p.update_state(response({"total_pages": 5}), [1, 2])
+    assert p.next_request().params == {"status": "active", "page": 4, "per_page": 2}
+    p.update_state(response({"total_pages": 5}), [3, 4])
+    p.update_state(response({"total_pages": 5}), [5])
+    assert not p.has_next
+
+
 def test_offset_advances_by_records_received_and_stops_at_total():
     p = OffsetPaginator(limit=100, total_path="total")
     assert p.init_request(PageRequest("/people", {"q": "x"})).params == {"q": "x", "offset": 0, "limit": 100}
