@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.core.errors import ConfigError
+from hub.core.routes import Route
 
 __all__ = ["HubConfig", "ConnectorConfig", "DatabaseConfig", "KeysConfig", "load_config", "DEFAULT_CONFIG_FILE"]
 
@@ -66,7 +67,7 @@ class HubConfig(_Config):
     timezone: str = "UTC"
     keys: KeysConfig = Field(default_factory=KeysConfig)
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
-    routes: list[dict[str, Any]] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)  # see hub.core.routes
 
 
 def _resolve_env(value: Any, where: str) -> Any:

@@ -1,0 +1,62 @@
+"""``hub outbox``: inspect and steer the deliveries waiting in (or done with) the outbox."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from hub.core.config import load_config
+from hub.core.delivery import Outbox, OutboxEntry
+from hub.core.delivery.outbox import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED
+from hub.core.store import Store
+
+__all__ = ["command"]
+
+
+def _outbox() -> Outbox:
+    return Outbox(Store.from_config(load_config()))
+
+
+def _line(entry: OutboxEntry) -> str:
+    error = f"  {entry.last_error.get('code')}: {entry.last_error.get('reason')}" if entry.last_error else ""
+    return (f"{entry.id:>6}  {entry.status:<10} {entry.target:<16} {entry.route:<24} "
+            f"{entry.entity_id} v{entry.version}  attempts={entry.attempts}{error}")
+
+
+@click.group("outbox")
+def command() -> None:
+    """Deliveries queued by routes: list, show, retry (dead or cancelled) and cancel (pending)."""
+
+
+@command.command("list")
+@click.option("--status", type=click.Choice([PENDING, DELIVERED, SUPERSEDED, DEAD, CANCELLED]), default=None)
+@click.option("--target", default=None, help="Only entries for this target.")
+@click.option("--limit", type=int, default=100, show_default=True)
+def list_(status: str | None, target: str | None, limit: int) -> None:
+    """One line per entry, oldest first."""
+    for entry in _outbox().list(status=status, target=target, limit=limit):
+        click.echo(_line(entry))
+
+
+@command.command("show")
+@click.argument("entry_id", type=int)
+def show(entry_id: int) -> None:
+    """Every field of one entry as JSON (the last error is already masked)."""
+    entry = _outbox().get(entry_id)
+    click.echo(json.dumps({**entry.__dict__, "next_attempt_at": str(entry.next_attempt_at or ""),
+                           "created_at": str(entry.created_at or "")}, ensure_ascii=False, indent=2))
+
+
+@command.command("retry")
+@click.argument("entry_id", type=int)
+def retry(entry_id: int) -> None:
+    """Queue a dead or cancelled entry again, due now (its dead letter stays as the record of why)."""
+    click.echo(_line(_outbox().retry(entry_id)))
+
+
+@command.command("cancel")
+@click.argument("entry_id", type=int)
+def cancel(entry_id: int) -> None:
+    """Stop a pending entry from being delivered."""
+    click.echo(_line(_outbox().cancel(entry_id)))

@@ -1,0 +1,269 @@
+"""The delivery loop: pending outbox entries → reverse mapping → target → bookkeeping.
+
+For each target, :meth:`DeliveryRunner.run` takes the due entries (the first pending one of each
+entity, oldest first), reads the entity as stored now, translates its references into the target's
+ids (``candidate.external_id`` becomes the candidate's id *in the target*), builds the payload with
+the target's reverse mapping and hands it to the target. Then, in one transaction: the id the target
+assigned is linked (so the next change updates), the entry is marked delivered. A transient failure
+(the target's own retries, with its :class:`~hub.core.http.RetryPolicy`, already spent) backs the
+entry off with full jitter on the same policy; after the route's ``max_attempts``, or at once for a
+permanent refusal, the entry is dead and a dead letter keeps the target's message and the payload.
+
+A crash between the target's write and the bookkeeping repeats the write on the next run; targets
+make that harmless (see :mod:`hub.core.delivery.target`). Run one deliverer per target at a time.
+
+Example:
+    >>> from hub.core.config import HubConfig
+    >>> from hub.core.crypto import KeyRing
+    >>> from hub.core.store import Store
+    >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+    >>> DeliveryRunner(store, HubConfig(), targets={}).run().counters
+    {}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.core.config import HubConfig
+from hub.core.delivery.links import external_ids_of, link_external_id
+from hub.core.delivery.outbox import DEAD, DELIVERED, PENDING, Outbox, OutboxEntry, RouteEnqueuer
+from hub.core.delivery.target import Delivery, DeliveryTarget
+from hub.core.errors import ConfigError, HubError, PluginError, Transient
+from hub.core.http import RetryPolicy
+from hub.core.mapping import CompiledMapping
+from hub.core.models import Entity
+from hub.core.store.codec import kind_info
+
+__all__ = ["DeliveryReport", "DeliveryRunner", "attach_routes", "enqueuer_from_config", "target_classes", "targets_from_config"]
+
+log = logging.getLogger(__name__)
+
+
+def target_classes(config: HubConfig, registry: Any = None) -> dict[str, type | None]:
+    """hub.yaml connector name → its connector class (None when no plugin provides the type)."""
+    if registry is None:
+        from hub.core.plugins import load_registry
+
+        registry = load_registry()
+    return {name: registry.connectors.get(conn.type) for name, conn in config.connectors.items()}
+
+
+def _system(name: str, settings: Mapping[str, Any]) -> str:
+    """The system name a target's ids are kept under: ``settings.system``, else the connector name."""
+    return str(settings.get("system") or name)
+
+
+def enqueuer_from_config(config: HubConfig) -> RouteEnqueuer:
+    """The change listener for hub.yaml's routes (register it with ``store.add_change_listener``)."""
+    systems = {name: _system(name, conn.settings) for name, conn in config.connectors.items()}
+    return RouteEnqueuer(config.routes, systems)
+
+
+def attach_routes(store: Any, config: HubConfig) -> RouteEnqueuer:
+    """Make ``store`` queue deliveries for hub.yaml's routes with every change it stores.
+
+    Call once after opening the store in any process that writes canonical entities (sync, migrate,
+    webhooks); ``hub deliver`` itself only reads the outbox and needs no listener.
+    """
+    enqueuer = enqueuer_from_config(config)
+    store.add_change_listener(enqueuer)
+    return enqueuer
+
+
+def targets_from_config(config: HubConfig, names: set[str] | None = None, registry: Any = None) -> dict[str, DeliveryTarget]:
+    """Instances of the connectors that routes deliver to (only ``names`` if given)."""
+    classes = target_classes(config, registry)
+    wanted = {route.target for route in config.routes if names is None or route.target in names}
+    targets: dict[str, DeliveryTarget] = {}
+    for name in sorted(wanted):
+        cls = classes.get(name)
+        if cls is None or not issubclass(cls, DeliveryTarget):
+            raise ConfigError(f"route target {name!r} is not a connector that writes; run `hub routes check`")
+        target = cls({**config.connectors[name].settings, "target_name": name})
+        targets[name] = target
+    return targets
+
+
+@dataclass
+class DeliveryReport:
+    """What one run did, per target: ``delivered``, ``retry_later``, ``dead``, ``planned`` (dry run).
+
+    Example:
+        >>> report = DeliveryReport(); report.count("greenhouse", "delivered"); report.counters
+        {'greenhouse': {'delivered': 1}}
+    """
+
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
+    planned: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, target: str, what: str) -> None:
+        bucket = self.counters.setdefault(target, {})
+        bucket[what] = bucket.get(what, 0) + 1
+
+
+class DeliveryRunner:
+    """Delivers the outbox of a store to the targets of hub.yaml's routes.
+
+    Args:
+        store: the :class:`~hub.core.store.Store`.
+        config: hub.yaml (routes and connector settings).
+        targets: target name → instance; built from ``config`` when not given.
+        clock: current UTC time (tests pin it); rng: the jitter source.
+    """
+
+    def __init__(self, store: Any, config: HubConfig, *, targets: Mapping[str, DeliveryTarget] | None = None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 rng: Callable[[], float] = random.random) -> None:
+        self.store = store
+        self.config = config
+        self.routes = {route.name: route for route in config.routes}
+        self.targets = dict(targets) if targets is not None else targets_from_config(config)
+        self.outbox = Outbox(store, clock)
+        self.clock, self.rng = clock, rng
+        self._mappings: dict[tuple[str, str], CompiledMapping] = {}
+
+    def system_of(self, name: str) -> str:
+        settings = self.config.connectors[name].settings if name in self.config.connectors else {}
+        return _system(name, settings)
+
+    # -- the loop
+
+    def run(self, *, target: str | None = None, dry_run: bool = False) -> DeliveryReport:
+        """One pass over every due entry of every target (or just ``target``)."""
+        report = DeliveryReport()
+        for name, instance in self.targets.items():
+            if target is None or name == target:
+                self._pass(name, instance, report, dry_run)
+        return report
+
+    def drain(self, *, target: str | None = None, timeout: float = 60.0) -> DeliveryReport:
+        """Run passes, sleeping until the next backed-off entry is due, until nothing is pending or
+        ``timeout`` seconds have passed (what ``hub deliver --drain`` and the tests use)."""
+        report = DeliveryReport()
+        deadline = time.monotonic() + timeout
+        idle = 0  # passes in a row that found work due but could do none of it (orphaned routes)
+        while True:
+            one = self.run(target=target)
+            for name, counts in one.counters.items():
+                for what, n in counts.items():
+                    report.counters.setdefault(name, {}).setdefault(what, 0)
+                    report.counters[name][what] += n
+            due = [d for d in (self.outbox.next_due_at(n) for n in self.targets if target is None or n == target) if d]
+            if not due or time.monotonic() >= deadline:
+                return report
+            wait = (min(due) - self.clock()).total_seconds()
+            idle = idle + 1 if not one.counters and wait <= 0 else 0
+            if idle >= 2:
+                return report
+            time.sleep(min(max(wait, 0.01), max(deadline - time.monotonic(), 0.0)))
+
+    def close(self) -> None:
+        for instance in self.targets.values():
+            instance.close()
+
+    def _pass(self, name: str, target: DeliveryTarget, report: DeliveryReport, dry_run: bool) -> None:
+        batch: list[tuple[OutboxEntry, Delivery, str | None]] = []
+        for entry in self.outbox.due(name):
+            route = self.routes.get(entry.route)
+            if route is None:
+                log.warning("outbox entry %s: route %r is no longer in hub.yaml; cancel it or restore the route",
+                            entry.id, entry.route)
+                continue
+            plan: dict[str, Any] = {"entry": entry.id, "target": name, "entity_id": entry.entity_id, "version": entry.version}
+            try:
+                item = self._prepare(name, target, entry, route.entity)
+            except HubError as exc:
+                if dry_run:
+                    report.planned.append({**plan, "error": exc.to_dict()})
+                else:
+                    self._failed(name, entry, exc, None, route.max_attempts, report)
+                continue
+            if dry_run:
+                report.planned.append({**plan, "create": item.external_id is None})
+                report.count(name, "planned")
+                continue
+            try:
+                external_id = target.deliver(item)
+            except HubError as exc:
+                self._failed(name, entry, exc, item.payload, route.max_attempts, report)
+                continue
+            except Exception as exc:  # noqa: BLE001 — a plugin bug becomes a dead letter, not a stuck queue
+                error = PluginError(f"target raised {type(exc).__name__}: {exc}", system=name, record_id=entry.entity_id)
+                self._failed(name, entry, error, item.payload, 1, report)
+                continue
+            if target.batched:
+                batch.append((entry, item, external_id))
+            else:
+                self._delivered(name, [(entry, item, external_id)], report)
+        if batch:
+            try:
+                target.finish()
+            except HubError as exc:
+                for entry, item, _ in batch:
+                    self._failed(name, entry, exc, item.payload, self.routes[entry.route].max_attempts, report)
+                return
+            self._delivered(name, batch, report)
+
+    # -- one entry
+
+    def _prepare(self, name: str, target: DeliveryTarget, entry: OutboxEntry, kind: str) -> Delivery:
+        system = self.system_of(name)
+        entity = self.store.get(kind, entry.entity_id)
+        data = self._translated(entity, system)
+        key = (name, kind)
+        if key not in self._mappings:
+            self._mappings[key] = target.reverse_mapping(kind)
+        payload = self._mappings[key].reverse(data)
+        return Delivery(route=entry.route, kind=kind, entity_id=entry.entity_id, version=entry.version,
+                        payload=payload, external_id=entity.external_ids.get(system), entity=entity)
+
+    def _translated(self, entity: Entity, system: str) -> dict[str, Any]:
+        """The entity's JSON form with each reference pointing at the target's id of the referenced
+        entity (``external_id`` None when the target does not know it yet)."""
+        data = entity.model_dump(mode="json")
+        refs = [(name, data[name]) for name, _kind in kind_info(entity.kind).refs if isinstance(data.get(name), dict)]
+        ids = [ref["id"] for _, ref in refs if ref.get("id")]
+        with self.outbox.reading() as conn:
+            known = external_ids_of(conn, system, ids)
+        for name, ref in refs:
+            if ref.get("id") or ref.get("system") != system:  # never pass on another system's id
+                data[name] = {"id": ref.get("id"), "system": system, "external_id": known.get(ref.get("id") or "")}
+        return data
+
+    def _delivered(self, name: str, done: list[tuple[OutboxEntry, Delivery, str | None]], report: DeliveryReport) -> None:
+        system = self.system_of(name)
+        with self.store.transaction() as tx:
+            for entry, item, external_id in done:
+                if external_id is not None and item.external_id is None:
+                    link_external_id(tx, system, item.kind, str(external_id), item.entity_id)
+                self.outbox.set_status(tx, entry.id, DELIVERED, attempts=entry.attempts + 1, last_error=None)
+        for _ in done:
+            report.count(name, "delivered")
+
+    def _failed(self, name: str, entry: OutboxEntry, error: HubError, payload: Any, max_attempts: int,
+                report: DeliveryReport) -> None:
+        attempts = entry.attempts + 1
+        detail = error.to_dict()
+        with self.store.transaction() as tx:
+            if isinstance(error, Transient) and attempts < max_attempts:
+                delay = self.rng() * min(self._policy(name).backoff_cap, self._policy(name).backoff_base * 2 ** attempts)
+                self.outbox.set_status(tx, entry.id, PENDING, attempts=attempts, last_error=detail,
+                                       next_attempt_at=self.clock() + dt.timedelta(seconds=delay))
+                report.count(name, "retry_later")
+                return
+            self.outbox.set_status(tx, entry.id, DEAD, attempts=attempts, last_error=detail)
+            self.store.add_dead_letter(tx, system=self.system_of(name), error=error, payload=payload,
+                                       stream=f"outbox:{entry.route}", record_ref=f"outbox:{entry.id}",
+                                       attempts=attempts)
+        report.count(name, "dead")
+
+    def _policy(self, name: str) -> RetryPolicy:
+        target = self.targets[name]
+        return target.retry_policy() if hasattr(target, "retry_policy") else RetryPolicy()

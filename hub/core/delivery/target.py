@@ -1,0 +1,93 @@
+"""What a connector implements to be a delivery target.
+
+A target is a connector class that lists the entity kinds it writes in ``writes`` and implements
+:meth:`DeliveryTarget.deliver`. The runner hands it one :class:`Delivery` at a time — the entity as
+stored now, its payload from the connector's reverse mapping, and the target's own id for it if the
+hub knows one — and records the id the target returns, so the next change updates instead of
+creating. Targets that write in batches (import files) set ``batched`` and make their writes durable
+in :meth:`DeliveryTarget.finish`; the runner marks their entries delivered only after that.
+
+A target must make a repeated delivery harmless, because a crash between the write and the outbox
+commit repeats it: use the vendor's idempotency key (:attr:`Delivery.key`) where it has one, its
+version guard where it has one, and otherwise look the record up before creating it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from hub.core.mapping import CompiledMapping, load_mapping
+from hub.core.models import Entity
+
+__all__ = ["Delivery", "DeliveryTarget"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox entry, ready for a target.
+
+    Attributes:
+        route: the route's name.
+        kind: the canonical entity kind.
+        entity_id: the hub id.
+        version: the entity version the entry was written for.
+        payload: the reverse-mapped write payload (references already translated to the target's ids).
+        external_id: the target's id for this entity, None if the hub knows none yet (create).
+        entity: the canonical entity as stored now (for targets that need more than the payload).
+
+    Example:
+        >>> Delivery(route="offers", kind="offer", entity_id="e1", version=3, payload={"a": 1}, external_id="77").key
+        'hub-offers-e1-3'
+    """
+
+    route: str
+    kind: str
+    entity_id: str
+    version: int
+    payload: dict[str, Any]
+    external_id: str | None
+    entity: Entity | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable idempotency key: the same entry always sends the same key, across restarts."""
+        return f"hub-{self.route}-{self.entity_id}-{self.version}"
+
+
+class DeliveryTarget:
+    """Mixin for connectors that write: declare ``writes`` and implement :meth:`deliver`.
+
+    Example:
+        >>> class Echo(DeliveryTarget):
+        ...     writes = ("offer",)
+        ...     def deliver(self, item):
+        ...         return item.external_id or "new-1"
+        >>> Echo().deliver(Delivery(route="r", kind="offer", entity_id="e", version=1, payload={}, external_id=None))
+        'new-1'
+    """
+
+    writes: ClassVar[tuple[str, ...]] = ()
+    batched: ClassVar[bool] = False
+
+    def reverse_mapping(self, kind: str) -> CompiledMapping:
+        """The mapping whose ``reverse:`` section builds this target's payload for ``kind``.
+
+        By default ``<mapping_dir>/<kind>.yaml`` of the connector (see ``Connector.mapping_dir``).
+        """
+        return load_mapping(self.mapping_dir() / f"{kind}.yaml")  # type: ignore[attr-defined]
+
+    def deliver(self, item: Delivery) -> str | None:
+        """Write one entity; return the target's id for it (None if the target has no ids).
+
+        Raise :class:`~hub.core.errors.TransientConnectorError` (incl. ``WriteConflictError``) to be
+        retried later, :class:`~hub.core.errors.PermanentConnectorError` or
+        :class:`~hub.core.errors.RecordError` for a payload the target will never take (dead letter).
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement deliver()")
+
+    def finish(self) -> None:
+        """Make batched writes durable (batched targets only); called once per delivery pass."""
+
+    def close(self) -> None:
+        """Release connections; called when the runner is done with the target."""

@@ -1,0 +1,184 @@
+"""Import-file target: changed entities written as CSV, XLSX or JSONL files for systems that import
+spreadsheets instead of offering an API (many payroll and ERP installations).
+
+Each delivery pass writes one file per entity kind into ``directory``, named
+``<prefix><kind>-<UTC time>.<format>``; the columns are the reverse mapping's payload keys
+(``mapping/files/<mappings>/<kind>.yaml``, nested keys dotted) plus ``hub_id`` and
+``hub_delivery_key``. A file is written under a temporary name and renamed into place, so an importer
+never sees half a file; outbox entries are marked delivered only after the rename. A crash between the
+rename and that bookkeeping writes the same rows again in the next file, with the same
+``hub_delivery_key`` — importers that upsert by key (or by 工号 / employee number) take it once.
+
+Spreadsheet formula injection (CWE-1236): per OWASP ASVS 5.0 1.2.10, every text cell (header
+included) whose first character is ``=``, ``+``, ``-``, ``@``, tab, carriage return or NUL gets a
+leading single quote in CSV and XLSX output, so a spreadsheet shows it as text and never evaluates
+it. XLSX cannot hold control characters other than tab, CR and LF (XML 1.0): they are written as
+U+FFFD. JSONL is typed JSON, not a spreadsheet, and is written as is.
+
+Example hub.yaml::
+
+    connectors:
+      payroll_import:
+        type: files_import
+        settings:
+          directory: /srv/payroll/inbox
+          format: xlsx                  # csv (default) | xlsx | jsonl
+          mappings: payroll_import      # mapping/files/payroll_import/<kind>.yaml (default: the connector name)
+          encoding: utf-8-sig           # CSV only; the BOM lets Excel open UTF-8 Chinese text
+    routes:
+      - name: accepted-offers-to-payroll
+        entity: offer
+        target: payroll_import
+        when: [{field: status, changed_to: accepted}]
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from hub import hookimpl
+from hub.core.connector import MAPPING_ROOT, Category, Connector
+from hub.core.delivery import Delivery, DeliveryTarget
+from hub.core.errors import ConfigError, PermanentConnectorError
+from hub.core.mapping import CompiledMapping, load_mapping
+from hub.core.models import ENTITY_TYPES
+
+__all__ = ["ImportFileTarget", "flatten", "neutralize"]
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+_FORMATS = ("csv", "xlsx", "jsonl")
+
+
+def neutralize(value: Any) -> Any:
+    """A cell value a spreadsheet will not evaluate: text starting with a formula trigger gets a ``'``.
+
+    Example:
+        >>> neutralize("=HYPERLINK(\\"http://x\\")"), neutralize("-2+3"), neutralize("王芳"), neutralize(42)
+        ('\\'=HYPERLINK("http://x")', "'-2+3", '王芳', 42)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def flatten(payload: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested payload keys as dotted column names; lists as compact JSON text.
+
+    Example:
+        >>> flatten({"a": {"b": 1}, "tags": ["x", "y"]})
+        {'a.b': 1, 'tags': '["x","y"]'}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in payload.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        elif isinstance(value, list):
+            flat[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        else:
+            flat[name] = value
+    return flat
+
+
+class ImportFileTarget(DeliveryTarget, Connector):
+    """Writes delivered entities as import files (see the module docstring for settings).
+
+    Example:
+        >>> target = ImportFileTarget({"directory": "/tmp", "target_name": "payroll_import"})
+        >>> target.reverse_mapping("employee").system
+        'payroll_import'
+    """
+
+    name = "files_import"
+    category = Category.FILES
+    title = "Import files (CSV / XLSX / JSONL)"
+    writes: ClassVar[tuple[str, ...]] = tuple(ENTITY_TYPES)
+    batched = True
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        if not self.settings.get("directory"):
+            raise ConfigError("the import-file target needs the setting 'directory'", system=self.target_name)
+        self.format = str(self.settings.get("format", "csv")).lower()
+        if self.format not in _FORMATS:
+            raise ConfigError(f"format must be one of {', '.join(_FORMATS)}, not {self.format!r}", system=self.target_name)
+        self.directory = Path(self.settings["directory"])
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+
+    @property
+    def target_name(self) -> str:
+        return str(self.settings.get("target_name") or self.name)
+
+    def reverse_mapping(self, kind: str) -> CompiledMapping:
+        folder = self.settings.get("mappings") or self.target_name
+        return load_mapping(MAPPING_ROOT / "files" / str(folder) / f"{kind}.yaml")
+
+    def deliver(self, item: Delivery) -> None:
+        """Hold the row until :meth:`finish` writes the pass's files; files have no ids to return."""
+        self._rows.setdefault(item.kind, []).append({"hub_id": item.entity_id, "hub_delivery_key": item.key,
+                                                     **flatten(item.payload)})
+
+    def finish(self) -> None:
+        """Write one file per kind (temporary name, then an atomic rename) and forget the rows."""
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for kind, rows in self._rows.items():
+                final = self.directory / f"{self.settings.get('prefix', '')}{kind}-{stamp}.{self.format}"
+                partial = final.with_name(final.name + ".partial")
+                getattr(self, f"_write_{self.format}")(partial, _columns(rows), rows)
+                os.replace(partial, final)
+        except OSError as exc:
+            raise PermanentConnectorError(f"cannot write the import file: {exc.strerror}", system=self.target_name) from None
+        finally:
+            self._rows = {}
+
+    def _write_csv(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+        with path.open("w", newline="", encoding=self.settings.get("encoding", "utf-8-sig")) as handle:
+            writer = csv.writer(handle)
+            writer.writerow([neutralize(c) for c in columns])
+            writer.writerows([neutralize(_cell(row.get(c))) for c in columns] for row in rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _write_xlsx(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        def cell(value: Any) -> Any:  # control characters XML 1.0 cannot hold become U+FFFD
+            value = neutralize(_cell(value))
+            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("import")
+        sheet.append([cell(c) for c in columns])
+        for row in rows:
+            sheet.append([cell(row.get(c)) for c in columns])
+        book.save(path)
+
+    def _write_jsonl(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+        with path.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def _cell(value: Any) -> Any:
+    """Spreadsheet cells take text, numbers and booleans; None is an empty cell."""
+    return "" if value is None else value
+
+
+@hookimpl
+def hub_register_connectors() -> list[type[Connector]]:
+    """The entry point ``files_import = "plugins.files.import_target"`` registers this module."""
+    return [ImportFileTarget]
