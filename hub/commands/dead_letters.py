@@ -10,7 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from hub.commands.sync import build_connector, open_store
+from hub.commands.sync import build_connector
+from hub.core.runtime import open_store
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
 from hub.core.plugins import load_registry

@@ -16,6 +16,7 @@ import yaml
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
 from hub.core.migrate import FileSource, JobSettings, Migration, MigrationResult, build_report, open_source, open_target, write_reports
+from hub.core.runtime import open_store
 from hub.core.store import Store
 
 __all__ = ["command", "run_migration", "print_summary"]
@@ -87,7 +88,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
     Example: hub migrate --source export.csv --export legacy_ai_interview --report reports/
     """
     config = load_config(config_file)
-    store = Store.from_config(config)
+    store = open_store(config, upgrade=False)  # the job upgrades when it writes; a dry run writes nothing
     if resume:
         settings = JobSettings.from_dict(open_target(target_spec, store, "").load_checkpoint(resume)["settings"])
     else:

@@ -14,21 +14,13 @@ from rich.table import Table
 
 from hub.core.config import HubConfig, load_config
 from hub.core.connector import RestConnector
-from hub.core.crypto import keyring_from_config
 from hub.core.errors import ConfigError
 from hub.core.events import HubEvent
 from hub.core.plugins import Registry, get_plugin_manager, load_registry
-from hub.core.store import Store
+from hub.core.runtime import open_store
 from hub.core.sync import SyncReport, sync
 
-__all__ = ["command", "build_connector", "open_store", "ProgressDisplay"]
-
-
-def open_store(config: HubConfig) -> Store:
-    """The store hub.yaml (or ``HUB_DATABASE_URL``) points at, migrated to the current schema."""
-    store = Store.open(config.database.url, keyring_from_config(config.keys.provider, config.keys.settings))
-    store.upgrade()
-    return store
+__all__ = ["command", "build_connector", "ProgressDisplay"]
 
 
 def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConnector:
