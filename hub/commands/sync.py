@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from hub.core.config import HubConfig, load_config
 from hub.core.connector import RestConnector
+from hub.core.delivery import DeliveryRunner, targets_from_config
 from hub.core.errors import ConfigError
 from hub.core.events import HubEvent
 from hub.core.plugins import Registry, get_plugin_manager, load_registry
@@ -92,33 +94,50 @@ def _summary(reports: list[SyncReport]) -> Table:
 @click.option("--full-refresh", is_flag=True, help="List everything again; mark records the vendor no longer lists as deleted.")
 @click.option("--since", metavar="VALUE", help="Start from this incremental value (e.g. 2024-06-01T00:00:00Z) instead of the saved cursor.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="hub.yaml to use (default: ./hub.yaml or $HUB_CONFIG).")
+@click.option("--no-deliver", is_flag=True, help="Only pull; leave queued deliveries for a later `hub deliver`.")
 def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: bool, since: str | None,
-            config_path: Path | None) -> None:
-    """Pull records from the configured connectors into the store.
+            config_path: Path | None, no_deliver: bool) -> None:
+    """Pull records from the configured connectors into the store, then deliver what the routes queued.
 
     Each page is mapped, validated and stored together with the stream's cursor in one transaction,
     so an interrupted sync resumes where it stopped. Bad records go to dead letters (`hub dead-letters
-    list`) and the run goes on. Exits 1 if a stream could not finish (the error is in the summary).
+    list`) and the run goes on. Changes matching hub.yaml's routes are delivered right after the pull
+    (as `hub deliver` would) unless --no-deliver is given. Exits 1 if a stream could not finish or a
+    delivery went to dead letters (the error is in the summary).
     """
     config = load_config(config_path)
     if streams and not connector_key:
         raise ConfigError("--stream needs --connector")
-    keys = [connector_key] if connector_key else list(config.connectors)
-    if not keys:
-        raise ConfigError("no connectors are configured in hub.yaml")
     pm = get_plugin_manager()
     registry = load_registry(pm)
+    keys = [connector_key] if connector_key else [
+        key for key, entry in config.connectors.items()
+        if isinstance(registry.connectors.get(entry.type), type) and issubclass(registry.connectors[entry.type], RestConnector)
+    ]
+    if not keys:
+        raise ConfigError("no pull connectors are configured in hub.yaml")
     connectors = {key: build_connector(config, registry, key) for key in keys}
     store = open_store(config)
     console = Console(stderr=True)
     reports: list[SyncReport] = []
     options: dict[str, Any] = {"full_refresh": full_refresh, "since": since, "validators": registry.validators, "pm": pm}
+    delivered = None
     try:
         with ProgressDisplay(console) as display:
             for key, connector in connectors.items():
                 reports.append(sync(connector, store, key=key, streams=list(streams) or None, listeners=[display], **options))
+        if config.routes and not no_deliver:
+            runner = DeliveryRunner(store, config, targets=targets_from_config(config, registry=registry))
+            try:
+                delivered = runner.run()
+            finally:
+                runner.close()
     finally:
         store.close()
     Console().print(_summary(reports))
-    if any(report.status != "succeeded" for report in reports):
+    dead = False
+    if delivered is not None:
+        Console().print(f"deliveries: {json.dumps(delivered.counters, ensure_ascii=False)}")
+        dead = any(counts.get("dead") for counts in delivered.counters.values())
+    if dead or any(report.status != "succeeded" for report in reports):
         sys.exit(1)
