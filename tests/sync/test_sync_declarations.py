@@ -167,7 +167,7 @@ def test_dead_letters_list_on_an_empty_store(hub_cmd, cli_env) -> None:
 def test_sync_without_connectors_is_a_config_error(hub_cmd, cli_env) -> None:
     done = run(hub_cmd, cli_env, "sync")
     assert done.returncode == 2
-    assert "no connectors are configured" in done.stderr
+    assert "no pull connectors are configured" in done.stderr
 
 
 def test_sync_of_an_unknown_connector_names_the_configured_ones(hub_cmd, cli_env, tmp_path) -> None:
