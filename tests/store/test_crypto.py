@@ -67,3 +67,31 @@ def test_env_provider_through_the_plugin_registry(monkeypatch):
     assert keyring_from_config("env", {}).active_kid == "e"
     with pytest.raises(ConfigError, match="unknown key provider 'kms'"):
         keyring_from_config("kms", {})
+
+
+def _normalize_reference(field_name: str, value: str) -> str:
+    """The definition the ASCII fast path of normalize_for_index must agree with."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value).strip()
+    if field_name == "phones":
+        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    text = "".join(text.split())
+    return text.upper() if field_name == "national_id" else text.casefold()
+
+
+@given(st.sampled_from(["phones", "national_id", "emails"]), st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_fast_path_normalizes_like_nfkc(field_name, value):
+    assert normalize_for_index(field_name, value) == _normalize_reference(field_name, value)
+
+
+def test_keyed_hashes_are_plain_hmac_sha256():
+    import hashlib
+    import hmac
+
+    ring = KeyRing.generate()
+    for _ in range(2):  # the second call reuses the cached keyed state
+        assert ring.blind_index("phones", "+86 138-0013-8000") == hmac.digest(
+            ring.field_key("index/phones"), b"+8613800138000", hashlib.sha256
+        ).hex()
+        assert ring.content_hash(b"{}") == hmac.digest(ring.field_key("content-hash"), b"{}", hashlib.sha256).hex()

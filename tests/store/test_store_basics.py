@@ -20,6 +20,8 @@ def test_first_upsert_creates_and_get_decrypts(store):
     assert got.national_id == candidate(1).national_id
     assert got.remote_data == candidate(1).remote_data
     assert got.external_ids == {"beisen": "c1"}
+    assert got.provenance == candidate(1).provenance  # fetched_at is stored though the hash ignores it
+    assert got.model_dump(exclude={"id"}) == candidate(1).model_dump(exclude={"id"})
     assert store.find("beisen", "c2", "candidate") == result.ids[1]
 
 
@@ -104,3 +106,17 @@ def test_job_runs_and_audit(store):
     with store.transaction() as tx:
         store.audit(tx, "alice", "replay", None, {"dead_letters": 2})
     assert store.audit_entries()[-1]["detail"] == {"dead_letters": 2}
+
+
+def test_upsert_leaves_the_garbage_collector_as_it_found_it(store):
+    import gc
+
+    assert gc.isenabled()
+    upsert(store, "beisen", [candidate(1)])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        upsert(store, "beisen", [candidate(2)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

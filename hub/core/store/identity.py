@@ -82,10 +82,27 @@ def overlay(base: Snapshot, incoming: Snapshot) -> Snapshot:
     return Snapshot(merge(base.data, incoming.data), merge(base.pii, incoming.pii), incoming.provenance or base.provenance)
 
 
+#: PostgreSQL: one array parameter, each hash looked up through ix_blind_index_hmac (see below).
+_FIND_PG = (
+    "SELECT wanted.hmac, b.entity_id FROM unnest(%s::text[]) AS wanted(hmac)"
+    " CROSS JOIN LATERAL (SELECT entity_id FROM blind_index b WHERE b.hmac = wanted.hmac AND b.kind = %s"
+    " ORDER BY entity_id LIMIT 1) b"
+)
+
+
 def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[str]) -> dict[str, str]:
-    """{hmac: entity id} for live (not erased) entities of ``kind`` — one query per 500 hashes."""
+    """{hmac: entity id} for live (not erased) entities of ``kind`` — one query per 500 hashes.
+
+    When several entities share a hash the lowest id wins, on both backends. On PostgreSQL the
+    hashes go as one array looked up one by one through the index: an ``IN (...)`` list is planned
+    as a scan while a fresh database has no statistics, making each batch of a first load O(table).
+    """
     wanted = sorted(set(hmacs))
     found: dict[str, str] = {}
+    if tx.dialect.name == "postgresql":
+        for start in range(0, len(wanted), 500):
+            found.update(tx.exec_driver_sql(_FIND_PG, (wanted[start : start + 500], kind)).all())
+        return found
     query = (
         sa.select(t.blind_index.c.hmac, t.blind_index.c.entity_id)
         .where(t.blind_index.c.kind == kind, t.blind_index.c.hmac.in_(sa.bindparam("hmacs", expanding=True)))

@@ -4,7 +4,8 @@ Everything that writes takes the caller's transaction (``with store.transaction(
 commits a page of records and its cursor together, or neither. :meth:`Store.upsert_many` is the hot
 path and is batched: one query for the existing external ids of the batch (with their last content
 hashes), one for blind-index matches of new records, one per referenced (system, kind) group, then
-``executemany`` inserts and updates — no per-row ORM objects, no encryption for unchanged records.
+one DBAPI ``executemany`` per table (see :mod:`hub.core.store.bulk`) — no per-row ORM objects or
+statement compilation, and no parsing, encryption or blind indexing for unchanged records.
 
 Example:
     >>> from hub.core.crypto import KeyRing
@@ -19,8 +20,8 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,14 +31,22 @@ import sqlalchemy as sa
 from hub.core.crypto import KeyRing
 from hub.core.errors import HubError, StoreError
 from hub.core.models import Entity
+from hub.core.store import bulk
 from hub.core.store import schema as t
 from hub.core.store.schema import new_id
-from hub.core.store.codec import EntityCodec, KindInfo, Prepared, Snapshot, dumps, kind_info
+from hub.core.store.codec import EntityCodec, KindInfo, Prepared, Snapshot, dumps, kind_info, loads
 from hub.core.store.identity import IdentityRules, find_by_blind_index, overlay
 
-__all__ = ["Store", "UpsertResult", "Change", "DeadLetter"]
+__all__ = ["Store", "UpsertResult", "Change", "ChangeListener", "DeadLetter", "EntityChange"]
 
 _CHUNK = 500
+
+_ENTITY_COLUMNS = ("id", "kind", "version", "content_hash", "data", "provenance", "pii", "erased", "created_at", "updated_at")
+_UPDATE_ENTITY = (
+    "UPDATE entities SET version = ?, content_hash = ?, data = ?, provenance = ?, pii = ?, erased = ?, updated_at = ?"
+    " WHERE id = ? AND version = ?"
+)
+_UPDATE_SOURCE_HASH = "UPDATE external_ids SET content_hash = ? WHERE system = ? AND kind = ? AND external_id = ?"
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,31 @@ class Change:
     at: dt.datetime
 
 
+@dataclass(frozen=True)  # change listeners: added for delivery (issue 5)
+class EntityChange:
+    """One new entity version as a change listener sees it, inside the transaction that stores it.
+
+    ``data`` and ``previous`` hold only non-PII fields (JSON form); ``previous`` is None for a new
+    entity. Listeners decide on these (e.g. routes: "status changed to rejected") without decrypting.
+
+    Example:
+        >>> EntityChange("e1", "application", 2, "update", "beisen", {"status": "rejected"}, {"status": "offer"}).version
+        2
+    """
+
+    entity_id: str
+    kind: str
+    version: int
+    op: str
+    origin: str | None
+    data: dict[str, Any]
+    previous: dict[str, Any] | None
+
+
+#: ``listener(tx, changes)``: called by :meth:`Store.upsert_many` (and every other entity write).
+ChangeListener = Callable[[sa.Connection, list[EntityChange]], None]
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A record that could not be stored or delivered; ``payload`` is decrypted only when asked for."""
@@ -92,13 +126,36 @@ class DeadLetter:
 
 @dataclass
 class _Write:
-    """One entity to insert (``version == 0``) or update, in plaintext until it is written."""
+    """One entity to insert (``version == 0``) or update, in plaintext until it is written.
+
+    ``blind`` carries the blind-index HMACs identity resolution already computed for exactly this
+    content, so they are not computed twice; None means "compute them from ``content``".
+    """
 
     entity_id: str
     content: Snapshot
     version: int
     op: str
     content_hash: str | None = None
+    blind: dict[str, list[str]] | None = None
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one batch (the idea of Mercurial's ``util.nogc``).
+
+    A batch allocates tens of thousands of short-lived, acyclic containers (parsed JSON, rows), so
+    the collector runs full collections over every live object of the process while freeing
+    nothing; measured, that was about a quarter of a first load. Reference counting still frees
+    everything; the collector resumes afterwards (unless the application had it off already).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -124,6 +181,7 @@ class Store:
         self.engine = engine
         self.codec = EntityCodec(keyring)
         self.identity = identity or IdentityRules.default()
+        self._change_listeners: list[ChangeListener] = []
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -205,6 +263,17 @@ class Store:
 
     # ---- entities: write -----------------------------------------------------------------------
 
+    # -- change listeners: added for delivery (issue 5) while the store was being optimized; minimal on purpose
+
+    def add_change_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener(tx, changes)`` in the transaction of every entity write, after the write.
+
+        Lets delivery write its outbox entries atomically with the change (:mod:`hub.core.delivery`).
+        The previous versions' non-PII data is read only while a listener is registered. A listener
+        that raises rolls the whole transaction back.
+        """
+        self._change_listeners.append(listener)
+
     def upsert_many(
         self, tx: sa.Connection, system: str, entities: Sequence[Entity], *, origin: str | None = None
     ) -> UpsertResult:
@@ -222,11 +291,13 @@ class Store:
         by_kind: dict[str, list[int]] = {}
         for position, entity in enumerate(entities):
             by_kind.setdefault(entity.kind, []).append(position)
-        for kind, positions in by_kind.items():
-            counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), [entities[p] for p in positions], origin)
-            for position, entity_id in zip(positions, kind_ids):
-                ids[position] = entity_id
-            totals = [a + b for a, b in zip(totals, counts)]
+        with _no_gc():
+            for kind, positions in by_kind.items():
+                kind_entities = [entities[p] for p in positions]
+                counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), kind_entities, origin)
+                for position, entity_id in zip(positions, kind_ids):
+                    ids[position] = entity_id
+                totals = [a + b for a, b in zip(totals, counts)]
         return UpsertResult(totals[0], totals[1], totals[2], ids, totals[3])
 
     def _upsert_kind(
@@ -268,16 +339,11 @@ class Store:
     def _existing(
         self, tx: sa.Connection, system: str, kind: str, external_ids: list[str]
     ) -> dict[str, tuple[str, str | None, int, bool]]:
-        x, e = t.external_ids, t.entities
-        query = (
-            sa.select(x.c.external_id, x.c.entity_id, x.c.content_hash, e.c.version, e.c.erased)
-            .join(e, e.c.id == x.c.entity_id)
-            .where(x.c.system == system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True)))
-        )
+        """{external id: (entity id, last content hash, version, erased)} — one query per 500 ids."""
         found: dict[str, tuple[str, str | None, int, bool]] = {}
         for chunk in _chunks(sorted(set(external_ids))):
-            for row in tx.execute(query, {"ids": list(chunk)}):
-                found[row[0]] = (row[1], row[2], row[3], bool(row[4]))
+            for external_id, entity_id, content_hash, version, erased in bulk.by_external_id(tx, system, kind, chunk):
+                found[external_id] = (entity_id, content_hash, version, bool(erased))
         return found
 
     def _resolve_new(
@@ -294,7 +360,7 @@ class Store:
         rule = self.identity.fields_for(info.kind)
         for _, p in new:
             p.content = self.codec.split(p)
-            p.blind = self.codec.blind_indexes(info, p.content.pii)
+            p.blind = self.codec.blind_indexes(info, p.content.pii) if info.indexed else {}
         matches = (
             find_by_blind_index(tx, info.kind, (h for _, p in new for f in rule for h in p.blind.get(f, ())))
             if rule
@@ -306,7 +372,8 @@ class Store:
             seen = source_hashes.get(p.external_id)
             if seen is not None:  # the same new record twice in one batch: the later one wins
                 entity_id = seen[0]
-                writes[entity_id].content, writes[entity_id].content_hash = incoming, p.content_hash
+                write = writes[entity_id]
+                write.content, write.content_hash, write.blind = incoming, p.content_hash, p.blind
                 source_hashes[p.external_id] = (entity_id, p.content_hash, True)
                 ids[position] = entity_id
                 continue
@@ -315,7 +382,7 @@ class Store:
             )
             if target is None:
                 entity_id = new_id()
-                writes[entity_id] = _Write(entity_id, incoming, 0, "create", p.content_hash)
+                writes[entity_id] = _Write(entity_id, incoming, 0, "create", p.content_hash, p.blind)
                 created += 1
             else:
                 entity_id = target
@@ -332,9 +399,9 @@ class Store:
     def _load_write(self, tx: sa.Connection, kind: str, entity_id: str) -> _Write:
         row = tx.execute(sa.select(t.entities).where(t.entities.c.id == entity_id)).mappings().one()
         content = Snapshot(
-            json.loads(row["data"]),
+            loads(row["data"]),
             self.codec.decrypt_pii(kind, entity_id, row["pii"]),
-            json.loads(row["provenance"]) if row["provenance"] else None,
+            loads(row["provenance"]) if row["provenance"] else None,
         )
         return _Write(entity_id, content, row["version"], "merge")
 
@@ -372,69 +439,59 @@ class Store:
                     wanted.setdefault((ref["system"], target_kind), set()).add(ref["external_id"])
                     pending.append((ref, target_kind))
         resolved: dict[tuple[str, str, str], str] = {}
-        x = t.external_ids
         for (system, kind), external_ids in wanted.items():
-            query = sa.select(x.c.external_id, x.c.entity_id).where(
-                x.c.system == system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True))
-            )
             for chunk in _chunks(sorted(external_ids)):
-                for external_id, entity_id in tx.execute(query, {"ids": list(chunk)}):
+                for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk):
                     resolved[(system, kind, external_id)] = entity_id
         for ref, kind in pending:
             ref["id"] = resolved.get((ref["system"], kind, ref["external_id"]))
 
     def _write(self, tx: sa.Connection, kind: str, writes: list[_Write], origin: str | None) -> None:
-        """Insert / update entity rows, their blind indexes and one change-log entry each."""
-        info, now, codec = kind_info(kind), self.now(), self.codec
+        """Insert / update entity rows, their blind indexes and one change-log entry each.
+
+        One ``executemany`` per table; the timestamp and booleans are converted for the driver once.
+        An update is conditional on the version read at the start of the batch, so a concurrent
+        writer makes the batch fail (and roll back) instead of silently losing a version.
+        """
+        previous = self._previous_data(tx, writes) if self._change_listeners else {}
+        info, codec = kind_info(kind), self.codec
+        now = bulk.bind(tx, t.entities.c.updated_at, self.now())
+        live = bulk.bind(tx, t.entities.c.erased, False)
         inserts, updates, blind, log = [], [], [], []
         for w in writes:
             content = w.content
-            row = {
-                "b_id": w.entity_id,
-                "b_version": w.version + 1,
-                "b_old_version": w.version,
-                "content_hash": w.content_hash or codec.content_hash(kind, content),
-                "data": dumps(content.data),
-                "provenance": dumps(content.provenance) if content.provenance else None,
-                "pii": codec.encrypt_pii(kind, w.entity_id, content.pii),
-                "updated_at": now,
-            }
-            (inserts if w.version == 0 else updates).append(row)
-            blind.extend(
-                {"entity_id": w.entity_id, "field": f, "hmac": h, "kind": kind}
-                for f, hs in codec.blind_indexes(info, content.pii).items()
-                for h in hs
-            )
-            log.append({"entity_id": w.entity_id, "kind": kind, "version": w.version + 1, "op": w.op, "origin": origin, "at": now})
-        e = t.entities
-        if inserts:
-            tx.execute(
-                e.insert().values(
-                    id=sa.bindparam("b_id"), kind=kind, version=1, erased=False, created_at=now,
-                    content_hash=sa.bindparam("content_hash"), data=sa.bindparam("data"),
-                    provenance=sa.bindparam("provenance"), pii=sa.bindparam("pii"), updated_at=sa.bindparam("updated_at"),
-                ),
-                inserts,
-            )
+            content_hash = w.content_hash or codec.content_hash(kind, content)
+            data = dumps(content.data)
+            provenance = dumps(content.provenance) if content.provenance else None
+            pii = codec.encrypt_pii(kind, w.entity_id, content.pii)
+            if w.version == 0:
+                inserts.append((w.entity_id, kind, 1, content_hash, data, provenance, pii, live, now, now))
+            else:
+                updates.append((w.version + 1, content_hash, data, provenance, pii, live, now, w.entity_id, w.version))
+            hmacs = w.blind if w.blind is not None else codec.blind_indexes(info, content.pii)
+            blind.extend((w.entity_id, name, h, kind) for name, hs in hmacs.items() for h in hs)
+            log.append((w.entity_id, kind, w.version + 1, w.op, origin, now))
+        bulk.insert_many(tx, t.entities, _ENTITY_COLUMNS, inserts)
         if updates:
-            result = tx.execute(
-                e.update()
-                .where(e.c.id == sa.bindparam("b_id"), e.c.version == sa.bindparam("b_old_version"))
-                .values(
-                    version=sa.bindparam("b_version"), content_hash=sa.bindparam("content_hash"),
-                    data=sa.bindparam("data"), provenance=sa.bindparam("provenance"), pii=sa.bindparam("pii"),
-                    updated_at=sa.bindparam("updated_at"), erased=False,
-                ),
-                updates,
-            )
-            if result.rowcount != len(updates):
+            if bulk.execute_many(tx, _UPDATE_ENTITY, updates) != len(updates):
                 raise StoreError("entities changed concurrently during this upsert; retry the batch", entity=kind)
-            ids = [row["b_id"] for row in updates]
-            for chunk in _chunks(ids):
+            for chunk in _chunks([row[-2] for row in updates]):
                 tx.execute(sa.delete(t.blind_index).where(t.blind_index.c.entity_id.in_(chunk)))
-        if blind:
-            tx.execute(t.blind_index.insert(), blind)
-        tx.execute(t.change_log.insert(), log)
+        bulk.insert_many(tx, t.blind_index, ("entity_id", "field", "hmac", "kind"), blind)
+        bulk.insert_many(tx, t.change_log, ("entity_id", "kind", "version", "op", "origin", "at"), log)
+        if self._change_listeners:
+            changes = [EntityChange(w.entity_id, kind, w.version + 1, w.op, origin, w.content.data, previous.get(w.entity_id))
+                       for w in writes]
+            for listener in self._change_listeners:
+                listener(tx, changes)
+
+    def _previous_data(self, tx: sa.Connection, writes: list[_Write]) -> dict[str, dict[str, Any]]:
+        """The stored non-PII data of the entities ``writes`` update, read before they are overwritten."""
+        e, found = t.entities, {}
+        for chunk in _chunks([w.entity_id for w in writes if w.version > 0]):
+            for entity_id, data in tx.execute(sa.select(e.c.id, e.c.data).where(e.c.id.in_(chunk))):
+                found[entity_id] = loads(data)
+        return found
 
     def write_entity(
         self, tx: sa.Connection, kind: str, entity_id: str, content: Snapshot, *, version: int, origin: str | None, op: str
@@ -445,22 +502,11 @@ class Store:
     def _write_source_hashes(
         self, tx: sa.Connection, system: str, kind: str, hashes: dict[str, tuple[str, str, bool]]
     ) -> None:
-        x = t.external_ids
-        fresh = [
-            {"system": system, "kind": kind, "external_id": ext, "entity_id": eid, "content_hash": h}
-            for ext, (eid, h, is_new) in hashes.items()
-            if is_new
-        ]
-        changed = [{"b_ext": ext, "content_hash": h} for ext, (_, h, is_new) in hashes.items() if not is_new]
-        if fresh:
-            tx.execute(x.insert(), fresh)
-        if changed:
-            tx.execute(
-                x.update()
-                .where(x.c.system == system, x.c.kind == kind, x.c.external_id == sa.bindparam("b_ext"))
-                .values(content_hash=sa.bindparam("content_hash")),
-                changed,
-            )
+        """Record the content hash each source record was last seen with (new ids inserted)."""
+        fresh = [(system, kind, ext, eid, h) for ext, (eid, h, is_new) in hashes.items() if is_new]
+        changed = [(h, system, kind, ext) for ext, (_, h, is_new) in hashes.items() if not is_new]
+        bulk.insert_many(tx, t.external_ids, ("system", "kind", "external_id", "entity_id", "content_hash"), fresh)
+        bulk.execute_many(tx, _UPDATE_SOURCE_HASH, changed)
 
     # ---- entities: read ------------------------------------------------------------------------
 
@@ -571,9 +617,9 @@ class Store:
         for row in rows:
             payload = None
             if with_payload and row["payload"]:
-                payload = json.loads(self.keyring.decrypt(row["payload"], aad=("dead_letter", row["id"], "payload")))
+                payload = loads(self.keyring.decrypt(row["payload"], aad=("dead_letter", row["id"], "payload")))
             fields = {k: row[k] for k in ("id", "run_id", "system", "stream", "record_ref", "error_code", "attempts", "status", "created_at")}
-            letters.append(DeadLetter(**fields, error=json.loads(row["error"]), payload=payload))
+            letters.append(DeadLetter(**fields, error=loads(row["error"]), payload=payload))
         return letters
 
     # ---- job runs and audit ---------------------------------------------------------------------
@@ -611,7 +657,7 @@ class Store:
         if entity_id is not None:
             query = query.where(a.c.entity_id == entity_id)
         with self._read() as conn:
-            return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in conn.execute(query).mappings()]
+            return [{**row, "detail": loads(row["detail"] or "{}")} for row in conn.execute(query).mappings()]
 
     # ---- identity, erasure, rotation (see their modules) ----------------------------------------
 

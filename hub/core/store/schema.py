@@ -210,7 +210,7 @@ _last = (0, 0)
 
 
 def create_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine for ``url``; on SQLite: WAL, synchronous=NORMAL, foreign keys, a busy timeout.
+    """An engine for ``url``; on SQLite: WAL, synchronous=NORMAL, foreign keys, a busy timeout, a 64 MiB cache.
 
     SQLite write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout
     instead of failing when a read lock is upgraded; connections opened with the execution option
@@ -227,7 +227,13 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is unreliable)
         cursor = dbapi_connection.cursor()
-        pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536")
+        # wal_autocheckpoint: checkpoint every ~40 MB of WAL instead of SQLite's 4 MB. A sync page
+        # rewrites the same index pages batch after batch; fewer checkpoints copy and fsync them
+        # fewer times (measured over 20k records: 2.1 s of commits became 1.0 s).
+        pragmas = (
+            "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536",
+            "wal_autocheckpoint=10000",
+        )
         for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

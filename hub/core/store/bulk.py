@@ -1,0 +1,104 @@
+"""Batched writes and the batch lookup through the DBAPI: one ``executemany`` per table per batch.
+
+Why not SQLAlchemy Core statements: an ``insert()`` executed with a list of dicts compiles once but
+still builds and type-processes a parameter dict per row (``construct_params``), which cost more than
+the database work on the upsert hot path. Here rows are plain tuples in column order and the only
+per-value conversion — timestamps and booleans, which SQLite stores as text and integers — is done
+once per batch with the column type's own bind processor (:func:`bind`), so the stored values are
+exactly what SQLAlchemy would have written and the Core read paths parse them back unchanged.
+
+:func:`by_external_id` is the batch's one lookup of stored source records, written per backend
+because PostgreSQL plans the portable ``IN (...)`` form badly on a fresh database.
+
+Statements still go through ``Connection.exec_driver_sql``: the caller's transaction, SQLAlchemy's
+error wrapping (``StoreError`` in :meth:`Store.transaction`) and ``hide_parameters`` all apply. On
+PostgreSQL psycopg 3 runs ``executemany`` in pipeline mode (one round trip per batch, not per row).
+
+Example:
+    >>> import datetime as dt
+    >>> import sqlalchemy as sa
+    >>> from hub.core.store import schema as t
+    >>> engine = sa.create_engine("sqlite://"); t.metadata.create_all(engine)
+    >>> with engine.begin() as tx:
+    ...     now = bind(tx, t.sync_cursors.c.updated_at, dt.datetime(2024, 6, 1))
+    ...     insert_many(tx, t.sync_cursors, ("connector", "stream", "value", "updated_at"), [("a", "s", "1", now)])
+    ...     tx.execute(sa.select(t.sync_cursors.c.value)).scalar_one()
+    '1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = ["bind", "insert_many", "execute_many", "placeholder", "by_external_id"]
+
+
+def placeholder(tx: sa.Connection) -> str:
+    """The driver's positional parameter marker: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return "?" if tx.dialect.paramstyle == "qmark" else "%s"
+
+
+def bind(tx: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
+    """``value`` as the driver must receive it for ``column`` (what SQLAlchemy would send)."""
+    process = _processor(tx.dialect, column.type)
+    return process(value) if process else value
+
+
+@cache
+def _processor(dialect: sa.Dialect, type_: sa.types.TypeEngine[Any]) -> Any:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+@cache
+def _insert_sql(marker: str, table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+
+
+def insert_many(tx: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order, values already :func:`bind`-converted)."""
+    if rows:
+        tx.exec_driver_sql(_insert_sql(placeholder(tx), table.name, columns), list(rows))
+
+
+def execute_many(tx: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Run ``sql`` (``?`` markers, translated for the driver) once per row; returns rows affected."""
+    if not rows:
+        return 0
+    marker = placeholder(tx)
+    result = tx.exec_driver_sql(sql if marker == "?" else sql.replace("?", marker), list(rows))
+    return result.rowcount
+
+
+_BY_EXTERNAL_ID = (
+    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased FROM external_ids x"
+    " JOIN entities e ON e.id = x.entity_id WHERE x.system = ? AND x.kind = ? AND x.external_id IN ({ids})"
+)
+#: One array parameter, looked up id by id through the primary key (see :func:`by_external_id`).
+_BY_EXTERNAL_ID_PG = (
+    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased"
+    " FROM unnest(%s::text[]) AS wanted(external_id)"
+    " CROSS JOIN LATERAL (SELECT * FROM external_ids x WHERE x.system = %s AND x.kind = %s"
+    " AND x.external_id = wanted.external_id LIMIT 1) x"
+    " JOIN entities e ON e.id = x.entity_id"
+)
+
+
+def by_external_id(tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str]) -> list[Any]:
+    """Rows (external id, entity id, content hash, version, erased) of the stored ``external_ids``.
+
+    On PostgreSQL the ids travel as one array and each is looked up through the primary key
+    (``LATERAL ... LIMIT 1`` keeps the planner from flattening that into a join). A plain
+    ``IN (...)`` list plans as a scan of every id of the kind, filtered, while the tables have no
+    statistics yet — a fresh database during its first load — which made every batch O(table).
+    SQLite's planner always uses the primary key for the ``IN`` list.
+    """
+    if not external_ids:
+        return []
+    if tx.dialect.name == "postgresql":
+        return tx.exec_driver_sql(_BY_EXTERNAL_ID_PG, (list(external_ids), system, kind)).all()
+    sql = _BY_EXTERNAL_ID.format(ids=", ".join("?" * len(external_ids)))
+    return tx.exec_driver_sql(sql, (system, kind, *external_ids)).all()
