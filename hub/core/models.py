@@ -280,7 +280,10 @@ class Score(_Model):
 
     @model_validator(mode="after")
     def _on_scale(self) -> Score:
-        self._normalized = self.scale.normalize(self.value)  # raises ValueError with the reason
+        # pydantic re-runs "after" validators whenever an existing Score is passed as a field value
+        # (DimensionScore(score=score)); value and scale have not changed then, so do not normalize again.
+        if "_normalized" not in (self.__pydantic_private__ or {}):
+            self._normalized = self.scale.normalize(self.value)  # raises ValueError with the reason
         return self
 
     @computed_field  # type: ignore[prop-decorator]
