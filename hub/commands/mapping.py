@@ -21,16 +21,18 @@ def command() -> None:
 
 
 @command.command("check")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
-    """Compile mapping FILES (default: every mapping/**/*.yaml) and print each problem as file:line: reason.
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check(paths: tuple[Path, ...]) -> None:
+    """Compile mapping files and print each problem as file:line: reason.
 
-    Exits 1 if there is any problem, so CI can run it before merging a mapping.
+    PATHS are mapping files or folders (a folder means every mapping file below it); the default is
+    every mapping/**/*.yaml. Exits 1 if there is any problem, so CI can run it before merging a mapping.
     """
-    if not files:
+    if not paths:
         if not DEFAULT_FOLDER.is_dir():
-            raise ConfigError(f"no {DEFAULT_FOLDER}/ folder here; run from the project root or name the FILES")
-        files = tuple(mapping_files(DEFAULT_FOLDER))
+            raise ConfigError(f"no {DEFAULT_FOLDER}/ folder here; run from the project root or name the files")
+        paths = (DEFAULT_FOLDER,)
+    files = tuple(file for path in paths for file in (mapping_files(path) if path.is_dir() else [path]))
     problems = [problem for path in files for problem in check_mapping(path)]
     for problem in problems:
         click.echo(problem.reason)

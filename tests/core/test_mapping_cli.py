@@ -44,6 +44,16 @@ def test_good_file_passes(tmp_path: Path) -> None:
     assert "ok: 1 mapping file" in result.stderr
 
 
+def test_a_folder_means_every_mapping_file_below_it(tmp_path: Path) -> None:
+    folder = tmp_path / "mapping" / "hr_suites" / "ats"
+    folder.mkdir(parents=True)
+    (folder / "application.yaml").write_text(GOOD, encoding="utf-8")
+    (folder / "candidate.yaml").write_text(BAD, encoding="utf-8")
+    result = run(tmp_path / "mapping" / "hr_suites", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "4 problems in 2 mapping files" in result.stderr
+
+
 def test_bad_file_prints_each_problem_as_file_line_reason(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
     (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
