@@ -76,3 +76,13 @@ def test_gbk_read_as_latin1_is_flagged_and_the_real_text_is_not(text: str) -> No
     assert checks.check({"c": text}, 2, "r") == []
     assert [f.kind for f in checks.check({"c": text.encode("gbk").decode("latin-1")}, 2, "r")] == ["mojibake"]
     assert [f.kind for f in checks.check({"c": text.encode("utf-8").decode("latin-1")}, 2, "r")] == ["mojibake"]
+
+
+def test_a_phone_the_target_would_merge_on_is_held_back_and_reconciles(tmp_path: Path, store_factory) -> None:
+    """Two people sharing a phone: the store's identity rules would merge them, so the later one is a
+    duplicate finding (by the target's rules, not just the ID number) and nothing mismatches."""
+    rows = source_rows(faults=False)
+    rows[9]["手机号"] = rows[3]["手机号"]  # rows 11 and 5 of the file
+    result = migrate(store_factory(), write_export(tmp_path / "export.csv", rows))
+    assert {f.key for f in result.findings} == {(11, "candidate.phones", "duplicate")}
+    assert all(not item.missing and not item.mismatched for item in result.reconciliation)

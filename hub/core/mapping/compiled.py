@@ -150,6 +150,18 @@ class CompiledMapping:
         """
         return self._apply(record, record_id)[1]
 
+    def apply_labeled(self, record: Any, *, record_id: str | None = None) -> tuple[str | None, dict[str, Any]]:
+        """:meth:`apply`, also returning how the record is named in errors (its own id, masked if
+        PII, else ``record_id``) — for callers that validate the dict later themselves.
+
+        Example:
+            >>> from hub.core.mapping import load_mapping_text
+            >>> m = load_mapping_text("system: s\\nentity: job\\nrecord_id: t\\nfields:\\n  title: {from: t}\\n")
+            >>> m.apply_labeled({"t": "产品经理"}, record_id="row 2")
+            ('产品经理', {'external_ids': {'s': '产品经理'}, 'title': '产品经理'})
+        """
+        return self._apply(record, record_id)
+
     def _apply(self, record: Any, fallback_label: str | None) -> tuple[str | None, dict[str, Any]]:
         plan = self._plan
         raw_id = plan.record_id_getter(record)

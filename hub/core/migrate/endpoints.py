@@ -28,11 +28,14 @@ from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity
 from hub.core.store import Store
 from hub.core.store import schema as t
+from hub.core.store.codec import loads
 
 __all__ = ["FileSource", "StoreTarget", "open_source", "open_target", "CHECKPOINT_CONNECTOR"]
 
 #: The cursor "connector" under which migration checkpoints are kept (stream = run id).
 CHECKPOINT_CONNECTOR = "migrate"
+#: External ids per read-back query (well under SQLite's 32,766 bound parameters).
+_READ_CHUNK = 2000
 
 
 class FileSource:
@@ -113,16 +116,26 @@ class StoreTarget:
                 found.update(conn.execute(query, {"ids": wanted[start : start + 500]}).scalars())
         return found
 
-    def read_back(self, kind: str, exts: list[str]) -> dict[str, Entity]:
-        """``{external id: entity}`` as stored, decrypted, for the ids the target holds."""
-        x = t.external_ids
-        query = sa.select(x.c.external_id, x.c.entity_id).where(
-            x.c.system == self.system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True))
+    def read_back(self, kind: str, exts: list[str]) -> dict[str, dict[str, Any]]:
+        """``{external id: stored fields}`` — the row's JSON with its PII decrypted — for the ids held.
+
+        The stored row is read as it is (no model is rebuilt): reconciliation compares what the
+        target holds, so it must not be normalized by the same code that wrote it.
+        """
+        x, e = t.external_ids, t.entities
+        query = (
+            sa.select(x.c.external_id, e.c.id, e.c.data, e.c.pii)
+            .join(e, e.c.id == x.c.entity_id)
+            .where(x.c.system == self.system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True)))
         )
+        codec, found = self.store.codec, {}
         with self.store.engine.connect() as conn:
-            pairs = dict(conn.execute(query, {"ids": exts}).all())
-        entities = {entity.id: entity for entity in self.store.get_many(kind, list(pairs.values()))}
-        return {ext: entities[eid] for ext, eid in pairs.items() if eid in entities}
+            for start in range(0, len(exts), _READ_CHUNK):
+                for ext, entity_id, data, pii in conn.execute(query, {"ids": exts[start : start + _READ_CHUNK]}):
+                    values = loads(data)
+                    values.update(codec.decrypt_pii(kind, entity_id, pii))
+                    found[ext] = values
+        return found
 
     def count(self, kind: str) -> int:
         x = t.external_ids

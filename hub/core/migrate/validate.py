@@ -22,17 +22,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic_core import to_json
+
 from hub.core.crypto import KeyRing
 from hub.core.errors import DuplicateRecordError, MissingReferenceError, RecordError, SuspectValueError, mask
 from hub.core.mapping import CompiledMapping
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
-from hub.core.models import ENTITY_TYPES, Entity, Provenance, pii_fields
+from hub.core.models import ENTITY_TYPES, Entity, Provenance, pii_fields, validate_entity
 from hub.core.store.codec import kind_info
 
 __all__ = ["TextChecks", "RowMapper", "MappedRow", "BatchChecks", "coverage", "UNIQUE_FIELDS"]
 
-#: Canonical fields that identify a person: the same value under two external ids is a duplicate.
+#: Canonical fields that identify a person when the target has no identity rule for the kind: the same
+#: value under two external ids is a duplicate.
 UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"candidate": ("national_id",), "employee": ("national_id",)}
 
 _SUSPECT = re.compile("[\ufffd\u0080-\u00ff]")
@@ -106,8 +109,48 @@ class MappedRow:
 _ORDER = ("department", "candidate", "employee", "job", "application", "offer", "assessment", "feedback")
 
 
+class _Memo:
+    """Validated entities of one kind by their mapped dict's JSON, while the kind repeats across rows.
+
+    A job named on 60,000 rows is mapped to the same dict each time; validating it once is enough.
+    Kinds that do not repeat (one candidate per row) are detected after :attr:`PROBE` lookups and
+    no longer pay for the key. At most :attr:`LIMIT` entries are kept, so memory stays bounded.
+    """
+
+    PROBE, LIMIT = 2000, 10_000
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, Entity] = {}
+        self.lookups = self.hits = 0
+        self.enabled = True
+
+    def key(self, data: dict[str, Any]) -> bytes | None:
+        if not self.enabled:
+            return None
+        self.lookups += 1
+        if self.lookups == self.PROBE and self.hits * 2 < self.lookups:
+            self.enabled, self.entries = False, {}
+            return None
+        return to_json(data, serialize_unknown=True)
+
+    def get(self, key: bytes | None) -> Entity | None:
+        found = self.entries.get(key) if key is not None else None
+        self.hits += found is not None
+        return found
+
+    def put(self, key: bytes | None, entity: Entity) -> None:
+        if key is None:
+            return
+        if len(self.entries) >= self.LIMIT:
+            self.entries.clear()
+        self.entries[key] = entity
+
+
 class RowMapper:
     """Applies the source's entity mappings to a row and validates the results into canonical models.
+
+    Entities that repeat exactly (same mapped dict) are validated once and shared between rows:
+    they are never modified after validation.
 
     Args:
         mappings: ``{kind: compiled mapping}`` of the source (all of one system).
@@ -116,28 +159,37 @@ class RowMapper:
     Example:
         >>> from hub.core.mapping import load_mapping_text
         >>> m = load_mapping_text("system: s\\nentity: job\\nrecord_id: t\\nfields:\\n  title: {from: t}\\n")
-        >>> RowMapper({"job": m}).map({"t": "产品经理"}, 2, "a.csv:2").entities[0].title
-        '产品经理'
+        >>> mapper = RowMapper({"job": m})
+        >>> first, again = (mapper.map({"t": "产品经理"}, n, f"a.csv:{n}").entities[0] for n in (2, 3))
+        >>> first.title, first is again
+        ('产品经理', True)
     """
 
     def __init__(self, mappings: Mapping[str, CompiledMapping], provenance: Provenance | None = None) -> None:
         self.mappings = dict(sorted(mappings.items(), key=lambda item: _ORDER.index(item[0]) if item[0] in _ORDER else 99))
         self.provenance = provenance
         self.filled: dict[str, set[str]] = {kind: set() for kind in self.mappings}
+        self._memos = {kind: _Memo() for kind in self.mappings}
 
     def map(self, row: Mapping[str, Any], number: int | None, record: str) -> MappedRow:
         result = MappedRow(number, record)
         for kind, mapping in self.mappings.items():
+            memo = self._memos[kind]
             try:
-                entity = mapping.to_entity(row, record_id=record)
+                label, data = mapping.apply_labeled(row, record_id=record)
+                key = memo.key(data)
+                entity = memo.get(key)
+                if entity is None:
+                    entity = validate_entity(kind, data, system=mapping.system, record_id=label)
+                    entity.provenance = self.provenance
+                    memo.put(key, entity)
+                    self.filled[kind] |= entity.model_fields_set
             except RecordError as exc:
                 result.findings.append(Finding.from_error(exc, row=number, record=record))
                 own = mapping._plan.record_id_getter(row)  # noqa: SLF001 - the id a rejected record would have had
                 if own not in (None, ""):
                     result.rejected.append((kind, str(own)))
                 continue
-            entity.provenance = self.provenance
-            self.filled[kind] |= entity.model_fields_set
             result.entities.append(entity)
         return result
 
@@ -151,6 +203,9 @@ class BatchChecks:
         ledger: the run's ledger (what earlier batches produced).
         target_known: ``(kind, external ids) -> the ones the target already holds`` (None: the
             target is not consulted, e.g. it is empty).
+        unique: ``{kind: fields}`` that identify a person (default :data:`UNIQUE_FIELDS`). Pass the
+            target's identity rules: a record the target would merge into another (same phone,
+            say) must be held back here, or reconciliation finds the merged record changed.
     """
 
     def __init__(
@@ -159,38 +214,46 @@ class BatchChecks:
         keyring: KeyRing,
         ledger: Ledger,
         target_known: Callable[[str, Iterable[str]], set[str]] | None = None,
+        unique: Mapping[str, tuple[str, ...]] = UNIQUE_FIELDS,
     ) -> None:
         self.system, self.keyring, self.ledger, self.target_known = system, keyring, ledger, target_known
+        self.unique = unique
 
     def duplicates(self, rows: list[MappedRow]) -> None:
-        """Move the later of two records sharing a unique value (under two external ids) to findings."""
-        for row in rows:
-            kept = []
-            for entity in row.entities:
-                error = self._duplicate(entity, row.record)
-                if error is None:
-                    kept.append(entity)
-                else:
-                    row.findings.append(Finding.from_error(error, row=row.number, record=row.record))
-                    row.rejected.append((entity.kind, entity.external_ids[self.system]))
-            row.entities = kept
+        """Move the later of two records sharing a unique value (under two external ids) to findings.
 
-    def _duplicate(self, entity: Entity, record: str) -> DuplicateRecordError | None:
-        ext = entity.external_ids[self.system]
-        for name in UNIQUE_FIELDS.get(entity.kind, ()):
-            value = getattr(entity, name, None)
-            if not value:
+        All the batch's claims go to the ledger in one call, in row order, so a duplicate inside the
+        batch is caught like one across batches.
+        """
+        claims, owners = [], []
+        for row in rows:
+            for entity in row.entities:
+                for name in self.unique.get(entity.kind, ()):
+                    value = getattr(entity, name, None)
+                    for item in value if isinstance(value, list) else [value] if value else []:
+                        hmac = self.keyring.blind_index(name, str(item))
+                        claims.append((entity.kind, name, hmac, entity.external_ids[self.system], row.record))
+                        owners.append((row, entity, name))
+        held: dict[int, tuple[MappedRow, Entity]] = {}
+        for (row, entity, name), conflict in zip(owners, self.ledger.claim_identities(claims)):
+            if conflict is None or id(entity) in held:
                 continue
-            hmac = self.keyring.blind_index(name, str(value))
-            conflict = self.ledger.claim_identities([(entity.kind, name, hmac, ext, record)]).get(hmac)
-            if conflict:
-                shown = mask(value) if name in pii_fields(ENTITY_TYPES[entity.kind]) else str(value)
-                return DuplicateRecordError(
-                    f"the same {name} is on {conflict[1]} under external id {conflict[0]!r}; "
-                    "held back so two people are not merged",
-                    system=self.system, entity=entity.kind, record_id=record, field_path=name, value=shown,
-                )  # fmt: skip
-        return None
+            held[id(entity)] = (row, entity)
+            error = self._duplicate(entity, name, conflict, row.record)
+            row.findings.append(Finding.from_error(error, row=row.number, record=row.record))
+            row.rejected.append((entity.kind, entity.external_ids[self.system]))
+        if held:
+            for row in {id(row): row for row, _ in held.values()}.values():
+                row.entities = [e for e in row.entities if id(e) not in held]
+
+    def _duplicate(self, entity: Entity, name: str, conflict: tuple[str, str], record: str) -> DuplicateRecordError:
+        value = getattr(entity, name)
+        shown = mask(value) if name in pii_fields(ENTITY_TYPES[entity.kind]) else str(value)
+        return DuplicateRecordError(
+            f"the same {name} is on {conflict[1]} under external id {conflict[0]!r}; "
+            "held back so two people are not merged",
+            system=self.system, entity=entity.kind, record_id=record, field_path=name, value=shown,
+        )  # fmt: skip
 
     def references(self, rows: list[MappedRow]) -> None:
         """Remember references that neither this batch nor earlier ones resolve, for :meth:`finish`."""

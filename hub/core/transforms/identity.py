@@ -73,6 +73,10 @@ def phone(value: Any, *, region: str = "CN") -> str:
     if not isinstance(region, str) or region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"unknown phone region {region!r}; expected an ISO 3166 code such as CN or US")
     text = as_text(value, "a phone number")
+    if region.upper() == "CN":
+        mobile = _CN_MOBILE.fullmatch(text)
+        if mobile and _cn_mobile_block_valid(mobile[1] + mobile[2]):
+            return "+86" + "".join(mobile.groups())
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
@@ -80,6 +84,23 @@ def phone(value: Any, *, region: str = "CN") -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"not a valid phone number for its country (region {region}): {mask(text)}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+#: An 11-digit Chinese mobile number as exports write it: ASCII digits, optional +86 / (+86) / 0086,
+#: spaces or dashes between the 3-4-4 groups.
+_CN_MOBILE = re.compile(r"\s*(?:(?:\+86|\(\+86\)|0086)[\s-]*)?(1[0-9]{2})[\s-]?([0-9]{4})[\s-]?([0-9]{4})\s*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _cn_mobile_block_valid(block: str) -> bool:
+    """Whether 11-digit numbers starting with this 7-digit block are valid Chinese numbers.
+
+    Why a cache: parsing with phonenumbers costs more than the rest of a migration row. In its CN
+    metadata, the types an 11-digit number starting with 1 can match (mobile) are decided by at
+    most the first 5 digits and the length, so one full check per 7-digit block (号段) answers for
+    every number in it. The property test in tests/core/transforms checks this against phonenumbers.
+    """
+    return phonenumbers.is_valid_number(phonenumbers.parse(block + "0000", "CN"))
 
 
 def phones(value: Any, *, region: str = "CN") -> list[str]:
@@ -188,22 +209,31 @@ def cn_resident_id(value: Any, *, upgrade_15: bool = False) -> str:
 
 
 def _validated_ric(number: str) -> str:
-    """``stdnum.cn.ric.validate`` with its birth-place lookup cached.
+    """``stdnum.cn.ric.validate`` on an already compacted number, with its birth-place lookup cached.
 
     stdnum reads its county table on every call (about 80 µs, most of a migration row's budget);
     the answer depends only on the area code and the birth year, so it is cached on those 10 digits.
+    Its ``compact`` (a generic character filter, slower than the rest of the check) is skipped:
+    :func:`cn_resident_id` has already removed separators and upper-cased the ASCII number.
     """
-    number = ric.compact(number)
     if len(number) != 18:
         raise InvalidLength()
     if not number[:-1].isdigit():
         raise InvalidFormat()
     if number[-1] != ric.calc_check_digit(number):
         raise InvalidChecksum()
-    ric.get_birth_date(number)
+    _birth_date(number)
     if not _area_existed(number[:10]):
         raise InvalidComponent()
     return number
+
+
+def _birth_date(number: str) -> dt.date:
+    """The date in digits 7–14 (``stdnum.cn.ric.get_birth_date`` without its ``compact``)."""
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidComponent() from None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -223,7 +253,7 @@ def birth_date_from_id(value: Any, *, upgrade_15: bool = False) -> dt.date:
         >>> birth_date_from_id("11010519491231002X")
         datetime.date(1949, 12, 31)
     """
-    return ric.get_birth_date(cn_resident_id(value, upgrade_15=upgrade_15))
+    return _birth_date(cn_resident_id(value, upgrade_15=upgrade_15))
 
 
 # ---------------------------------------------------------------------------------------------------

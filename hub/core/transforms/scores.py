@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -184,6 +185,14 @@ def _label(text: str, declared: Scale) -> str:
 
 
 def _on_scale(value: str, scale: Scale) -> Score:
+    """A fresh :class:`Score` (callers may modify it); validated once per distinct (value, scale)."""
+    return _validated_score(value, scale).model_copy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _validated_score(value: str, scale: Scale) -> Score:
+    """Why cached: an export repeats a few hundred distinct scores over millions of rows, and a
+    copy costs a third of a validation. Failures are not cached (they raise)."""
     try:
         return Score(value=value, scale=scale)
     except pydantic.ValidationError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -273,3 +274,20 @@ def test_pii_transforms_raise_only_masked_value_errors(name, value):
         if len(value.strip()) >= 7:
             assert value.strip() not in message
             assert value not in message
+
+
+@given(
+    digits=st.from_regex(r"1[0-9]{10}", fullmatch=True),
+    layout=st.sampled_from(
+        ["{}{}{}", "+86{}{}{}", " +86 {}{}{} ", "{} {} {}", "+86-{}-{}-{}", "{}-{}{}", "(+86) {}-{}-{}", "0086 {}{}{}"]
+    ),
+)
+def test_cn_mobile_shortcut_agrees_with_phonenumbers(digits, layout):
+    """The cached 7-digit-block shortcut gives exactly phonenumbers' answer, valid or not."""
+    text = layout.format(digits[:3], digits[3:7], digits[7:])
+    parsed = phonenumbers.parse(text, "CN")
+    if not phonenumbers.is_valid_number(parsed):
+        with pytest.raises(ValueError, match="not a valid phone number"):
+            phone(text)
+    else:
+        assert phone(text) == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
