@@ -62,11 +62,10 @@ def list_command(system: str | None, status: str, limit: int, as_json: bool, con
 def show_command(letter_id: str, payload: bool, config_path: Path | None) -> None:
     """Show one dead letter: its error and, with --payload, the raw record."""
     store = open_store(load_config(config_path))
-    letters = [d for d in store.dead_letters(status=None, with_payload=payload, limit=100_000) if d.id == letter_id]
+    d = store.dead_letter(letter_id, with_payload=payload)
     store.close()
-    if not letters:
+    if d is None:
         raise ConfigError(f"no dead letter {letter_id!r}")
-    d = letters[0]
     shown = {"id": d.id, "connector": d.system, "stream": d.stream, "record": d.record_ref, "status": d.status,
              "attempts": d.attempts, "run_id": d.run_id, "created_at": d.created_at.isoformat(), "error": d.error}
     if payload:

@@ -13,7 +13,9 @@ dead letters and to the run summary, and the next run resumes at that very page.
 
 Deletions: records flagged by the stream's ``deleted_field`` and ids listed by its
 ``tombstones`` endpoint are marked deleted; a ``--full-refresh`` pass marks deleted every entity
-of the stream's system and kind that it did not list.
+of the stream's system and kind that it did not list. The ids a full-refresh pass lists are
+recorded in the store with each page (:meth:`~hub.core.store.Store.record_seen`), so a pass killed
+half-way resumes knowing them all; the marking happens in the transaction of its last page.
 
 Observers: ``run_started``, ``page_committed``, ``record_failed`` and ``run_finished``
 :class:`~hub.core.events.HubEvent` go to the ``hub_event`` plugin hook and to ``listeners`` (the
@@ -196,9 +198,14 @@ class _StreamRun:
             state = StreamState.from_json(self.store.get_cursor(None, self.key, self.stream.name),
                                           where=f"of {self.key}/{self.stream.name}")
             if full_refresh or since is not None or not state.in_pass:
+                abandoned = state.seen_pass
                 state = state.begin(full_refresh=full_refresh, since=since,
                                     track_seen=full_refresh and self.stream.full_refresh_deletes)
                 state = state.at(self.connector.first_request(self.stream, since=state.pass_since))
+                if abandoned is not None:  # an unfinished full-refresh pass is replaced: drop its ids with it
+                    with self.store.transaction() as tx:
+                        self.store.forget_pass(tx, abandoned)
+                        self.store.set_cursor(tx, self.key, self.stream.name, state.to_json())
             while state.in_pass:
                 state = self._phase(pipeline, state)
         except HubError as exc:
@@ -237,14 +244,16 @@ class _StreamRun:
         values = [] if tombstones or not field_path else [
             str(v) for raw in records if isinstance(raw, dict) and (v := select(raw, field_path)) is not None
         ]
-        state = state.after_page(next_request=next_request, cursor_values=values, ids=[] if tombstones else batch.ids)
+        state = state.after_page(next_request=next_request, cursor_values=values)
+        if state.seen_pass is not None and not tombstones:
+            self.store.record_seen(tx, state.seen_pass, batch.ids)
         if state.in_pass:
             return state
         if not tombstones and self.stream.tombstones is not None:
             return state.enter_tombstones(self.connector.first_request(self.stream, since=state.pass_since,
                                                                       tombstones=True))
-        if state.seen is not None:
-            missing = self.store.mark_missing_deleted(tx, pipeline.system, pipeline.mapping.entity, state.seen,
+        if state.seen_pass is not None:
+            missing = self.store.mark_missing_deleted(tx, pipeline.system, pipeline.mapping.entity, state.seen_pass,
                                                       origin=pipeline.origin)
             batch.counters.deleted += missing
         return state.finish()

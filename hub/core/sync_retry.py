@@ -18,12 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from hub.core.connector import RestConnector
 from hub.core.store import DeadLetter, Store
-from hub.core.store import schema as t
-from hub.core.store.codec import dumps
 from hub.core.sync import pipeline_for
 from hub.core.sync_pipeline import Validator
 
@@ -76,7 +72,7 @@ def retry_dead_letters(
                                     key=letter.system, validators=validators)
             batch = pipeline.process(tx, [letter.payload])
             error = batch.failures[0][1].to_dict() if batch.failures else None
-            _settle(tx, letter, error)
+            store.settle_dead_letter(tx, letter.id, error=error)
         (report.failed if error else report.resolved).append(letter.id)
     return report
 
@@ -89,11 +85,3 @@ def _skip_reason(letter: DeadLetter, connectors: Mapping[str, RestConnector]) ->
                 f"--stream {letter.stream}` to resume at the page that failed")
     return None
 
-
-def _settle(tx: sa.Connection, letter: DeadLetter, error: dict | None) -> None:
-    """Resolve the letter, or keep it open with the new error and one more attempt."""
-    # The store has no public dead-letter update yet; this belongs in Store (asked of its owner).
-    values = {"attempts": letter.attempts + 1, "status": "open" if error else "resolved"}
-    if error:
-        values.update(error=dumps(error), error_code=str(error.get("code", "unknown")))
-    tx.execute(t.dead_letters.update().where(t.dead_letters.c.id == letter.id).values(**values))

@@ -9,12 +9,15 @@ of its next page (``resume``); the largest value seen (``max_seen``) becomes the
 unprocessed page of the same pass, and a replayed page is harmless because upserts are idempotent.
 
 A pass has up to two phases: ``records`` (the stream's list endpoint) and ``tombstones`` (its
-deleted-records endpoint, if it has one). A pass started by ``--full-refresh`` also keeps the ids it
-has seen (``seen``), so that at its end everything else of that system and kind can be marked deleted.
+deleted-records endpoint, if it has one). A pass started by ``--full-refresh`` also gets an id
+(``seen_pass``) under which the store remembers every external id the pass listed
+(:meth:`~hub.core.store.Store.record_seen`, committed with each page), so that at its end everything
+else of that system and kind can be marked deleted — the ids stay in the database, not in the
+checkpoint, which stays small however many records the pass lists.
 
 Example:
     >>> state = StreamState(since="2024-01-01T00:00:00Z").begin(full_refresh=False)
-    >>> state = state.after_page(next_request=None, cursor_values=["2024-03-01T00:00:00Z"], ids=["1"])
+    >>> state = state.after_page(next_request=None, cursor_values=["2024-03-01T00:00:00Z"])
     >>> state.in_pass, state.max_seen
     (False, '2024-03-01T00:00:00Z')
     >>> state.finish().since
@@ -25,8 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from hub.core.errors import StoreError
@@ -77,7 +81,8 @@ class StreamState:
         resume: the request of the next page of the pass under way; None when no pass is under way.
         phase: ``records`` or ``tombstones``.
         full_refresh: the pass under way was asked for with ``--full-refresh``.
-        seen: external ids the full-refresh pass under way has listed (None: not tracked).
+        seen_pass: the id under which the store keeps the external ids the full-refresh pass
+            under way has listed (None: not tracked).
     """
 
     since: str | None = None
@@ -86,7 +91,7 @@ class StreamState:
     resume: PageRequest | None = None
     phase: str = RECORDS
     full_refresh: bool = False
-    seen: list[str] | None = field(default=None, repr=False)
+    seen_pass: str | None = None
 
     @property
     def in_pass(self) -> bool:
@@ -97,21 +102,18 @@ class StreamState:
         """A new pass: from ``since`` if given, from nothing on a full refresh, else from :attr:`since`."""
         start = None if full_refresh else (since if since is not None else self.since)
         return replace(self, pass_since=start, max_seen=None, resume=None, phase=RECORDS,
-                       full_refresh=full_refresh, seen=[] if track_seen else None)
+                       full_refresh=full_refresh, seen_pass=uuid.uuid4().hex if track_seen else None)
 
     def at(self, request: PageRequest) -> StreamState:
         """The pass under way, about to fetch ``request``."""
         return replace(self, resume=request)
 
-    def after_page(
-        self, *, next_request: PageRequest | None, cursor_values: Iterable[str] = (), ids: Iterable[str] = ()
-    ) -> StreamState:
-        """The state once a page is committed: its cursor values and ids counted, ``resume`` moved on."""
+    def after_page(self, *, next_request: PageRequest | None, cursor_values: Iterable[str] = ()) -> StreamState:
+        """The state once a page is committed: its cursor values counted, ``resume`` moved on."""
         top = self.max_seen
         for value in cursor_values:
             top = later(top, value)
-        seen = self.seen + list(ids) if self.seen is not None else None
-        return replace(self, max_seen=top, resume=next_request, seen=seen)
+        return replace(self, max_seen=top, resume=next_request)
 
     def enter_tombstones(self, first: PageRequest) -> StreamState:
         """Switch the pass under way to its tombstones phase."""

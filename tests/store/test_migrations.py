@@ -12,4 +12,4 @@ def test_migrated_schema_matches_the_tables(store):
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert store.current_revision() == "0001"
+    assert store.current_revision() == "0002"

@@ -5,7 +5,9 @@ Endpoints:
 
 * ``GET /records`` — Greenhouse v3 style: a bare JSON array, ``Link: <…?cursor=…>; rel="next"``.
   ``per_page`` and filters go on the first request only; a ``cursor`` with any other parameter is
-  answered with 422, as Greenhouse does.
+  answered with 422, as Greenhouse does. A record the vendor deleted can stay listed with a flag
+  (e.g. ``"deleted": true``): records are served as given.
+* ``GET /deleted`` — a tombstones endpoint: :attr:`FaultServer.tombstones` paged like ``/records``.
 * ``GET /cursor`` — Feishu style: ``{"code": 0, "data": {"items": [...], "has_more": …, "page_token": …}}``
   with ``page_size`` and ``page_token`` parameters.
 * ``POST /token`` (or any method) — issues ``tok-1``, ``tok-2``… with ``expires_in``.
@@ -102,6 +104,7 @@ class FaultServer:
 
     Args:
         records: the records served by ``/records`` and ``/cursor``.
+        tombstones: the records served by ``/deleted`` (deleted records' ids).
         page_size: the default page size.
         require_token: demand a token issued by ``/token`` on every other endpoint.
         token_ttl: ``expires_in`` of issued tokens.
@@ -112,8 +115,10 @@ class FaultServer:
     """
 
     def __init__(self, records: list[dict[str, Any]] | None = None, *, page_size: int = 2,
-                 require_token: bool = False, token_ttl: int = 3600) -> None:
+                 require_token: bool = False, token_ttl: int = 3600,
+                 tombstones: list[dict[str, Any]] | None = None) -> None:
         self.records = list(records or [])
+        self.tombstones = list(tombstones or [])
         self.page_size, self.require_token, self.token_ttl = page_size, require_token, token_ttl
         self.requests: list[RecordedRequest] = []
         self.tokens: list[str] = []
@@ -237,13 +242,15 @@ def _handler_for(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             elif server.require_token and not server._authorized(request):
                 self._json(401, {"message": "invalid or expired token"})
             elif request.path == "/records":
-                self._link_page(request, fault.repeat)
+                self._link_page(request, server.records, fault.repeat)
+            elif request.path == "/deleted":
+                self._link_page(request, server.tombstones, fault.repeat)
             elif request.path == "/cursor":
                 self._cursor_page(request, fault.repeat)
             else:
                 self._json(200, {"ok": True, "path": request.path})
 
-        def _link_page(self, request: RecordedRequest, repeat: bool) -> None:
+        def _link_page(self, request: RecordedRequest, listed: list[Any], repeat: bool) -> None:
             if "cursor" in request.query:
                 if len(request.query) > 1:
                     self._json(422, {"message": "cursor must be the only query parameter"})
@@ -251,12 +258,12 @@ def _handler_for(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 offset, per_page = _uncursor(request.query["cursor"][0])
             else:
                 offset, per_page = 0, int(request.query.get("per_page", [server.page_size])[0])
-            page = server.records[offset : offset + per_page]
+            page = listed[offset : offset + per_page]
             headers = {}
             if repeat:
                 headers["Link"] = f'<{server.url(self.path)}>; rel="next"'
-            elif offset + per_page < len(server.records):
-                next_url = f'{server.url("/records")}?cursor={_cursor(offset + per_page, per_page)}'
+            elif offset + per_page < len(listed):
+                next_url = f'{server.url(request.path)}?cursor={_cursor(offset + per_page, per_page)}'
                 headers["Link"] = f'<{next_url}>; rel="next"'
             self._json(200, page, headers)
 

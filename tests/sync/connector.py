@@ -11,7 +11,7 @@ from typing import Any
 
 from hub import hookimpl
 from hub.core.auth import OAuth2ClientCredentials
-from hub.core.connector import Category, RestConnector, Stream
+from hub.core.connector import Category, RestConnector, Stream, Tombstones
 from hub.core.http import RetryPolicy
 from hub.core.paginators import CursorPaginator
 
@@ -29,7 +29,11 @@ def record(i: int, **changes: Any) -> dict[str, Any]:
 
 
 class FaultConnector(RestConnector):
-    """Jobs from ``/records`` (Link header, Greenhouse-style) and ``/cursor`` (Feishu-style)."""
+    """Jobs from ``/records`` (Link header, Greenhouse-style) and ``/cursor`` (Feishu-style).
+
+    ``jobs`` treats ``"deleted": true`` records as deletions; ``jobs_tombstoned`` lists the same
+    records and then the deleted ones' ids from ``/deleted``.
+    """
 
     name = "faultsrv"
     category = Category.HR_SUITES
@@ -44,6 +48,8 @@ class FaultConnector(RestConnector):
                paginator=lambda: CursorPaginator(cursor_path="data.page_token", cursor_param="page_token",
                                                  has_more_path="data.has_more")),
         Stream(name="candidates", entity="candidate", path="/candidates"),
+        Stream(name="jobs_tombstoned", entity="job", path="/records", cursor_field="updated_at",
+               cursor_format="gte|{value}", tombstones=Tombstones(path="/deleted", id_path="job_id")),
     )
 
     @classmethod

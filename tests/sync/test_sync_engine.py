@@ -102,5 +102,5 @@ def test_cursor_paginated_stream_with_record_path(connector, store, server) -> N
 def test_unknown_stream_is_a_config_error(connector, store) -> None:
     from hub.core.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="no stream 'nope'; streams: jobs, feishu_jobs, candidates"):
+    with pytest.raises(ConfigError, match="no stream 'nope'; streams: jobs, feishu_jobs, candidates, jobs_tombstoned"):
         sync(connector, store, streams=["nope"])

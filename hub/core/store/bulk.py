@@ -74,12 +74,12 @@ def execute_many(tx: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -
 
 
 _BY_EXTERNAL_ID = (
-    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased FROM external_ids x"
+    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL FROM external_ids x"
     " JOIN entities e ON e.id = x.entity_id WHERE x.system = ? AND x.kind = ? AND x.external_id IN ({ids})"
 )
 #: One array parameter, looked up id by id through the primary key (see :func:`by_external_id`).
 _BY_EXTERNAL_ID_PG = (
-    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased"
+    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL"
     " FROM unnest(%s::text[]) AS wanted(external_id)"
     " CROSS JOIN LATERAL (SELECT * FROM external_ids x WHERE x.system = %s AND x.kind = %s"
     " AND x.external_id = wanted.external_id LIMIT 1) x"
@@ -88,7 +88,7 @@ _BY_EXTERNAL_ID_PG = (
 
 
 def by_external_id(tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str]) -> list[Any]:
-    """Rows (external id, entity id, content hash, version, erased) of the stored ``external_ids``.
+    """Rows (external id, entity id, content hash, version, erased, deleted) of the stored ``external_ids``.
 
     On PostgreSQL the ids travel as one array and each is looked up through the primary key
     (``LATERAL ... LIMIT 1`` keeps the planner from flattening that into a join). A plain

@@ -1,5 +1,8 @@
 """The store: canonical entities (PII encrypted), change log, cursors, dead letters, audit, job runs.
 
+Entities a source deleted are kept and marked (``deleted_at``, a ``delete`` change), never
+silently kept as live nor removed: see :meth:`Store.mark_deleted` and :meth:`Store.deleted_at`.
+
 Everything that writes takes the caller's transaction (``with store.transaction() as tx``) so a sync
 commits a page of records and its cursor together, or neither. :meth:`Store.upsert_many` is the hot
 path and is batched: one query for the existing external ids of the batch (with their last content
@@ -47,6 +50,18 @@ _UPDATE_ENTITY = (
     " WHERE id = ? AND version = ?"
 )
 _UPDATE_SOURCE_HASH = "UPDATE external_ids SET content_hash = ? WHERE system = ? AND kind = ? AND external_id = ?"
+_RESTORE = "UPDATE entities SET deleted_at = NULL WHERE id = ?"
+_MARK_DELETED = (
+    "UPDATE entities SET version = ?, deleted_at = ?, updated_at = ? WHERE id = ? AND version = ? AND deleted_at IS NULL"
+)
+#: Live entities of one (system, kind) whose external id the pass did not list; primary-key lookups only.
+_NOT_SEEN = (
+    "SELECT e.id, e.version FROM external_ids x JOIN entities e ON e.id = x.entity_id"
+    " WHERE x.system = ? AND x.kind = ? AND e.deleted_at IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM pass_seen s WHERE s.pass_id = ? AND s.external_id = x.external_id)"
+)
+_SEEN = "INSERT INTO pass_seen (pass_id, external_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_CHANGE_COLUMNS = ("entity_id", "kind", "version", "op", "origin", "at")
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,7 @@ class _Write:
 
     ``blind`` carries the blind-index HMACs identity resolution already computed for exactly this
     content, so they are not computed twice; None means "compute them from ``content``".
+    ``restore`` clears the entity's deleted marker (its source listed it again).
     """
 
     entity_id: str
@@ -138,6 +154,7 @@ class _Write:
     op: str
     content_hash: str | None = None
     blind: dict[str, list[str]] | None = None
+    restore: bool = False
 
 
 @contextmanager
@@ -316,14 +333,14 @@ class Store:
                 ids.append("")
                 new.append((position, p))
                 continue
-            entity_id, last_hash, version, erased = hit
+            entity_id, last_hash, version, erased, deleted = hit
             ids.append(entity_id)
-            if erased or last_hash == p.content_hash:
+            if erased or (last_hash == p.content_hash and not deleted):
                 unchanged += 1
                 continue
             updated += 1
-            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", p.content_hash)
-            existing[p.external_id] = (entity_id, p.content_hash, version, erased)
+            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", p.content_hash, restore=deleted)
+            existing[p.external_id] = (entity_id, p.content_hash, version, erased, deleted)
             source_hashes[p.external_id] = (entity_id, p.content_hash, False)
         merges: list[dict[str, Any]] = []
         if new:
@@ -338,12 +355,14 @@ class Store:
 
     def _existing(
         self, tx: sa.Connection, system: str, kind: str, external_ids: list[str]
-    ) -> dict[str, tuple[str, str | None, int, bool]]:
-        """{external id: (entity id, last content hash, version, erased)} — one query per 500 ids."""
-        found: dict[str, tuple[str, str | None, int, bool]] = {}
+    ) -> dict[str, tuple[str, str | None, int, bool, bool]]:
+        """{external id: (entity id, last content hash, version, erased, deleted)} — one query per 500 ids."""
+        found: dict[str, tuple[str, str | None, int, bool, bool]] = {}
         for chunk in _chunks(sorted(set(external_ids))):
-            for external_id, entity_id, content_hash, version, erased in bulk.by_external_id(tx, system, kind, chunk):
-                found[external_id] = (entity_id, content_hash, version, bool(erased))
+            for external_id, entity_id, content_hash, version, erased, deleted in bulk.by_external_id(
+                tx, system, kind, chunk
+            ):
+                found[external_id] = (entity_id, content_hash, version, bool(erased), bool(deleted))
         return found
 
     def _resolve_new(
@@ -453,7 +472,7 @@ class Store:
         An update is conditional on the version read at the start of the batch, so a concurrent
         writer makes the batch fail (and roll back) instead of silently losing a version.
         """
-        previous = self._previous_data(tx, writes) if self._change_listeners else {}
+        previous = self._data_of(tx, [w.entity_id for w in writes if w.version > 0]) if self._change_listeners else {}
         info, codec = kind_info(kind), self.codec
         now = bulk.bind(tx, t.entities.c.updated_at, self.now())
         live = bulk.bind(tx, t.entities.c.erased, False)
@@ -477,18 +496,19 @@ class Store:
                 raise StoreError("entities changed concurrently during this upsert; retry the batch", entity=kind)
             for chunk in _chunks([row[-2] for row in updates]):
                 tx.execute(sa.delete(t.blind_index).where(t.blind_index.c.entity_id.in_(chunk)))
+            bulk.execute_many(tx, _RESTORE, [(w.entity_id,) for w in writes if w.restore])
         bulk.insert_many(tx, t.blind_index, ("entity_id", "field", "hmac", "kind"), blind)
-        bulk.insert_many(tx, t.change_log, ("entity_id", "kind", "version", "op", "origin", "at"), log)
+        bulk.insert_many(tx, t.change_log, _CHANGE_COLUMNS, log)
         if self._change_listeners:
             changes = [EntityChange(w.entity_id, kind, w.version + 1, w.op, origin, w.content.data, previous.get(w.entity_id))
                        for w in writes]
             for listener in self._change_listeners:
                 listener(tx, changes)
 
-    def _previous_data(self, tx: sa.Connection, writes: list[_Write]) -> dict[str, dict[str, Any]]:
-        """The stored non-PII data of the entities ``writes`` update, read before they are overwritten."""
+    def _data_of(self, tx: sa.Connection, entity_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored non-PII data of ``entity_ids`` (for change listeners; read before an overwrite)."""
         e, found = t.entities, {}
-        for chunk in _chunks([w.entity_id for w in writes if w.version > 0]):
+        for chunk in _chunks(entity_ids):
             for entity_id, data in tx.execute(sa.select(e.c.id, e.c.data).where(e.c.id.in_(chunk))):
                 found[entity_id] = loads(data)
         return found
@@ -508,7 +528,82 @@ class Store:
         bulk.insert_many(tx, t.external_ids, ("system", "kind", "external_id", "entity_id", "content_hash"), fresh)
         bulk.execute_many(tx, _UPDATE_SOURCE_HASH, changed)
 
+    # ---- entities: deletion --------------------------------------------------------------------
+    #
+    # A deleted entity keeps its row, data and external ids, with ``deleted_at`` set: feeds and
+    # audits still resolve it, and :meth:`get` still returns it (ask :meth:`deleted_at`). Marking is
+    # a new version with one ``delete`` change-log entry, listeners told as for an update; marking an
+    # entity already deleted does nothing. A later upsert from its source un-deletes it (a new
+    # version, op ``update``), even if the content is what was stored before. The marker is on the
+    # entity: for one merged from several systems, the latest word wins (one system's deletion marks
+    # it, another system listing it again un-deletes it).
+
+    def mark_deleted(
+        self, tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, origin: str | None = None
+    ) -> int:
+        """Mark deleted the live entities ``system`` knows as ``external_ids``; returns how many were marked.
+
+        Ids the store never saw are ignored (a tombstone may name a record deleted before we synced it).
+        """
+        live: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(external_ids))):
+            for _, entity_id, _, version, _, deleted in bulk.by_external_id(tx, system, kind, chunk):
+                if not deleted:
+                    live[entity_id] = version
+        return self._mark_deleted(tx, kind, live, origin or system)
+
+    def record_seen(self, tx: sa.Connection, pass_id: str, external_ids: Sequence[str]) -> None:
+        """Remember, in ``tx``, that the full-refresh pass ``pass_id`` listed ``external_ids``.
+
+        Kept in the database (table ``pass_seen``) and committed with each page, so a pass that is
+        killed and resumed still knows everything it listed, without carrying the ids in its cursor.
+        """
+        bulk.execute_many(tx, _SEEN, [(pass_id, external_id) for external_id in dict.fromkeys(external_ids)])
+
+    def mark_missing_deleted(
+        self, tx: sa.Connection, system: str, kind: str, pass_id: str, *, origin: str | None = None
+    ) -> int:
+        """End the full-refresh pass ``pass_id``: mark deleted every live entity of ``system`` and ``kind``
+        that the pass did not list (:meth:`record_seen`), then forget the pass. Returns how many were marked.
+
+        One anti-join on primary keys, whatever the number of ids; no id list travels to the database.
+        """
+        marker = bulk.placeholder(tx)
+        missing = tx.exec_driver_sql(_NOT_SEEN.replace("?", marker), (system, kind, pass_id)).all()
+        marked = self._mark_deleted(tx, kind, dict(missing), origin or system)
+        self.forget_pass(tx, pass_id)
+        return marked
+
+    def forget_pass(self, tx: sa.Connection, pass_id: str) -> None:
+        """Drop what :meth:`record_seen` kept for ``pass_id`` (a pass ended or was abandoned)."""
+        tx.execute(sa.delete(t.pass_seen).where(t.pass_seen.c.pass_id == pass_id))
+
+    def _mark_deleted(self, tx: sa.Connection, kind: str, versions: dict[str, int], origin: str) -> int:
+        """Mark ``{entity id: current version}`` deleted: a new version and a change each, listeners told."""
+        now = bulk.bind(tx, t.entities.c.updated_at, self.now())
+        for chunk in _chunks(list(versions.items())):
+            rows = [(version + 1, now, now, entity_id, version) for entity_id, version in chunk]
+            if bulk.execute_many(tx, _MARK_DELETED, rows) != len(rows):
+                raise StoreError("entities changed concurrently while marking them deleted; retry", entity=kind)
+            bulk.insert_many(tx, t.change_log, _CHANGE_COLUMNS,
+                             [(entity_id, kind, version + 1, "delete", origin, now) for entity_id, version in chunk])
+            if self._change_listeners:
+                data = self._data_of(tx, [entity_id for entity_id, _ in chunk])
+                changes = [EntityChange(i, kind, v + 1, "delete", origin, data[i], data[i]) for i, v in chunk]
+                for listener in self._change_listeners:
+                    listener(tx, changes)
+        return len(versions)
+
     # ---- entities: read ------------------------------------------------------------------------
+
+    def deleted_at(self, kind: str, entity_id: str, *, tx: sa.Connection | None = None) -> dt.datetime | None:
+        """When the entity was marked deleted (UTC), or None while it is live. StoreError if absent."""
+        e = t.entities
+        with self._read(tx) as conn:
+            row = conn.execute(sa.select(e.c.deleted_at).where(e.c.kind == kind, e.c.id == entity_id)).first()
+        if row is None:
+            raise StoreError("no such entity", entity=kind, record_id=entity_id)
+        return row[0]
 
     def get(self, kind: str, entity_id: str, *, tx: sa.Connection | None = None) -> Entity:
         """The entity, decrypted. Raises StoreError if absent, Decryption/KeyNotFoundError if unreadable."""
@@ -586,20 +681,58 @@ class Store:
         run_id: str | None = None,
         attempts: int = 0,
     ) -> str:
-        """Keep a failed record: the (already masked) error as JSON, the payload encrypted."""
+        """Keep a failed record: the (already masked) error as JSON, the payload encrypted; returns the letter id.
+
+        A record that fails again while its letter is open updates that letter (same system, stream
+        and ``record_ref``): newest error, payload and run, one more attempt (or ``attempts`` if
+        higher) — one letter per failing record, however many runs meet it. Records without a
+        ``record_ref`` cannot be told apart and always get a new letter, except page-level failures
+        (no payload either), which share one open letter per stream.
+        """
         detail = error.to_dict() if isinstance(error, HubError) else dict(error)
-        letter_id = new_id()
-        token = None
-        if payload is not None:
-            token = self.keyring.encrypt(dumps(payload), aad=("dead_letter", letter_id, "payload"))
-        tx.execute(
-            t.dead_letters.insert().values(
-                id=letter_id, run_id=run_id, system=system, stream=stream, record_ref=record_ref,
-                error_code=str(detail.get("code", "unknown")), error=dumps(detail), payload=token,
-                attempts=attempts, status="open", created_at=self.now(),
+        d = t.dead_letters
+        same = None
+        if record_ref is not None or payload is None:
+            query = sa.select(d.c.id, d.c.attempts).where(
+                d.c.system == system, d.c.stream == stream, d.c.record_ref == record_ref, d.c.status == "open"
             )
-        )
+            if record_ref is None:  # a page-level failure: never fold it into a record's letter
+                query = query.where(d.c.payload.is_(None))
+            same = tx.execute(query.limit(1)).first()
+        letter_id = same[0] if same else new_id()
+        values: dict[str, Any] = {
+            "run_id": run_id, "error_code": str(detail.get("code", "unknown")), "error": dumps(detail),
+            "attempts": max(attempts, same[1] + 1) if same else attempts,
+        }
+        if payload is not None or not same:  # a failure without payload keeps the record the letter holds
+            values["payload"] = self._seal_payload(letter_id, payload)
+        if same:
+            tx.execute(d.update().where(d.c.id == letter_id).values(**values))
+        else:
+            tx.execute(d.insert().values(id=letter_id, system=system, stream=stream, record_ref=record_ref,
+                                         status="open", created_at=self.now(), **values))
         return letter_id
+
+    def settle_dead_letter(self, tx: sa.Connection, letter_id: str, *, error: dict[str, Any] | None) -> None:
+        """Record a replay of the letter: resolved if ``error`` is None, else open with that error; one more attempt."""
+        d = t.dead_letters
+        values: dict[str, Any] = {"attempts": d.c.attempts + 1, "status": "open" if error else "resolved"}
+        if error:
+            values.update(error=dumps(error), error_code=str(error.get("code", "unknown")))
+        if tx.execute(d.update().where(d.c.id == letter_id).values(**values)).rowcount != 1:
+            raise StoreError(f"no dead letter {letter_id!r}")
+
+    def _seal_payload(self, letter_id: str, payload: Any) -> str | None:
+        if payload is None:
+            return None
+        return self.keyring.encrypt(dumps(payload), aad=("dead_letter", letter_id, "payload"))
+
+    def dead_letter(self, letter_id: str, *, with_payload: bool = False) -> DeadLetter | None:
+        """One dead letter by id (None if there is none); its payload decrypted only with ``with_payload=True``."""
+        d = t.dead_letters
+        with self._read() as conn:
+            row = conn.execute(sa.select(d).where(d.c.id == letter_id)).mappings().first()
+        return self._letter(row, with_payload) if row else None
 
     def dead_letters(
         self, *, system: str | None = None, status: str | None = "open", with_payload: bool = False, limit: int = 100
@@ -613,14 +746,14 @@ class Store:
             query = query.where(d.c.status == status)
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
-        letters = []
-        for row in rows:
-            payload = None
-            if with_payload and row["payload"]:
-                payload = loads(self.keyring.decrypt(row["payload"], aad=("dead_letter", row["id"], "payload")))
-            fields = {k: row[k] for k in ("id", "run_id", "system", "stream", "record_ref", "error_code", "attempts", "status", "created_at")}
-            letters.append(DeadLetter(**fields, error=loads(row["error"]), payload=payload))
-        return letters
+        return [self._letter(row, with_payload) for row in rows]
+
+    def _letter(self, row: Any, with_payload: bool) -> DeadLetter:
+        payload = None
+        if with_payload and row["payload"]:
+            payload = loads(self.keyring.decrypt(row["payload"], aad=("dead_letter", row["id"], "payload")))
+        fields = {k: row[k] for k in ("id", "run_id", "system", "stream", "record_ref", "error_code", "attempts", "status", "created_at")}
+        return DeadLetter(**fields, error=loads(row["error"]), payload=payload)
 
     # ---- job runs and audit ---------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ __all__ = [
     "external_ids",
     "blind_index",
     "change_log",
+    "pass_seen",
     "sync_cursors",
     "outbox",
     "dead_letters",
@@ -58,6 +59,7 @@ entities = sa.Table(
     sa.Column("erased", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", _TS, nullable=False),
     sa.Column("updated_at", _TS, nullable=False),
+    sa.Column("deleted_at", _TS),  # set when a source says the record was deleted; NULL = live
 )
 
 external_ids = sa.Table(
@@ -90,6 +92,15 @@ change_log = sa.Table(
     sa.Column("op", sa.String(16), nullable=False),
     sa.Column("origin", sa.String(64)),
     sa.Column("at", _TS, nullable=False),
+)
+
+#: External ids a full-refresh pass has listed so far, committed with each page (see
+#: :meth:`hub.core.store.Store.mark_missing_deleted`); a pass's rows are dropped when it ends.
+pass_seen = sa.Table(
+    "pass_seen",
+    metadata,
+    sa.Column("pass_id", sa.String(64), primary_key=True),
+    sa.Column("external_id", sa.String(255), primary_key=True),
 )
 
 sync_cursors = sa.Table(
