@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from hub.commands.sync import build_connector
+from hub.commands.sync import build_connector, pull_connector_keys
 from hub.core.runtime import open_store
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
@@ -85,7 +85,7 @@ def retry_command(letter_ids: tuple[str, ...], config_path: Path | None) -> None
     registry = load_registry()
     store = open_store(config)
     try:
-        connectors = {key: build_connector(config, registry, key) for key in config.connectors}
+        connectors = {key: build_connector(config, registry, key) for key in pull_connector_keys(config, registry)}
         report = retry_dead_letters(store, connectors, ids=list(letter_ids) or None, validators=registry.validators)
     finally:
         store.close()

@@ -22,7 +22,7 @@ from hub.core.plugins import Registry, get_plugin_manager, load_registry
 from hub.core.runtime import open_store
 from hub.core.sync import SyncReport, sync
 
-__all__ = ["command", "build_connector", "ProgressDisplay"]
+__all__ = ["command", "build_connector", "pull_connector_keys", "ProgressDisplay"]
 
 
 def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConnector:
@@ -38,6 +38,12 @@ def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConn
     if not issubclass(cls, RestConnector):
         raise ConfigError(f"connector {key!r} ({entry.type}) is not a pull connector; `hub sync` cannot run it")
     return cls(entry.settings)
+
+
+def pull_connector_keys(config: HubConfig, registry: Registry) -> list[str]:
+    """hub.yaml's connectors that pull (REST connectors), leaving out write-only targets such as import files."""
+    return [key for key, entry in config.connectors.items()
+            if issubclass(registry.connectors.get(entry.type, object), RestConnector)]
 
 
 class ProgressDisplay:
@@ -110,10 +116,7 @@ def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: b
         raise ConfigError("--stream needs --connector")
     pm = get_plugin_manager()
     registry = load_registry(pm)
-    keys = [connector_key] if connector_key else [
-        key for key, entry in config.connectors.items()
-        if isinstance(registry.connectors.get(entry.type), type) and issubclass(registry.connectors[entry.type], RestConnector)
-    ]
+    keys = [connector_key] if connector_key else pull_connector_keys(config, registry)
     if not keys:
         raise ConfigError("no pull connectors are configured in hub.yaml")
     connectors = {key: build_connector(config, registry, key) for key in keys}

@@ -5,7 +5,8 @@ validator or the source data was fixed, :func:`retry_dead_letters` decrypts each
 through the same :class:`~hub.core.sync_pipeline.RecordPipeline` a sync uses. A letter whose record
 now stores is ``resolved``; one that fails again stays ``open`` with the new error and one more
 attempt. Page-level letters (a page that could not be fetched) carry no payload: they are replayed by
-running ``hub sync`` again, which resumes at that page, so they are skipped with that advice.
+running ``hub sync`` again, which resumes at that page, so they are skipped with that advice. Letters of
+deliveries that gave up put their outbox entry back in the queue for the next ``hub deliver``.
 
 Example:
     >>> report = retry_dead_letters(store, {"greenhouse": connector})   # doctest: +SKIP
@@ -19,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hub.core.connector import RestConnector
+from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, Outbox
+from hub.core.errors import ConfigError
 from hub.core.store import DeadLetter, Store
 from hub.core.sync import pipeline_for
 from hub.core.sync_pipeline import Validator
@@ -62,6 +65,9 @@ def retry_dead_letters(
     for letter in store.dead_letters(status="open", with_payload=True, limit=limit):
         if wanted is not None and letter.id not in wanted:
             continue
+        if letter.stream and letter.stream.startswith(DELIVERY_STREAM_PREFIX):
+            _requeue_delivery(store, letter, report)
+            continue
         reason = _skip_reason(letter, connectors)
         if reason:
             report.skipped[letter.id] = reason
@@ -75,6 +81,19 @@ def retry_dead_letters(
             store.settle_dead_letter(tx, letter.id, error=error)
         (report.failed if error else report.resolved).append(letter.id)
     return report
+
+
+def _requeue_delivery(store: Store, letter: DeadLetter, report: RetryReport) -> None:
+    """A delivery that gave up goes back into the outbox (as ``hub outbox retry`` does); the letter is resolved."""
+    entry_id = int(str(letter.record_ref).split(":", 1)[1])
+    try:
+        Outbox(store).retry(entry_id)
+    except ConfigError as exc:
+        report.skipped[letter.id] = exc.reason
+        return
+    with store.transaction() as tx:
+        store.settle_dead_letter(tx, letter.id, error=None)
+    report.resolved.append(letter.id)
 
 
 def _skip_reason(letter: DeadLetter, connectors: Mapping[str, RestConnector]) -> str | None:

@@ -82,3 +82,28 @@ def test_deliver_and_outbox_commands(project, hub_cmd, tmp_path, keyring, server
 
     assert "pending" in project(hub_cmd, "outbox", "retry", "1").stdout  # back in the queue, due now
     assert sorted(server.creates) == [(8, 3)]  # application 0 (entry 1, cancelled) was never sent
+
+
+def test_dead_letters_cover_deliveries(project, hub_cmd, tmp_path, keyring, server):
+    """A rejected delivery is listed by `hub dead-letters list`; `retry` puts it back in the outbox."""
+    project.write(hub_config(server, default_rejection_reason_id=9999))
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", keyring)
+    store.upgrade()
+    attach_routes(store, HubConfig.model_validate(hub_config(server)))
+    seed_people(store, 1)
+    put(store, application(0, "rejected"))
+    store.close()
+
+    assert project(hub_cmd, "deliver").returncode == 1  # the target refused the rejection reason
+    listed = project(hub_cmd, "dead-letters", "list", "--json")
+    assert listed.returncode == 0
+    [letter] = json.loads(listed.stdout)
+    assert letter["stream"] == "outbox:applications-to-greenhouse"
+
+    project.write(hub_config(server))  # the operator fixes the rejection reason, then replays
+    retried = project(hub_cmd, "dead-letters", "retry")
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert "resolved 1" in retried.stdout
+    assert json.loads(project(hub_cmd, "outbox", "show", "1").stdout)["status"] == "pending"
+    assert project(hub_cmd, "deliver").returncode == 0
+    assert [app["status"] for app in server.applications.values()] == ["rejected"]

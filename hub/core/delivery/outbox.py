@@ -38,7 +38,13 @@ from hub.core.errors import ConfigError
 from hub.core.routes import Route
 from hub.core.store import schema as t
 
-__all__ = ["Outbox", "OutboxEntry", "RouteEnqueuer", "PENDING", "DELIVERED", "SUPERSEDED", "DEAD", "CANCELLED"]
+__all__ = [
+    "Outbox", "OutboxEntry", "RouteEnqueuer", "PENDING", "DELIVERED", "SUPERSEDED", "DEAD", "CANCELLED",
+    "DELIVERY_STREAM_PREFIX",
+]
+
+#: Dead letters of deliveries carry ``stream="outbox:<route>"`` and ``record_ref="outbox:<entry id>"``.
+DELIVERY_STREAM_PREFIX = "outbox:"
 
 PENDING, DELIVERED, SUPERSEDED, DEAD, CANCELLED = "pending", "delivered", "superseded", "dead", "cancelled"
 _FINAL = (DELIVERED, SUPERSEDED, DEAD, CANCELLED)

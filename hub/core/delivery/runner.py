@@ -33,7 +33,7 @@ from typing import Any
 
 from hub.core.config import HubConfig
 from hub.core.delivery.links import external_ids_of, link_external_id
-from hub.core.delivery.outbox import DEAD, DELIVERED, PENDING, Outbox, OutboxEntry, RouteEnqueuer
+from hub.core.delivery.outbox import DEAD, DELIVERED, DELIVERY_STREAM_PREFIX, PENDING, Outbox, OutboxEntry, RouteEnqueuer
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
 from hub.core.http import RetryPolicy
@@ -260,7 +260,7 @@ class DeliveryRunner:
                 return
             self.outbox.set_status(tx, entry.id, DEAD, attempts=attempts, last_error=detail)
             self.store.add_dead_letter(tx, system=self.system_of(name), error=error, payload=payload,
-                                       stream=f"outbox:{entry.route}", record_ref=f"outbox:{entry.id}",
+                                       stream=f"{DELIVERY_STREAM_PREFIX}{entry.route}", record_ref=f"{DELIVERY_STREAM_PREFIX}{entry.id}",
                                        attempts=attempts)
         report.count(name, "dead")
 
