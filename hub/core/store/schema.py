@@ -240,9 +240,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         # wal_autocheckpoint: checkpoint every ~40 MB of WAL instead of SQLite's 4 MB. A sync page
         # rewrites the same index pages batch after batch; fewer checkpoints copy and fsync them
-        # fewer times (measured over 20k records: 2.1 s of commits became 1.0 s).
+        # fewer times (measured over 20k records: 2.1 s of commits became 1.0 s). cache_size: 16 MB of
+        # page cache per connection; 64 MB let a 1M-row migration's memory climb to 265 MB for no gain.
         pragmas = (
-            "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536",
+            "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-16384",
             "wal_autocheckpoint=10000",
         )
         for pragma in pragmas:
