@@ -20,7 +20,10 @@ target's final word and becomes a dead letter with Greenhouse's message.
 
 The payload comes from the ``reverse:`` section of mapping/hr_suites/greenhouse/application.yaml:
 ``candidate_id``, ``job_id`` (Greenhouse ids), canonical ``status``, ``stage_name`` (the Greenhouse
-stage a canonical status moves to; absent = no move) and ``rejection_reason``.
+stage a canonical status moves to; absent = no move), ``known_stage`` (the stage the hub last saw) and
+``rejection_reason``. A ``stage_name`` of ``@next`` moves to the stage after ``known_stage`` in the
+job's pipeline (``job_interview_stages`` order). Greenhouse's own "advance" is never used: repeated
+after a crash it would move the candidate twice, while a target fixed from ``known_stage`` is reached once.
 
 hub.yaml settings for writing (besides the read settings)::
 
@@ -36,7 +39,10 @@ from hub.core.delivery import Delivery, DeliveryTarget
 from hub.core.errors import PermanentConnectorError, WriteConflictError
 from hub.core.http import HttpClient
 
-__all__ = ["GreenhouseWrites"]
+__all__ = ["GreenhouseWrites", "NEXT_STAGE"]
+
+#: A ``stage_for_status`` value meaning "the stage after the one the hub last saw".
+NEXT_STAGE = "@next"
 
 
 class GreenhouseWrites(DeliveryTarget):
@@ -83,11 +89,17 @@ class GreenhouseWrites(DeliveryTarget):
         return found[0] if isinstance(found, list) and found else None
 
     def _stage_id(self, client: HttpClient, item: Delivery, job_id: Any, name: str) -> Any:
+        """The id of the stage ``name`` of the job, or of the stage after ``known_stage`` for ``@next``."""
         stages = client.get_json("/job_interview_stages", params={"job_ids": job_id})
-        for stage in stages if isinstance(stages, list) else ():
-            if stage.get("name") == name:
-                return stage["id"]
-        raise self._refused(item, f"job {job_id} has no interview stage named {name!r}; fix the mapping's stage_for_status table")
+        names = [stage.get("name") for stage in stages] if isinstance(stages, list) else []
+        if name == NEXT_STAGE:
+            known = item.payload.get("known_stage")
+            if known not in names or names.index(known) + 1 == len(names):
+                raise self._refused(item, f"cannot move to the stage after {known!r}: job {job_id} has stages {names}")
+            name = names[names.index(known) + 1]
+        if name not in names:
+            raise self._refused(item, f"job {job_id} has no interview stage named {name!r}; fix the mapping's stage_for_status table")
+        return stages[names.index(name)]["id"]
 
     # -- writes
 

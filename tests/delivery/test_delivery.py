@@ -166,3 +166,27 @@ def test_retry_and_cancel_move_entries_between_states(store, config, server):
     assert outbox.retry(first.id).status == "pending"
     runner_for(store, config).run()
     assert [e.status for e in outbox.list()] == ["delivered", "delivered"]
+
+
+def test_a_completed_ai_interview_moves_to_the_next_stage_once(tmp_path, keyring, server):
+    """`@next` moves to the stage after the one the hub last saw; a repeated delivery moves no further."""
+    route = {"name": "ai-done", "entity": "application", "target": "greenhouse",
+             "when": [{"field": "status", "changed_to": "ai_interview_completed"}]}
+    config = HubConfig.model_validate(hub_config(server, routes=[route]))
+    store = Store.open(f"sqlite:///{tmp_path / 'next.db'}", keyring)
+    store.upgrade()
+    attach_routes(store, config)
+    seed_people(store, 1)
+    put(store, application(0, "ai_interview_invited").model_copy(update={"stage": "Phone Interview"}))
+    put(store, application(0, "ai_interview_completed").model_copy(update={"stage": "Phone Interview"}))
+    remote = server._new_application(7, 3, "Phone Interview")  # the application as Greenhouse has it
+
+    runner = runner_for(store, config)
+    assert runner.run().counters == {"greenhouse": {"delivered": 1}}
+    assert remote["stage_name"] == "Face to Face"
+    [entry] = Outbox(store).list()
+    with store.transaction() as tx:  # as if the process died after the move, before marking it delivered
+        Outbox(store).set_status(tx, entry.id, "pending")
+    runner.run()
+    assert remote["stage_name"] == "Face to Face"
+    assert kinds(server) == ["move"]
