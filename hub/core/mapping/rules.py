@@ -101,7 +101,25 @@ def _is_empty(value: Any) -> bool:
 
 
 def _setter(segments: tuple[str, ...]) -> Callable[[dict, Any], None]:
+    """A closure writing a value at ``segments`` in ``out``, creating parent objects on the way.
+
+    It runs for every field of every record, so the one- and two-key targets nearly every rule has
+    (``status``, ``job.system``) get closures without the loop.
+    """
     *parents, last = segments
+    if not parents:
+
+        def set_top(out: dict, value: Any) -> None:
+            out[last] = value
+
+        return set_top
+    if len(parents) == 1:
+        parent = parents[0]
+
+        def set_child(out: dict, value: Any) -> None:
+            out.setdefault(parent, {})[last] = value
+
+        return set_child
 
     def set_value(out: dict, value: Any) -> None:
         for key in parents:
@@ -320,7 +338,7 @@ def _value_filler(
 
     def fill(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
         value = get(src)
-        if _is_empty(value):
+        if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty, inlined
             if has_default:
                 set_value(out, copy.deepcopy(default_value))
             elif required:

@@ -64,6 +64,8 @@ def normalize_text(text: str) -> str:
         >>> normalize_text("\\u3000８５分\\u200b ")
         '85分'
     """
+    if text.isascii():  # NFKC leaves ASCII as it is and it has no zero-width characters: most vendor text
+        return text.strip()
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
 
 
