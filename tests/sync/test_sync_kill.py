@@ -2,9 +2,11 @@
 
 The sync runs in a subprocess (``run_sync.py``) against the fault server in this process, over real
 sockets, into a SQLite file. Each child is killed after a random number of committed pages (0–4) plus
-a random delay (0–30 ms), both drawn from a seeded generator, so kills land anywhere: before the first
+a random delay (0–15 ms), both drawn from a seeded generator, so kills land anywhere: before the first
 request, mid-transfer, inside a page's transaction, between commits. A *kill point* is the number of records committed when the kill
-landed; the loop runs until 50 distinct kill points were hit, then lets a last run finish.
+landed; the loop runs until 50 distinct kill points were hit, then lets a last run finish. The source
+is long enough (360 pages) that a fast machine, which commits more pages during each delay, still
+reaches 50 distinct points before the pass ends.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from tests.sync.conftest import state, stored_ids, versions
 from tests.sync.connector import record
 
 RUNNER = Path(__file__).with_name("run_sync.py")
-RECORDS = 6000  # 240 pages of 25
+RECORDS = 9000  # 360 pages of 25
 BAD = {13, 1999, 5777}  # records without a name: exactly one dead letter each, whatever the kills
 
 
@@ -63,7 +65,7 @@ def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_pa
             waiting.append(spawn())
             child.stdin.write("go\n")
             child.stdin.flush()
-            pages, delay = rng.randint(0, 4), rng.uniform(0.0, 0.03)
+            pages, delay = rng.randint(0, 4), rng.uniform(0.0, 0.015)
             lines = [child.stdout.readline() for _ in range(pages)]
             if any(line.startswith("done") for line in lines):
                 break  # the run finished before the kill: no kill points left to find
