@@ -150,6 +150,18 @@ class HubError(Exception):
         """A JSON-safe description for dead letters, reports and API responses."""
         return {"code": self.code, "reason": self.reason, **{k: str(v) for k, v in self.context.items()}}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle every subclass the same way, whatever its ``__init__`` takes: errors raised in a
+        producer process (:mod:`hub.core.forked`) arrive in the parent whole."""
+        return (_restore_error, (type(self), self.args, self.__dict__.copy()))
+
+
+def _restore_error(cls: type[HubError], args: tuple[Any, ...], state: dict[str, Any]) -> HubError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(HubError, Permanent):
     code = "config-error"

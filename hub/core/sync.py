@@ -30,9 +30,10 @@ Example:
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,12 +44,13 @@ import sqlalchemy as sa
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import HubError, RecordError
 from hub.core.events import HubEvent
+from hub.core.forked import ahead, can_fork
 from hub.core.http import HttpClient
 from hub.core.mapping import load_mapping
 from hub.core.paginators import select
 from hub.core.plugins import emit_event
 from hub.core.store import Store
-from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Validator
+from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Transformed, Validator
 from hub.core.sync_state import TOMBSTONES, StreamState
 
 __all__ = ["Listener", "StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
@@ -99,6 +101,17 @@ class SyncReport:
                 "streams": {s.stream: s.as_dict() for s in self.streams}}
 
 
+@dataclass
+class _Page:
+    """One fetched page as the committing loop needs it: where the next page is, the cursor values it
+    holds, and either its transformed batch or (tombstones) its raw records."""
+
+    next_request: Any
+    cursor_values: list[str]
+    batch: Transformed | None = None
+    records: list[Any] = field(default_factory=list)
+
+
 class _Events:
     """Sends events to plugin observers and to in-process listeners."""
 
@@ -140,6 +153,7 @@ def sync(
     pm: pluggy.PluginManager | None = None,
     listeners: Sequence[Listener] = (),
     transport: httpx.BaseTransport | None = None,
+    prefetch: bool | None = None,
 ) -> SyncReport:
     """Pull ``streams`` (default: all) of ``connector`` into ``store``; see the module docstring.
 
@@ -155,11 +169,16 @@ def sync(
         pm: the plugin manager whose ``hub_event`` observers get the events.
         listeners: in-process event listeners (progress display).
         transport: an httpx transport for the connector's client (tests, proxies).
+        prefetch: fetch and transform pages in a forked producer process while this one stores
+            the previous page (see :mod:`hub.core.forked`). Default: where ``fork`` exists and the
+            machine has more than one CPU. Results are the same either way.
 
     Returns:
         The run summary, also stored as a job run (kind ``sync``).
     """
     key = key or connector.name
+    if prefetch is None:
+        prefetch = can_fork() and (os.cpu_count() or 1) > 1
     chosen = [connector.stream(name) for name in streams] if streams else list(connector.streams)
     run_id = store.start_job_run("sync")
     events = _Events(pm, listeners, run_id)
@@ -170,7 +189,7 @@ def sync(
         with connector.client(transport=transport) as client:
             for stream in chosen:
                 run = _StreamRun(connector, stream, store, client, key=key, run_id=run_id, events=events,
-                                 validators=validators)
+                                 validators=validators, prefetch=prefetch)
                 report.streams.append(run.run(full_refresh=full_refresh, since=since))
     finally:
         report.seconds = time.monotonic() - started
@@ -185,10 +204,11 @@ class _StreamRun:
 
     def __init__(
         self, connector: RestConnector, stream: Stream, store: Store, client: HttpClient, *, key: str,
-        run_id: str, events: _Events, validators: Sequence[Validator],
+        run_id: str, events: _Events, validators: Sequence[Validator], prefetch: bool,
     ) -> None:
         self.connector, self.stream, self.store, self.client = connector, stream, store, client
         self.key, self.run_id, self.events, self.validators = key, run_id, events, validators
+        self.prefetch = prefetch
         self.report = StreamReport(stream.name)
 
     def run(self, *, full_refresh: bool, since: str | None) -> StreamReport:
@@ -215,19 +235,13 @@ class _StreamRun:
     def _phase(self, pipeline: RecordPipeline, state: StreamState) -> StreamState:
         """Fetch and commit the pages of the current phase; return the state after its last page."""
         tombstones = state.phase == TOMBSTONES
-        assert state.resume is not None
-        first = state.resume
-        record_path = (self.stream.tombstones.record_path if tombstones and self.stream.tombstones
-                       else self.stream.record_path or self.connector.record_path) or None
-        pages = self.client.paginate(first.url, self.connector.paginator_for(self.stream), method=self.stream.method,
-                                     params=first.params, json=first.json, records_path=record_path)
-        for page in pages:
+        for page in self._pages(pipeline, state, tombstones):
             with self.store.transaction() as tx:
-                batch = self._tombstones(tx, pipeline, page.records) if tombstones else pipeline.process(tx, page.records)
+                batch = self._tombstones(tx, pipeline, page.records) if tombstones else pipeline.apply(tx, page.batch)
                 for raw, error in batch.failures:
                     self.store.add_dead_letter(tx, system=self.key, stream=self.stream.name, error=error,
                                                payload=raw, record_ref=error.record_id, run_id=self.run_id)
-                state = self._advance(tx, pipeline, state, page.next_request, page.records, batch, tombstones)
+                state = self._advance(tx, pipeline, state, page, batch, tombstones)
                 self.store.set_cursor(tx, self.key, self.stream.name, state.to_json())
             batch.counters.pages = 1
             self.report.counters += batch.counters
@@ -235,16 +249,40 @@ class _StreamRun:
             self.events.failures(self.key, self.stream.name, batch.failures)
         return state
 
+    def _pages(self, pipeline: RecordPipeline, state: StreamState, tombstones: bool) -> Iterator[_Page]:
+        """The phase's pages, fetched and transformed — in a forked producer process when ``prefetch``.
+
+        The producer only computes (HTTP, parsing, mapping, validation, hashing); this process keeps
+        the transactions and commits pages in order, so a crash anywhere still resumes at the first
+        page not committed. Tombstone pages carry only ids and stay in-process.
+        """
+        assert state.resume is not None
+        first = state.resume
+        record_path = (self.stream.tombstones.record_path if tombstones and self.stream.tombstones
+                       else self.stream.record_path or self.connector.record_path) or None
+        forked = self.prefetch and not tombstones
+        field_path = None if tombstones else self.stream.cursor_field
+
+        def produce() -> Iterator[_Page]:
+            pages = self.client.paginate(first.url, self.connector.paginator_for(self.stream), method=self.stream.method,
+                                         params=first.params, json=first.json, records_path=record_path)
+            for page in pages:
+                values = [] if not field_path else [
+                    str(v) for raw in page.records if isinstance(raw, dict) and (v := select(raw, field_path)) is not None
+                ]
+                if tombstones:
+                    yield _Page(page.next_request, values, records=page.records)
+                else:
+                    yield _Page(page.next_request, values, batch=pipeline.transform(page.records, detach=forked))
+
+        return ahead(produce, enabled=forked, in_child=lambda: self.store.engine.dispose(close=False))
+
     def _advance(
-        self, tx: sa.Connection, pipeline: RecordPipeline, state: StreamState, next_request: Any,
-        records: list[Any], batch: BatchResult, tombstones: bool,
+        self, tx: sa.Connection, pipeline: RecordPipeline, state: StreamState, page: _Page, batch: BatchResult,
+        tombstones: bool,
     ) -> StreamState:
         """The checkpoint after a page, moved to the next phase or finished when this phase ended."""
-        field_path = self.stream.cursor_field
-        values = [] if tombstones or not field_path else [
-            str(v) for raw in records if isinstance(raw, dict) and (v := select(raw, field_path)) is not None
-        ]
-        state = state.after_page(next_request=next_request, cursor_values=values)
+        state = state.after_page(next_request=page.next_request, cursor_values=page.cursor_values)
         if state.seen_pass is not None and not tombstones:
             self.store.record_seen(tx, state.seen_pass, batch.ids)
         if state.in_pass:

@@ -32,8 +32,9 @@ from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity, Provenance
 from hub.core.paginators import select
 from hub.core.store import Store
+from hub.core.store.codec import Prepared
 
-__all__ = ["BatchResult", "Counters", "RecordPipeline", "Validator"]
+__all__ = ["BatchResult", "Counters", "RecordPipeline", "Transformed", "Validator"]
 
 Validator = Callable[[Entity], list[str]]
 
@@ -75,8 +76,24 @@ class BatchResult:
     ids: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Transformed(BatchResult):
+    """A batch after :meth:`RecordPipeline.transform`: ready to store, computed without the database.
+
+    ``prepared`` are the entities to upsert (detached — plain data — when the batch crosses to
+    another process), ``deleted`` the external ids the vendor flagged as deleted.
+    """
+
+    prepared: list[Prepared] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
 class RecordPipeline:
     """Maps, validates and stores the raw records of one stream; see the module docstring.
+
+    The work is split in two so that it can run in two processes: :meth:`transform` (map,
+    validate, hash, split — no database) and :meth:`apply` (upsert and mark deleted, in the
+    caller's transaction). :meth:`process` does both.
 
     Args:
         store: the open :class:`~hub.core.store.Store`.
@@ -118,10 +135,22 @@ class RecordPipeline:
         Raises:
             StoreError: the database refused the batch (the caller's transaction rolls back).
         """
+        return self.apply(tx, self.transform(records, fetched_at=fetched_at))
+
+    def transform(
+        self, records: Iterable[Any], *, fetched_at: dt.datetime | None = None, detach: bool = False
+    ) -> Transformed:
+        """Map, validate and prepare one batch for the store, without touching the database.
+
+        ``detach=True`` makes the result plain data (see :meth:`EntityCodec.detach`), cheap to send
+        to another process; otherwise the store splits each record only if it is written.
+
+        Raises:
+            StoreError: an entity carries no external id for this system (a mapping defect).
+        """
         fetched_at = fetched_at or dt.datetime.now(dt.UTC)
-        result = BatchResult(Counters())
-        entities: list[Entity] = []
-        deleted: list[str] = []
+        codec = self.store.codec
+        result = Transformed(Counters())
         records = list(records)
         sources = self.prepare(records) if self.prepare else records
         for raw, source in zip(records, sources, strict=True):
@@ -131,20 +160,32 @@ class RecordPipeline:
                 result.ids.append(external_id)
             try:
                 if self._flagged_deleted(raw):
-                    deleted.append(self._require_id(raw, external_id))
-                else:
-                    entities.append(self.entity(raw, fetched_at, source=source))
+                    result.deleted.append(self._require_id(raw, external_id))
+                    continue
+                prepared = codec.prepare(self.entity(raw, fetched_at, source=source), self.system)
             except RecordError as exc:
                 result.failures.append((raw, exc))
+                continue
+            result.prepared.append(codec.detach(prepared) if detach else prepared)
         result.counters.failed = len(result.failures)
-        if entities:
-            upserted = self.store.upsert_many(tx, self.system, entities, origin=self.origin)
+        return result
+
+    def apply(self, tx: sa.Connection, batch: Transformed) -> BatchResult:
+        """Upsert a transformed batch and mark its deleted records, inside ``tx``.
+
+        Raises:
+            StoreError: the database refused the batch (the caller's transaction rolls back).
+        """
+        result = BatchResult(Counters(records=batch.counters.records, failed=batch.counters.failed),
+                             batch.failures, batch.ids)
+        if batch.prepared:
+            upserted = self.store.upsert_prepared(tx, self.system, batch.prepared, origin=self.origin)
             result.counters.created += upserted.created
             result.counters.updated += upserted.updated
             result.counters.unchanged += upserted.unchanged
-        if deleted:
+        if batch.deleted:
             result.counters.deleted += self.store.mark_deleted(
-                tx, self.system, self.mapping.entity, deleted, origin=self.origin
+                tx, self.system, self.mapping.entity, batch.deleted, origin=self.origin
             )
         return result
 

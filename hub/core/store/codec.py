@@ -88,13 +88,79 @@ def kind_info(kind: str) -> KindInfo:
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
 
 
-@dataclass
 class Snapshot:
-    """An entity's content in plaintext, in memory only: non-PII data, PII values, provenance."""
+    """An entity's content in plaintext, in memory only: non-PII data, PII values, provenance.
 
-    data: dict[str, Any]
-    pii: dict[str, Any]
-    provenance: dict[str, Any] | None
+    Each part also has a JSON text, which is what the store writes (and encrypts, for PII). A part
+    is parsed or dumped only when asked for, and both forms are kept: a record prepared in a
+    producer process travels as its texts alone (see :meth:`__reduce__`), and the store writes
+    those texts without parsing the PII (the raw payload is most of a record) or re-dumping the
+    data — unless it changed the data (:meth:`data_changed`, after filling references).
+
+    Example:
+        >>> snap = Snapshot({"status": "active"}, {"phones": ["+8613800138000"]}, None)
+        >>> snap.data_json(), snap.pii_json()
+        ('{"status":"active"}', {'phones': '["+8613800138000"]'})
+        >>> import pickle; pickle.loads(pickle.dumps(snap)).pii
+        {'phones': ['+8613800138000']}
+    """
+
+    __slots__ = ("_data", "_pii", "_provenance", "_data_text", "_pii_texts", "_provenance_text")
+
+    def __init__(
+        self, data: dict[str, Any] | None, pii: dict[str, Any] | None, provenance: dict[str, Any] | None, *,
+        texts: tuple[str, dict[str, str], str | None] | None = None,
+    ) -> None:
+        self._data, self._pii, self._provenance = data, pii, provenance
+        self._data_text, self._pii_texts, self._provenance_text = texts or (None, None, None)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = loads(self._data_text)  # type: ignore[arg-type]
+        return self._data
+
+    @property
+    def pii(self) -> dict[str, Any]:
+        if self._pii is None:
+            self._pii = {name: loads(text) for name, text in (self._pii_texts or {}).items()}
+        return self._pii
+
+    @property
+    def provenance(self) -> dict[str, Any] | None:
+        if self._provenance is None and self._provenance_text is not None:
+            self._provenance = loads(self._provenance_text)
+        return self._provenance
+
+    def data_json(self) -> str:
+        if self._data_text is None:
+            self._data_text = dumps(self._data)
+        return self._data_text
+
+    def pii_json(self) -> dict[str, str]:
+        """{field: JSON text of its value}: what :meth:`EntityCodec.encrypt_pii` encrypts."""
+        if self._pii_texts is None:
+            self._pii_texts = {name: dumps(value) for name, value in (self._pii or {}).items()}
+        return self._pii_texts
+
+    def provenance_json(self) -> str | None:
+        if self._provenance_text is None and self._provenance is not None:
+            self._provenance_text = dumps(self._provenance)
+        return self._provenance_text
+
+    def data_changed(self) -> None:
+        """Say that :attr:`data` was modified in place: its JSON text is dumped again when asked for."""
+        self.data  # noqa: B018 — parse first, so the change is not lost with the text
+        self._data_text = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_snapshot_from_texts, (self.data_json(), self.pii_json(), self.provenance_json()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Snapshot) and (self.data, self.pii, self.provenance) == (other.data, other.pii, other.provenance)
+
+    def __repr__(self) -> str:
+        return f"Snapshot(data fields {sorted(self.data)}, pii fields {sorted(self.pii_json())})"  # never the values
 
     def to_json(self) -> str:
         return dumps({"data": self.data, "pii": self.pii, "provenance": self.provenance})
@@ -105,16 +171,27 @@ class Snapshot:
         return cls(raw["data"], raw["pii"], raw["provenance"])
 
 
+def _snapshot_from_texts(data: str, pii: dict[str, str], provenance: str | None) -> Snapshot:
+    return Snapshot(None, None, None, texts=(data, pii, provenance))
+
+
 @dataclass
 class Prepared:
-    """One incoming entity, the JSON its hash covers, and the hash; split into a :class:`Snapshot` only if written."""
+    """One incoming entity, keyed by (kind, external id), with the content hash deciding no-op upserts.
 
-    entity: Entity
+    Fresh from :meth:`EntityCodec.prepare` it holds the entity and the JSON its hash covers, and is
+    split into a :class:`Snapshot` only if written. :meth:`EntityCodec.detach` does the split (and the
+    blind indexes) up front and drops the model: what is left is plain data, cheap to pickle, so a
+    producer process can prepare records while the store writes the previous ones.
+    """
+
+    kind: str
     external_id: str
-    payload: str
     content_hash: str
+    payload: str | None = None
+    entity: Entity | None = None
     content: Snapshot | None = None
-    blind: dict[str, list[str]] = field(default_factory=dict)
+    blind: dict[str, list[str]] | None = None
 
 
 class EntityCodec:
@@ -124,7 +201,7 @@ class EntityCodec:
         >>> from hub.core.crypto import KeyRing
         >>> from hub.core.models import Candidate
         >>> codec = EntityCodec(KeyRing.generate())
-        >>> row = codec.encrypt_pii("candidate", "c-1", {"phones": ["+8613800138000"]})
+        >>> row = codec.encrypt_pii("candidate", "c-1", {"phones": '["+8613800138000"]'})
         >>> codec.decrypt_pii("candidate", "c-1", row)
         {'phones': ['+8613800138000']}
     """
@@ -147,20 +224,40 @@ class EntityCodec:
                 entity=entity.kind,
             )
         payload = entity.model_dump_json(exclude=_HASH_EXCLUDE, exclude_computed_fields=True)
-        return Prepared(entity, external_id, payload, self.keyring.content_hash(payload.encode("utf-8")))
+        return Prepared(entity.kind, external_id, self.keyring.content_hash(payload.encode("utf-8")), payload, entity)
 
     def split(self, prepared: Prepared) -> Snapshot:
         """The plaintext content to write: non-PII data, PII values (empties dropped), provenance.
 
         Parsed from the payload the hash was computed from (parsing is cheaper than a second dump);
         only the provenance, whose ``fetched_at`` the hash leaves out, is dumped again (it is tiny).
+        Computed once: the snapshot is kept in ``prepared.content``.
         """
-        entity = prepared.entity
-        data = loads(prepared.payload)
-        pii = {name: value for name in kind_info(entity.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
-        data.pop("provenance", None)
-        provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
-        return Snapshot(data, pii, provenance)
+        if prepared.content is None:
+            entity, payload = prepared.entity, prepared.payload
+            assert entity is not None and payload is not None, "a detached Prepared always has its content"
+            data = loads(payload)
+            pii = {name: value for name in kind_info(entity.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
+            data.pop("provenance", None)
+            provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
+            prepared.content = Snapshot(data, pii, provenance)
+        return prepared.content
+
+    def blind_of(self, prepared: Prepared) -> dict[str, list[str]]:
+        """The blind indexes of a prepared record's searchable PII, computed once (kept in ``prepared.blind``),
+        after its :meth:`split`."""
+        content = self.split(prepared)
+        if prepared.blind is None:
+            info = kind_info(prepared.kind)
+            prepared.blind = self.blind_indexes(info, content.pii) if info.indexed else {}
+        return prepared.blind
+
+    def detach(self, prepared: Prepared) -> Prepared:
+        """Split, blind-index and serialize now, and drop the model and its dump: ready to pickle
+        (the content travels as JSON texts, which is all the store writes)."""
+        self.blind_of(prepared)
+        prepared.entity = prepared.payload = None
+        return prepared
 
     def content_hash(self, kind: str, content: Snapshot) -> str:
         """The same keyed hash :meth:`prepare` computes, for content rebuilt in memory (merge, unmerge)."""
@@ -178,12 +275,15 @@ class EntityCodec:
                 result[name] = sorted({self.keyring.blind_index(name, item) for item in values})
         return result
 
-    def encrypt_pii(self, kind: str, entity_id: str, pii: dict[str, Any]) -> str | None:
-        """The ``pii`` column: JSON {field: token}, each token bound to (kind, id, field)."""
+    def encrypt_pii(self, kind: str, entity_id: str, pii: dict[str, str]) -> str | None:
+        """The ``pii`` column: JSON {field: token}, each token bound to (kind, id, field).
+
+        ``pii`` maps each field to the JSON text of its value (:meth:`Snapshot.pii_json`).
+        """
         if not pii:
             return None
         encrypt = self.keyring.encrypt
-        return dumps({name: encrypt(dumps(value), aad=(kind, entity_id, name)) for name, value in pii.items()})
+        return dumps({name: encrypt(text, aad=(kind, entity_id, name)) for name, text in pii.items()})
 
     def decrypt_pii(self, kind: str, entity_id: str, column: str | None) -> dict[str, Any]:
         """Inverse of :meth:`encrypt_pii`; raises DecryptionError / KeyNotFoundError, never garbage."""

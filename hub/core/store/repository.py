@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import sqlalchemy as sa
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import HubError, StoreError
+from hub.core.gcpause import paused
 from hub.core.models import Entity
 from hub.core.store import bulk
 from hub.core.store import schema as t
@@ -155,24 +155,6 @@ class _Write:
     content_hash: str | None = None
     blind: dict[str, list[str]] | None = None
     restore: bool = False
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one batch (the idea of Mercurial's ``util.nogc``).
-
-    A batch allocates tens of thousands of short-lived, acyclic containers (parsed JSON, rows), so
-    the collector runs full collections over every live object of the process while freeing
-    nothing; measured, that was about a quarter of a first load. Reference counting still frees
-    everything; the collector resumes afterwards (unless the application had it off already).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -302,25 +284,31 @@ class Store:
         several kinds may be mixed; they are processed kind by kind in order of first appearance, so
         put referenced records (candidates) before the records that reference them (assessments).
         """
+        prepare = self.codec.prepare
+        return self.upsert_prepared(tx, system, [prepare(entity, system) for entity in entities], origin=origin)
+
+    def upsert_prepared(
+        self, tx: sa.Connection, system: str, prepared: Sequence[Prepared], *, origin: str | None = None
+    ) -> UpsertResult:
+        """:meth:`upsert_many` for records already through :meth:`EntityCodec.prepare` (and perhaps
+        :meth:`~EntityCodec.detach`), e.g. by a producer process; the same semantics, in ``tx``."""
         origin = origin or system
-        ids: list[str] = [""] * len(entities)
+        ids: list[str] = [""] * len(prepared)
         totals = [0, 0, 0, 0]
         by_kind: dict[str, list[int]] = {}
-        for position, entity in enumerate(entities):
-            by_kind.setdefault(entity.kind, []).append(position)
-        with _no_gc():
+        for position, p in enumerate(prepared):
+            by_kind.setdefault(p.kind, []).append(position)
+        with paused():
             for kind, positions in by_kind.items():
-                kind_entities = [entities[p] for p in positions]
-                counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), kind_entities, origin)
+                counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), [prepared[i] for i in positions], origin)
                 for position, entity_id in zip(positions, kind_ids):
                     ids[position] = entity_id
                 totals = [a + b for a, b in zip(totals, counts)]
         return UpsertResult(totals[0], totals[1], totals[2], ids, totals[3])
 
     def _upsert_kind(
-        self, tx: sa.Connection, system: str, info: KindInfo, entities: list[Entity], origin: str
+        self, tx: sa.Connection, system: str, info: KindInfo, prepared: list[Prepared], origin: str
     ) -> tuple[list[int], list[str]]:
-        prepared = [self.codec.prepare(entity, system) for entity in entities]
         existing = self._existing(tx, system, info.kind, [p.external_id for p in prepared])
         writes: dict[str, _Write] = {}
         ids: list[str] = []
@@ -339,7 +327,7 @@ class Store:
                 unchanged += 1
                 continue
             updated += 1
-            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", p.content_hash, restore=deleted)
+            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", p.content_hash, p.blind, deleted)
             existing[p.external_id] = (entity_id, p.content_hash, version, erased, deleted)
             source_hashes[p.external_id] = (entity_id, p.content_hash, False)
         merges: list[dict[str, Any]] = []
@@ -378,8 +366,7 @@ class Store:
     ) -> int:
         rule = self.identity.fields_for(info.kind)
         for _, p in new:
-            p.content = self.codec.split(p)
-            p.blind = self.codec.blind_indexes(info, p.content.pii) if info.indexed else {}
+            self.codec.blind_of(p)
         matches = (
             find_by_blind_index(tx, info.kind, (h for _, p in new for f in rule for h in p.blind.get(f, ())))
             if rule
@@ -448,22 +435,29 @@ class Store:
             self.audit(tx, "identity-resolution", "merge", row["survivor_id"], detail)
 
     def _resolve_refs(self, tx: sa.Connection, info: KindInfo, writes: Any) -> None:
-        """Fill ``id`` of references whose target (system, kind, external id) is stored."""
+        """Fill ``id`` of references whose target (system, kind, external id) is stored.
+
+        Only contents whose data actually changed are marked so (:meth:`Snapshot.data_changed`): the
+        others keep the JSON text they came with.
+        """
         wanted: dict[tuple[str, str], set[str]] = {}
-        pending: list[tuple[dict[str, Any], str]] = []
+        pending: list[tuple[Snapshot, dict[str, Any], str]] = []
         for write in writes:
             for name, target_kind in info.refs:
                 ref = write.content.data.get(name)
                 if ref and not ref.get("id") and ref.get("system") and ref.get("external_id"):
                     wanted.setdefault((ref["system"], target_kind), set()).add(ref["external_id"])
-                    pending.append((ref, target_kind))
+                    pending.append((write.content, ref, target_kind))
         resolved: dict[tuple[str, str, str], str] = {}
         for (system, kind), external_ids in wanted.items():
             for chunk in _chunks(sorted(external_ids)):
                 for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk):
                     resolved[(system, kind, external_id)] = entity_id
-        for ref, kind in pending:
-            ref["id"] = resolved.get((ref["system"], kind, ref["external_id"]))
+        for content, ref, kind in pending:
+            entity_id = resolved.get((ref["system"], kind, ref["external_id"]))
+            if entity_id is not None:
+                ref["id"] = entity_id
+                content.data_changed()
 
     def _write(self, tx: sa.Connection, kind: str, writes: list[_Write], origin: str | None) -> None:
         """Insert / update entity rows, their blind indexes and one change-log entry each.
@@ -480,9 +474,9 @@ class Store:
         for w in writes:
             content = w.content
             content_hash = w.content_hash or codec.content_hash(kind, content)
-            data = dumps(content.data)
-            provenance = dumps(content.provenance) if content.provenance else None
-            pii = codec.encrypt_pii(kind, w.entity_id, content.pii)
+            data = content.data_json()
+            provenance = content.provenance_json()
+            pii = codec.encrypt_pii(kind, w.entity_id, content.pii_json())
             if w.version == 0:
                 inserts.append((w.entity_id, kind, 1, content_hash, data, provenance, pii, live, now, now))
             else:

@@ -86,8 +86,10 @@ def store(tmp_path: Path) -> Any:
 
 
 def replay_sync(store: Store, stem: str, stream: str, **settings: Any) -> tuple[Any, Any]:
+    """Sync one stream from a cassette, in-process: the cassette counts the requests it plays in this
+    process, and these tests assert exactly which were made (the forked producer is covered in tests/sync)."""
     with REPLAY.use_cassette(f"{stem}.yaml", match_on=MATCH_ON) as cassette:
-        report = sync(RecordedGreenhouse({**SETTINGS, **settings}), store, streams=[stream])
+        report = sync(RecordedGreenhouse({**SETTINGS, **settings}), store, streams=[stream], prefetch=False)
     return report, cassette
 
 
