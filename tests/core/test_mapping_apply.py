@@ -20,7 +20,7 @@ from pydantic_core import to_jsonable_python
 
 from hub.core.errors import MalformedPageError, MappingCompileError, MappingError, ModelValidationError
 from hub.core.mapping import CompiledMapping, load_mapping, load_mapping_text
-from hub.core.models import Application, ApplicationStatus, Ref
+from hub.core.models import Application, ApplicationStatus, Ref, validate_entity
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mapping"
 
@@ -222,6 +222,19 @@ def test_lookup_miss_default_and_fallback() -> None:
     assert fallback.apply({"id": 1, "s": "On Hold"})["status"] == "on_hold"
 
 
+@pytest.mark.parametrize("options", ["", ", default: screening", ", default_from_value: slug"])
+def test_lookup_reads_non_text_keys_as_text_whatever_happens_to_a_miss(options: str) -> None:
+    m = mapping(LOOKUP + f"  status: {{from: s, steps: [{{lookup: {{table: status{options}}}}}]}}\n")
+    assert m.apply({"id": 1, "s": 1})["status"] == "offer"
+    assert m.apply({"id": 1, "s": "1"})["status"] == "offer"
+
+
+def test_lookup_miss_of_a_number_names_it_as_text() -> None:
+    strict = mapping(LOOKUP + "  status: {from: s, steps: [{lookup: {table: status}}]}\n")
+    with pytest.raises(MappingError, match="'2' is not in table 'status'"):
+        strict.apply({"id": 1, "s": 2})
+
+
 def test_lookup_reverse_inverts_the_table_first_key_wins() -> None:
     m = mapping(
         LOOKUP + "  status: {from: s}\nreverse:\n  fields:\n"
@@ -317,12 +330,40 @@ def test_record_ids_read_into_pii_fields_are_masked() -> None:
     assert "11010519491231002X" not in str(info.value)
 
 
+STATUS_ONLY = "system: ats\nentity: application\nrecord_id: id\nfields:\n  candidate.id: {const: c}\n  status: {from: s}\n"
+
+
 def test_to_entity_translates_model_failures() -> None:
-    m = mapping("system: ats\nentity: application\nrecord_id: id\nfields:\n  candidate.id: {const: c}\n  status: {from: s}\n")
+    m = mapping(STATUS_ONLY)
     assert m.to_entity({"id": 1, "s": "hired"}).status is ApplicationStatus.HIRED
     with pytest.raises(ModelValidationError) as info:
         m.to_entity({"id": 1, "s": "sleeping"})
     assert (info.value.system, info.value.record_id, info.value.field_path) == ("ats", "1", "status")
+
+
+def test_to_entity_fails_exactly_like_validate_entity() -> None:
+    m = mapping(STATUS_ONLY)
+    with pytest.raises(ModelValidationError) as info:
+        m.to_entity({"id": 1, "s": "sleeping"})
+    data = m.apply({"id": 1, "s": "sleeping"})
+    with pytest.raises(ModelValidationError) as expected:
+        validate_entity("application", data, system="ats", record_id="1")
+    assert (str(info.value), info.value.context) == (str(expected.value), expected.value.context)
+
+
+def test_required_list_missing_and_step_chains() -> None:
+    m = mapping(
+        "system: v\nentity: assessment\nrecord_id: id\nfields:\n"
+        "  vendor: {from: v, steps: [to_str, upper, slug]}\n"
+        "  dimensions: {each: dims, required: true, fields: {key: {from: k}, label: {from: k}}}\n"
+    )
+    assert m.apply({"id": 1, "v": "Acme AI", "dims": [{"k": "x"}]})["vendor"] == "acme_ai"
+    with pytest.raises(MappingError, match="a required list is missing") as info:
+        m.apply({"id": 1, "v": "Acme AI"})
+    assert info.value.field_path == "dimensions"
+    with pytest.raises(MappingError, match="step 'to_str'") as info:
+        m.apply({"id": 1, "v": ["not", "text"], "dims": [{"k": "x"}]})
+    assert info.value.field_path == "vendor"
 
 
 @pytest.mark.parametrize(("page", "count"), [({"list": []}, 0), ({"list": None}, 0), ({"list": [{}, {}]}, 2)])

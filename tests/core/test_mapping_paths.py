@@ -81,3 +81,13 @@ def test_getter_reads_nested_values_and_reports_missing() -> None:
     assert compile_getter(parse_path("n"))(record) is None
     for missing in ("nope", "tags[2]", "tags[-3]", "tags.x", "s[0]", "n.x", "基本信息[0]"):
         assert compile_getter(parse_path(missing))(record) is MISSING, missing
+
+
+class _Row(dict):
+    """A dict subclass, as the file connector's rows are."""
+
+
+@pytest.mark.parametrize("record", [{"a": 1}, {"a": None}, {"b": 1}, {}, _Row(a="x"), _Row()])
+def test_getter_for_checked_records_reads_like_the_general_one(record: dict) -> None:
+    assert compile_getter(("a",), from_dict=True)(record) == compile_getter(("a",))(record)
+    assert compile_getter(("a", "b"), from_dict=True)({"a": record}) == compile_getter(("a", "b"))({"a": record})

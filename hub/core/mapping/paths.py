@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -134,12 +135,20 @@ def format_path(segments: tuple[Segment, ...]) -> str:
     return "".join(parts)
 
 
-def compile_getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
+def compile_getter(segments: tuple[Segment, ...], *, from_dict: bool = False) -> Callable[[Any], Any]:
     """A closure reading ``segments`` from a value; :data:`MISSING` where the path leads nowhere.
 
     Paths of object keys only (nearly all of them) get a closure built on ``dict.get``: it runs for
-    every rule of every record, so it skips the per-segment type dispatch of the general case.
+    every rule of every record, so it skips the per-segment type dispatch of the general case. With
+    ``from_dict`` the caller promises to pass a dict (a record it has checked), and a one-key path
+    becomes the bound ``get`` call itself, with no Python frame at all.
+
+    Example:
+        >>> compile_getter(("姓名",), from_dict=True)({"姓名": "李四"})
+        '李四'
     """
+    if from_dict and len(segments) == 1 and isinstance(segments[0], str):
+        return operator.methodcaller("get", segments[0], MISSING)
     if all(isinstance(segment, str) for segment in segments):
         return _key_getter(segments)
 

@@ -251,7 +251,10 @@ class RuleCompiler:
         if "each" in rule:
             return self._each(segments, src_segments, src_text, rule, slot, source, pii, required, default)
         wrap = self.forward and slot is not None and slot.kind == "list"
-        return _value_filler(segments, target_text, src_segments, src_text, steps, wrap, required, default, pii)
+        # Top-level rules read the record itself, which the compiled mapping has checked is an object;
+        # the items an ``each`` walks may be anything.
+        get = compile_getter(src_segments, from_dict=not src_prefix)
+        return _value_filler(segments, target_text, get, src_text, steps, wrap, required, default, pii)
 
     def _flag(self, rule: dict[str, tuple[yaml.Node, yaml.Node]], key: str) -> bool:
         if key not in rule:
@@ -288,10 +291,15 @@ class RuleCompiler:
         if self.forward and slot is not None and slot.kind == "list" and not isinstance(value, list):
             value = [value]
         set_value = _setter(segments)
-        mutable = isinstance(value, (list, dict))
+        if isinstance(value, (list, dict)):  # every record gets its own copy
+
+            def fill_const_copy(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+                set_value(out, copy.deepcopy(value))
+
+            return fill_const_copy
 
         def fill_const(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
-            set_value(out, copy.deepcopy(value) if mutable else value)
+            set_value(out, value)
 
         return fill_const
 
@@ -325,7 +333,7 @@ class RuleCompiler:
 def _value_filler(
     segments: tuple[str, ...],
     target_text: str,
-    src_segments: tuple[Segment, ...],
+    get: Callable[[Any], Any],
     src_text: str,
     steps: tuple[Step, ...],
     wrap: bool,
@@ -333,16 +341,47 @@ def _value_filler(
     default: tuple[bool, Any],
     pii: bool,
 ) -> Filler:
-    get, set_value = compile_getter(src_segments), _setter(segments)
-    has_default, default_value = default
+    """The filler of a ``from`` rule: read, convert, write.
 
-    def fill(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+    It runs for every rule of every record, so what the rule's options decide (how many steps, what
+    an empty source does, whether the value is wrapped in a list) is decided here, once, by choosing
+    the closure; the filler itself only tests the value.
+    """
+    set_value = _setter(segments)
+    put = _wrapping(set_value) if wrap else set_value  # a default is written as it is, never wrapped
+    when_empty = _when_empty(set_value, target_text, src_text, "value", required, default, pii)
+
+    if not steps:
+
+        def fill_as_is(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+            value = get(src)
+            if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty
+                when_empty(value, out, ctx, prefix)
+            else:
+                put(out, value)
+
+        return fill_as_is
+
+    if len(steps) == 1:
+        ((name, function),) = steps
+
+        def fill_one_step(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+            value = get(src)
+            if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty
+                when_empty(value, out, ctx, prefix)
+                return
+            try:
+                result = function(value)
+            except Exception as exc:  # noqa: BLE001 — a transform failing on vendor data fails this record only
+                raise _step_error(ctx, exc, name, prefix + target_text, src_text, value, value, pii) from None
+            put(out, result)
+
+        return fill_one_step
+
+    def fill_steps(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
         value = get(src)
-        if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty, inlined
-            if has_default:
-                set_value(out, copy.deepcopy(default_value))
-            elif required:
-                raise ctx.error("a required value is missing", prefix + target_text, src_text, value, pii=pii)
+        if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty
+            when_empty(value, out, ctx, prefix)
             return
         original = value
         for name, function in steps:
@@ -351,13 +390,61 @@ def _value_filler(
             try:
                 value = function(value)
             except Exception as exc:  # noqa: BLE001 — a transform failing on vendor data fails this record only
-                why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-                raise ctx.error(
-                    f"step {name!r}: {why}", prefix + target_text, src_text, original, pii=pii, current=value
-                ) from None
-        set_value(out, [value] if wrap and not isinstance(value, list) else value)
+                raise _step_error(ctx, exc, name, prefix + target_text, src_text, original, value, pii) from None
+        put(out, value)
 
-    return fill
+    return fill_steps
+
+
+def _step_error(
+    ctx: RecordContext, exc: Exception, name: str, field: str, source: str, original: Any, current: Any, pii: bool
+) -> MappingError:
+    """The error of step ``name`` failing on ``current`` (the rule read ``original``)."""
+    why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+    return ctx.error(f"step {name!r}: {why}", field, source, original, pii=pii, current=current)
+
+
+def _wrapping(set_value: Callable[[dict, Any], None]) -> Callable[[dict, Any], None]:
+    """``set_value`` for a list target: a single value becomes a one-item list."""
+
+    def set_as_list(out: dict, value: Any) -> None:
+        set_value(out, value if isinstance(value, list) else [value])
+
+    return set_as_list
+
+
+_EmptyHandler = Callable[[Any, dict, RecordContext, str], None]
+
+
+def _when_empty(
+    set_value: Callable[[dict, Any], None],
+    target_text: str,
+    src_text: str,
+    what: str,
+    required: bool,
+    default: tuple[bool, Any],
+    pii: bool,
+) -> _EmptyHandler:
+    """What a rule does when its source is missing, null or blank: write a copy of the default,
+    fail (``required``, naming the missing ``what``) or leave the target unset."""
+    has_default, default_value = default
+    if has_default:
+
+        def write_default(value: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+            set_value(out, copy.deepcopy(default_value))
+
+        return write_default
+    if required:
+
+        def fail_required(value: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+            raise ctx.error(f"a required {what} is missing", prefix + target_text, src_text, value, pii=pii)
+
+        return fail_required
+    return _leave_unset
+
+
+def _leave_unset(value: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+    """An optional rule without a default writes nothing for an empty source."""
 
 
 def _each_filler(
@@ -371,23 +458,22 @@ def _each_filler(
 ) -> Filler:
     get, set_value = compile_getter(src_segments), _setter(segments)
     target_text = format_path(segments)
-    has_default, default_value = default
+    when_empty = _when_empty(set_value, target_text, src_text, "list", required, default, pii)
+    fillers = tuple(inner)
 
     def fill_each(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
         items = get(src)
         if _is_empty(items):
-            if has_default:
-                set_value(out, copy.deepcopy(default_value))
-            elif required:
-                raise ctx.error("a required list is missing", prefix + target_text, src_text, items, pii=pii)
+            when_empty(items, out, ctx, prefix)
             return
         if not isinstance(items, list):
             raise ctx.error("expected a list of records", prefix + target_text, src_text, items, pii=pii)
         result = []
         for index, item in enumerate(items):
             produced: dict = {}
-            for filler in inner:
-                filler(item, produced, ctx, f"{prefix}{target_text}[{index}].")
+            item_prefix = f"{prefix}{target_text}[{index}]."
+            for filler in fillers:
+                filler(item, produced, ctx, item_prefix)
             result.append(produced)
         set_value(out, result)
 

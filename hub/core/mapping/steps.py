@@ -160,14 +160,32 @@ def _as_key(value: Any) -> str:
 def _lookup_function(
     name: str, table: dict[str, Any], has_default: bool, default: Any, fallback: Callable[[Any], Any] | None
 ) -> Callable[[Any], Any]:
+    """The ``lookup`` step: what happens to a key the table lacks (the default, the fallback
+    transform or an error) is chosen here, once, as the closure; text keys skip :func:`_as_key`."""
+    if has_default:
+
+        def lookup_or_default(value: Any) -> Any:
+            return table.get(value if value.__class__ is str else _as_key(value), default)
+
+        return lookup_or_default
+
+    if fallback is not None:
+
+        def lookup_or_convert(value: Any) -> Any:
+            found = table.get(value if value.__class__ is str else _as_key(value), _ABSENT)
+            return fallback(value) if found is _ABSENT else found
+
+        return lookup_or_convert
+
     def lookup(value: Any) -> Any:
-        key = _as_key(value)
-        if key in table:
-            return table[key]
-        if has_default:
-            return default
-        if fallback is not None:
-            return fallback(value)
-        raise ValueError(f"{key!r} is not in table {name!r}")
+        key = value if value.__class__ is str else _as_key(value)
+        found = table.get(key, _ABSENT)
+        if found is _ABSENT:
+            raise ValueError(f"{key!r} is not in table {name!r}")
+        return found
 
     return lookup
+
+
+#: What ``table.get`` returns for a key the table lacks (table values are text or None).
+_ABSENT = object()

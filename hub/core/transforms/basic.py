@@ -136,6 +136,8 @@ def to_str(value: Any) -> str:
         >>> to_str(123.0), to_str(1.5), to_str(True)
         ('123', '1.5', 'true')
     """
+    if value.__class__ is str or value.__class__ is int:  # most values, decided first (a bool's class is bool)
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -53,6 +54,8 @@ _EXCEL_LIMIT = Decimal(2958466)
 _EXCEL_BUG = 60  # Excel's 1900-02-29, which never existed
 _MS_PER_DAY = Decimal(86_400_000)
 
+#: Characters that follow the year in year-first dates but never in ISO 8601 (``-``, a digit or ``W``).
+_NEVER_ISO_AFTER_YEAR = frozenset("/.年")
 _NUMERIC = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _YEAR_FIRST = re.compile(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
@@ -78,6 +81,16 @@ def zone(name: Any) -> dt.tzinfo:
         raise ValueError(f"unknown time zone {name!r}; expected an IANA name such as Asia/Shanghai") from None
 
 
+def _zone(name: Any) -> dt.tzinfo:
+    """:func:`zone`, cached for names: a mapping's one zone is looked up for every value it converts."""
+    return _named_zone(name) if name.__class__ is str else zone(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _named_zone(name: str) -> dt.tzinfo:
+    return zone(name)  # an unknown name raises, and is not cached
+
+
 def to_datetime(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool = False) -> dt.datetime:
     """An aware datetime from any supported input (see the module docstring for the rules).
 
@@ -91,7 +104,7 @@ def to_datetime(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool
         >>> to_datetime("2024-01-05T14:30:00Z").isoformat()
         '2024-01-05T14:30:00+00:00'
     """
-    local = zone(tz)
+    local = _zone(tz)
     moment, is_instant = _parse(value, _formats(formats), excel)
     if moment.tzinfo is None:
         return moment.replace(tzinfo=local)
@@ -110,7 +123,7 @@ def to_date(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool = F
         >>> to_date(1704470400, tz="Asia/Shanghai")
         datetime.date(2024, 1, 6)
     """
-    local = zone(tz)
+    local = _zone(tz)
     moment, is_instant = _parse(value, _formats(formats), excel)
     return (moment.astimezone(local) if is_instant else moment).date()
 
@@ -127,6 +140,8 @@ def _formats(formats: Any) -> tuple[str, ...]:
 
 def _parse(value: Any, formats: tuple[str, ...], excel: bool) -> tuple[dt.datetime, bool]:
     """The datetime ``value`` denotes (naive = local wall time) and whether it is an epoch instant."""
+    if isinstance(value, str):  # first: vendors and files send text far more often than anything else
+        return _parse_text(normalize_text(value), formats, excel)
     if isinstance(value, dt.datetime):
         return value, False
     if isinstance(value, dt.date):
@@ -137,10 +152,11 @@ def _parse(value: Any, formats: tuple[str, ...], excel: bool) -> tuple[dt.dateti
         number = to_decimal(value)
         fractional = isinstance(value, float) or number != number.to_integral_value()
         return _from_number(number, fractional, excel)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a date or time, got {type(value).__name__}")
-    text = normalize_text(value)
-    if _NUMERIC.fullmatch(text):
+    raise ValueError(f"expected a date or time, got {type(value).__name__}")
+
+
+def _parse_text(text: str, formats: tuple[str, ...], excel: bool) -> tuple[dt.datetime, bool]:
+    if text[4:5] != "-" and _NUMERIC.fullmatch(text):  # a number has no "-" there: ISO text skips the match
         return _from_number(Decimal(text), "." in text, excel)
     for fmt in formats:
         try:
@@ -185,20 +201,21 @@ def _from_excel(serial: Decimal) -> dt.datetime:
 
 
 def _from_text(text: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(text)
-    except (ValueError, OverflowError):
-        pass
+    if text[4:5] not in _NEVER_ISO_AFTER_YEAR:  # skip a certain failure: raising costs more than parsing
+        try:
+            return dt.datetime.fromisoformat(text)
+        except (ValueError, OverflowError):
+            pass
     match = _YEAR_FIRST.fullmatch(text)
     if match is None:
         return None
-    parts = {key: int(match[key] or 0) for key in ("y", "m", "d", "H", "M", "S")}
-    micro = int((match["f"] or "0").ljust(6, "0"))
-    offset = _offset(match["tz"])
+    year, month, day, hour, minute, second, fraction, zone_text = match.groups()  # the groups y m d H M S f tz
+    offset = _offset(zone_text)
     try:
         return dt.datetime(
-            parts["y"], parts["m"], parts["d"], parts["H"], parts["M"], parts["S"], micro, tzinfo=offset
-        )
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(fraction.ljust(6, "0")) if fraction else 0, tzinfo=offset,
+        )  # fmt: skip
     except ValueError:
         reason = "not a real date or time (month 1–12, a day the month has, hour < 24)"
         raise ValueError(f"{reason}: {mask(text)}") from None

@@ -64,6 +64,9 @@ _NUMERIC_SCORE = re.compile(
     re.IGNORECASE,
 )
 
+# Spaces and hyphens between the words of a label, read as underscores ("Strong Yes", "no-decision").
+_WORD_SEPARATORS = re.compile(r"[\s-]+")
+
 # Other spellings of the yes/no labels, folded to the preset's own labels.
 _YES_NO_ALIASES = {
     "y": "yes", "true": "yes", "1": "yes", "是": "yes", "通过": "yes", "pass": "yes",
@@ -131,6 +134,29 @@ def score(value: Any, *, scale: Any = None) -> Score:
         >>> score("Strong Yes", scale="recommendation_en").value
         'strong_yes'
     """
+    if value.__class__ in _REUSABLE_VALUES and (scale is None or scale.__class__ is str):
+        return _shared_score_of(value, scale).model_copy()
+    return _shared_score(value, scale).model_copy()
+
+
+#: Value types whose equal values always read as the same score (unlike ``1.0`` and ``Decimal("1.0")``,
+#: which are equal but are kept as "1.0" and "1.0", or ``True``, equal to ``1`` but a yes/no label).
+_REUSABLE_VALUES = frozenset({str, int})
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_score_of(value: str | int, scale: str | None) -> Score:
+    """:func:`_shared_score` for a text or int value on a preset scale (or none), cached.
+
+    Why cached: an export repeats a few hundred distinct (score, scale) pairs over millions of rows,
+    and reading one (scale lookup, text folding, pattern match) costs three times its copy. Failures
+    raise and are not cached, so every bad value gets its own message.
+    """
+    return _shared_score(value, scale)
+
+
+def _shared_score(value: Any, scale: Any) -> Score:
+    """The validated score, shared between calls: :func:`score` hands out copies of it."""
     declared = None if scale is None else resolve_scale(scale)
     if isinstance(value, bool):
         if declared is not YES_NO:
@@ -145,9 +171,9 @@ def score(value: Any, *, scale: Any = None) -> Score:
     if not text:
         raise ValueError("expected a score, got empty text")
     if declared is not None and declared.kind is ScaleKind.ORDINAL:
-        return _on_scale(_label(text, declared), declared)
+        return _validated_score(_label(text, declared), declared)
     number, on_scale = _numeric(text, declared)
-    return _on_scale(number, on_scale)
+    return _validated_score(number, on_scale)
 
 
 def _numeric(text: str, declared: Scale | None) -> tuple[str, Scale]:
@@ -175,18 +201,13 @@ def _label(text: str, declared: Scale) -> str:
     """The scale's own spelling of the label ``text`` names."""
     folded = text.casefold()
     if declared is RECOMMENDATION_EN:
-        folded = re.sub(r"[\s-]+", "_", folded)
+        folded = _WORD_SEPARATORS.sub("_", folded)
     elif declared is YES_NO:
         folded = _YES_NO_ALIASES.get(folded, folded)
     for label in declared.labels:
         if label.casefold() == folded:
             return label
     raise ValueError(f"{text[:40]!r} is not on {_describe(declared)}")
-
-
-def _on_scale(value: str, scale: Scale) -> Score:
-    """A fresh :class:`Score` (callers may modify it); validated once per distinct (value, scale)."""
-    return _validated_score(value, scale).model_copy()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -244,10 +265,16 @@ def recommendation(value: Any) -> Recommendation:
     if not isinstance(value, str):
         raise ValueError(f"expected a recommendation word, got {type(value).__name__}")
     raw = value.strip()
-    key = re.sub(r"[\s-]+", "_", normalize_text(raw).casefold())
+    return Recommendation(level=_level_of(raw), raw=raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _level_of(raw: str) -> RecommendationLevel:
+    """The level a trimmed word names. Why cached: a handful of words fill millions of rows, and
+    folding one costs as much as building the Recommendation. Unknown words raise (not cached)."""
+    key = _WORD_SEPARATORS.sub("_", normalize_text(raw).casefold())
     try:
-        level = _LEVELS[key]
+        return _LEVELS[key]
     except KeyError:
         known = ", ".join(level.value for level in RecommendationLevel)
         raise ValueError(f"unknown recommendation {raw[:40]!r}; expected a word for one of {known}") from None
-    return Recommendation(level=level, raw=raw)

@@ -143,3 +143,31 @@ def test_recommendation_words(word, level):
 def test_recommendation_rejects_unknown_words(value):
     with pytest.raises(ValueError, match="expected|unknown recommendation"):
         recommendation(value)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kept"),
+    [(4, Decimal("4.0"), "4.0"), (4, 4.0, "4.0"), ("yes", True, "yes"), (1, "1", "1"), ("4", " 4 ", "4")],
+)
+def test_scores_of_equal_values_keep_each_value_as_sent(first, then, kept):
+    """Reused readings never mix values that are equal but read differently (4 and 4.0, 1 and True)."""
+    scale = "yes_no" if isinstance(then, bool) else "one_to_5"
+    score(first, scale=scale)
+    assert score(then, scale=scale).value == kept
+
+
+def test_each_score_is_a_fresh_object():
+    first = score("4.5星", scale="one_to_5")
+    first.value = "changed"
+    again = score("4.5星", scale="one_to_5")
+    assert (again.value, again.normalized) == ("4.5", Decimal("87.50"))
+    assert again is not score("4.5星", scale="one_to_5")
+
+
+def test_a_rejected_score_or_word_is_rejected_every_time():
+    for _ in range(2):
+        with pytest.raises(ValueError, match="outside the scale"):
+            score("6", scale="one_to_5")
+        with pytest.raises(ValueError, match="unknown recommendation 'perhaps'"):
+            recommendation(" perhaps ")
+    assert recommendation(" 推荐 ").raw == "推荐"
