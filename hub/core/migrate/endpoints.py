@@ -96,6 +96,18 @@ class StoreTarget:
     def __init__(self, store: Store, system: str) -> None:
         self.store, self.system = store, system
 
+    def forget_connections(self) -> None:
+        """In a forked child: drop the parent's pooled connections without closing them (they are the
+        parent's), so whatever the child reads goes through connections of its own."""
+        self.store.engine.dispose(close=False)
+
+    @property
+    def forkable(self) -> bool:
+        """Whether a forked child can read this target: not an in-memory SQLite database, which a new
+        connection would see empty."""
+        url = self.store.engine.url
+        return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
     def ready(self) -> bool:
         """True when the database has its tables (a dry run never creates them)."""
         return self.store.current_revision() is not None

@@ -7,6 +7,11 @@ idempotent upserts make repeating a half-done batch harmless. The run ledger (a 
 in ``workdir``, see :mod:`hub.core.migrate.ledger`) is committed just before the target, with
 idempotent writes only.
 
+Reading, mapping and validating run in a forked child (:mod:`hub.core.forked`) one batch ahead of
+the parent, which keeps everything that decides crash safety: the ledger, the target transaction,
+the checkpoint and their order. A killed run therefore resumes exactly as before; the child's work
+past the last commit is simply done again.
+
 A dry run validates everything and reports, but writes nothing to the target and does not
 reconcile. Pass or fail is decided by :class:`Thresholds`.
 
@@ -25,12 +30,13 @@ import gc
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hub.core.errors import ConfigError, RecordError, mask
+from hub.core.forked import ahead
 from hub.core.migrate.endpoints import FileSource, StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
@@ -114,6 +120,20 @@ class MigrationResult:
     reasons: list[str]
 
 
+@dataclass
+class _Batch:
+    """One batch as the producer hands it over (pickled when it crosses from the forked child).
+
+    Besides the mapped rows it carries the raw rows (plain dicts: dead letters keep them) and what
+    the child learnt that the parent checkpoints: the source's columns and the fields filled so far.
+    """
+
+    rows: list[MappedRow]
+    raws: list[dict[str, Any] | None]
+    columns: list[str]
+    filled: dict[str, list[str]]
+
+
 def _fresh_state(settings: JobSettings) -> dict[str, Any]:
     return {
         "settings": settings.to_dict(),
@@ -140,6 +160,8 @@ class Migration:
             when ``None``, which makes the run impossible to resume after a crash.
         progress: show a progress bar on stderr.
         on_batch: called after each committed batch with the state (observers, tests).
+        parallel: map and validate in a forked child while this process writes (False, or a
+            platform without ``fork``: all in this process; the results are the same).
 
     Example:
         >>> from hub.core.crypto import KeyRing
@@ -162,11 +184,13 @@ class Migration:
         workdir: Path | None = None,
         progress: bool = True,
         on_batch: Callable[[dict[str, Any]], None] | None = None,
+        parallel: bool = True,
     ) -> None:
         self.settings, self.source, self.target = settings, source, target
         self.workdir = workdir
         self.progress = progress
         self.on_batch = on_batch
+        self.parallel = parallel
         self.keyring = target.store.keyring
 
     # ---- the run ---------------------------------------------------------------------------------
@@ -206,32 +230,37 @@ class Migration:
         checks = BatchChecks(source.system, self.keyring, ledger, target_known, unique)
         digester = Digester(self.keyring)
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
-        mapper = RowMapper(source.mappings, provenance)
+        mapper = RowMapper(source.mappings, provenance, digester.digests)
         for kind, names in state["filled"].items():
             mapper.filled.setdefault(kind, set()).update(names)
         text = TextChecks(self.settings.max_length)
-        with Progress(None, enabled=self.progress) as bar:
-            for batch, raws in self._batches(source.rows(state["position"]), text, mapper, state):
-                checks.duplicates(batch)
-                checks.references(batch)
-                written = _last_of_each(batch, source.system)
-                ledger.put_records((e.kind, ext, number, digester.digests(e)) for (_, ext), (number, e) in written.items())
-                ledger.put_rejected(pair for row in batch for pair in row.rejected)
+        after, columns = state["position"], state["columns"]
+        batches = ahead(lambda: self._batches(source.rows(after), text, mapper, columns), depth=2,
+                        enabled=self.parallel, in_child=target.forget_connections)  # fmt: skip
+        with Progress(None, enabled=self.progress) as bar, closing(batches):
+            for batch in batches:
+                rows = batch.rows
+                checks.duplicates(rows)
+                checks.references(rows)
+                written = _last_of_each(rows, source.system)
+                ledger.put_records((e.kind, ext, number, digest) for (_, ext), (number, e, digest) in written.items())
+                ledger.put_rejected(pair for row in rows for pair in row.rejected)
                 ledger.commit()
-                self._account(batch, state, mapper)
+                self._account(batch, state)
                 if not dry:
                     with target.store.transaction() as tx:
-                        target.write(tx, [e for _, e in written.values()], run_id)
-                        for row, raw in zip(batch, raws):
+                        target.write(tx, [e for _, e, _ in written.values()], run_id)
+                        for row, raw in zip(rows, batch.raws):
                             for finding in row.findings:
                                 if finding.entity and finding.kind not in ("mojibake", "truncated"):
-                                    target.dead_letter(tx, run_id, finding.error, raw and dict(raw), finding.entity, row.record)
+                                    target.dead_letter(tx, run_id, finding.error, raw, finding.entity, row.record)
                         target.save_checkpoint(tx, run_id, state)
-                bar.advance(len(batch))
+                bar.advance(len(rows))
                 if self.on_batch:
                     self.on_batch(state)
+        filled = {kind: set(names) for kind, names in state["filled"].items()}
         findings = [Finding.from_dict(item, source.system) for item in state["findings"]]
-        late = checks.finish() + coverage(state["columns"], source.mappings, mapper.filled, source.connector.mappings.values())
+        late = checks.finish() + coverage(state["columns"], source.mappings, filled, source.connector.mappings.values())
         for finding in late:
             self._count(state, finding)
         findings += late
@@ -240,6 +269,7 @@ class Migration:
             results, mismatches = reconcile(
                 list(source.mappings), ledger, digester, target.read_back, target.count,
                 system=source.system, sample_size=self.settings.sample_size,
+                parallel=self.parallel and target.forkable, in_child=target.forget_connections,
             )  # fmt: skip
             self._fill_source_values(results)
             for finding in mismatches:
@@ -251,30 +281,34 @@ class Migration:
         return MigrationResult(run_id, passed, state, findings, results, reasons)
 
     def _batches(
-        self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, state: dict[str, Any]
-    ) -> Iterator[tuple[list[MappedRow], list[Any]]]:
+        self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, columns: list[str]
+    ) -> Iterator[_Batch]:
+        """The producer: source rows read, checked and mapped, in batches (runs in the forked child)."""
         batch: list[MappedRow] = []
-        raws: list[Any] = []
+        raws: list[dict[str, Any] | None] = []
         for number, record, row in rows:
             if isinstance(row, RecordError):
                 mapped = MappedRow(number, record, findings=[Finding.from_error(row, row=number, record=record)])
+                raws.append(None)
             else:
-                if not state["columns"]:
-                    state["columns"] = [key for key in row if "|" not in key]
+                if not columns:
+                    columns = [key for key in row if "|" not in key]
                 mapped = mapper.map(row, number, record)
                 mapped.findings[:0] = text.check(row, number, record)
+                raws.append(dict(row))
             batch.append(mapped)
-            raws.append(None if isinstance(row, RecordError) else row)
             if len(batch) >= self.settings.batch_size:
-                yield batch, raws
+                yield _Batch(batch, raws, columns, _sorted(mapper.filled))
                 batch, raws = [], []
         if batch:
-            yield batch, raws
+            yield _Batch(batch, raws, columns, _sorted(mapper.filled))
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
-    def _account(self, batch: list[MappedRow], state: dict[str, Any], mapper: RowMapper) -> None:
-        for row in batch:
+    def _account(self, batch: _Batch, state: dict[str, Any]) -> None:
+        if not state["columns"]:
+            state["columns"] = batch.columns
+        for row in batch.rows:
             state["rows"] += 1
             if row.number is not None:
                 state["position"] = max(state["position"], row.number)
@@ -288,7 +322,7 @@ class Migration:
             for kind, _ in row.rejected:
                 counts = state["entities"].setdefault(kind, {"valid": 0, "rejected": 0})
                 counts["rejected"] += 1
-        state["filled"] = {kind: sorted(names) for kind, names in mapper.filled.items()}
+        state["filled"] = batch.filled
 
     @staticmethod
     def _count(state: dict[str, Any], finding: Finding) -> None:
@@ -353,14 +387,18 @@ def _rare_collections(allocations: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _last_of_each(batch: list[MappedRow], system: str) -> dict[tuple[str, str], tuple[int | None, Entity]]:
-    """``{(kind, external id): (row, entity)}`` of the batch's valid entities, the last row winning
-    (as it would in the store), in order of first appearance (referenced kinds stay first)."""
-    written: dict[tuple[str, str], tuple[int | None, Entity]] = {}
+def _last_of_each(batch: list[MappedRow], system: str) -> dict[tuple[str, str], tuple[int | None, Entity, bytes]]:
+    """``{(kind, external id): (row, entity, digests)}`` of the batch's valid entities, the last row
+    winning (as it would in the store), in order of first appearance (referenced kinds stay first)."""
+    written: dict[tuple[str, str], tuple[int | None, Entity, bytes]] = {}
     for row in batch:
-        for entity in row.entities:
-            written[(entity.kind, entity.external_ids[system])] = (row.number, entity)
+        for entity, digest in zip(row.entities, row.digests):
+            written[(entity.kind, entity.external_ids[system])] = (row.number, entity, digest)
     return written
+
+
+def _sorted(filled: dict[str, set[str]]) -> dict[str, list[str]]:
+    return {kind: sorted(names) for kind, names in filled.items()}
 
 
 def _shown(value: str, pii: bool) -> str:

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from contextlib import closing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,6 +39,7 @@ from pydantic_core import to_json
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import ReconciliationError, mask
+from hub.core.forked import ahead
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
@@ -74,17 +76,18 @@ def entity_values(entity: Entity) -> dict[str, Any]:
     return entity.model_dump(mode="json", include=_included(entity.kind), exclude_computed_fields=True)
 
 
-def _normalized(kind: str, values: Mapping[str, Any]) -> Iterator[bytes]:
+def _normalized(kind: str, values: Mapping[str, Any]) -> list[bytes]:
     """Canonical JSON of each compared field, in :func:`_fields` order."""
-    refs = _refs(kind)
+    refs, texts = _refs(kind), []
     for name in _fields(kind):
         value = values.get(name)
-        if value is None or value == [] or value == {}:
-            yield _NULL
-        elif name in refs and isinstance(value, dict) and "id" in value:
-            yield to_json({k: v for k, v in value.items() if k != "id"})
+        if value is None or (not value and type(value) in (list, dict)):
+            texts.append(_NULL)
+        elif name in refs and type(value) is dict and "id" in value:
+            texts.append(to_json({k: v for k, v in value.items() if k != "id"}))
         else:
-            yield to_json(value)
+            texts.append(to_json(value))
+    return texts
 
 
 def normalized_fields(kind: str, values: Mapping[str, Any]) -> dict[str, str]:
@@ -113,7 +116,11 @@ class Digester:
     """
 
     def __init__(self, keyring: KeyRing) -> None:
-        self._key = keyring.field_key("migrate/checksum")
+        key = keyring.field_key("migrate/checksum")
+        # Keyed hashes copied from these rather than keyed anew: the same digests, without hashing
+        # the key block again for every field.
+        self._record = hashlib.blake2b(key=key, digest_size=RECORD)
+        self._field = hashlib.blake2b(key=key, digest_size=_SIZE)
 
     @staticmethod
     def fields(kind: str) -> tuple[str, ...]:
@@ -125,14 +132,24 @@ class Digester:
 
     def digest_values(self, kind: str, values: Mapping[str, Any]) -> bytes:
         """The digests of an entity's JSON form, e.g. a stored row's data and decrypted PII (the target side)."""
-        key, blake2b = self._key, hashlib.blake2b
-        texts = list(_normalized(kind, values))
-        record = blake2b(_SEPARATOR.join(texts), key=key, digest_size=RECORD).digest()
-        return record + b"".join(blake2b(text, key=key, digest_size=_SIZE).digest() for text in texts)
+        texts = _normalized(kind, values)
+        digests = [self._digest(self._record, _SEPARATOR.join(texts))]
+        base = self._field
+        for text in texts:
+            digest = base.copy()
+            digest.update(text)
+            digests.append(digest.digest())
+        return b"".join(digests)
 
     def record_digest(self, kind: str, values: Mapping[str, Any]) -> bytes:
         """Just the record digest (the first :data:`RECORD` bytes of :meth:`digest_values`)."""
-        return hashlib.blake2b(_SEPARATOR.join(_normalized(kind, values)), key=self._key, digest_size=RECORD).digest()
+        return self._digest(self._record, _SEPARATOR.join(_normalized(kind, values)))
+
+    @staticmethod
+    def _digest(base: Any, data: bytes) -> bytes:
+        digest = base.copy()
+        digest.update(data)
+        return digest.digest()
 
 
 @dataclass
@@ -186,12 +203,20 @@ def reconcile(
     system: str,
     sample_size: int = 20,
     chunk: int = 2000,
+    parallel: bool = False,
+    in_child: Callable[[], None] | None = None,
 ) -> tuple[list[KindReconciliation], list[Finding]]:
     """Compare what the ledger says was written with what the target holds, kind by kind.
 
     A stored record costs one digest when it matches (its field digests are then the ledger's); only
-    a mismatching one is hashed and taken apart field by field. The per-field checksums are fed one chunk at a time (the chunk's external ids,
-    then that field's digests), which is the same on both sides because both walk the ledger.
+    a mismatching one is hashed and taken apart field by field. The per-field checksums are fed one
+    chunk at a time (the chunk's external ids, then that field's digests), which is the same on both
+    sides because both walk the ledger.
+
+    With ``parallel``, a forked child (:mod:`hub.core.forked`, set up by ``in_child``) checks every
+    other chunk through a ledger connection and a target connection of its own, so reading back,
+    decrypting and hashing use both cores; the chunks are taken in ledger order either way, so the
+    results are the same. ``read_back`` must then work in a child (not an in-memory database).
 
     Returns the per-kind results and the findings (``count_mismatch`` per kind with missing
     records, ``checksum_mismatch`` per mismatching record and field).
@@ -199,29 +224,17 @@ def reconcile(
     results, findings = [], []
     for kind in kinds:
         names = digester.fields(kind)
-        pii = pii_fields(ENTITY_TYPES[kind])
         result = KindReconciliation(kind, target_count=target_count(kind))
         source_sums = [hashlib.sha256() for _ in names]
         target_sums = [hashlib.sha256() for _ in names]
-        for batch in _chunks(ledger.records(kind), chunk):
-            found = read_back(kind, [ext for ext, _, _ in batch])
-            ours_all, theirs_all, exts = [], [], []
-            for ext, number, ours in batch:
-                result.source_count += 1
-                values = found.get(ext)
-                if values is None:
-                    result.missing += 1
-                    continue
-                if digester.record_digest(kind, values) == ours[:RECORD]:
-                    theirs = ours
-                else:
-                    theirs = digester.digest_values(kind, values)
-                    findings += _field_diffs(result, kind, system, ext, number, ours, theirs, values, pii, sample_size)
-                exts.append(ext)
-                ours_all.append(ours[RECORD:])
-                theirs_all.append(theirs[RECORD:])
-            _feed(source_sums, exts, b"".join(ours_all))
-            _feed(target_sums, exts, b"".join(theirs_all))
+        check = _ChunkCheck(kind, digester, read_back)
+        for checked in _checked_chunks(kind, ledger, check, chunk, parallel, in_child):
+            result.source_count += checked.count
+            result.missing += checked.missing
+            for ext, number, shown in checked.mismatches:
+                findings += _field_diffs(result, kind, system, ext, number, shown, sample_size)
+            _feed(source_sums, checked.exts, checked.ours)
+            _feed(target_sums, checked.exts, checked.theirs)
         result.source_checksums = {name: s.hexdigest() for name, s in zip(names, source_sums)}
         result.target_checksums = {name: s.hexdigest() for name, s in zip(names, target_sums)}
         if result.missing:
@@ -231,6 +244,78 @@ def reconcile(
             findings.append(Finding(None, "", kind, f"{kind}", "count_mismatch", error))
         results.append(result)
     return results, findings
+
+
+@dataclass
+class _Checked:
+    """One chunk of the ledger checked against the target: small, picklable, no plaintext but the
+    shown (masked when PII) values of mismatching fields."""
+
+    count: int
+    missing: int
+    exts: list[str]
+    ours: bytes  # the field digests (no record digest) of the records found, concatenated
+    theirs: bytes
+    mismatches: list[tuple[str, int | None, dict[str, str]]]  # (ext, row, {field: shown target value})
+
+
+class _ChunkCheck:
+    """Reads one chunk of ledger records back from the target and compares digests."""
+
+    def __init__(self, kind: str, digester: Digester, read_back: ReadBack) -> None:
+        self.kind, self.digester, self.read_back = kind, digester, read_back
+        self.pii = pii_fields(ENTITY_TYPES[kind])
+
+    def __call__(self, batch: list[tuple[str, int | None, bytes]]) -> _Checked:
+        kind, digester = self.kind, self.digester
+        found = self.read_back(kind, [ext for ext, _, _ in batch])
+        ours_all, theirs_all, exts, mismatches = [], [], [], []
+        for ext, number, ours in batch:
+            values = found.get(ext)
+            if values is None:
+                continue
+            if digester.record_digest(kind, values) == ours[:RECORD]:
+                theirs = ours
+            else:
+                theirs = digester.digest_values(kind, values)
+                mismatches.append((ext, number, self._shown(ours, theirs, values)))
+            exts.append(ext)
+            ours_all.append(ours[RECORD:])
+            theirs_all.append(theirs[RECORD:])
+        return _Checked(len(batch), len(batch) - len(exts), exts, b"".join(ours_all), b"".join(theirs_all), mismatches)
+
+    def _shown(self, ours: bytes, theirs: bytes, values: dict[str, Any]) -> dict[str, str]:
+        """``{field: target value as the report shows it}`` of the fields whose digests differ."""
+        shown, texts = {}, normalized_fields(self.kind, values)
+        for position, name in enumerate(_fields(self.kind)):
+            part = slice(RECORD + position * _SIZE, RECORD + (position + 1) * _SIZE)
+            if ours[part] != theirs[part]:
+                shown[name] = mask(texts[name]) if name in self.pii else _short(texts[name])
+        return shown
+
+
+def _checked_chunks(
+    kind: str, ledger: Ledger, check: _ChunkCheck, size: int, parallel: bool, in_child: Callable[[], None] | None
+) -> Iterator[_Checked]:
+    """Every chunk of ``kind``'s ledger records, checked, in ledger order; with ``parallel`` the even
+    chunks are checked in a forked child while this process checks the odd ones."""
+    chunks = _chunks(ledger.records(kind), size)
+    if not parallel:
+        yield from map(check, chunks)
+        return
+
+    def even_chunks() -> Iterator[_Checked]:
+        own = Ledger(ledger.path)  # the parent's connection stays the parent's
+        try:
+            for position, batch in enumerate(_chunks(own.records(kind), size)):
+                if position % 2 == 0:
+                    yield check(batch)
+        finally:
+            own.close()
+
+    with closing(ahead(even_chunks, depth=2, in_child=in_child)) as theirs:
+        for position, batch in enumerate(chunks):
+            yield next(theirs) if position % 2 == 0 else check(batch)
 
 
 def _feed(sums: list[Any], exts: list[str], digests: bytes) -> None:
@@ -244,22 +329,17 @@ def _feed(sums: list[Any], exts: list[str], digests: bytes) -> None:
 
 
 def _field_diffs(
-    result: KindReconciliation, kind: str, system: str, ext: str, number: int | None,
-    ours: bytes, theirs: bytes, values: dict[str, Any], pii: frozenset[str], sample_size: int,
-) -> list[Finding]:  # fmt: skip
+    result: KindReconciliation, kind: str, system: str, ext: str, number: int | None, shown: dict[str, str], sample_size: int
+) -> list[Finding]:
     """Count and describe the fields of one record whose digests differ."""
-    findings, shown_values = [], normalized_fields(kind, values)
-    for position, name in enumerate(_fields(kind)):
-        part = slice(RECORD + position * _SIZE, RECORD + (position + 1) * _SIZE)
-        if ours[part] == theirs[part]:
-            continue
+    findings = []
+    for name, value in shown.items():
         result.mismatched[name] = result.mismatched.get(name, 0) + 1
-        shown = mask(shown_values[name]) if name in pii else _short(shown_values[name])
         if len(result.diffs) < sample_size:
-            result.diffs.append({"record": ext, "row": number, "field": name, "target": shown})
+            result.diffs.append({"record": ext, "row": number, "field": name, "target": value})
         error = ReconciliationError(
             "the value read back from the target differs from the value written",
-            system=system, entity=kind, record_id=ext, field_path=name, value=shown,
+            system=system, entity=kind, record_id=ext, field_path=name, value=value,
         )  # fmt: skip
         findings.append(Finding(number, ext, kind, f"{kind}.{name}", "checksum_mismatch", error))
     return findings

@@ -96,13 +96,22 @@ class TextChecks:
 
 @dataclass
 class MappedRow:
-    """What one source row became: valid entities (in dependency order), rejected ones, findings."""
+    """What one source row became: valid entities (in dependency order), rejected ones, findings, and
+    the entities' reconciliation digests (aligned with ``entities``, when the mapper has a digester)."""
 
     number: int | None
     record: str
     entities: list[Entity] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (kind, external id)
     findings: list[Finding] = field(default_factory=list)
+    digests: list[bytes] = field(default_factory=list)
+
+    def drop(self, held: Mapping[int, Any]) -> None:
+        """Remove the entities whose ``id()`` is in ``held`` (and their digests)."""
+        kept = [i for i, entity in enumerate(self.entities) if id(entity) not in held]
+        self.entities = [self.entities[i] for i in kept]
+        if self.digests:
+            self.digests = [self.digests[i] for i in kept]
 
 
 #: Referenced kinds first, so the store resolves references inside one batch.
@@ -120,7 +129,7 @@ class _Memo:
     PROBE, LIMIT = 2000, 10_000
 
     def __init__(self) -> None:
-        self.entries: dict[bytes, Entity] = {}
+        self.entries: dict[bytes, tuple[Entity, bytes]] = {}
         self.lookups = self.hits = 0
         self.enabled = True
 
@@ -133,28 +142,30 @@ class _Memo:
             return None
         return to_json(data, serialize_unknown=True)
 
-    def get(self, key: bytes | None) -> Entity | None:
+    def get(self, key: bytes | None) -> tuple[Entity, bytes] | None:
         found = self.entries.get(key) if key is not None else None
         self.hits += found is not None
         return found
 
-    def put(self, key: bytes | None, entity: Entity) -> None:
+    def put(self, key: bytes | None, entity: Entity, digest: bytes) -> None:
         if key is None:
             return
         if len(self.entries) >= self.LIMIT:
             self.entries.clear()
-        self.entries[key] = entity
+        self.entries[key] = (entity, digest)
 
 
 class RowMapper:
     """Applies the source's entity mappings to a row and validates the results into canonical models.
 
-    Entities that repeat exactly (same mapped dict) are validated once and shared between rows:
-    they are never modified after validation.
+    Entities that repeat exactly (same mapped dict) are validated (and digested) once and shared
+    between rows: they are never modified after validation.
 
     Args:
         mappings: ``{kind: compiled mapping}`` of the source (all of one system).
         provenance: the run's provenance (system, stream, start time) set on every entity.
+        digest: ``entity -> bytes`` (the reconciliation digests) to compute with each validated entity,
+            so the work lands where the mapping runs (the migration's producer process).
 
     Example:
         >>> from hub.core.mapping import load_mapping_text
@@ -165,9 +176,15 @@ class RowMapper:
         ('产品经理', True)
     """
 
-    def __init__(self, mappings: Mapping[str, CompiledMapping], provenance: Provenance | None = None) -> None:
+    def __init__(
+        self,
+        mappings: Mapping[str, CompiledMapping],
+        provenance: Provenance | None = None,
+        digest: Callable[[Entity], bytes] | None = None,
+    ) -> None:
         self.mappings = dict(sorted(mappings.items(), key=lambda item: _ORDER.index(item[0]) if item[0] in _ORDER else 99))
         self.provenance = provenance
+        self.digest = digest
         self.filled: dict[str, set[str]] = {kind: set() for kind in self.mappings}
         self._memos = {kind: _Memo() for kind in self.mappings}
 
@@ -178,12 +195,15 @@ class RowMapper:
             try:
                 label, data = mapping.apply_labeled(row, record_id=record)
                 key = memo.key(data)
-                entity = memo.get(key)
-                if entity is None:
+                found = memo.get(key)
+                if found is None:
                     entity = validate_entity(kind, data, system=mapping.system, record_id=label)
                     entity.provenance = self.provenance
-                    memo.put(key, entity)
+                    digest = self.digest(entity) if self.digest else b""
+                    memo.put(key, entity, digest)
                     self.filled[kind] |= entity.model_fields_set
+                else:
+                    entity, digest = found
             except RecordError as exc:
                 result.findings.append(Finding.from_error(exc, row=number, record=record))
                 own = mapping._plan.record_id_getter(row)  # noqa: SLF001 - the id a rejected record would have had
@@ -191,6 +211,8 @@ class RowMapper:
                     result.rejected.append((kind, str(own)))
                 continue
             result.entities.append(entity)
+            if self.digest:
+                result.digests.append(digest)
         return result
 
 
@@ -244,7 +266,7 @@ class BatchChecks:
             row.rejected.append((entity.kind, entity.external_ids[self.system]))
         if held:
             for row in {id(row): row for row, _ in held.values()}.values():
-                row.entities = [e for e in row.entities if id(e) not in held]
+                row.drop(held)
 
     def _duplicate(self, entity: Entity, name: str, conflict: tuple[str, str], record: str) -> DuplicateRecordError:
         value = getattr(entity, name)
