@@ -43,7 +43,10 @@ def test_killed_and_restarted_delivery_is_exactly_once_in_effect(tmp_path, keyri
             writes_before = len(server.writes)
             process = subprocess.Popen([*hub_cmd, "deliver", "--drain", "30"], env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(1.0, 3.0))  # the command needs ~1-2 s to start
+            started = time.monotonic()  # kill while it writes: after its first write, at a random point
+            while len(server.writes) == writes_before and process.poll() is None and time.monotonic() - started < 10:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.15))
             process.kill()
             process.wait()
             mid_flight += process.returncode == -9 and len(server.writes) > writes_before
