@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import httpx
+import pydantic_core
 import tenacity
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -517,6 +518,12 @@ class HttpClient:
         return wait
 
     def _json(self, response: httpx.Response) -> Any:
+        """The body parsed: pydantic-core's Rust parser first (pages are parsed on the sync's hot path,
+        about twice as fast as ``json``), the standard library for what it leaves (UTF-16/32 bodies)."""
+        try:
+            return pydantic_core.from_json(response.content)
+        except ValueError:
+            pass
         try:
             return response.json()
         except (ValueError, UnicodeDecodeError):
