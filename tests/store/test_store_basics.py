@@ -120,3 +120,24 @@ def test_upsert_leaves_the_garbage_collector_as_it_found_it(store):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(store: Store) -> None:
+    """The producer-process path: prepare, detach, pickle, upsert_prepared — same rows, same no-ops."""
+    import pickle
+
+    codec = store.codec
+    shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), assessment(1))]))
+    assert all(p.entity is None and p.payload is None for p in shipped)  # plain data crossed, no models
+    with store.transaction() as tx:
+        created = store.upsert_prepared(tx, "beisen", shipped)
+        again = store.upsert_many(tx, "beisen", [candidate(1), assessment(1)])
+        merged = store.upsert_many(tx, "crm", [candidate(1, system="crm")])  # same person: merges via blind index
+    assert (created.created, again.unchanged, again.ids) == (2, 2, created.ids)
+    assert merged.ids[0] == created.ids[0] and merged.merged == 1
+    cand = store.get("candidate", created.ids[0])
+    assert (cand.national_id, cand.phones, cand.remote_data) == (candidate(1).national_id, candidate(1).phones,
+                                                                 candidate(1).remote_data)
+    stored = store.get("assessment", created.ids[1])
+    assert stored.candidate.id == created.ids[0]  # the reference was resolved after crossing
+    assert stored.model_dump(exclude={"id", "candidate"}) == assessment(1).model_dump(exclude={"id", "candidate"})
