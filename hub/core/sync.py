@@ -275,7 +275,7 @@ class _StreamRun:
                 else:
                     yield _Page(page.next_request, values, batch=pipeline.transform(page.records, detach=forked))
 
-        return ahead(produce, enabled=forked, in_child=lambda: self.store.engine.dispose(close=False))
+        return ahead(produce, enabled=forked, in_child=self.store.forget_connections)
 
     def _advance(
         self, tx: sa.Connection, pipeline: RecordPipeline, state: StreamState, page: _Page, batch: BatchResult,

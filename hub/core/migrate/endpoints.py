@@ -97,9 +97,8 @@ class StoreTarget:
         self.store, self.system = store, system
 
     def forget_connections(self) -> None:
-        """In a forked child: drop the parent's pooled connections without closing them (they are the
-        parent's), so whatever the child reads goes through connections of its own."""
-        self.store.engine.dispose(close=False)
+        """In a forked child: see :meth:`Store.forget_connections`."""
+        self.store.forget_connections()
 
     @property
     def forkable(self) -> bool:

@@ -26,17 +26,17 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hub.core.errors import ConfigError, RecordError, mask
 from hub.core.forked import ahead
+from hub.core.gcpause import rare_collections
 from hub.core.migrate.endpoints import FileSource, StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
@@ -214,7 +214,7 @@ class Migration:
         folder.mkdir(parents=True, exist_ok=True)
         ledger = Ledger(folder / f"{run_id}.ledger")
         try:
-            with _rare_collections():
+            with rare_collections():
                 return self._run(run_id, state, ledger)
         finally:
             ledger.close()
@@ -368,23 +368,6 @@ class Migration:
     def counters(state: dict[str, Any]) -> dict[str, Any]:
         """The counters kept with the job run (no PII: counts only)."""
         return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
-
-
-@contextmanager
-def _rare_collections(allocations: int = 50_000) -> Iterator[None]:
-    """Run the garbage collector's young generation every ``allocations`` net allocations, not 700.
-
-    Why: a batch keeps ~10^5 small objects alive (rows, entities, scores), so with the default
-    threshold the collector runs every few rows and rescans them; that cost a sixth of the run's
-    CPU in the benchmark. Migration objects hold no reference cycles worth collecting sooner, and
-    the previous thresholds are restored afterwards.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(allocations, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def _last_of_each(batch: list[MappedRow], system: str) -> dict[tuple[str, str], tuple[int | None, Entity, bytes]]:

@@ -209,6 +209,11 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def forget_connections(self) -> None:
+        """In a forked child (:mod:`hub.core.forked`): drop the parent's pooled connections without
+        closing them — they are the parent's — so anything the child reads opens its own."""
+        self.engine.dispose(close=False)
+
     @staticmethod
     def now() -> dt.datetime:
         return dt.datetime.now(dt.UTC)
