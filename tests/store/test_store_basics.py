@@ -128,7 +128,7 @@ def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(sto
 
     codec = store.codec
     shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), assessment(1))]))
-    assert all(p.entity is None and p.payload is None for p in shipped)  # plain data crossed, no models
+    assert all(p.entity is None and p.content is None for p in shipped)  # JSON text crossed, no models
     with store.transaction() as tx:
         created = store.upsert_prepared(tx, "beisen", shipped)
         again = store.upsert_many(tx, "beisen", [candidate(1), assessment(1)])

@@ -180,9 +180,9 @@ class Prepared:
     """One incoming entity, keyed by (kind, external id), with the content hash deciding no-op upserts.
 
     Fresh from :meth:`EntityCodec.prepare` it holds the entity and the JSON its hash covers, and is
-    split into a :class:`Snapshot` only if written. :meth:`EntityCodec.detach` does the split (and the
-    blind indexes) up front and drops the model: what is left is plain data, cheap to pickle, so a
-    producer process can prepare records while the store writes the previous ones.
+    split into a :class:`Snapshot` only if written. :meth:`EntityCodec.detach` drops the model and
+    keeps that JSON and the provenance's: plain text, cheap to pickle, so a producer process can
+    prepare records while the store writes the previous ones (and splits only those it writes).
     """
 
     kind: str
@@ -192,6 +192,7 @@ class Prepared:
     entity: Entity | None = None
     content: Snapshot | None = None
     blind: dict[str, list[str]] | None = None
+    provenance: str | None = None  # JSON text, kept by detach (the payload leaves out fetched_at)
 
 
 class EntityCodec:
@@ -235,12 +236,15 @@ class EntityCodec:
         """
         if prepared.content is None:
             entity, payload = prepared.entity, prepared.payload
-            assert entity is not None and payload is not None, "a detached Prepared always has its content"
+            assert payload is not None, "a Prepared keeps its payload until it is split"
             data = loads(payload)
-            pii = {name: value for name in kind_info(entity.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
+            pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
             data.pop("provenance", None)
-            provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
-            prepared.content = Snapshot(data, pii, provenance)
+            if entity is None:  # detached: the provenance came as text
+                prepared.content = Snapshot(data, pii, None, texts=(None, None, prepared.provenance))
+            else:
+                provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
+                prepared.content = Snapshot(data, pii, provenance)
         return prepared.content
 
     def blind_of(self, prepared: Prepared) -> dict[str, list[str]]:
@@ -253,10 +257,16 @@ class EntityCodec:
         return prepared.blind
 
     def detach(self, prepared: Prepared) -> Prepared:
-        """Split, blind-index and serialize now, and drop the model and its dump: ready to pickle
-        (the content travels as JSON texts, which is all the store writes)."""
-        self.blind_of(prepared)
-        prepared.entity = prepared.payload = None
+        """Drop the model, keeping its dump and its provenance as JSON texts: ready to pickle.
+
+        Why not split here: the split (parse, re-dump the parts, blind indexes) is needed only for
+        records that are written, and a producer process is the busier side of a sync.
+        """
+        entity = prepared.entity
+        if entity is not None:
+            if prepared.content is None and entity.provenance is not None:
+                prepared.provenance = entity.provenance.model_dump_json()
+            prepared.entity = None
         return prepared
 
     def content_hash(self, kind: str, content: Snapshot) -> str:
