@@ -157,6 +157,15 @@ def test_external_id_is_filled_from_record_id_and_rule_may_override() -> None:
     assert m.apply({"id": "a5", "hr": "h"})["external_ids"] == {"csv": "A5", "hr": "h"}
 
 
+@pytest.mark.parametrize("rule", ['{const: ""}', "{from: hr, default: '  '}"])
+def test_rule_that_empties_the_own_id_is_a_record_error_naming_the_field(rule: str) -> None:
+    m = mapping(CANDIDATE + f"fields:\n  external_ids.csv: {rule}\n")
+    with pytest.raises(MappingError, match="own id left it empty") as caught:
+        m.apply({"id": "7"})
+    assert caught.value.context["field_path"] == "external_ids.csv"
+    assert caught.value.context["record_id"] == "7"
+
+
 @pytest.mark.parametrize("record", [{"id": None}, {"id": ""}, {"id": {"x": 1}}, {"id": True}, {}])
 def test_record_without_usable_id_is_an_error(record: dict) -> None:
     with pytest.raises(MappingError, match="no usable id"):

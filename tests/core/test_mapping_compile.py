@@ -73,6 +73,8 @@ CASES = [
      6, "dimensions is a list; fill it with 'each'"),
     ("target with index", CANDIDATE + "fields:\n  tags[0]: {from: a}\n", 5, "without list indexes"),
     ("hub-owned target", CANDIDATE + "fields:\n  remote_data: {from: a}\n", 5, "'remote_data' is set by the hub"),
+    ("own id dropped", CANDIDATE + "fields:\n  external_ids: {from: ids}\n", 5,
+     "target 'external_ids' would drop 'external_ids.csv', the record's own id"),
     ("bad target syntax", CANDIDATE + "fields:\n  'name.': {from: a}\n", 5, "target: bad path"),
     ("overlapping targets", APPLICATION + "fields:\n  candidate: {from: c}\n  candidate.system: {const: x}\n  status: {from: s}\n",
      6, "overlaps 'candidate'"),

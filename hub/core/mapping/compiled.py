@@ -186,9 +186,19 @@ class CompiledMapping:
                 source_path=plan.record_id_path,
             )
         context = RecordContext(plan.system, plan.entity, label)
-        out: dict[str, Any] = {"external_ids": {plan.system: own_id}}
+        ids: dict[str, Any] = {plan.system: own_id}
+        out: dict[str, Any] = {"external_ids": ids}
         for fill in plan.forward:
             fill(record, out, context, "")
+        final = ids.get(plan.system)
+        if final is None or (isinstance(final, str) and not final.strip()):  # a rule transforming it emptied it
+            raise MappingError(
+                "the rule for the record's own id left it empty; the record could not be stored or matched",
+                system=plan.system,
+                entity=plan.entity,
+                record_id=label,
+                field_path=f"external_ids.{plan.system}",
+            )
         return label, out
 
     def apply_batch(self, records: list[Any]) -> MappingResult:

@@ -81,7 +81,7 @@ def _compile(doc: YamlDoc, transforms: dict[str, Any]) -> tuple[CompiledMapping 
 
     model = ENTITY_TYPES[entity]
     forward = RuleCompiler(doc, catalogue, model, forward=True)
-    forward_fillers = forward.fields(top["fields"][1], top["fields"][0])
+    forward_fillers = forward.fields(top["fields"][1], top["fields"][0], system=system)
     problems = list(forward.problems)
     backward_fillers = None
     if "reverse" in top:

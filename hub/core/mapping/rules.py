@@ -154,11 +154,17 @@ class RuleCompiler:
         self.targets: set[str] = set()
         self.pii_sources: set[str] = set()
 
-    def fields(self, node: yaml.Node, anchor: yaml.Node | None = None) -> list[Filler]:
-        """Compile a top-level ``fields`` mapping; ``anchor`` (its key) is where "never filled" points."""
+    def fields(self, node: yaml.Node, anchor: yaml.Node | None = None, *, system: str | None = None) -> list[Filler]:
+        """Compile a top-level ``fields`` mapping; ``anchor`` (its key) is where "never filled" points.
+
+        ``system`` (forward only): ``external_ids.<system>`` is the record's own id, which the engine
+        fills from ``record_id`` (a rule may transform it). A rule writing all of ``external_ids``
+        would replace it and is refused: an entity without its own id cannot be stored or matched.
+        """
         canonical = Slot.of(self.model)
         target, source = (canonical, None) if self.forward else (None, canonical)
-        return self._fields(node, anchor or node, target=target, source=source)
+        own_id = ("external_ids", system) if self.forward and system is not None else None
+        return self._fields(node, anchor or node, target=target, source=source, own_id=own_id)
 
     def _fields(
         self,
@@ -169,6 +175,7 @@ class RuleCompiler:
         source: Slot | None,
         src_prefix: str = "",
         pii: bool | None = None,
+        own_id: tuple[str, str] | None = None,
     ) -> list[Filler]:
         fillers: list[Filler] = []
         written: list[tuple[str, ...]] = []
@@ -180,6 +187,11 @@ class RuleCompiler:
         for key, key_node, rule_node in entries:
             try:
                 segments = self._target(key, key_node, target)
+                if own_id is not None and segments == own_id[:1]:
+                    raise self.doc.error(
+                        key_node, f"target {key!r} would drop {format_path(own_id)!r}, the record's own id; "
+                        "write each other system's id as its own rule, external_ids.<system>",
+                    )  # fmt: skip
                 self._no_overlap(segments, written, key_node)
                 written.append(segments)  # even if the rule below is broken: no cascade of "never filled"
                 fillers.append(self._rule(segments, rule_node, target, source, src_prefix, pii))
