@@ -51,7 +51,7 @@ from hub.core.paginators import select
 from hub.core.plugins import emit_event
 from hub.core.store import Store
 from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Transformed, Validator
-from hub.core.sync_state import TOMBSTONES, StreamState
+from hub.core.sync_state import TOMBSTONES, StreamState, later
 
 __all__ = ["Listener", "StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
 
@@ -103,8 +103,8 @@ class SyncReport:
 
 @dataclass
 class _Page:
-    """One fetched page as the committing loop needs it: where the next page is, the cursor values it
-    holds, and either its transformed batch or (tombstones) its raw records."""
+    """One fetched page as the committing loop needs it: where the next page is, its latest cursor
+    value (a list of one, or empty), and either its transformed batch or (tombstones) its raw records."""
 
     next_request: Any
     cursor_values: list[str]
@@ -267,9 +267,12 @@ class _StreamRun:
             pages = self.client.paginate(first.url, self.connector.paginator_for(self.stream), method=self.stream.method,
                                          params=first.params, json=first.json, records_path=record_path)
             for page in pages:
-                values = [] if not field_path else [
-                    str(v) for raw in page.records if isinstance(raw, dict) and (v := select(raw, field_path)) is not None
-                ]
+                newest = None  # the page's latest cursor value, folded here: the committing side is the busier one
+                if field_path:
+                    for raw in page.records:
+                        if isinstance(raw, dict) and (value := select(raw, field_path)) is not None:
+                            newest = later(newest, str(value))
+                values = [] if newest is None else [newest]
                 if tombstones:
                     yield _Page(page.next_request, values, records=page.records)
                 else:

@@ -148,7 +148,7 @@ class RecordPipeline:
         Raises:
             StoreError: an entity carries no external id for this system (a mapping defect).
         """
-        fetched_at = fetched_at or dt.datetime.now(dt.UTC)
+        provenance = Provenance(system=self.system, stream=self.stream.name, fetched_at=fetched_at or dt.datetime.now(dt.UTC))
         codec = self.store.codec
         result = Transformed(Counters())
         records = list(records)
@@ -162,7 +162,7 @@ class RecordPipeline:
                 if self._flagged_deleted(raw):
                     result.deleted.append(self._require_id(raw, external_id))
                     continue
-                prepared = codec.prepare(self.entity(raw, fetched_at, source=source), self.system)
+                prepared = codec.prepare(self.entity(raw, provenance, source=source), self.system)
             except RecordError as exc:
                 result.failures.append((raw, exc))
                 continue
@@ -189,17 +189,19 @@ class RecordPipeline:
             )
         return result
 
-    def entity(self, raw: Any, fetched_at: dt.datetime, *, source: Any = None) -> Entity:
+    def entity(self, raw: Any, provenance: Provenance, *, source: Any = None) -> Entity:
         """One raw record as a validated canonical entity with provenance and raw payload.
 
         ``source`` is the prepared copy to map (default: ``raw`` itself); ``raw`` is kept as sent.
+        ``provenance`` is shared by the records of one batch (they were fetched together), so it is
+        validated once per batch, not once per record.
 
         Raises:
             MappingError: the mapping could not produce a field.
             ModelValidationError: the canonical model or a plugin validator rejected it.
         """
         entity = self.mapping.to_entity(raw if source is None else source)
-        entity.provenance = Provenance(system=self.system, stream=self.stream.name, fetched_at=fetched_at)
+        entity.provenance = provenance
         entity.remote_data = raw
         for validator in self.validators:
             try:

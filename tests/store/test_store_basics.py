@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hub.core.errors import StoreError
-from tests.store.conftest import assessment, candidate
+from hub.core.models import Provenance
+from tests.store.conftest import FETCHED, assessment, candidate
 
 
 def upsert(store, system, entities):
@@ -120,6 +123,19 @@ def test_upsert_leaves_the_garbage_collector_as_it_found_it(store):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_detach_reuses_a_shared_provenance_dump_only_while_it_is_the_same_object(store: Store) -> None:
+    """A batch's records share one provenance: dumped once; another provenance gets its own text."""
+    shared = Provenance(system="beisen", stream="candidates", fetched_at=FETCHED)
+    other = Provenance(system="beisen", stream="other", fetched_at=FETCHED)
+    entities = [candidate(1), candidate(2), candidate(3), candidate(4)]
+    for entity, provenance in zip(entities, (shared, shared, other, shared)):
+        entity.provenance = provenance
+    codec = store.codec
+    texts = [codec.detach(codec.prepare(e, "beisen")).provenance for e in entities]
+    assert [json.loads(text)["stream"] for text in texts] == ["candidates", "candidates", "other", "candidates"]
+    assert texts[0] is texts[1] and texts[0] is not texts[3]  # reused within a run of the same object
 
 
 def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(store: Store) -> None:

@@ -209,6 +209,7 @@ class EntityCodec:
 
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
+        self._provenance_json: tuple[Any, str] | None = None  # (provenance, its JSON): see detach
 
     def prepare(self, entity: Entity, system: str) -> Prepared:
         """Dump ``entity`` once and compute the keyed content hash over that dump.
@@ -260,12 +261,17 @@ class EntityCodec:
         """Drop the model, keeping its dump and its provenance as JSON texts: ready to pickle.
 
         Why not split here: the split (parse, re-dump the parts, blind indexes) is needed only for
-        records that are written, and a producer process is the busier side of a sync.
+        records that are written, and a producer process is the busier side of a sync. A batch's
+        records share one provenance object, so its JSON is dumped once and reused while it is the same.
         """
         entity = prepared.entity
         if entity is not None:
-            if prepared.content is None and entity.provenance is not None:
-                prepared.provenance = entity.provenance.model_dump_json()
+            provenance = entity.provenance
+            if prepared.content is None and provenance is not None:
+                last = self._provenance_json
+                if last is None or last[0] is not provenance:
+                    last = self._provenance_json = (provenance, provenance.model_dump_json())
+                prepared.provenance = last[1]
             prepared.entity = None
         return prepared
 
