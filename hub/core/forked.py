@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from hub.core.errors import HubError
 from hub.core.gcpause import paused
 
-__all__ = ["ahead", "can_fork"]
+__all__ = ["ahead", "can_fork", "worth_forking"]
 
 T = TypeVar("T")
 
@@ -46,6 +46,14 @@ _ITEM, _ERROR, _END = "item", "error", "end"
 def can_fork() -> bool:
     """Whether this platform can run a producer in a forked child."""
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def worth_forking() -> bool:
+    """The default for sync and migration alike: fork where it exists and a second CPU can run the child.
+
+    On one CPU the two processes only take turns, and pickling every item across is pure overhead.
+    """
+    return can_fork() and (os.cpu_count() or 1) > 1
 
 
 def ahead(

@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -44,7 +43,7 @@ import sqlalchemy as sa
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import HubError, RecordError
 from hub.core.events import HubEvent
-from hub.core.forked import ahead, can_fork
+from hub.core.forked import ahead, worth_forking
 from hub.core.http import HttpClient
 from hub.core.mapping import load_mapping
 from hub.core.paginators import select
@@ -170,15 +169,15 @@ def sync(
         listeners: in-process event listeners (progress display).
         transport: an httpx transport for the connector's client (tests, proxies).
         prefetch: fetch and transform pages in a forked producer process while this one stores
-            the previous page (see :mod:`hub.core.forked`). Default: where ``fork`` exists and the
-            machine has more than one CPU. Results are the same either way.
+            the previous page (see :mod:`hub.core.forked`). Default: :func:`~hub.core.forked.worth_forking`.
+            Results are the same either way.
 
     Returns:
         The run summary, also stored as a job run (kind ``sync``).
     """
     key = key or connector.name
     if prefetch is None:
-        prefetch = can_fork() and (os.cpu_count() or 1) > 1
+        prefetch = worth_forking()
     chosen = [connector.stream(name) for name in streams] if streams else list(connector.streams)
     run_id = store.start_job_run("sync")
     events = _Events(pm, listeners, run_id)

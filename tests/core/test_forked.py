@@ -13,7 +13,7 @@ import time
 import pytest
 
 from hub.core.errors import HubError, MappingError, RateLimitedError
-from hub.core.forked import ahead, can_fork
+from hub.core.forked import ahead, can_fork, worth_forking
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="this platform has no fork(); ahead() runs in-process there")
 
@@ -122,3 +122,11 @@ def test_the_child_dies_with_a_killed_parent(tmp_path) -> None:
         time.sleep(0.05)
     os.kill(child, signal.SIGKILL)
     pytest.fail("the producer outlived its SIGKILLed parent")
+
+
+def test_the_default_policy_forks_only_with_a_second_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sync and migration share it: on one CPU a forked producer only adds pickling."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert worth_forking() is False
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert worth_forking() is True

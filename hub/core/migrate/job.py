@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.core.errors import ConfigError, RecordError, mask
-from hub.core.forked import ahead
+from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
 from hub.core.migrate.endpoints import FileSource, StoreTarget
 from hub.core.migrate.findings import Finding
@@ -161,7 +161,8 @@ class Migration:
         progress: show a progress bar on stderr.
         on_batch: called after each committed batch with the state (observers, tests).
         parallel: map and validate in a forked child while this process writes (False, or a
-            platform without ``fork``: all in this process; the results are the same).
+            platform without ``fork``: all in this process; the results are the same). Default:
+            :func:`~hub.core.forked.worth_forking`, the policy sync uses too.
 
     Example:
         >>> from hub.core.crypto import KeyRing
@@ -184,13 +185,13 @@ class Migration:
         workdir: Path | None = None,
         progress: bool = True,
         on_batch: Callable[[dict[str, Any]], None] | None = None,
-        parallel: bool = True,
+        parallel: bool | None = None,
     ) -> None:
         self.settings, self.source, self.target = settings, source, target
         self.workdir = workdir
         self.progress = progress
         self.on_batch = on_batch
-        self.parallel = parallel
+        self.parallel = worth_forking() if parallel is None else parallel
         self.keyring = target.store.keyring
 
     # ---- the run ---------------------------------------------------------------------------------
