@@ -103,10 +103,10 @@ class SyncReport:
 @dataclass
 class _Page:
     """One fetched page as the committing loop needs it: where the next page is, its latest cursor
-    value (a list of one, or empty), and either its transformed batch or (tombstones) its raw records."""
+    value (None if it has none), and either its transformed batch or (tombstones) its raw records."""
 
     next_request: Any
-    cursor_values: list[str]
+    newest_cursor: str | None
     batch: Transformed | None = None
     records: list[Any] = field(default_factory=list)
 
@@ -271,11 +271,10 @@ class _StreamRun:
                     for raw in page.records:
                         if isinstance(raw, dict) and (value := select(raw, field_path)) is not None:
                             newest = later(newest, str(value))
-                values = [] if newest is None else [newest]
                 if tombstones:
-                    yield _Page(page.next_request, values, records=page.records)
+                    yield _Page(page.next_request, newest, records=page.records)
                 else:
-                    yield _Page(page.next_request, values, batch=pipeline.transform(page.records, detach=forked))
+                    yield _Page(page.next_request, newest, batch=pipeline.transform(page.records, detach=forked))
 
         return ahead(produce, enabled=forked, in_child=self.store.forget_connections)
 
@@ -284,7 +283,7 @@ class _StreamRun:
         tombstones: bool,
     ) -> StreamState:
         """The checkpoint after a page, moved to the next phase or finished when this phase ended."""
-        state = state.after_page(next_request=page.next_request, cursor_values=page.cursor_values)
+        state = state.after_page(next_request=page.next_request, cursor_values=() if page.newest_cursor is None else (page.newest_cursor,))
         if state.seen_pass is not None and not tombstones:
             self.store.record_seen(tx, state.seen_pass, batch.ids)
         if state.in_pass:

@@ -145,8 +145,8 @@ class RecordPipeline:
         ``detach=True`` makes the result plain data (see :meth:`EntityCodec.detach`), cheap to send
         to another process; otherwise the store splits each record only if it is written.
 
-        Raises:
-            StoreError: an entity carries no external id for this system (a mapping defect).
+        A compiled mapping always gives an entity its own external id (or fails the record with a
+        ``MappingError``), so the store's "no external id" ``StoreError`` cannot come from here.
         """
         provenance = Provenance(system=self.system, stream=self.stream.name, fetched_at=fetched_at or dt.datetime.now(dt.UTC))
         codec = self.store.codec
