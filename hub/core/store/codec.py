@@ -67,6 +67,7 @@ class KindInfo:
     pii: frozenset[str]
     indexed: tuple[str, ...]
     refs: tuple[tuple[str, str], ...]  # (field, target kind)
+    cuttable: bool = False  # the dump can be cut into its stored parts without parsing: see EntityCodec._cut
 
 
 @cache
@@ -81,7 +82,8 @@ def kind_info(kind: str) -> KindInfo:
         for name, info in model.model_fields.items()
         if Ref in typing.get_args(info.annotation) or info.annotation is Ref
     )
-    return KindInfo(kind, model, pii, tuple(f for f in BLIND_INDEXED if f in pii), refs)
+    cuttable = pii == {"remote_data"} and list(model.model_fields)[:4] == ["id", "external_ids", "provenance", "remote_data"]
+    return KindInfo(kind, model, pii, tuple(f for f in BLIND_INDEXED if f in pii), refs, cuttable)
 
 
 #: What the content hash ignores: the hub id, and when the record was fetched.
@@ -181,8 +183,9 @@ class Prepared:
 
     Fresh from :meth:`EntityCodec.prepare` it holds the entity and the JSON its hash covers, and is
     split into a :class:`Snapshot` only if written. :meth:`EntityCodec.detach` drops the model and
-    keeps that JSON and the provenance's: plain text, cheap to pickle, so a producer process can
-    prepare records while the store writes the previous ones (and splits only those it writes).
+    keeps plain text, cheap to pickle, so a producer process can prepare records while the store
+    writes the previous ones: the content already cut into its stored texts, or else that JSON and
+    the provenance's (split then only if written).
     """
 
     kind: str
@@ -231,22 +234,60 @@ class EntityCodec:
     def split(self, prepared: Prepared) -> Snapshot:
         """The plaintext content to write: non-PII data, PII values (empties dropped), provenance.
 
-        Parsed from the payload the hash was computed from (parsing is cheaper than a second dump);
-        only the provenance, whose ``fetched_at`` the hash leaves out, is dumped again (it is tiny).
-        Computed once: the snapshot is kept in ``prepared.content``.
+        Cut out of the payload the hash was computed from where the kind allows (:meth:`_cut`), else
+        parsed from it (parsing is cheaper than a second dump); only the provenance, whose
+        ``fetched_at`` the hash leaves out, is dumped again (it is tiny). Computed once: the snapshot
+        is kept in ``prepared.content``.
         """
         if prepared.content is None:
-            entity, payload = prepared.entity, prepared.payload
-            assert payload is not None, "a Prepared keeps its payload until it is split"
-            data = loads(payload)
-            pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
-            data.pop("provenance", None)
-            if entity is None:  # detached: the provenance came as text
-                prepared.content = Snapshot(data, pii, None, texts=(None, None, prepared.provenance))
-            else:
-                provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
-                prepared.content = Snapshot(data, pii, provenance)
+            prepared.content = self._cut(prepared) or self._parse(prepared)
         return prepared.content
+
+    def _parse(self, prepared: Prepared) -> Snapshot:
+        entity, payload = prepared.entity, prepared.payload
+        assert payload is not None, "a Prepared keeps its payload until it is split"
+        data = loads(payload)
+        pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
+        data.pop("provenance", None)
+        if entity is None:  # detached: the provenance came as text
+            return Snapshot(data, pii, None, texts=(None, None, prepared.provenance))
+        provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
+        return Snapshot(data, pii, provenance)
+
+    def _cut(self, prepared: Prepared) -> Snapshot | None:
+        """The content as texts cut out of the hash payload, without parsing it; None where it cannot be.
+
+        Why: parsing a record's dump back and dumping its parts again was a fifth of the committing
+        side of a sync. For a kind whose only PII is the raw payload (``remote_data``) the dump reads
+        ``{"external_ids":{…},"provenance":{…}|null,"remote_data":<raw>,<the rest>}``, and the data
+        to store is that text with provenance and ``remote_data`` taken out. Everything before
+        ``remote_data`` is objects of strings, where a quote is always escaped, so the first
+        ``,"provenance":`` and ``,"remote_data":`` are those very keys. The raw payload is dumped on
+        its own (it is stored encrypted, apart) and must stand in the dump exactly there, followed
+        by ``,`` or ``}``; anything else takes the parsing path.
+        """
+        entity, payload = prepared.entity, prepared.payload
+        if entity is None or payload is None or not kind_info(prepared.kind).cuttable:
+            return None
+        ids_end = payload.find(',"provenance":')
+        raw_at = payload.find(',"remote_data":', ids_end) + len(',"remote_data":')
+        raw = dumps(entity.remote_data)
+        rest = raw_at + len(raw)
+        if ids_end < 0 or raw_at <= ids_end or not payload.startswith(raw, raw_at) or payload[rest : rest + 1] not in (",", "}"):
+            return None
+        pii = {} if raw in ("null", "{}") else {"remote_data": raw}
+        return Snapshot(None, None, None, texts=(payload[:ids_end] + payload[rest:], pii, self._provenance_text(entity)))
+
+    def _provenance_text(self, entity: Entity) -> str | None:
+        """The entity's provenance as JSON. A batch's records share one provenance object, so its text
+        is dumped once and reused while the object is the same."""
+        provenance = entity.provenance
+        if provenance is None:
+            return None
+        last = self._provenance_json
+        if last is None or last[0] is not provenance:
+            last = self._provenance_json = (provenance, provenance.model_dump_json())
+        return last[1]
 
     def blind_of(self, prepared: Prepared) -> dict[str, list[str]]:
         """The blind indexes of a prepared record's searchable PII, computed once (kept in ``prepared.blind``),
@@ -258,20 +299,21 @@ class EntityCodec:
         return prepared.blind
 
     def detach(self, prepared: Prepared) -> Prepared:
-        """Drop the model, keeping its dump and its provenance as JSON texts: ready to pickle.
+        """Drop the model, keeping plain texts only: ready to pickle.
 
-        Why not split here: the split (parse, re-dump the parts, blind indexes) is needed only for
-        records that are written, and a producer process is the busier side of a sync. A batch's
-        records share one provenance object, so its JSON is dumped once and reused while it is the same.
+        Kinds whose dump can be cut into its stored parts cheaply (:meth:`_cut`) are split here, so
+        the process that writes them neither parses nor dumps; the others keep their dump and their
+        provenance as JSON and are split only if written (the parse is not worth doing in a producer
+        process, the busier side of a sync, for a record that may turn out unchanged).
         """
         entity = prepared.entity
         if entity is not None:
-            provenance = entity.provenance
-            if prepared.content is None and provenance is not None:
-                last = self._provenance_json
-                if last is None or last[0] is not provenance:
-                    last = self._provenance_json = (provenance, provenance.model_dump_json())
-                prepared.provenance = last[1]
+            if prepared.content is None:
+                prepared.content = self._cut(prepared)
+            if prepared.content is None:
+                prepared.provenance = self._provenance_text(entity)
+            else:
+                prepared.payload = None
             prepared.entity = None
         return prepared
 
