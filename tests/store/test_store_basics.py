@@ -86,6 +86,21 @@ def test_entity_without_external_id_for_the_system_is_refused(store):
         upsert(store, "moka", [candidate(1)])
 
 
+def test_a_driver_error_in_a_bulk_write_is_a_store_error_without_the_values_and_rolls_back(store):
+    """Bulk statements run on the DBAPI cursor; its errors are still wrapped, parameters hidden."""
+    from hub.core.store import bulk
+    from hub.core.store import schema as t
+
+    secret = "11010519491231002X"
+    with pytest.raises(StoreError, match="IntegrityError") as caught, store.transaction() as tx:
+        store.set_cursor(tx, "c", "first", "kept only if the transaction commits")
+        now = bulk.bind(tx, t.sync_cursors.c.updated_at, FETCHED)
+        bulk.insert_many(tx, t.sync_cursors, ("connector", "stream", "value", "updated_at"),
+                         [("c", "s", secret, now), ("c", "s", secret, now)])
+    assert secret not in str(caught.value) and secret not in repr(caught.value.__cause__)
+    assert store.get_cursor(None, "c", "first") is None
+
+
 def test_get_unknown_entity_is_a_store_error(store):
     with pytest.raises(StoreError, match="no such entity"):
         store.get("candidate", "nope")
@@ -144,7 +159,10 @@ def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(sto
 
     codec = store.codec
     shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), assessment(1))]))
-    assert all(p.entity is None and p.content is None for p in shipped)  # JSON text crossed, no models
+    assert all(p.entity is None for p in shipped)  # JSON text crossed, no models
+    # a candidate (PII beyond remote_data) keeps its dump to split if written; an assessment arrives cut
+    assert (shipped[0].payload is not None, shipped[0].content) == (True, None)
+    assert (shipped[1].payload, shipped[1].content.pii_json()) == (None, {})
     with store.transaction() as tx:
         created = store.upsert_prepared(tx, "beisen", shipped)
         again = store.upsert_many(tx, "beisen", [candidate(1), assessment(1)])

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from hub.core.errors import ConfigError, StoreError
+from hub.core.store import bulk
 from hub.core.store import schema as t
 from hub.core.store.schema import new_id
 from hub.core.store.codec import BLIND_INDEXED, Snapshot, dumps, kind_info
@@ -89,6 +90,8 @@ _FIND_PG = (
     " ORDER BY entity_id LIMIT 1) b"
 )
 
+_FIND_SQLITE = "SELECT hmac, entity_id FROM blind_index WHERE kind = ? AND hmac IN ({hmacs}) ORDER BY entity_id"
+
 
 def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[str]) -> dict[str, str]:
     """{hmac: entity id} for live (not erased) entities of ``kind`` — one query per 500 hashes.
@@ -101,15 +104,11 @@ def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[str]) -> d
     found: dict[str, str] = {}
     if tx.dialect.name == "postgresql":
         for start in range(0, len(wanted), 500):
-            found.update(tx.exec_driver_sql(_FIND_PG, (wanted[start : start + 500], kind)).all())
+            found.update(bulk.fetch_all(tx, _FIND_PG, (wanted[start : start + 500], kind)))
         return found
-    query = (
-        sa.select(t.blind_index.c.hmac, t.blind_index.c.entity_id)
-        .where(t.blind_index.c.kind == kind, t.blind_index.c.hmac.in_(sa.bindparam("hmacs", expanding=True)))
-        .order_by(t.blind_index.c.entity_id)
-    )
     for start in range(0, len(wanted), 500):
-        for hmac_, entity_id in tx.execute(query, {"hmacs": wanted[start : start + 500]}):
+        chunk = wanted[start : start + 500]
+        for hmac_, entity_id in bulk.fetch_all(tx, _FIND_SQLITE.format(hmacs=", ".join("?" * len(chunk))), (kind, *chunk)):
             found.setdefault(hmac_, entity_id)
     return found
 

@@ -62,12 +62,8 @@ _NOT_SEEN = (
 )
 _SEEN = "INSERT INTO pass_seen (pass_id, external_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _CHANGE_COLUMNS = ("entity_id", "kind", "version", "op", "origin", "at")
-#: Built once: a sync saves its cursor with every page, and building the statement cost ~6x executing it.
-_SET_CURSOR = (
-    t.sync_cursors.update()
-    .where(t.sync_cursors.c.connector == sa.bindparam("k"), t.sync_cursors.c.stream == sa.bindparam("s"))
-    .values(value=sa.bindparam("v"), updated_at=sa.bindparam("at"))
-)
+#: A sync saves its cursor with every page: the driver's statement, no Core statement built or compiled.
+_SET_CURSOR = "UPDATE sync_cursors SET value = ?, updated_at = ? WHERE connector = ? AND stream = ?"
 
 
 @dataclass(frozen=True)
@@ -666,8 +662,7 @@ class Store:
     def set_cursor(self, tx: sa.Connection, connector: str, stream: str, value: str) -> None:
         """Save a stream position in ``tx`` — commit it with the page it follows."""
         now = self.now()
-        done = tx.execute(_SET_CURSOR, {"k": connector, "s": stream, "v": value, "at": now})
-        if done.rowcount == 0:
+        if not bulk.execute_many(tx, _SET_CURSOR, [(value, bulk.bind(tx, t.sync_cursors.c.updated_at, now), connector, stream)]):
             tx.execute(t.sync_cursors.insert().values(connector=connector, stream=stream, value=value, updated_at=now))
 
     # ---- dead letters --------------------------------------------------------------------------
