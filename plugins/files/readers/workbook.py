@@ -20,16 +20,17 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
-import openpyxl.xml
 from defusedxml import DefusedXmlException
-from openpyxl.utils.exceptions import InvalidFileException
 
 from hub.core.errors import UnreadableFileError, UnsafeFileError
 
 from .archive import ArchiveLimits, check_archive
 from .rows import Row, build_row, is_blank, make_headers
+
+if TYPE_CHECKING:
+    import openpyxl
 
 __all__ = ["read_workbook"]
 
@@ -48,6 +49,12 @@ def read_workbook(
         UnsafeFileError: the archive is refused, or defusedxml is missing.
         UnreadableFileError: not a workbook, or no such sheet.
     """
+    # Imported here, not with the module: the plugin registry imports every reader to list it, and
+    # openpyxl took ~0.1 s of every `hub` command's start-up (a sync's included), XLSX or not.
+    import openpyxl
+    import openpyxl.xml
+    from openpyxl.utils.exceptions import InvalidFileException
+
     if not openpyxl.xml.DEFUSEDXML:
         raise UnsafeFileError("defusedxml is not installed; refusing to parse XLSX XML unguarded", stream=path.name)
     check_archive(path, name=path.name, limits=limits)
