@@ -21,7 +21,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["paused", "rare_collections"]
+__all__ = ["paused", "rare_collections", "settled"]
 
 
 @contextmanager
@@ -53,3 +53,22 @@ def rare_collections(allocations: int = 1_000_000) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+@contextmanager
+def settled() -> Iterator[None]:
+    """Leave every object that exists now out of the collections inside the block (``gc.freeze``).
+
+    Why: a full collection walks every object of the process — modules, pydantic's schemas,
+    SQLAlchemy's metadata, the compiled mappings — though none of it becomes garbage during a run.
+    Measured in a 50,000-record sync, three full collections took 0.2 s of the committing process
+    (more than all its young collections together). Objects made inside the block are collected as
+    usual, so the run's own reference cycles are still freed; afterwards the frozen objects return
+    to the oldest generation (``gc.unfreeze``), so an inner block ends an outer one's freeze early:
+    that costs time, never memory.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

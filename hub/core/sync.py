@@ -44,6 +44,7 @@ from hub.core.connector import RestConnector, Stream
 from hub.core.errors import HubError, RecordError
 from hub.core.events import HubEvent
 from hub.core.forked import ahead, worth_forking
+from hub.core.gcpause import settled
 from hub.core.http import HttpClient
 from hub.core.mapping import load_mapping
 from hub.core.paginators import select
@@ -185,7 +186,7 @@ def sync(
     report = SyncReport(run_id, key, [])
     events("run_started", connector=key, streams=[s.name for s in chosen], full_refresh=full_refresh, since=since)
     try:
-        with connector.client(transport=transport) as client:
+        with settled(), connector.client(transport=transport) as client:
             for stream in chosen:
                 run = _StreamRun(connector, stream, store, client, key=key, run_id=run_id, events=events,
                                  validators=validators, prefetch=prefetch)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hub.core.gcpause import paused, rare_collections
+from hub.core.gcpause import paused, rare_collections, settled
 
 
 @contextmanager
@@ -54,3 +55,20 @@ def test_rare_collections_restores_the_thresholds_and_paused_restores_the_collec
             assert not gc.isenabled()
         assert gc.isenabled()
     assert gc.get_threshold() == before
+
+
+class _Node:
+    """Something that can sit in a reference cycle and be watched through a weak reference."""
+
+
+def test_settled_leaves_what_exists_out_of_collections_and_still_frees_new_cycles() -> None:
+    existing = [[n] for n in range(10_000)]
+    with settled():
+        assert gc.get_freeze_count() >= len(existing)  # a full collection no longer walks them
+        node = _Node()
+        node.me = node  # type: ignore[attr-defined]
+        watched = weakref.ref(node)
+        del node
+        gc.collect()
+        assert watched() is None
+    assert gc.get_freeze_count() == 0
