@@ -270,10 +270,13 @@ class EntityCodec:
         if entity is None or payload is None or not kind_info(prepared.kind).cuttable:
             return None
         ids_end = payload.find(',"provenance":')
-        raw_at = payload.find(',"remote_data":', ids_end) + len(',"remote_data":')
+        key_at = payload.find(',"remote_data":', ids_end) if ids_end >= 0 else -1
+        if key_at < 0:
+            return None
+        raw_at = key_at + len(',"remote_data":')
         raw = dumps(entity.remote_data)
         rest = raw_at + len(raw)
-        if ids_end < 0 or raw_at <= ids_end or not payload.startswith(raw, raw_at) or payload[rest : rest + 1] not in (",", "}"):
+        if not payload.startswith(raw, raw_at) or payload[rest : rest + 1] not in (",", "}"):
             return None
         pii = {} if raw in ("null", "{}") else {"remote_data": raw}
         return Snapshot(None, None, None, texts=(payload[:ids_end] + payload[rest:], pii, self._provenance_text(entity)))
