@@ -140,6 +140,15 @@ def test_upsert_leaves_the_garbage_collector_as_it_found_it(store):
         gc.enable()
 
 
+def test_the_hashed_dump_is_what_model_dump_json_gives_so_stored_hashes_stay_valid() -> None:
+    """Content hashes already stored were computed over ``model_dump_json``; the direct call must match it."""
+    from hub.core.store.codec import _HASH_EXCLUDE, hashed_dump
+
+    for entity in (candidate(1), candidate(2, remote_data=None, tags=[]), assessment(3)):
+        expected = entity.model_dump_json(exclude=_HASH_EXCLUDE, exclude_computed_fields=True)
+        assert hashed_dump(entity) == expected.encode("utf-8")
+
+
 def test_detach_reuses_a_shared_provenance_dump_only_while_it_is_the_same_object(store: Store) -> None:
     """A batch's records share one provenance: dumped once; another provenance gets its own text."""
     shared = Provenance(system="beisen", stream="candidates", fetched_at=FETCHED)

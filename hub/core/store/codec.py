@@ -1,9 +1,10 @@
 """Turning a canonical entity into what the store writes, and back.
 
-One ``model_dump_json`` per entity: the keyed content hash is computed from its bytes, so an
-unchanged record costs one dump and one HMAC and nothing else. Only a record that is written parses
-that same text back (no second dump) and splits it into non-PII data, PII values and provenance;
-encryption and the JSON for storage happen only then. JSON is read and written with pydantic-core's
+One JSON dump per entity (:func:`hashed_dump`): the keyed content hash is computed from its bytes, so
+an unchanged record costs one dump and one HMAC and nothing else. Only a record that is written is
+split into non-PII data, PII values and provenance — cut out of that same text at its keys where the
+kind allows, else parsed back from it (never a second dump of the whole); encryption and the JSON for
+storage happen only then. JSON is read and written with pydantic-core's
 Rust codec (exact big integers, several times faster than the ``json`` module on these documents).
 
 Example:
@@ -28,7 +29,7 @@ from hub.core.crypto import KeyRing
 from hub.core.errors import StoreError
 from hub.core.models import ENTITY_TYPES, Entity, Ref, pii_fields
 
-__all__ = ["BLIND_INDEXED", "EntityCodec", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads"]
+__all__ = ["BLIND_INDEXED", "EntityCodec", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads", "hashed_dump"]
 
 #: PII fields that get blind indexes (exact-match searchable). Never index low-entropy fields.
 BLIND_INDEXED = ("national_id", "phones", "emails")
@@ -88,6 +89,16 @@ def kind_info(kind: str) -> KindInfo:
 
 #: What the content hash ignores: the hub id, and when the record was fetched.
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
+
+
+def hashed_dump(entity: Entity) -> bytes:
+    """The JSON bytes the content hash covers: ``model_dump_json`` minus :data:`_HASH_EXCLUDE`, as bytes.
+
+    Calls the model's serializer directly: ``model_dump_json`` is the same call behind a wrapper that
+    passes a dozen defaults and decodes the bytes, which the hash then encodes again (~2 µs of an
+    8 µs dump, paid by every record, changed or not). A test holds the two outputs equal.
+    """
+    return type(entity).__pydantic_serializer__.to_json(entity, exclude=_HASH_EXCLUDE, exclude_computed_fields=True)
 
 
 class Snapshot:
@@ -228,8 +239,8 @@ class EntityCodec:
                 system=system,
                 entity=entity.kind,
             )
-        payload = entity.model_dump_json(exclude=_HASH_EXCLUDE, exclude_computed_fields=True)
-        return Prepared(entity.kind, external_id, self.keyring.content_hash(payload.encode("utf-8")), payload, entity)
+        dump = hashed_dump(entity)
+        return Prepared(entity.kind, external_id, self.keyring.content_hash(dump), dump.decode("utf-8"), entity)
 
     def split(self, prepared: Prepared) -> Snapshot:
         """The plaintext content to write: non-PII data, PII values (empties dropped), provenance.
@@ -323,8 +334,7 @@ class EntityCodec:
     def content_hash(self, kind: str, content: Snapshot) -> str:
         """The same keyed hash :meth:`prepare` computes, for content rebuilt in memory (merge, unmerge)."""
         entity = kind_info(kind).model.model_validate({**content.data, **content.pii, "provenance": content.provenance})
-        payload = entity.model_dump_json(exclude=_HASH_EXCLUDE, exclude_computed_fields=True)
-        return self.keyring.content_hash(payload.encode("utf-8"))
+        return self.keyring.content_hash(hashed_dump(entity))
 
     def blind_indexes(self, info: KindInfo, pii: dict[str, Any]) -> dict[str, list[str]]:
         """Blind-index HMACs of the searchable PII fields present: {field: [hmac, ...]}."""
