@@ -284,7 +284,7 @@ class _StreamRun:
         tombstones: bool,
     ) -> StreamState:
         """The checkpoint after a page, moved to the next phase or finished when this phase ended."""
-        state = state.after_page(next_request=page.next_request, cursor_values=() if page.newest_cursor is None else (page.newest_cursor,))
+        state = state.after_page(next_request=page.next_request, newest=page.newest_cursor)
         if state.seen_pass is not None and not tombstones:
             self.store.record_seen(tx, state.seen_pass, batch.ids)
         if state.in_pass:

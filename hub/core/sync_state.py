@@ -17,7 +17,7 @@ checkpoint, which stays small however many records the pass lists.
 
 Example:
     >>> state = StreamState(since="2024-01-01T00:00:00Z").begin(full_refresh=False)
-    >>> state = state.after_page(next_request=None, cursor_values=["2024-03-01T00:00:00Z"])
+    >>> state = state.after_page(next_request=None, newest="2024-03-01T00:00:00Z")
     >>> state.in_pass, state.max_seen
     (False, '2024-03-01T00:00:00Z')
     >>> state.finish().since
@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -108,12 +107,9 @@ class StreamState:
         """The pass under way, about to fetch ``request``."""
         return replace(self, resume=request)
 
-    def after_page(self, *, next_request: PageRequest | None, cursor_values: Iterable[str] = ()) -> StreamState:
-        """The state once a page is committed: its cursor values counted, ``resume`` moved on."""
-        top = self.max_seen
-        for value in cursor_values:
-            top = later(top, value)
-        return replace(self, max_seen=top, resume=next_request)
+    def after_page(self, *, next_request: PageRequest | None, newest: str | None = None) -> StreamState:
+        """The state once a page is committed: its newest cursor value counted, ``resume`` moved on."""
+        return replace(self, max_seen=later(self.max_seen, newest), resume=next_request)
 
     def enter_tombstones(self, first: PageRequest) -> StreamState:
         """Switch the pass under way to its tombstones phase."""

@@ -131,9 +131,9 @@ def test_a_bare_saved_cursor_is_read_as_since_and_garbage_is_refused() -> None:
 
 def test_an_incremental_pass_moves_since_only_when_complete() -> None:
     state = StreamState(since="2024-01-01T00:00:00Z").begin(full_refresh=False).at(PageRequest("/x"))
-    state = state.after_page(next_request=PageRequest("/x?c=2"), cursor_values=["2024-05-01T00:00:00Z"])
+    state = state.after_page(next_request=PageRequest("/x?c=2"), newest="2024-05-01T00:00:00Z")
     assert state.in_pass and state.since == "2024-01-01T00:00:00Z" and state.pass_since == "2024-01-01T00:00:00Z"
-    state = state.after_page(next_request=None, cursor_values=["2024-02-01T00:00:00Z"])
+    state = state.after_page(next_request=None, newest="2024-02-01T00:00:00Z")
     assert state.finish() == StreamState(since="2024-05-01T00:00:00Z")
 
 

@@ -30,7 +30,7 @@ from pydantic_core import to_jsonable_python
 
 from hub.core.errors import MalformedPageError, MappingCompileError, MappingError, mask
 from hub.core.mapping.paths import MISSING
-from hub.core.mapping.rules import Filler, RecordContext, _is_empty
+from hub.core.mapping.rules import Filler, RecordContext, is_empty
 from hub.core.models import ENTITY_TYPES, Entity, validate_entity
 
 __all__ = ["CompiledMapping", "MappingResult"]
@@ -191,7 +191,7 @@ class CompiledMapping:
         out: dict[str, Any] = {"external_ids": ids}
         for fill in plan.forward:
             fill(record, out, context, "")
-        if plan.own_id_ruled and _is_empty(ids.get(plan.system)):
+        if plan.own_id_ruled and is_empty(ids.get(plan.system)):
             raise MappingError(
                 "the rule for the record's own id left it empty; the record could not be stored or matched",
                 system=plan.system,

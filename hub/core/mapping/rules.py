@@ -36,7 +36,7 @@ from hub.core.mapping.steps import Step, StepCatalogue
 from hub.core.mapping.yamlnodes import YamlDoc
 from hub.core.models import Entity, pii_fields
 
-__all__ = ["Filler", "RecordContext", "RuleCompiler"]
+__all__ = ["Filler", "RecordContext", "RuleCompiler", "is_empty"]
 
 Filler = Callable[[Any, dict, "RecordContext", str], None]
 
@@ -95,7 +95,7 @@ def _scrub(reason: str, value: Any) -> str:
     return reason.replace(text, mask(text)) if text.strip() else reason
 
 
-def _is_empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
     """Missing, null or a blank string: the cases where ``default`` applies."""
     return value is MISSING or value is None or (isinstance(value, str) and not value.strip())
 
@@ -367,7 +367,7 @@ def _value_filler(
 
         def fill_as_is(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
             value = get(src)
-            if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty
+            if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # is_empty
                 when_empty(value, out, ctx, prefix)
             else:
                 put(out, value)
@@ -379,7 +379,7 @@ def _value_filler(
 
         def fill_one_step(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
             value = get(src)
-            if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty
+            if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # is_empty
                 when_empty(value, out, ctx, prefix)
                 return
             try:
@@ -392,7 +392,7 @@ def _value_filler(
 
     def fill_steps(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
         value = get(src)
-        if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # _is_empty
+        if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):  # is_empty
             when_empty(value, out, ctx, prefix)
             return
         original = value
@@ -475,7 +475,7 @@ def _each_filler(
 
     def fill_each(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
         items = get(src)
-        if _is_empty(items):
+        if is_empty(items):
             when_empty(items, out, ctx, prefix)
             return
         if not isinstance(items, list):

@@ -247,7 +247,7 @@ class EntityCodec:
 
         Cut out of the payload the hash was computed from where the kind allows (:meth:`_cut`), else
         parsed from it (parsing is cheaper than a second dump); only the provenance, whose
-        ``fetched_at`` the hash leaves out, is dumped again (it is tiny). Computed once: the snapshot
+        ``fetched_at`` the hash leaves out, is dumped again (once per batch: its records share it). Computed once: the snapshot
         is kept in ``prepared.content``.
         """
         if prepared.content is None:
@@ -260,10 +260,8 @@ class EntityCodec:
         data = loads(payload)
         pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
         data.pop("provenance", None)
-        if entity is None:  # detached: the provenance came as text
-            return Snapshot(data, pii, None, texts=(None, None, prepared.provenance))
-        provenance = entity.provenance.model_dump(mode="json") if entity.provenance is not None else None
-        return Snapshot(data, pii, provenance)
+        provenance = prepared.provenance if entity is None else self._provenance_text(entity)  # detached: came as text
+        return Snapshot(data, pii, None, texts=(None, None, provenance))
 
     def _cut(self, prepared: Prepared) -> Snapshot | None:
         """The content as texts cut out of the hash payload, without parsing it; None where it cannot be.
