@@ -1,10 +1,10 @@
 """Turning a canonical entity into what the store writes, and back.
 
 One JSON dump per entity (:func:`hashed_dump`): the keyed content hash is computed from its bytes, so
-an unchanged record costs one dump and one HMAC and nothing else. Only a record that is written is
-split into non-PII data, PII values and provenance — cut out of that same text at its keys where the
-kind allows, else parsed back from it (never a second dump of the whole); encryption and the JSON for
-storage happen only then. JSON is read and written with pydantic-core's
+an unchanged record costs one dump and one HMAC and nothing else. Where the kind allows, the entity
+is dumped in its stored parts instead and the hashed bytes are assembled from them (the same bytes);
+otherwise only a record that is written is split into non-PII data, PII values and provenance,
+parsed back from that text (never a second dump of the whole); encryption happens only then. JSON is read and written with pydantic-core's
 Rust codec (exact big integers, several times faster than the ``json`` module on these documents).
 
 Example:
@@ -68,7 +68,7 @@ class KindInfo:
     pii: frozenset[str]
     indexed: tuple[str, ...]
     refs: tuple[tuple[str, str], ...]  # (field, target kind)
-    cuttable: bool = False  # the dump can be cut into its stored parts without parsing: see EntityCodec._cut
+    in_parts: bool = False  # dumped in its stored parts: see EntityCodec._prepare_in_parts
 
 
 @cache
@@ -83,12 +83,15 @@ def kind_info(kind: str) -> KindInfo:
         for name, info in model.model_fields.items()
         if Ref in typing.get_args(info.annotation) or info.annotation is Ref
     )
-    cuttable = pii == {"remote_data"} and list(model.model_fields)[:4] == ["id", "external_ids", "provenance", "remote_data"]
-    return KindInfo(kind, model, pii, tuple(f for f in BLIND_INDEXED if f in pii), refs, cuttable)
+    in_parts = pii == {"remote_data"} and list(model.model_fields)[:4] == ["id", "external_ids", "provenance", "remote_data"]
+    return KindInfo(kind, model, pii, tuple(f for f in BLIND_INDEXED if f in pii), refs, in_parts)
 
 
 #: What the content hash ignores: the hub id, and when the record was fetched.
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
+#: The fields :meth:`EntityCodec._prepare_in_parts` dumps apart from the rest.
+_PARTS_EXCLUDE = {"id", "provenance", "remote_data"}
+_IDS_KEY, _PROVENANCE_KEY, _RAW_KEY = b'{"external_ids":', b',"provenance":', b',"remote_data":'
 
 
 def hashed_dump(entity: Entity) -> bytes:
@@ -192,11 +195,11 @@ def _snapshot_from_texts(data: str, pii: dict[str, str], provenance: str | None)
 class Prepared:
     """One incoming entity, keyed by (kind, external id), with the content hash deciding no-op upserts.
 
-    Fresh from :meth:`EntityCodec.prepare` it holds the entity and the JSON its hash covers, and is
-    split into a :class:`Snapshot` only if written. :meth:`EntityCodec.detach` drops the model and
-    keeps plain text, cheap to pickle, so a producer process can prepare records while the store
-    writes the previous ones: the content already cut into its stored texts, or else that JSON and
-    the provenance's (split then only if written).
+    Fresh from :meth:`EntityCodec.prepare` it holds the entity and either its content as stored
+    texts already (kinds dumped in parts) or the JSON its hash covers, split into a
+    :class:`Snapshot` only if written. :meth:`EntityCodec.detach` drops the model and keeps plain
+    text, cheap to pickle, so a producer process can prepare records while the store writes the
+    previous ones.
     """
 
     kind: str
@@ -223,15 +226,18 @@ class EntityCodec:
 
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
-        self._provenance_json: tuple[Any, str] | None = None  # (provenance, its JSON): see detach
+        # (provenance, its JSON, its hashed JSON): a batch's records share one provenance object
+        self._provenance_texts: tuple[Any, str, bytes] | None = None
 
     def prepare(self, entity: Entity, system: str) -> Prepared:
         """Dump ``entity`` once and compute the keyed content hash over that dump.
 
         The hash covers everything except ``id`` and ``provenance.fetched_at`` (refetching the same
-        record is not a change). The dump is kept: :meth:`split` parses it if the record is written.
+        record is not a change). Kinds dumped in parts come out with their stored texts
+        (:meth:`_prepare_in_parts`); for the others the dump is kept, and :meth:`split` parses it if
+        the record is written.
         """
-        kind_info(entity.kind)  # an unknown kind is a StoreError before any work
+        info = kind_info(entity.kind)  # an unknown kind is a StoreError before any work
         external_id = entity.external_ids.get(system)
         if not external_id:
             raise StoreError(
@@ -239,19 +245,45 @@ class EntityCodec:
                 system=system,
                 entity=entity.kind,
             )
+        if info.in_parts and (prepared := self._prepare_in_parts(entity, external_id)) is not None:
+            return prepared
         dump = hashed_dump(entity)
         return Prepared(entity.kind, external_id, self.keyring.content_hash(dump), dump.decode("utf-8"), entity)
+
+    def _prepare_in_parts(self, entity: Entity, external_id: str) -> Prepared | None:
+        """Dump the entity as the texts the store writes, and hash the :func:`hashed_dump` bytes
+        assembled from them; None where the dump does not read as expected (never seen).
+
+        Why: for a kind whose only PII is the raw payload, the stored data is the dump without
+        provenance and raw payload, and the raw payload is stored apart. Dumping the whole and then
+        the raw payload again for storage serialized the payload — most of a record — twice, in the
+        busier process of a sync. Here it is dumped once. The hashed dump reads
+        ``{"external_ids":…,"provenance":…,"remote_data":<raw>,<the rest>}`` (the model's first fields,
+        in order; :func:`kind_info` checks), so it is rebuilt exactly from the ids, the provenance
+        (dumped once per batch), the raw payload and the rest; a test holds it equal to
+        :func:`hashed_dump`, so content hashes do not change.
+        """
+        data = type(entity).__pydantic_serializer__.to_json(entity, exclude=_PARTS_EXCLUDE, exclude_computed_fields=True)
+        ids = _IDS_KEY + pydantic_core.to_json(entity.external_ids)
+        if not data.startswith(ids):
+            return None
+        raw = pydantic_core.to_json(entity.remote_data)
+        provenance, hashed_provenance = self._provenance_of(entity)
+        payload = b"".join((ids, _PROVENANCE_KEY, hashed_provenance, _RAW_KEY, raw, data[len(ids):]))
+        pii = {} if raw in (b"null", b"{}") else {"remote_data": raw.decode("utf-8")}
+        content = Snapshot(None, None, None, texts=(data.decode("utf-8"), pii, provenance))
+        return Prepared(entity.kind, external_id, self.keyring.content_hash(payload), entity=entity, content=content)
 
     def split(self, prepared: Prepared) -> Snapshot:
         """The plaintext content to write: non-PII data, PII values (empties dropped), provenance.
 
-        Cut out of the payload the hash was computed from where the kind allows (:meth:`_cut`), else
-        parsed from it (parsing is cheaper than a second dump); only the provenance, whose
-        ``fetched_at`` the hash leaves out, is dumped again (once per batch: its records share it). Computed once: the snapshot
-        is kept in ``prepared.content``.
+        Parsed from the payload the hash was computed from (parsing is cheaper than a second dump),
+        unless :meth:`prepare` made it already; only the provenance, whose ``fetched_at`` the hash
+        leaves out, is dumped again (once per batch: its records share it). Computed once: the
+        snapshot is kept in ``prepared.content``.
         """
         if prepared.content is None:
-            prepared.content = self._cut(prepared) or self._parse(prepared)
+            prepared.content = self._parse(prepared)
         return prepared.content
 
     def _parse(self, prepared: Prepared) -> Snapshot:
@@ -260,46 +292,23 @@ class EntityCodec:
         data = loads(payload)
         pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
         data.pop("provenance", None)
-        provenance = prepared.provenance if entity is None else self._provenance_text(entity)  # detached: came as text
+        provenance = prepared.provenance if entity is None else self._provenance_of(entity)[0]  # detached: came as text
         return Snapshot(data, pii, None, texts=(None, None, provenance))
 
-    def _cut(self, prepared: Prepared) -> Snapshot | None:
-        """The content as texts cut out of the hash payload, without parsing it; None where it cannot be.
+    def _provenance_of(self, entity: Entity) -> tuple[str | None, bytes]:
+        """The entity's provenance as JSON, and as the hashed dump holds it (without ``fetched_at``).
 
-        Why: parsing a record's dump back and dumping its parts again was a fifth of the committing
-        side of a sync. For a kind whose only PII is the raw payload (``remote_data``) the dump reads
-        ``{"external_ids":{…},"provenance":{…}|null,"remote_data":<raw>,<the rest>}``, and the data
-        to store is that text with provenance and ``remote_data`` taken out. Everything before
-        ``remote_data`` is objects of strings, where a quote is always escaped, so the first
-        ``,"provenance":`` and ``,"remote_data":`` are those very keys. The raw payload is dumped on
-        its own (it is stored encrypted, apart) and must stand in the dump exactly there, followed
-        by ``,`` or ``}``; anything else takes the parsing path.
+        A batch's records share one provenance object, so both are dumped once and reused while the
+        object is the same.
         """
-        entity, payload = prepared.entity, prepared.payload
-        if entity is None or payload is None or not kind_info(prepared.kind).cuttable:
-            return None
-        ids_end = payload.find(',"provenance":')
-        key_at = payload.find(',"remote_data":', ids_end) if ids_end >= 0 else -1
-        if key_at < 0:
-            return None
-        raw_at = key_at + len(',"remote_data":')
-        raw = dumps(entity.remote_data)
-        rest = raw_at + len(raw)
-        if not payload.startswith(raw, raw_at) or payload[rest : rest + 1] not in (",", "}"):
-            return None
-        pii = {} if raw in ("null", "{}") else {"remote_data": raw}
-        return Snapshot(None, None, None, texts=(payload[:ids_end] + payload[rest:], pii, self._provenance_text(entity)))
-
-    def _provenance_text(self, entity: Entity) -> str | None:
-        """The entity's provenance as JSON. A batch's records share one provenance object, so its text
-        is dumped once and reused while the object is the same."""
         provenance = entity.provenance
         if provenance is None:
-            return None
-        last = self._provenance_json
+            return None, b"null"
+        last = self._provenance_texts
         if last is None or last[0] is not provenance:
-            last = self._provenance_json = (provenance, provenance.model_dump_json())
-        return last[1]
+            hashed = type(provenance).__pydantic_serializer__.to_json(provenance, exclude=_HASH_EXCLUDE["provenance"])
+            last = self._provenance_texts = (provenance, provenance.model_dump_json(), hashed)
+        return last[1], last[2]
 
     def blind_of(self, prepared: Prepared) -> dict[str, list[str]]:
         """The blind indexes of a prepared record's searchable PII, computed once (kept in ``prepared.blind``),
@@ -313,19 +322,15 @@ class EntityCodec:
     def detach(self, prepared: Prepared) -> Prepared:
         """Drop the model, keeping plain texts only: ready to pickle.
 
-        Kinds whose dump can be cut into its stored parts cheaply (:meth:`_cut`) are split here, so
-        the process that writes them neither parses nor dumps; the others keep their dump and their
-        provenance as JSON and are split only if written (the parse is not worth doing in a producer
-        process, the busier side of a sync, for a record that may turn out unchanged).
+        Kinds dumped in parts already carry their stored texts, so the process that writes them
+        neither parses nor dumps; the others keep their dump and their provenance as JSON and are
+        split only if written (the parse is not worth doing in a producer process, the busier side
+        of a sync, for a record that may turn out unchanged).
         """
         entity = prepared.entity
         if entity is not None:
             if prepared.content is None:
-                prepared.content = self._cut(prepared)
-            if prepared.content is None:
-                prepared.provenance = self._provenance_text(entity)
-            else:
-                prepared.payload = None
+                prepared.provenance = self._provenance_of(entity)[0]
             prepared.entity = None
         return prepared
 
