@@ -162,6 +162,19 @@ def test_detach_reuses_a_shared_provenance_dump_only_while_it_is_the_same_object
     assert texts[0] is texts[1] and texts[0] is not texts[3]  # reused within a run of the same object
 
 
+def test_a_prepared_record_pickles_whole_detached_or_not(store: Store) -> None:
+    import pickle
+
+    codec = store.codec
+    for prepared in (codec.prepare(candidate(1), "beisen"), codec.prepare(assessment(1), "beisen")):
+        codec.blind_of(prepared)  # content and blind indexes filled in
+        for record in (prepared, codec.detach(prepared)):
+            copy = pickle.loads(pickle.dumps(record))
+            assert copy == record and copy.content is not None
+            assert (copy.content.data_json(), copy.content.pii_json(), copy.content.provenance_json()) == (
+                record.content.data_json(), record.content.pii_json(), record.content.provenance_json())
+
+
 def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(store: Store) -> None:
     """The producer-process path: prepare, detach, pickle, upsert_prepared — same rows, same no-ops."""
     import pickle
@@ -169,7 +182,7 @@ def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(sto
     codec = store.codec
     shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), assessment(1))]))
     assert all(p.entity is None for p in shipped)  # JSON text crossed, no models
-    # a candidate (PII beyond remote_data) keeps its dump to split if written; an assessment arrives cut
+    # a candidate (PII beyond remote_data) keeps its dump to split if written; an assessment arrives in parts
     assert (shipped[0].payload is not None, shipped[0].content) == (True, None)
     assert (shipped[1].payload, shipped[1].content.pii_json()) == (None, {})
     with store.transaction() as tx:

@@ -211,6 +211,26 @@ class Prepared:
     blind: dict[str, list[str]] | None = None
     provenance: str | None = None  # JSON text, kept by detach (the payload leaves out fetched_at)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its fields in order, the content as its texts.
+
+        Every record of a forked sync crosses to the committing process this way; the dataclass's
+        default (a state dict, and the snapshot reduced on its own) took ~14 µs a record to pickle
+        and unpickle, this ~8.
+        """
+        content = self.content
+        texts = None if content is None else (content.data_json(), content.pii_json(), content.provenance_json())
+        return (_prepared_from_texts, (self.kind, self.external_id, self.content_hash, self.payload, self.entity, texts,
+                                       self.blind, self.provenance))
+
+
+def _prepared_from_texts(
+    kind: str, external_id: str, content_hash: str, payload: str | None, entity: Entity | None,
+    texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[str]] | None, provenance: str | None,
+) -> Prepared:
+    content = None if texts is None else Snapshot(None, None, None, texts=texts)
+    return Prepared(kind, external_id, content_hash, payload, entity, content, blind, provenance)
+
 
 class EntityCodec:
     """Dumps, hashes, encrypts and rebuilds entities with one key ring.
