@@ -20,6 +20,19 @@ def test_roundtrip_any_text(value):
     assert ring.decrypt(ring.encrypt(value, aad=AAD), aad=AAD) == value
 
 
+@given(st.text())
+def test_a_token_is_v1_kid_and_url_safe_base64_of_nonce_and_ciphertext(value):
+    """The stored format: tokens written before and after any speed-up must read the same."""
+    import base64
+
+    ring = KeyRing.generate("k1")
+    version, kid, body = ring.encrypt(value, aad=AAD).split(".")
+    sealed = base64.urlsafe_b64decode(body)
+    assert (version, kid) == ("v1", "k1")
+    assert base64.urlsafe_b64encode(sealed).decode() == body  # exactly that alphabet, with its padding
+    assert len(sealed) == 12 + len(value.encode()) + 16  # nonce, ciphertext, tag
+
+
 def test_fresh_nonce_each_time():
     ring = KeyRing.generate()
     assert ring.encrypt("same", aad=AAD) != ring.encrypt("same", aad=AAD)
