@@ -519,9 +519,14 @@ class HttpClient:
 
     def _json(self, response: httpx.Response) -> Any:
         """The body parsed: pydantic-core's Rust parser first (pages are parsed on the sync's hot path,
-        about twice as fast as ``json``), the standard library for what it leaves (UTF-16/32 bodies)."""
+        about three times as fast as ``json``), the standard library for what it leaves (UTF-16/32 bodies).
+
+        Only keys are interned (``cache_strings="keys"``): they repeat in every record of a page, values
+        rarely do, and interning every value too made the parse nearly twice as slow (5.9 against
+        3.3 µs a Greenhouse application).
+        """
         try:
-            return pydantic_core.from_json(response.content)
+            return pydantic_core.from_json(response.content, cache_strings="keys")
         except ValueError:
             pass
         try:
