@@ -4,8 +4,9 @@ One JSON dump per entity (:func:`hashed_dump`): the keyed content hash is comput
 an unchanged record costs one dump and one HMAC and nothing else. Where the kind allows, the entity
 is dumped in its stored parts instead and the hashed bytes are assembled from them (the same bytes);
 otherwise only a record that is written is split into non-PII data, PII values and provenance,
-parsed back from that text (never a second dump of the whole); encryption happens only then. JSON is read and written with pydantic-core's
-Rust codec (exact big integers, several times faster than the ``json`` module on these documents).
+parsed back from that text (never a second dump of the whole); encryption happens only then. JSON
+is read and written with pydantic-core's Rust codec (exact big integers, several times faster than
+the ``json`` module on these documents).
 
 Example:
     >>> from hub.core.crypto import KeyRing
@@ -265,14 +266,14 @@ class EntityCodec:
                 system=system,
                 entity=entity.kind,
             )
-        if info.in_parts and (prepared := self._prepare_in_parts(entity, external_id)) is not None:
-            return prepared
+        if info.in_parts:
+            return self._prepare_in_parts(entity, external_id)
         dump = hashed_dump(entity)
         return Prepared(entity.kind, external_id, self.keyring.content_hash(dump), dump.decode("utf-8"), entity)
 
-    def _prepare_in_parts(self, entity: Entity, external_id: str) -> Prepared | None:
+    def _prepare_in_parts(self, entity: Entity, external_id: str) -> Prepared:
         """Dump the entity as the texts the store writes, and hash the :func:`hashed_dump` bytes
-        assembled from them; None where the dump does not read as expected (never seen).
+        assembled from them.
 
         Why: for a kind whose only PII is the raw payload, the stored data is the dump without
         provenance and raw payload, and the raw payload is stored apart. Dumping the whole and then
@@ -284,9 +285,7 @@ class EntityCodec:
         :func:`hashed_dump`, so content hashes do not change.
         """
         data = type(entity).__pydantic_serializer__.to_json(entity, exclude=_PARTS_EXCLUDE, exclude_computed_fields=True)
-        ids = _IDS_KEY + pydantic_core.to_json(entity.external_ids)
-        if not data.startswith(ids):
-            return None
+        ids = _IDS_KEY + pydantic_core.to_json(entity.external_ids)  # how data begins: the first field
         raw = pydantic_core.to_json(entity.remote_data)
         provenance, hashed_provenance = self._provenance_of(entity)
         payload = b"".join((ids, _PROVENANCE_KEY, hashed_provenance, _RAW_KEY, raw, data[len(ids):]))
