@@ -170,8 +170,12 @@ class Snapshot:
         self.data  # noqa: B018 — parse first, so the change is not lost with the text
         self._data_text = None
 
+    def texts(self) -> tuple[str, dict[str, str], str | None]:
+        """The JSON texts of data, PII values and provenance: what the snapshot travels as."""
+        return self.data_json(), self.pii_json(), self.provenance_json()
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_snapshot_from_texts, (self.data_json(), self.pii_json(), self.provenance_json()))
+        return (_snapshot_from_texts, self.texts())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Snapshot) and (self.data, self.pii, self.provenance) == (other.data, other.pii, other.provenance)
@@ -219,8 +223,7 @@ class Prepared:
         default (a state dict, and the snapshot reduced on its own) took ~14 µs a record to pickle
         and unpickle, this ~8.
         """
-        content = self.content
-        texts = None if content is None else (content.data_json(), content.pii_json(), content.provenance_json())
+        texts = None if self.content is None else self.content.texts()
         return (_prepared_from_texts, (self.kind, self.external_id, self.content_hash, self.payload, self.entity, texts,
                                        self.blind, self.provenance))
 
@@ -229,7 +232,7 @@ def _prepared_from_texts(
     kind: str, external_id: str, content_hash: str, payload: str | None, entity: Entity | None,
     texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[str]] | None, provenance: str | None,
 ) -> Prepared:
-    content = None if texts is None else Snapshot(None, None, None, texts=texts)
+    content = None if texts is None else _snapshot_from_texts(*texts)
     return Prepared(kind, external_id, content_hash, payload, entity, content, blind, provenance)
 
 
