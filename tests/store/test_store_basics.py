@@ -181,9 +181,9 @@ def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(sto
     codec = store.codec
     shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), assessment(1))]))
     assert all(p.entity is None for p in shipped)  # JSON text crossed, no models
-    # a candidate (PII beyond remote_data) keeps its dump to split if written; an assessment arrives in parts
-    assert (shipped[0].payload is not None, shipped[0].content) == (True, None)
-    assert (shipped[1].payload, shipped[1].content.pii_json()) == (None, {})
+    # both arrive as their hashed bytes, unhashed and unsplit: a candidate (PII beyond remote_data) is
+    # parsed if written, an assessment (dumped in parts) cut apart
+    assert [(p.raw_span is not None, p.content_hash, p.content) for p in shipped] == [(False, None, None), (True, None, None)]
     with store.transaction() as tx:
         created = store.upsert_prepared(tx, "beisen", shipped)
         again = store.upsert_many(tx, "beisen", [candidate(1), assessment(1)])

@@ -2,18 +2,19 @@
 
 One JSON dump per entity (:func:`hashed_dump`): the keyed content hash is computed from its bytes, so
 an unchanged record costs one dump and one HMAC and nothing else. Where the kind allows, the entity
-is dumped in its stored parts instead and the hashed bytes are assembled from them (the same bytes);
-otherwise only a record that is written is split into non-PII data, PII values and provenance,
-parsed back from that text (never a second dump of the whole); encryption happens only then. JSON
-is read and written with pydantic-core's Rust codec (exact big integers, several times faster than
-the ``json`` module on these documents).
+is dumped in its stored parts instead and the hashed bytes are assembled from them (the same bytes),
+to be cut apart again if the record is written; otherwise only a record that is written is split
+into non-PII data, PII values and provenance, parsed back from that text (never a second dump of the
+whole); encryption happens only then. The hash is computed by the process that upserts, not the one
+that prepares (:meth:`EntityCodec.hash_of`). JSON is read and written with pydantic-core's Rust codec
+(exact big integers, several times faster than the ``json`` module on these documents).
 
 Example:
     >>> from hub.core.crypto import KeyRing
     >>> from hub.core.models import Candidate
     >>> codec = EntityCodec(KeyRing.generate())
     >>> rec = codec.prepare(Candidate(external_ids={"ats": "7"}, national_id="11010519491231002X"), "ats")
-    >>> rec.external_id, len(rec.content_hash), sorted(codec.split(rec).pii)
+    >>> rec.external_id, len(codec.hash_of(rec)), sorted(codec.split(rec).pii)
     ('7', 64, ['national_id'])
 """
 
@@ -200,40 +201,43 @@ def _snapshot_from_texts(data: str, pii: dict[str, str], provenance: str | None)
 class Prepared:
     """One incoming entity, keyed by (kind, external id), with the content hash deciding no-op upserts.
 
-    Fresh from :meth:`EntityCodec.prepare` it holds the entity and either its content as stored
-    texts already (kinds dumped in parts) or the JSON its hash covers, split into a
-    :class:`Snapshot` only if written. :meth:`EntityCodec.detach` drops the model and keeps plain
-    text, cheap to pickle, so a producer process can prepare records while the store writes the
-    previous ones.
+    Fresh from :meth:`EntityCodec.prepare` it holds the entity and ``payload``, the bytes its keyed
+    content hash covers. The hash itself is computed where the record is upserted
+    (:meth:`EntityCodec.hash_of`), and the content is split into a :class:`Snapshot` only if the
+    record is written. :meth:`EntityCodec.detach` drops the model and keeps plain data, cheap to
+    pickle, so a producer process can prepare records while the store writes the previous ones.
     """
 
     kind: str
     external_id: str
-    content_hash: str
-    payload: str | None = None
+    payload: bytes
     entity: Entity | None = None
+    provenance: str | None = None  # its JSON text: the payload leaves out fetched_at
+    #: kinds dumped in parts: (end of the ids, start and end of the raw payload) in ``payload``
+    raw_span: tuple[int, int, int] | None = None
+    content_hash: str | None = None
     content: Snapshot | None = None
     blind: dict[str, list[str]] | None = None
-    provenance: str | None = None  # JSON text, kept by detach (the payload leaves out fetched_at)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as its fields in order, the content as its texts.
+        """Pickled as its fields in order, the content (if split already) as its texts.
 
         Every record of a forked sync crosses to the committing process this way; the dataclass's
         default (a state dict, and the snapshot reduced on its own) took ~14 µs a record to pickle
         and unpickle, this ~8.
         """
         texts = None if self.content is None else self.content.texts()
-        return (_prepared_from_texts, (self.kind, self.external_id, self.content_hash, self.payload, self.entity, texts,
-                                       self.blind, self.provenance))
+        return (_prepared_from_texts, (self.kind, self.external_id, self.payload, self.entity, self.provenance,
+                                       self.raw_span, self.content_hash, texts, self.blind))
 
 
 def _prepared_from_texts(
-    kind: str, external_id: str, content_hash: str, payload: str | None, entity: Entity | None,
-    texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[str]] | None, provenance: str | None,
+    kind: str, external_id: str, payload: bytes, entity: Entity | None, provenance: str | None,
+    raw_span: tuple[int, int, int] | None, content_hash: str | None,
+    texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[str]] | None,
 ) -> Prepared:
     content = None if texts is None else _snapshot_from_texts(*texts)
-    return Prepared(kind, external_id, content_hash, payload, entity, content, blind, provenance)
+    return Prepared(kind, external_id, payload, entity, provenance, raw_span, content_hash, content, blind)
 
 
 class EntityCodec:
@@ -254,12 +258,12 @@ class EntityCodec:
         self._provenance_texts: tuple[Any, str, bytes] | None = None
 
     def prepare(self, entity: Entity, system: str) -> Prepared:
-        """Dump ``entity`` once and compute the keyed content hash over that dump.
+        """Dump ``entity`` once, as the bytes its keyed content hash covers.
 
         The hash covers everything except ``id`` and ``provenance.fetched_at`` (refetching the same
-        record is not a change). Kinds dumped in parts come out with their stored texts
-        (:meth:`_prepare_in_parts`); for the others the dump is kept, and :meth:`split` parses it if
-        the record is written.
+        record is not a change); :meth:`hash_of` computes it. Kinds whose only PII is the raw payload
+        are dumped in their stored parts (:meth:`_prepare_in_parts`); for the others the dump is
+        kept, and :meth:`split` parses it if the record is written.
         """
         info = kind_info(entity.kind)  # an unknown kind is a StoreError before any work
         external_id = entity.external_ids.get(system)
@@ -271,12 +275,10 @@ class EntityCodec:
             )
         if info.in_parts:
             return self._prepare_in_parts(entity, external_id)
-        dump = hashed_dump(entity)
-        return Prepared(entity.kind, external_id, self.keyring.content_hash(dump), dump.decode("utf-8"), entity)
+        return Prepared(entity.kind, external_id, hashed_dump(entity), entity, self._provenance_of(entity)[0])
 
     def _prepare_in_parts(self, entity: Entity, external_id: str) -> Prepared:
-        """Dump the entity as the texts the store writes, and hash the :func:`hashed_dump` bytes
-        assembled from them.
+        """The :func:`hashed_dump` bytes, assembled from the texts the store writes, and where they lie.
 
         Why: for a kind whose only PII is the raw payload, the stored data is the dump without
         provenance and raw payload, and the raw payload is stored apart. Dumping the whole and then
@@ -285,37 +287,53 @@ class EntityCodec:
         ``{"external_ids":…,"provenance":…,"remote_data":<raw>,<the rest>}`` (the model's first fields,
         in order; :func:`kind_info` checks), so it is rebuilt exactly from the ids, the provenance
         (dumped once per batch), the raw payload and the rest; a test holds it equal to
-        :func:`hashed_dump`, so content hashes do not change.
+        :func:`hashed_dump`, so content hashes do not change. :meth:`split` cuts the stored texts
+        back out of it (``raw_span``), so the record travels as one copy of its bytes.
         """
         data = type(entity).__pydantic_serializer__.to_json(entity, exclude=_PARTS_EXCLUDE, exclude_computed_fields=True)
         ids = _IDS_KEY + pydantic_core.to_json(entity.external_ids)  # how data begins: the first field
         raw = pydantic_core.to_json(entity.remote_data)
         provenance, hashed_provenance = self._provenance_of(entity)
+        raw_start = len(ids) + len(_PROVENANCE_KEY) + len(hashed_provenance) + len(_RAW_KEY)
         payload = b"".join((ids, _PROVENANCE_KEY, hashed_provenance, _RAW_KEY, raw, data[len(ids):]))
-        pii = {} if raw in (b"null", b"{}") else {"remote_data": raw.decode("utf-8")}
-        content = Snapshot(None, None, None, texts=(data.decode("utf-8"), pii, provenance))
-        return Prepared(entity.kind, external_id, self.keyring.content_hash(payload), entity=entity, content=content)
+        return Prepared(entity.kind, external_id, payload, entity, provenance,
+                        raw_span=(len(ids), raw_start, raw_start + len(raw)))
+
+    def hash_of(self, prepared: Prepared) -> str:
+        """The keyed content hash of a prepared record, computed once (kept in ``prepared.content_hash``).
+
+        Computed where the record is upserted rather than where it is prepared: in a forked sync
+        the producer is the busier process, and an HMAC over a record's bytes (~7 µs for a 3 KB
+        Greenhouse application) is work the committing side has room for.
+        """
+        if prepared.content_hash is None:
+            prepared.content_hash = self.keyring.content_hash(prepared.payload)
+        return prepared.content_hash
 
     def split(self, prepared: Prepared) -> Snapshot:
         """The plaintext content to write: non-PII data, PII values (empties dropped), provenance.
 
-        Parsed from the payload the hash was computed from (parsing is cheaper than a second dump),
-        unless :meth:`prepare` made it already; only the provenance, whose ``fetched_at`` the hash
-        leaves out, is dumped again (once per batch: its records share it). Computed once: the
-        snapshot is kept in ``prepared.content``.
+        Cut out of the payload for kinds dumped in parts; otherwise parsed from it (parsing is
+        cheaper than a second dump). Computed once: the snapshot is kept in ``prepared.content``.
         """
         if prepared.content is None:
-            prepared.content = self._parse(prepared)
+            prepared.content = self._cut(prepared) if prepared.raw_span else self._parse(prepared)
         return prepared.content
 
-    def _parse(self, prepared: Prepared) -> Snapshot:
-        entity, payload = prepared.entity, prepared.payload
-        assert payload is not None, "a Prepared keeps its payload until it is split"
-        data = loads(payload)
+    @staticmethod
+    def _cut(prepared: Prepared) -> Snapshot:
+        payload, (ids_end, raw_start, raw_end) = prepared.payload, prepared.raw_span  # type: ignore[misc]
+        data = (payload[:ids_end] + payload[raw_end:]).decode("utf-8")
+        raw = payload[raw_start:raw_end]
+        pii = {} if raw in (b"null", b"{}") else {"remote_data": raw.decode("utf-8")}
+        return Snapshot(None, None, None, texts=(data, pii, prepared.provenance))
+
+    @staticmethod
+    def _parse(prepared: Prepared) -> Snapshot:
+        data = loads(prepared.payload)
         pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
         data.pop("provenance", None)
-        provenance = prepared.provenance if entity is None else self._provenance_of(entity)[0]  # detached: came as text
-        return Snapshot(data, pii, None, texts=(None, None, provenance))
+        return Snapshot(data, pii, None, texts=(None, None, prepared.provenance))
 
     def _provenance_of(self, entity: Entity) -> tuple[str | None, bytes]:
         """The entity's provenance as JSON, and as the hashed dump holds it (without ``fetched_at``).
@@ -342,18 +360,8 @@ class EntityCodec:
         return prepared.blind
 
     def detach(self, prepared: Prepared) -> Prepared:
-        """Drop the model, keeping plain texts only: ready to pickle.
-
-        Kinds dumped in parts already carry their stored texts, so the process that writes them
-        neither parses nor dumps; the others keep their dump and their provenance as JSON and are
-        split only if written (the parse is not worth doing in a producer process, the busier side
-        of a sync, for a record that may turn out unchanged).
-        """
-        entity = prepared.entity
-        if entity is not None:
-            if prepared.content is None:
-                prepared.provenance = self._provenance_of(entity)[0]
-            prepared.entity = None
+        """Drop the model, keeping plain data only (the payload and the provenance's text): ready to pickle."""
+        prepared.entity = None
         return prepared
 
     def content_hash(self, kind: str, content: Snapshot) -> str:

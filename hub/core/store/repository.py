@@ -322,7 +322,9 @@ class Store:
         new: list[tuple[int, Prepared]] = []
         source_hashes: dict[str, tuple[str, str, bool]] = {}  # external id -> (entity id, hash, is new)
         created = updated = unchanged = 0
+        hash_of = self.codec.hash_of
         for position, p in enumerate(prepared):
+            content_hash = hash_of(p)  # kept in p: _resolve_new reads p.content_hash
             hit = existing.get(p.external_id)
             if hit is None:
                 ids.append("")
@@ -330,13 +332,13 @@ class Store:
                 continue
             entity_id, last_hash, version, erased, deleted = hit
             ids.append(entity_id)
-            if erased or (last_hash == p.content_hash and not deleted):
+            if erased or (last_hash == content_hash and not deleted):
                 unchanged += 1
                 continue
             updated += 1
-            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", p.content_hash, p.blind, deleted)
-            existing[p.external_id] = (entity_id, p.content_hash, version, erased, deleted)
-            source_hashes[p.external_id] = (entity_id, p.content_hash, False)
+            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", content_hash, p.blind, deleted)
+            existing[p.external_id] = (entity_id, content_hash, version, erased, deleted)
+            source_hashes[p.external_id] = (entity_id, content_hash, False)
         merges: list[dict[str, Any]] = []
         if new:
             created = self._resolve_new(tx, system, info, new, ids, writes, source_hashes, merges)
