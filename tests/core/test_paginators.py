@@ -119,6 +119,16 @@ def test_link_header_follows_next_exactly_and_resolves_relative_urls():
     assert not p.has_next
 
 
+def test_an_absolute_next_link_is_followed_as_sent_and_requests_what_joining_it_would():
+    link = "https://harvest.greenhouse.io/v3/jobs?cursor=a%2Bb&x=%E6%9D%8E"
+    p = LinkHeaderPaginator()
+    p.init_request(PageRequest("/v3/jobs"))
+    p.update_state(response([], url="https://other.example/v3/jobs", headers={"Link": f'<{link}>; rel="next"'}), [])
+    assert p.next_request() == PageRequest(link, {})
+    joined = httpx.URL("https://other.example/v3/jobs").join(link)
+    assert httpx.Request("GET", p.next_request().url).url == joined
+
+
 def test_link_header_repeat_raises():
     p = LinkHeaderPaginator()
     p.init_request(PageRequest("/v3/jobs"))
