@@ -303,8 +303,9 @@ class EntityCodec:
         """The keyed content hash of a prepared record, computed once (kept in ``prepared.content_hash``).
 
         Computed where the record is upserted rather than where it is prepared: in a forked sync
-        the producer is the busier process, and an HMAC over a record's bytes (~7 µs for a 3 KB
-        Greenhouse application) is work the committing side has room for.
+        the producer is the busier process, and the committing side has room for an HMAC over each
+        record's bytes. Moving it (with the decoding of the stored texts, now cut out only if
+        written) took a Greenhouse application's producer work from 310.9k to 254.9k instructions.
         """
         if prepared.content_hash is None:
             prepared.content_hash = self.keyring.content_hash(prepared.payload)
