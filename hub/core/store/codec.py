@@ -212,7 +212,7 @@ class Prepared:
     external_id: str
     payload: bytes
     entity: Entity | None = None
-    provenance: str | None = None  # its JSON text: the payload leaves out fetched_at
+    provenance: str | None = None  # its JSON text (the payload leaves out fetched_at); set when needed
     #: kinds dumped in parts: (end of the ids, start and end of the raw payload) in ``payload``
     raw_span: tuple[int, int, int] | None = None
     content_hash: str | None = None
@@ -275,7 +275,7 @@ class EntityCodec:
             )
         if info.in_parts:
             return self._prepare_in_parts(entity, external_id)
-        return Prepared(entity.kind, external_id, hashed_dump(entity), entity, self._provenance_of(entity)[0])
+        return Prepared(entity.kind, external_id, hashed_dump(entity), entity)
 
     def _prepare_in_parts(self, entity: Entity, external_id: str) -> Prepared:
         """The :func:`hashed_dump` bytes, assembled from the texts the store writes, and where they lie.
@@ -329,12 +329,18 @@ class EntityCodec:
         pii = {} if raw in (b"null", b"{}") else {"remote_data": raw.decode("utf-8")}
         return Snapshot(None, None, None, texts=(data, pii, prepared.provenance))
 
-    @staticmethod
-    def _parse(prepared: Prepared) -> Snapshot:
+    def _parse(self, prepared: Prepared) -> Snapshot:
         data = loads(prepared.payload)
         pii = {name: value for name in kind_info(prepared.kind).pii if (value := data.pop(name, None)) not in (None, [], {})}
         data.pop("provenance", None)
-        return Snapshot(data, pii, None, texts=(None, None, prepared.provenance))
+        return Snapshot(data, pii, None, texts=(None, None, self._provenance_text(prepared)))
+
+    def _provenance_text(self, prepared: Prepared) -> str | None:
+        """The record's provenance as JSON, dumped only when needed: a record that is not dumped in
+        parts and turns out unchanged never needs it (the payload leaves out ``fetched_at``)."""
+        if prepared.provenance is None and prepared.entity is not None:
+            prepared.provenance = self._provenance_of(prepared.entity)[0]
+        return prepared.provenance
 
     def _provenance_of(self, entity: Entity) -> tuple[str | None, bytes]:
         """The entity's provenance as JSON, and as the hashed dump holds it (without ``fetched_at``).
@@ -356,12 +362,12 @@ class EntityCodec:
         after its :meth:`split`."""
         content = self.split(prepared)
         if prepared.blind is None:
-            info = kind_info(prepared.kind)
-            prepared.blind = self.blind_indexes(info, content.pii) if info.indexed else {}
+            prepared.blind = self.blind_indexes(kind_info(prepared.kind), content)
         return prepared.blind
 
     def detach(self, prepared: Prepared) -> Prepared:
         """Drop the model, keeping plain data only (the payload and the provenance's text): ready to pickle."""
+        self._provenance_text(prepared)
         prepared.entity = None
         return prepared
 
@@ -370,8 +376,15 @@ class EntityCodec:
         entity = kind_info(kind).model.model_validate({**content.data, **content.pii, "provenance": content.provenance})
         return self.keyring.content_hash(hashed_dump(entity))
 
-    def blind_indexes(self, info: KindInfo, pii: dict[str, Any]) -> dict[str, list[str]]:
-        """Blind-index HMACs of the searchable PII fields present: {field: [hmac, ...]}."""
+    def blind_indexes(self, info: KindInfo, content: Snapshot) -> dict[str, list[str]]:
+        """Blind-index HMACs of the searchable PII fields present: {field: [hmac, ...]}.
+
+        A kind without searchable PII never reads ``content.pii``: for kinds dumped in parts that
+        would parse the raw payload back only to find nothing to index.
+        """
+        if not info.indexed:
+            return {}
+        pii = content.pii
         result: dict[str, list[str]] = {}
         for name in info.indexed:
             value = pii.get(name)

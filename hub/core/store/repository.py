@@ -394,7 +394,7 @@ class Store:
                 continue
             target, field = next(
                 ((matches[h], f) for f in rule for h in p.blind.get(f, ()) if h in matches), (None, None)
-            ) if rule else (None, None)
+            )
             if target is None:
                 entity_id = new_id()
                 writes[entity_id] = _Write(entity_id, incoming, 0, "create", p.content_hash, p.blind)
@@ -490,9 +490,8 @@ class Store:
                 inserts.append((w.entity_id, kind, 1, content_hash, data, provenance, pii, live, now, now))
             else:
                 updates.append((w.version + 1, content_hash, data, provenance, pii, live, now, w.entity_id, w.version))
-            hmacs = w.blind if w.blind is not None else codec.blind_indexes(info, content.pii) if info.indexed else {}
-            if hmacs:
-                blind.extend((w.entity_id, name, h, kind) for name, hs in hmacs.items() for h in hs)
+            hmacs = w.blind if w.blind is not None else codec.blind_indexes(info, content)
+            blind.extend((w.entity_id, name, h, kind) for name, hs in hmacs.items() for h in hs)
             log.append((w.entity_id, kind, w.version + 1, w.op, origin, now))
         bulk.insert_many(tx, t.entities, _ENTITY_COLUMNS, inserts)
         if updates:
