@@ -73,6 +73,7 @@ def test_a_detached_record_dumped_in_parts_travels_as_its_payload_and_cuts_its_t
     entity = application({"id": 7, "note": "李娜"}, "7", "applications")
     detached = pickle.loads(pickle.dumps(CODEC.detach(CODEC.prepare(entity, "greenhouse"))))
     assert (detached.entity, detached.content, detached.content_hash) == (None, None, None)  # plain bytes crossed
+    assert detached.refs == (("candidate", "greenhouse", "7"),)  # noted before the model was dropped
     assert CODEC.split(detached).pii_json() == {"remote_data": '{"id":7,"note":"李娜"}'}
     assert same(detached.content, CODEC.split(whole(entity)))
     assert CODEC.hash_of(detached) == CODEC.keyring.content_hash(hashed_dump(entity))
@@ -86,3 +87,31 @@ def test_an_empty_raw_payload_is_no_pii_to_encrypt() -> None:
 def test_only_kinds_whose_sole_pii_is_the_raw_payload_are_dumped_in_parts() -> None:
     assert [kind for kind in ("candidate", "employee", "offer", "application", "assessment", "job")
             if kind_info(kind).in_parts] == ["application", "assessment", "job"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(remote_data=st.none() | st.dictionaries(TRICKY, JSON, max_size=3), external_id=TRICKY.filter(str.strip),
+       entity_id=TRICKY)
+def test_a_reference_filled_into_the_cut_text_gives_what_parsing_setting_and_dumping_gives(
+    remote_data: dict | None, external_id: str, entity_id: str
+) -> None:
+    entity = application(remote_data, external_id, None)
+    spliced = CODEC.split(CODEC.prepare(entity, "greenhouse"))
+    parsed = Snapshot(None, None, None, texts=spliced.texts())  # same text, references not known: the parse path
+    refs = spliced.unresolved_refs(kind_info("application").refs)
+    target = entity.candidate.external_id  # as the model holds it (whitespace stripped)
+    assert refs == parsed.unresolved_refs(kind_info("application").refs) == [("candidate", "greenhouse", target)]
+    spliced.resolve_ref(refs[0], entity_id)
+    parsed.resolve_ref(refs[0], entity_id)
+    assert spliced._data is None  # filled in the text, never parsed
+    assert spliced.data_json() == parsed.data_json()
+    assert spliced.data["candidate"] == {"id": entity_id, "system": "greenhouse", "external_id": target}
+
+
+def test_a_reference_whose_text_occurs_twice_is_filled_by_parsing_so_only_the_field_changes() -> None:
+    ref = '{"id":null,"system":"s","external_id":"e"}'
+    text = f'{{"note":{{"candidate":{ref}}},"candidate":{ref}}}'
+    snapshot = Snapshot(None, None, None, texts=(text, {}, None), refs=(("candidate", "s", "e"),))
+    snapshot.resolve_ref(("candidate", "s", "e"), "hub-1")
+    assert snapshot.data == {"note": {"candidate": {"id": None, "system": "s", "external_id": "e"}},
+                             "candidate": {"id": "hub-1", "system": "s", "external_id": "e"}}

@@ -31,7 +31,7 @@ from hub.core.crypto import KeyRing
 from hub.core.errors import StoreError
 from hub.core.models import ENTITY_TYPES, Entity, Ref, pii_fields
 
-__all__ = ["BLIND_INDEXED", "EntityCodec", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads", "hashed_dump"]
+__all__ = ["BLIND_INDEXED", "EntityCodec", "PendingRef", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads", "hashed_dump"]
 
 #: PII fields that get blind indexes (exact-match searchable). Never index low-entropy fields.
 BLIND_INDEXED = ("national_id", "phones", "emails")
@@ -89,6 +89,9 @@ def kind_info(kind: str) -> KindInfo:
     return KindInfo(kind, model, pii, tuple(f for f in BLIND_INDEXED if f in pii), refs, in_parts)
 
 
+#: An unresolved reference: (field name, system, external id of the target).
+PendingRef = tuple[str, str, str]
+
 #: What the content hash ignores: the hub id, and when the record was fetched.
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
 #: The fields :meth:`EntityCodec._prepare_in_parts` dumps apart from the rest.
@@ -113,7 +116,7 @@ class Snapshot:
     is parsed or dumped only when asked for, and both forms are kept: a record prepared in a
     producer process travels as its texts alone (see :meth:`__reduce__`), and the store writes
     those texts without parsing the PII (the raw payload is most of a record) or re-dumping the
-    data — unless it changed the data (:meth:`data_changed`, after filling references).
+    data — a reference filled in is spliced into the text (:meth:`resolve_ref`).
 
     Example:
         >>> snap = Snapshot({"status": "active"}, {"phones": ["+8613800138000"]}, None)
@@ -123,14 +126,15 @@ class Snapshot:
         {'phones': ['+8613800138000']}
     """
 
-    __slots__ = ("_data", "_pii", "_provenance", "_data_text", "_pii_texts", "_provenance_text")
+    __slots__ = ("_data", "_pii", "_provenance", "_data_text", "_pii_texts", "_provenance_text", "_refs")
 
     def __init__(
         self, data: dict[str, Any] | None, pii: dict[str, Any] | None, provenance: dict[str, Any] | None, *,
-        texts: tuple[str, dict[str, str], str | None] | None = None,
+        texts: tuple[str, dict[str, str], str | None] | None = None, refs: tuple[PendingRef, ...] | None = None,
     ) -> None:
         self._data, self._pii, self._provenance = data, pii, provenance
         self._data_text, self._pii_texts, self._provenance_text = texts or (None, None, None)
+        self._refs = refs  # the unresolved references the data text holds, if known (see unresolved_refs)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -166,9 +170,37 @@ class Snapshot:
             self._provenance_text = dumps(self._provenance)
         return self._provenance_text
 
-    def data_changed(self) -> None:
-        """Say that :attr:`data` was modified in place: its JSON text is dumped again when asked for."""
-        self.data  # noqa: B018 — parse first, so the change is not lost with the text
+    def unresolved_refs(self, fields: tuple[tuple[str, str], ...]) -> list[PendingRef]:
+        """The references among ``fields`` (name, target kind) that name their target by external id only.
+
+        Known without parsing the data when the snapshot was cut from a prepared record (which noted
+        them from the model); otherwise read from :attr:`data`.
+        """
+        if self._refs is not None and self._data is None:
+            return list(self._refs)
+        data = self.data
+        return [
+            (name, ref["system"], ref["external_id"])
+            for name, _ in fields
+            if (ref := data.get(name)) and not ref.get("id") and ref.get("system") and ref.get("external_id")
+        ]
+
+    def resolve_ref(self, ref: PendingRef, entity_id: str) -> None:
+        """Fill the hub id of the reference ``ref`` (from :meth:`unresolved_refs`) in the data.
+
+        Why not parse, set and dump again: that was the costliest step of storing an assessment
+        (its data is most of a kilobyte). The data text is spliced instead when the reference's JSON
+        occurs in it exactly once — the top-level field is certainly there, so a single occurrence is
+        it; anything else (a nested copy of the same text, a different rendering) takes the parse path.
+        """
+        name, system, external_id = ref
+        if self._data is None and self._data_text is not None:
+            stored = f'"{name}":' + dumps({"id": None, "system": system, "external_id": external_id})
+            if self._data_text.count(stored) == 1:
+                filled = f'"{name}":' + dumps({"id": entity_id, "system": system, "external_id": external_id})
+                self._data_text = self._data_text.replace(stored, filled)
+                return
+        self.data[name]["id"] = entity_id
         self._data_text = None
 
     def texts(self) -> tuple[str, dict[str, str], str | None]:
@@ -218,6 +250,8 @@ class Prepared:
     content_hash: str | None = None
     content: Snapshot | None = None
     blind: dict[str, list[str]] | None = None
+    #: kinds dumped in parts: the references left for the store to resolve (EntityCodec._pending_refs)
+    refs: tuple[PendingRef, ...] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its fields in order, the content (if split already) as its texts.
@@ -228,16 +262,17 @@ class Prepared:
         """
         texts = None if self.content is None else self.content.texts()
         return (_prepared_from_texts, (self.kind, self.external_id, self.payload, self.entity, self.provenance,
-                                       self.raw_span, self.content_hash, texts, self.blind))
+                                       self.raw_span, self.content_hash, texts, self.blind, self.refs))
 
 
 def _prepared_from_texts(
     kind: str, external_id: str, payload: bytes, entity: Entity | None, provenance: str | None,
     raw_span: tuple[int, int, int] | None, content_hash: str | None,
     texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[str]] | None,
+    refs: tuple[PendingRef, ...] | None,
 ) -> Prepared:
     content = None if texts is None else _snapshot_from_texts(*texts)
-    return Prepared(kind, external_id, payload, entity, provenance, raw_span, content_hash, content, blind)
+    return Prepared(kind, external_id, payload, entity, provenance, raw_span, content_hash, content, blind, refs)
 
 
 class EntityCodec:
@@ -321,13 +356,27 @@ class EntityCodec:
             prepared.content = self._cut(prepared) if prepared.raw_span else self._parse(prepared)
         return prepared.content
 
-    @staticmethod
-    def _cut(prepared: Prepared) -> Snapshot:
+    def _cut(self, prepared: Prepared) -> Snapshot:
         payload, (ids_end, raw_start, raw_end) = prepared.payload, prepared.raw_span  # type: ignore[misc]
         data = (payload[:ids_end] + payload[raw_end:]).decode("utf-8")
         raw = payload[raw_start:raw_end]
         pii = {} if raw in (b"null", b"{}") else {"remote_data": raw.decode("utf-8")}
-        return Snapshot(None, None, None, texts=(data, pii, prepared.provenance))
+        return Snapshot(None, None, None, texts=(data, pii, prepared.provenance), refs=self._pending_refs(prepared))
+
+    @staticmethod
+    def _pending_refs(prepared: Prepared) -> tuple[PendingRef, ...] | None:
+        """The references of a record dumped in parts that name their target by external id only,
+        read from the model (kept in ``prepared.refs``): the store fills them in without parsing the
+        data to find them (:meth:`Snapshot.resolve_ref`). Noted only for a record that is written,
+        or before its model is dropped (:meth:`detach`)."""
+        if prepared.refs is None and prepared.entity is not None:
+            entity = prepared.entity
+            prepared.refs = tuple(
+                (name, ref.system, ref.external_id)
+                for name, _ in kind_info(prepared.kind).refs
+                if (ref := getattr(entity, name)) is not None and not ref.id and ref.system and ref.external_id
+            )
+        return prepared.refs
 
     def _parse(self, prepared: Prepared) -> Snapshot:
         data = loads(prepared.payload)
@@ -366,8 +415,11 @@ class EntityCodec:
         return prepared.blind
 
     def detach(self, prepared: Prepared) -> Prepared:
-        """Drop the model, keeping plain data only (the payload and the provenance's text): ready to pickle."""
+        """Drop the model, keeping plain data only (the payload, the provenance's text, the references
+        to resolve): ready to pickle."""
         self._provenance_text(prepared)
+        if prepared.raw_span:
+            self._pending_refs(prepared)
         prepared.entity = None
         return prepared
 

@@ -37,7 +37,7 @@ from hub.core.models import Entity
 from hub.core.store import bulk
 from hub.core.store import schema as t
 from hub.core.store.schema import new_id
-from hub.core.store.codec import EntityCodec, KindInfo, Prepared, Snapshot, dumps, kind_info, loads
+from hub.core.store.codec import EntityCodec, KindInfo, PendingRef, Prepared, Snapshot, dumps, kind_info, loads
 from hub.core.store.identity import IdentityRules, find_by_blind_index, overlay
 
 __all__ = ["Store", "UpsertResult", "Change", "ChangeListener", "DeadLetter", "EntityChange"]
@@ -446,27 +446,25 @@ class Store:
     def _resolve_refs(self, tx: sa.Connection, info: KindInfo, writes: Any) -> None:
         """Fill ``id`` of references whose target (system, kind, external id) is stored.
 
-        Only contents whose data actually changed are marked so (:meth:`Snapshot.data_changed`): the
-        others keep the JSON text they came with.
+        Only contents with a reference to fill change (:meth:`Snapshot.resolve_ref`); the others keep
+        the JSON text they came with.
         """
+        targets = dict(info.refs)
         wanted: dict[tuple[str, str], set[str]] = {}
-        pending: list[tuple[Snapshot, dict[str, Any], str]] = []
+        pending: list[tuple[Snapshot, PendingRef]] = []
         for write in writes:
-            for name, target_kind in info.refs:
-                ref = write.content.data.get(name)
-                if ref and not ref.get("id") and ref.get("system") and ref.get("external_id"):
-                    wanted.setdefault((ref["system"], target_kind), set()).add(ref["external_id"])
-                    pending.append((write.content, ref, target_kind))
+            for ref in write.content.unresolved_refs(info.refs):
+                wanted.setdefault((ref[1], targets[ref[0]]), set()).add(ref[2])
+                pending.append((write.content, ref))
         resolved: dict[tuple[str, str, str], str] = {}
         for (system, kind), external_ids in wanted.items():
             for chunk in _chunks(sorted(external_ids)):
                 for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk):
                     resolved[(system, kind, external_id)] = entity_id
-        for content, ref, kind in pending:
-            entity_id = resolved.get((ref["system"], kind, ref["external_id"]))
+        for content, ref in pending:
+            entity_id = resolved.get((ref[1], targets[ref[0]], ref[2]))
             if entity_id is not None:
-                ref["id"] = entity_id
-                content.data_changed()
+                content.resolve_ref(ref, entity_id)
 
     def _write(self, tx: sa.Connection, kind: str, writes: list[_Write], origin: str | None) -> None:
         """Insert / update entity rows, their blind indexes and one change-log entry each.
