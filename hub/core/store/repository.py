@@ -292,7 +292,8 @@ class Store:
         put referenced records (candidates) before the records that reference them (assessments).
         """
         prepare = self.codec.prepare
-        return self.upsert_prepared(tx, system, [prepare(entity, system) for entity in entities], origin=origin)
+        with paused():  # a batch of dumps allocates thousands of objects that reference counting frees
+            return self.upsert_prepared(tx, system, [prepare(entity, system) for entity in entities], origin=origin)
 
     def upsert_prepared(
         self, tx: sa.Connection, system: str, prepared: Sequence[Prepared], *, origin: str | None = None
