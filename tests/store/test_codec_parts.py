@@ -104,6 +104,7 @@ def test_a_reference_filled_into_the_cut_text_gives_what_parsing_setting_and_dum
     spliced.resolve_ref(refs[0], entity_id)
     parsed.resolve_ref(refs[0], entity_id)
     assert spliced._data is None  # filled in the text, never parsed
+    assert spliced.unresolved_refs(kind_info("application").refs) == []  # and no longer pending
     assert spliced.data_json() == parsed.data_json()
     assert spliced.data["candidate"] == {"id": entity_id, "system": "greenhouse", "external_id": target}
 

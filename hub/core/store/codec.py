@@ -199,6 +199,7 @@ class Snapshot:
             if self._data_text.count(stored) == 1:
                 filled = f'"{name}":' + dumps({"id": entity_id, "system": system, "external_id": external_id})
                 self._data_text = self._data_text.replace(stored, filled)
+                self._refs = tuple(pending for pending in self._refs or () if pending != ref)
                 return
         self.data[name]["id"] = entity_id
         self._data_text = None
