@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -170,14 +171,14 @@ class Snapshot:
             self._provenance_text = dumps(self._provenance)
         return self._provenance_text
 
-    def unresolved_refs(self, fields: tuple[tuple[str, str], ...]) -> list[PendingRef]:
+    def unresolved_refs(self, fields: tuple[tuple[str, str], ...]) -> Sequence[PendingRef]:
         """The references among ``fields`` (name, target kind) that name their target by external id only.
 
         Known without parsing the data when the snapshot was cut from a prepared record (which noted
         them from the model); otherwise read from :attr:`data`.
         """
         if self._refs is not None and self._data is None:
-            return list(self._refs)
+            return self._refs
         data = self.data
         return [
             (name, ref["system"], ref["external_id"])
