@@ -23,12 +23,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from hub.core.crypto import blind_index_from_hex
+
 __all__ = ["Ledger"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (kind TEXT, ext TEXT, row INTEGER, digests BLOB, PRIMARY KEY (kind, ext));
 CREATE TABLE IF NOT EXISTS rejected (kind TEXT, ext TEXT, PRIMARY KEY (kind, ext));
-CREATE TABLE IF NOT EXISTS identities (kind TEXT, field TEXT, hmac TEXT, ext TEXT, record TEXT,
+CREATE TABLE IF NOT EXISTS identities (kind TEXT, field TEXT, hmac INTEGER, ext TEXT, record TEXT,
                                        PRIMARY KEY (kind, field, hmac));
 CREATE TABLE IF NOT EXISTS pending (kind TEXT, field TEXT, target TEXT, ext TEXT, row INTEGER, record TEXT);
 """
@@ -43,10 +45,10 @@ class Ledger:
 
     Example:
         >>> ledger = Ledger(":memory:")
-        >>> ledger.claim_identities([("candidate", "national_id", "h1", "C1", "a.csv:2")])
+        >>> ledger.claim_identities([("candidate", "national_id", -41, "C1", "a.csv:2")])
         [None]
-        >>> ledger.claim_identities([("candidate", "national_id", "h1", "C9", "a.csv:7"),
-        ...                          ("candidate", "national_id", "h1", "C1", "a.csv:9")])
+        >>> ledger.claim_identities([("candidate", "national_id", -41, "C9", "a.csv:7"),
+        ...                          ("candidate", "national_id", -41, "C1", "a.csv:9")])
         [('C1', 'a.csv:2'), None]
     """
 
@@ -56,6 +58,20 @@ class Ledger:
         # Scratch: WAL without fsync survives a killed process (the OS still has the pages); only a
         # power cut could lose the last batches, and those are re-read on resume anyway.
         self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" + _SCHEMA)
+        self._convert_hex_identities()
+
+    def _convert_hex_identities(self) -> None:
+        """A run begun by a hub older than 64-bit blind indexes claimed identities as hex HMACs:
+        convert them (:func:`blind_index_from_hex`), so the resumed run still finds its duplicates."""
+        types = {name: type_ for _, name, type_, *_ in self._db.execute("PRAGMA table_info(identities)")}
+        if types["hmac"] != "TEXT":
+            return
+        self._db.create_function("hub_blind_index_from_hex", 1, blind_index_from_hex, deterministic=True)
+        self._db.executescript(
+            "BEGIN; ALTER TABLE identities RENAME TO identities_hex;" + _SCHEMA
+            + "INSERT INTO identities SELECT kind, field, hub_blind_index_from_hex(hmac), ext, record FROM identities_hex;"
+            " DROP TABLE identities_hex; COMMIT;"
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -83,8 +99,8 @@ class Ledger:
                 found.update(ext for (ext,) in self._db.execute(query, [kind, *chunk]))
         return found
 
-    def claim_identities(self, rows: Iterable[tuple[str, str, str, str, str]]) -> list[tuple[str, str] | None]:
-        """Claim (kind, field, hmac) for an external id, in order, one query per 500 distinct claims.
+    def claim_identities(self, rows: Iterable[tuple[str, str, int, str, str]]) -> list[tuple[str, str] | None]:
+        """Claim (kind, field, blind index) for an external id, in order, one query per 500 distinct claims.
 
         Returns, aligned with ``rows``, None for a claim that is now (or already was) this external
         id's, or ``(first ext, first record)`` when another external id holds it — also when that
@@ -103,11 +119,11 @@ class Ledger:
         self._db.executemany("INSERT INTO identities VALUES (?, ?, ?, ?, ?)", fresh)
         return results
 
-    def _owners(self, claims: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[str, str]]:
-        by_field: dict[tuple[str, str], list[str]] = {}
+    def _owners(self, claims: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], tuple[str, str]]:
+        by_field: dict[tuple[str, str], list[int]] = {}
         for kind, field, hmac in claims:
             by_field.setdefault((kind, field), []).append(hmac)
-        owners: dict[tuple[str, str, str], tuple[str, str]] = {}
+        owners: dict[tuple[str, str, int], tuple[str, str]] = {}
         for (kind, field), hmacs in by_field.items():
             for start in range(0, len(hmacs), _CHUNK):
                 chunk = hmacs[start : start + _CHUNK]

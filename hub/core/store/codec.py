@@ -251,7 +251,7 @@ class Prepared:
     raw_span: tuple[int, int, int] | None = None
     content_hash: str | None = None
     content: Snapshot | None = None
-    blind: dict[str, list[str]] | None = None
+    blind: dict[str, list[int]] | None = None
     #: kinds dumped in parts: the references left for the store to resolve (EntityCodec._pending_refs)
     refs: tuple[PendingRef, ...] | None = None
 
@@ -270,7 +270,7 @@ class Prepared:
 def _prepared_from_texts(
     kind: str, external_id: str, payload: bytes, entity: Entity | None, provenance: str | None,
     raw_span: tuple[int, int, int] | None, content_hash: str | None,
-    texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[str]] | None,
+    texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[int]] | None,
     refs: tuple[PendingRef, ...] | None,
 ) -> Prepared:
     content = None if texts is None else _snapshot_from_texts(*texts)
@@ -408,7 +408,7 @@ class EntityCodec:
             last = self._provenance_texts = (provenance, provenance.model_dump_json(), hashed)
         return last[1], last[2]
 
-    def blind_of(self, prepared: Prepared) -> dict[str, list[str]]:
+    def blind_of(self, prepared: Prepared) -> dict[str, list[int]]:
         """The blind indexes of a prepared record's searchable PII, computed once (kept in ``prepared.blind``),
         after its :meth:`split`."""
         content = self.split(prepared)
@@ -430,7 +430,7 @@ class EntityCodec:
         entity = kind_info(kind).model.model_validate({**content.data, **content.pii, "provenance": content.provenance})
         return self.keyring.content_hash(hashed_dump(entity))
 
-    def blind_indexes(self, info: KindInfo, content: Snapshot) -> dict[str, list[str]]:
+    def blind_indexes(self, info: KindInfo, content: Snapshot) -> dict[str, list[int]]:
         """Blind-index HMACs of the searchable PII fields present: {field: [hmac, ...]}.
 
         A kind without searchable PII never reads ``content.pii``: for kinds dumped in parts that
@@ -439,7 +439,7 @@ class EntityCodec:
         if not info.indexed:
             return {}
         pii = content.pii
-        result: dict[str, list[str]] = {}
+        result: dict[str, list[int]] = {}
         for name in info.indexed:
             value = pii.get(name)
             if value:

@@ -85,7 +85,7 @@ def overlay(base: Snapshot, incoming: Snapshot) -> Snapshot:
 
 #: PostgreSQL: one array parameter, each hash looked up through ix_blind_index_hmac (see below).
 _FIND_PG = (
-    "SELECT wanted.hmac, b.entity_id FROM unnest(%s::text[]) AS wanted(hmac)"
+    "SELECT wanted.hmac, b.entity_id FROM unnest(%s::bigint[]) AS wanted(hmac)"
     " CROSS JOIN LATERAL (SELECT entity_id FROM blind_index b WHERE b.hmac = wanted.hmac AND b.kind = %s"
     " ORDER BY entity_id LIMIT 1) b"
 )
@@ -93,7 +93,7 @@ _FIND_PG = (
 _FIND_SQLITE = "SELECT hmac, entity_id FROM blind_index WHERE kind = ? AND hmac IN ({hmacs}) ORDER BY entity_id"
 
 
-def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[str]) -> dict[str, str]:
+def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[int]) -> dict[int, str]:
     """{hmac: entity id} for live (not erased) entities of ``kind`` — one query per 500 hashes.
 
     When several entities share a hash the lowest id wins, on both backends. On PostgreSQL the
@@ -101,7 +101,7 @@ def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[str]) -> d
     as a scan while a fresh database has no statistics, making each batch of a first load O(table).
     """
     wanted = sorted(set(hmacs))
-    found: dict[str, str] = {}
+    found: dict[int, str] = {}
     if tx.dialect.name == "postgresql":
         for start in range(0, len(wanted), 500):
             found.update(bulk.fetch_all(tx, _FIND_PG, (wanted[start : start + 500], kind)))

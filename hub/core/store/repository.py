@@ -155,7 +155,7 @@ class _Write:
     version: int
     op: str
     content_hash: str | None = None
-    blind: dict[str, list[str]] | None = None
+    blind: dict[str, list[int]] | None = None
     restore: bool = False
 
 

@@ -1,7 +1,8 @@
 """The store's tables (SQLAlchemy Core) and the engine set-up shared by SQLite and PostgreSQL.
 
 PII never appears in a column in plaintext: ``entities.pii``, ``dead_letters.payload`` and the merge
-snapshots hold only AES-GCM tokens (see :mod:`hub.core.crypto`); ``blind_index.hmac`` holds keyed hashes.
+snapshots hold only AES-GCM tokens (see :mod:`hub.core.crypto`); ``blind_index.hmac`` holds keyed hashes
+(their first 64 bits, as integers).
 JSON documents are stored as text we serialize ourselves (one ``json.dumps`` per row, no per-row type
 processors), which is also what keeps the bulk paths fast. The Alembic migrations in
 ``hub/migrations`` create exactly these tables; a test compares the two.
@@ -76,7 +77,7 @@ blind_index = sa.Table(
     metadata,
     sa.Column("entity_id", _ID, sa.ForeignKey("entities.id"), primary_key=True),
     sa.Column("field", sa.String(32), primary_key=True),
-    sa.Column("hmac", sa.String(64), primary_key=True),
+    sa.Column("hmac", sa.BigInteger, primary_key=True),  # 64 bits of the HMAC (KeyRing.blind_index)
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Index("ix_blind_index_hmac", "hmac"),
 )
