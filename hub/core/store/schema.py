@@ -239,13 +239,16 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is unreliable)
         cursor = dbapi_connection.cursor()
-        # wal_autocheckpoint: checkpoint every ~40 MB of WAL instead of SQLite's 4 MB. A sync page
-        # rewrites the same index pages batch after batch; fewer checkpoints copy and fsync them
-        # fewer times (measured over 20k records: 2.1 s of commits became 1.0 s). cache_size: 16 MB of
-        # page cache per connection; 64 MB let a 1M-row migration's memory climb to 265 MB for no gain.
+        # wal_autocheckpoint: checkpoint every ~200 MB of WAL instead of SQLite's 4 MB. Batches rewrite
+        # the same index pages again and again; fewer checkpoints copy and fsync them fewer times.
+        # Going from ~40 to ~200 MB took the commits of a first load from 40 to 29 µs a record at
+        # 100k records and from 94 to 60 µs at 1M. The WAL file keeps its largest size on disk
+        # (up to ~200 MB next to the database); memory does not grow with it. cache_size: 16 MB of
+        # page cache per connection; 64 MB let a 1M-row migration's memory climb to 265 MB, and did
+        # not speed up a 1M-record load.
         pragmas = (
             "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-16384",
-            "wal_autocheckpoint=10000",
+            "wal_autocheckpoint=50000",
         )
         for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
