@@ -92,6 +92,9 @@ def kind_info(kind: str) -> KindInfo:
 
 #: An unresolved reference: (field name, system, external id of the target).
 PendingRef = tuple[str, str, str]
+#: Every field of a :class:`Ref` with its default, in the order its serializer writes them: what a
+#: reference's JSON in a dumped entity is built from (:meth:`Snapshot.resolve_ref`).
+_REF_DEFAULTS = Ref.model_construct(system="", external_id="").model_dump(mode="json")
 
 #: What the content hash ignores: the hub id, and when the record was fetched.
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
@@ -196,9 +199,10 @@ class Snapshot:
         """
         name, system, external_id = ref
         if self._data is None and self._data_text is not None:
-            stored = f'"{name}":' + dumps({"id": None, "system": system, "external_id": external_id})
+            unresolved = {**_REF_DEFAULTS, "system": system, "external_id": external_id}
+            stored = f'"{name}":' + dumps(unresolved)
             if self._data_text.count(stored) == 1:
-                filled = f'"{name}":' + dumps({"id": entity_id, "system": system, "external_id": external_id})
+                filled = f'"{name}":' + dumps({**unresolved, "id": entity_id})
                 self._data_text = self._data_text.replace(stored, filled)
                 self._refs = tuple(pending for pending in self._refs or () if pending != ref)
                 return
