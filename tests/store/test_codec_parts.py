@@ -116,3 +116,18 @@ def test_a_reference_whose_text_occurs_twice_is_filled_by_parsing_so_only_the_fi
     snapshot.resolve_ref(("candidate", "s", "e"), "hub-1")
     assert snapshot.data == {"note": {"candidate": {"id": None, "system": "s", "external_id": "e"}},
                              "candidate": {"id": "hub-1", "system": "s", "external_id": "e"}}
+
+
+def test_equal_provenances_share_their_dump_but_each_record_keeps_its_own_values() -> None:
+    """The provenance texts are reused while the values repeat (not only the object), and never
+    across a change: another stream, or the same instant written with another offset."""
+    codec, shanghai = EntityCodec(KeyRing.generate()), dt.timezone(dt.timedelta(hours=8))
+    def stored(stream: str | None, fetched_at: dt.datetime) -> dict:
+        entity = application(None, "7", stream)
+        entity.provenance = Provenance(system="greenhouse", stream=stream, fetched_at=fetched_at)
+        return codec.split(codec.prepare(entity, "greenhouse")).provenance
+    first = stored("applications", FETCHED)
+    assert stored("applications", FETCHED) == first  # an equal object: the same text
+    assert stored("offers", FETCHED)["stream"] == "offers"
+    assert stored("offers", FETCHED.astimezone(shanghai))["fetched_at"] == "2024-06-01T16:00:00+08:00"
+    assert stored("offers", FETCHED)["fetched_at"] == "2024-06-01T08:00:00Z"
