@@ -25,10 +25,9 @@ import sqlalchemy as sa
 from hub.core.config import HubConfig
 from hub.core.errors import ConfigError, HubError, RecordError
 from hub.core.mapping import CompiledMapping
-from hub.core.models import Entity
 from hub.core.store import Store
 from hub.core.store import schema as t
-from hub.core.store.codec import loads
+from hub.core.store.codec import Prepared, loads
 
 __all__ = ["FileSource", "StoreTarget", "open_source", "open_target", "CHECKPOINT_CONNECTOR"]
 
@@ -111,9 +110,10 @@ class StoreTarget:
         """True when the database has its tables (a dry run never creates them)."""
         return self.store.current_revision() is not None
 
-    def write(self, tx: sa.Connection, entities: list[Entity], run_id: str) -> None:
-        if entities:
-            self.store.upsert_many(tx, self.system, entities, origin=f"migrate:{run_id}"[:64])
+    def write(self, tx: sa.Connection, prepared: list[Prepared], run_id: str) -> None:
+        """Upsert records prepared by the store's codec (:func:`~hub.core.migrate.validate.prepare_rows`)."""
+        if prepared:
+            self.store.upsert_prepared(tx, self.system, prepared, origin=f"migrate:{run_id}"[:64])
 
     def known(self, kind: str, exts: Iterable[str]) -> set[str]:
         """Which of ``exts`` the target holds for this system and ``kind``."""

@@ -42,8 +42,9 @@ from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.progress import Progress
 from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_values, normalized_fields, reconcile
-from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage
-from hub.core.models import ENTITY_TYPES, Entity, Provenance, pii_fields
+from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
+from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
+from hub.core.store.codec import Prepared
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
 
@@ -228,7 +229,7 @@ class Migration:
         target_known = target.known if target.ready() else None
         identity = target.store.identity
         unique = {kind: identity.fields_for(kind) or UNIQUE_FIELDS.get(kind, ()) for kind in source.mappings}
-        checks = BatchChecks(source.system, self.keyring, ledger, target_known, unique)
+        checks = BatchChecks(source.system, target.store.codec, ledger, target_known, unique)
         digester = Digester(self.keyring)
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
         mapper = RowMapper(source.mappings, provenance, digester.digests)
@@ -243,14 +244,14 @@ class Migration:
                 rows = batch.rows
                 checks.duplicates(rows)
                 checks.references(rows)
-                written = _last_of_each(rows, source.system)
-                ledger.put_records((e.kind, ext, number, digest) for (_, ext), (number, e, digest) in written.items())
+                written = _last_of_each(rows)
+                ledger.put_records((kind, ext, number, digest) for (kind, ext), (number, _, digest) in written.items())
                 ledger.put_rejected(pair for row in rows for pair in row.rejected)
                 ledger.commit()
                 self._account(batch, state)
                 if not dry:
                     with target.store.transaction() as tx:
-                        target.write(tx, [e for _, e, _ in written.values()], run_id)
+                        target.write(tx, [p for _, p, _ in written.values()], run_id)
                         for row, raw in zip(rows, batch.raws):
                             for finding in row.findings:
                                 if finding.entity and finding.kind not in ("mojibake", "truncated"):
@@ -284,7 +285,9 @@ class Migration:
     def _batches(
         self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, columns: list[str]
     ) -> Iterator[_Batch]:
-        """The producer: source rows read, checked and mapped, in batches (runs in the forked child)."""
+        """The producer: source rows read, checked, mapped and prepared for the store, in batches
+        (runs in the forked child)."""
+        codec = self.target.store.codec
         batch: list[MappedRow] = []
         raws: list[dict[str, Any] | None] = []
         for number, record, row in rows:
@@ -299,9 +302,11 @@ class Migration:
                 raws.append(dict(row))
             batch.append(mapped)
             if len(batch) >= self.settings.batch_size:
+                prepare_rows(batch, codec, self.source.system)
                 yield _Batch(batch, raws, columns, _sorted(mapper.filled))
                 batch, raws = [], []
         if batch:
+            prepare_rows(batch, codec, self.source.system)
             yield _Batch(batch, raws, columns, _sorted(mapper.filled))
 
     # ---- bookkeeping -------------------------------------------------------------------------
@@ -317,8 +322,8 @@ class Migration:
                 state["rows_with_findings"] += 1
             for finding in row.findings:
                 self._count(state, finding)
-            for entity in row.entities:
-                counts = state["entities"].setdefault(entity.kind, {"valid": 0, "rejected": 0})
+            for prepared in row.prepared:
+                counts = state["entities"].setdefault(prepared.kind, {"valid": 0, "rejected": 0})
                 counts["valid"] += 1
             for kind, _ in row.rejected:
                 counts = state["entities"].setdefault(kind, {"valid": 0, "rejected": 0})
@@ -371,13 +376,13 @@ class Migration:
         return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
 
 
-def _last_of_each(batch: list[MappedRow], system: str) -> dict[tuple[str, str], tuple[int | None, Entity, bytes]]:
-    """``{(kind, external id): (row, entity, digests)}`` of the batch's valid entities, the last row
-    winning (as it would in the store), in order of first appearance (referenced kinds stay first)."""
-    written: dict[tuple[str, str], tuple[int | None, Entity, bytes]] = {}
+def _last_of_each(batch: list[MappedRow]) -> dict[tuple[str, str], tuple[int | None, Prepared, bytes]]:
+    """``{(kind, external id): (row, prepared record, digests)}`` of the batch's valid entities, the
+    last row winning (as it would in the store), in order of first appearance (referenced kinds stay first)."""
+    written: dict[tuple[str, str], tuple[int | None, Prepared, bytes]] = {}
     for row in batch:
-        for entity, digest in zip(row.entities, row.digests):
-            written[(entity.kind, entity.external_ids[system])] = (row.number, entity, digest)
+        for prepared, digest in zip(row.prepared, row.digests):
+            written[(prepared.kind, prepared.external_id)] = (row.number, prepared, digest)
     return written
 
 

@@ -256,7 +256,8 @@ class Prepared:
     content_hash: str | None = None
     content: Snapshot | None = None
     blind: dict[str, list[int]] | None = None
-    #: kinds dumped in parts: the references left for the store to resolve (EntityCodec._pending_refs)
+    #: the references left to resolve, noted from the model (EntityCodec._pending_refs): the store
+    #: fills them into the text of kinds dumped in parts; a migration checks them before writing
     refs: tuple[PendingRef, ...] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -371,10 +372,10 @@ class EntityCodec:
 
     @staticmethod
     def _pending_refs(prepared: Prepared) -> tuple[PendingRef, ...] | None:
-        """The references of a record dumped in parts that name their target by external id only,
-        read from the model (kept in ``prepared.refs``): the store fills them in without parsing the
-        data to find them (:meth:`Snapshot.resolve_ref`). Noted only for a record that is written,
-        or before its model is dropped (:meth:`detach`)."""
+        """The references of a record that name their target by external id only, read from the
+        model (kept in ``prepared.refs``): for a kind dumped in parts the store fills them in without
+        parsing the data to find them (:meth:`Snapshot.resolve_ref`). Noted only for a record that
+        is written, or before its model is dropped (:meth:`detach`)."""
         if prepared.refs is None and prepared.entity is not None:
             entity = prepared.entity
             prepared.refs = tuple(
@@ -428,8 +429,7 @@ class EntityCodec:
         """Drop the model, keeping plain data only (the payload, the provenance's text, the references
         to resolve): ready to pickle."""
         self._provenance_text(prepared)
-        if prepared.raw_span:
-            self._pending_refs(prepared)
+        self._pending_refs(prepared)
         prepared.entity = None
         return prepared
 

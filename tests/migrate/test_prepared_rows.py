@@ -1,0 +1,81 @@
+"""What a migration's producer hands to the writing process: prepared records, never models.
+
+The checks before writing (duplicates, references) read those prepared records, so they are tested
+on them here, for a kind dumped in parts (application) and one that is not (offer, which holds PII).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from pathlib import Path
+
+import pytest
+
+from hub.core.crypto import KeyRing
+from hub.core.errors import ConfigError
+from hub.core.migrate.ledger import Ledger
+from hub.core.migrate.validate import BatchChecks, MappedRow, prepare_rows
+from hub.core.models import Application, ApplicationStatus, Candidate, Job, Offer, OfferStatus, Provenance, Ref
+from hub.core.store.codec import EntityCodec, hashed_dump
+
+SYSTEM = "legacy"
+CODEC = EntityCodec(KeyRing.generate())
+PROVENANCE = Provenance(system=SYSTEM, fetched_at=dt.datetime(2024, 1, 5, tzinfo=dt.UTC))
+
+
+def candidate(n: int, national_id: str) -> Candidate:
+    return Candidate(external_ids={SYSTEM: f"C{n}"}, provenance=PROVENANCE, name="李娜", national_id=national_id)
+
+
+def rows_sharing_a_job() -> tuple[list[MappedRow], Job]:
+    job = Job(external_ids={SYSTEM: "J1"}, provenance=PROVENANCE, title="产品经理")
+    rows = []
+    for n, national_id in ((1, "11010519491231002X"), (2, "110105196001010009")):
+        application = Application(external_ids={SYSTEM: f"A{n}"}, provenance=PROVENANCE, status=ApplicationStatus.APPLIED,
+                                  candidate=Ref(system=SYSTEM, external_id=f"C{n}"), job=Ref(system=SYSTEM, external_id="J1"))
+        rows.append(MappedRow(n + 1, f"a.csv:{n + 1}", entities=[candidate(n, national_id), job, application]))
+    return rows, job
+
+
+def test_rows_cross_as_prepared_records_in_the_same_order_with_no_model_left() -> None:
+    rows, job = rows_sharing_a_job()
+    expected = [[(e.kind, e.external_ids[SYSTEM], hashed_dump(e)) for e in row.entities] for row in rows]
+    prepare_rows(rows, CODEC, SYSTEM)
+    assert [[(p.kind, p.external_id, p.payload) for p in row.prepared] for row in rows] == expected
+    assert all(row.entities == [] and all(p.entity is None for p in row.prepared) for row in rows)
+    assert rows[0].prepared[1] is rows[1].prepared[1]  # the shared job: prepared once
+    crossed = pickle.dumps(rows)
+    assert b"hub.core.models" not in crossed and crossed.count(b"\xe4\xba\xa7\xe5\x93\x81\xe7\xbb\x8f\xe7\x90\x86") == 1
+    assert rows[0].prepared[2].refs == (("candidate", SYSTEM, "C1"), ("job", SYSTEM, "J1"))
+
+
+def test_duplicates_are_found_by_the_blind_indexes_the_store_will_write(tmp_path: Path) -> None:
+    rows, _ = rows_sharing_a_job()
+    rows.append(MappedRow(4, "a.csv:4", entities=[candidate(3, "11010519491231002X")]))  # row 2's person again
+    prepare_rows(rows, CODEC, SYSTEM)
+    checks = BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"))
+    checks.duplicates(rows)
+    assert [(f.row, f.key[1:], f.error.code) for row in rows for f in row.findings] == [
+        (4, ("candidate.national_id", "duplicate"), "duplicate-record")
+    ]
+    assert rows[2].prepared == [] and rows[2].rejected == [("candidate", "C3")]
+    error = str(rows[2].findings[0].error)
+    assert "11010519491231002X" not in error and "002X" in error and "'C1'" in error
+    first = rows[0].prepared[0]
+    assert first.blind["national_id"] == [CODEC.keyring.blind_index("national_id", "11010519491231002X")]
+
+
+def test_references_left_open_by_a_kind_with_pii_are_reported_at_the_end(tmp_path: Path) -> None:
+    offer = Offer(external_ids={SYSTEM: "O1"}, provenance=PROVENANCE, status=OfferStatus.SENT, salary_raw="¥30,000",
+                  application=Ref(system=SYSTEM, external_id="A404"), candidate=Ref(system=SYSTEM, external_id="C1"))
+    rows = [MappedRow(2, "a.csv:2", entities=[candidate(1, "11010519491231002X"), offer])]
+    prepare_rows(rows, CODEC, SYSTEM)
+    checks = BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"))
+    checks.references(rows)
+    assert [(f.row, f.key[1:]) for f in checks.finish()] == [(2, ("offer.application", "missing_reference"))]
+
+
+def test_unique_fields_must_be_blind_indexed(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="blind-indexed"):
+        BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"), unique={"candidate": ("name",)})
