@@ -287,9 +287,14 @@ class Migration:
     ) -> Iterator[_Batch]:
         """The producer: source rows read, checked, mapped and prepared for the store, in batches
         (runs in the forked child)."""
-        codec = self.target.store.codec
+        codec, system = self.target.store.codec, self.source.system
         batch: list[MappedRow] = []
         raws: list[dict[str, Any] | None] = []
+
+        def handed_over() -> _Batch:
+            prepare_rows(batch, codec, system)
+            return _Batch(batch, raws, columns, _sorted(mapper.filled))
+
         for number, record, row in rows:
             if isinstance(row, RecordError):
                 mapped = MappedRow(number, record, findings=[Finding.from_error(row, row=number, record=record)])
@@ -302,12 +307,10 @@ class Migration:
                 raws.append(dict(row))
             batch.append(mapped)
             if len(batch) >= self.settings.batch_size:
-                prepare_rows(batch, codec, self.source.system)
-                yield _Batch(batch, raws, columns, _sorted(mapper.filled))
+                yield handed_over()
                 batch, raws = [], []
         if batch:
-            prepare_rows(batch, codec, self.source.system)
-            yield _Batch(batch, raws, columns, _sorted(mapper.filled))
+            yield handed_over()
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
