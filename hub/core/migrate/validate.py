@@ -314,14 +314,15 @@ class BatchChecks:
         """Remember references that neither this batch nor earlier ones resolve, for :meth:`finish`."""
         produced = {(kind, ext) for row in rows for kind, ext in row.rejected}
         produced |= {(p.kind, p.external_id) for row in rows for p in row.prepared}
+        targets = {kind: dict(kind_info(kind).refs) for kind, _ in produced}  # {kind: {field: target kind}}
         open_refs = []
         for row in rows:
             for prepared in row.prepared:
-                targets = dict(kind_info(prepared.kind).refs)
                 for name, system, external_id in prepared.refs or ():
-                    if system != self.system or (targets[name], external_id) in produced:
+                    target = targets[prepared.kind][name]
+                    if system != self.system or (target, external_id) in produced:
                         continue
-                    open_refs.append((prepared.kind, name, targets[name], external_id, row.number, row.record))
+                    open_refs.append((prepared.kind, name, target, external_id, row.number, row.record))
         by_target: dict[str, set[str]] = {}
         for ref in open_refs:
             by_target.setdefault(ref[2], set()).add(ref[3])
