@@ -1,0 +1,149 @@
+"""How fast can a first load of the store be on this machine, with this schema? Two floors.
+
+Why: issue 4 asks a first load of 100,000 assessments with their candidates at 15,000 records/s
+(66.7 µs a record) on one core. This splits a load's cost into the part no Python can remove and the
+rest, so whether tuning can reach a target is measured, not guessed:
+
+1. **The load itself**: :func:`bench_store.load` into a fresh SQLite store, timed as there.
+2. **Database floor**: the rows that load wrote, inserted again into a fresh store (same schema,
+   same pragmas) through the store's own ``bulk.insert_many``, in the same number of transactions,
+   each preceded by the batch's lookups (its records by external id, the candidates its assessments
+   reference, its candidates' blind indexes): the
+   statements and commits a first load cannot skip, with no Python building them. Rows are read
+   back batch by batch, so memory stays flat.
+3. **Primitive floor**: per record, what no store can skip: dumping the candidate and the
+   assessment (pydantic-core), two keyed content hashes, three blind indexes, three AES-GCM
+   encryptions and two ids, each called directly on the bench's own models.
+
+The two floors add up to the least a record can cost; what the load spends above them is
+orchestration (building rows, resolving references, identity) that tuning can still reduce.
+
+Run:
+    .venv/bin/python bench/bench_store_floor.py                  # 100,000 records
+    .venv/bin/python bench/bench_store_floor.py --records 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench_store import load, records
+
+from hub.core.crypto import KeyRing
+from hub.core.store import Store, bulk
+from hub.core.store import schema as t
+from hub.core.store.codec import dumps, hashed_dump
+from hub.core.store.identity import find_by_blind_index
+from hub.core.store.schema import new_id
+
+#: The tables a first load writes, in the order one batch writes them.
+_TABLES = (t.entities, t.external_ids, t.blind_index, t.change_log)
+#: The issue's first-load target, µs a record.
+_TARGET_US = 1e6 / 15_000
+
+
+class Clock:
+    """Wall and CPU seconds spent inside ``with clock:`` blocks."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> None:
+        self._started = (time.perf_counter(), time.process_time())
+
+    def __exit__(self, *_: object) -> None:
+        self.wall += time.perf_counter() - self._started[0]
+        self.cpu += time.process_time() - self._started[1]
+
+    def per_record(self, count: int) -> str:
+        return f"{self.wall / count * 1e6:6.1f} µs a record wall, {self.cpu / count * 1e6:6.1f} CPU"
+
+
+def stored_batches(path: Path, count: int, batch: int) -> Iterator[dict[str, list[tuple[object, ...]]]]:
+    """The rows of each table of a loaded database, in insertion order, cut into the load's batches."""
+    source = sqlite3.connect(path)
+    cursors, per_batch = {}, {}
+    for table in _TABLES:
+        columns = ", ".join(column.name for column in table.columns)
+        (total,) = source.execute(f"SELECT count(*) FROM {table.name}").fetchone()
+        per_batch[table.name] = round(total * batch / count)
+        cursors[table.name] = source.execute(f"SELECT {columns} FROM {table.name} ORDER BY rowid")
+    try:
+        for _ in range(0, count, batch):
+            yield {name: cursor.fetchmany(per_batch[name]) for name, cursor in cursors.items()}
+    finally:
+        source.close()
+
+
+def database_floor(loaded: Path, target: Store, count: int, batch: int) -> Clock:
+    """Insert a loaded store's rows into ``target`` as the load did, timing only the database work."""
+    clock = Clock()
+    columns = {table.name: tuple(column.name for column in table.columns) for table in _TABLES}
+    for rows in stored_batches(loaded, count, batch):
+        kinds: dict[str, list[str]] = {}
+        for system, kind, external_id, *_ in rows["external_ids"]:
+            kinds.setdefault(kind, []).append(external_id)
+        hmacs = [row[2] for row in rows["blind_index"]]
+        with clock, target.transaction() as tx:
+            for kind, external_ids in [*kinds.items(), ("candidate", kinds["candidate"])]:  # the last: references
+                bulk.by_external_id(tx, "beisen", kind, external_ids)
+            find_by_blind_index(tx, "candidate", hmacs)
+            for table in _TABLES:
+                bulk.insert_many(tx, table, columns[table.name], rows[table.name])
+    return clock
+
+
+def primitive_floor(keyring: KeyRing, count: int, batch: int) -> Clock:
+    """Per record: two dumps and content hashes, three blind indexes and encryptions, two ids."""
+    clock = Clock()
+    encrypt, blind_index, content_hash = keyring.encrypt, keyring.blind_index, keyring.content_hash
+    for candidates, assessments in records(count, batch):
+        with clock:
+            for candidate, assessment in zip(candidates, assessments):
+                entity_id = new_id()
+                content_hash(hashed_dump(candidate))
+                content_hash(hashed_dump(assessment))
+                new_id()
+                for name, value in (("national_id", candidate.national_id), ("phones", candidate.phones),
+                                    ("emails", candidate.emails)):
+                    blind_index(name, value if isinstance(value, str) else value[0])
+                    encrypt(dumps(value), aad=("candidate", entity_id, name))
+    return clock
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    count, batch = args.records, args.batch
+    keyring = KeyRing.generate()
+    with tempfile.TemporaryDirectory() as tmp:
+        loaded, copy = Path(tmp) / "loaded.db", Path(tmp) / "copy.db"
+        store = Store.open(f"sqlite:///{loaded}", keyring)
+        store.upgrade()
+        timing = load(store, count, batch)
+        store.close()
+        target = Store.open(f"sqlite:///{copy}", keyring)
+        target.upgrade()
+        database = database_floor(loaded, target, count, batch)
+        target.close()
+    primitives = primitive_floor(keyring, count, batch)
+    floor = (database.cpu + primitives.cpu) / count * 1e6
+    load_us = timing.store_cpu / count * 1e6
+    print(f"records: {count:,} (candidate + assessment each), SQLite, batch {batch}")
+    print(f"first load:       {timing.store / count * 1e6:6.1f} µs a record wall, {load_us:6.1f} CPU"
+          f" ({count / timing.store:,.0f} records/s)")
+    print(f"database floor:   {database.per_record(count)}")
+    print(f"primitive floor:  {primitives.per_record(count)}")
+    print(f"floor, CPU:       {floor:6.1f} µs a record = {1e6 / floor:,.0f} records/s at best on one core"
+          f" (target {_TARGET_US:.1f} µs = 15,000 records/s); orchestration above it: {load_us - floor:.1f} µs")
+
+
+if __name__ == "__main__":
+    main()
