@@ -74,8 +74,9 @@ def stored_batches(path: Path, count: int, batch: int) -> Iterator[dict[str, lis
         per_batch[table.name] = round(total * batch / count)
         cursors[table.name] = source.execute(f"SELECT {columns} FROM {table.name} ORDER BY rowid")
     try:
-        for _ in range(0, count, batch):
-            yield {name: cursor.fetchmany(per_batch[name]) for name, cursor in cursors.items()}
+        for start in range(0, count, batch):
+            last = start + batch >= count  # takes what rounding left over
+            yield {name: cursor.fetchall() if last else cursor.fetchmany(per_batch[name]) for name, cursor in cursors.items()}
     finally:
         source.close()
 
