@@ -43,6 +43,8 @@ from hub.core.store.schema import new_id
 
 #: The tables a first load writes, in the order one batch writes them.
 _TABLES = (t.entities, t.external_ids, t.blind_index, t.change_log)
+#: The system bench_store's records come from.
+_SYSTEM = "beisen"
 #: The issue's first-load target, µs a record.
 _TARGET_US = 1e6 / 15_000
 
@@ -87,12 +89,12 @@ def database_floor(loaded: Path, target: Store, count: int, batch: int) -> Clock
     columns = {table.name: tuple(column.name for column in table.columns) for table in _TABLES}
     for rows in stored_batches(loaded, count, batch):
         kinds: dict[str, list[str]] = {}
-        for system, kind, external_id, *_ in rows["external_ids"]:
+        for _, kind, external_id, *_ in rows["external_ids"]:
             kinds.setdefault(kind, []).append(external_id)
         hmacs = [row[2] for row in rows["blind_index"]]
         with clock, target.transaction() as tx:
             for kind, external_ids in [*kinds.items(), ("candidate", kinds["candidate"])]:  # the last: references
-                bulk.by_external_id(tx, "beisen", kind, external_ids)
+                bulk.by_external_id(tx, _SYSTEM, kind, external_ids)
             find_by_blind_index(tx, "candidate", hmacs)
             for table in _TABLES:
                 bulk.insert_many(tx, table, columns[table.name], rows[table.name])
