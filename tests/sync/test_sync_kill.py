@@ -2,11 +2,15 @@
 
 The sync runs in a subprocess (``run_sync.py``) against the fault server in this process, over real
 sockets, into a SQLite file. Each child is killed after a random number of committed pages (0–4) plus
-a random delay (0–15 ms), both drawn from a seeded generator, so kills land anywhere: before the first
+a random delay (0–8 ms), both drawn from a seeded generator, so kills land anywhere: before the first
 request, mid-transfer, inside a page's transaction, between commits. A *kill point* is the number of records committed when the kill
-landed; the loop runs until 50 distinct kill points were hit, then lets a last run finish. The source
-is long enough (360 pages) that a fast machine, which commits more pages during each delay, still
-reaches 50 distinct points before the pass ends.
+landed; the loop runs until 50 distinct kill points were hit, then lets a last run finish.
+
+The source must outlast those 50 kills: once every record is committed, later kills all land on the
+same point. A faster machine commits more pages during each delay, so the source is long (720 pages)
+and the delays short. Here (November 2026) 50 points took ~61 kills and a third of the source, so a
+machine about three times as fast still passes; with 360 pages and delays up to 15 ms, this machine
+ran out of source at 48-49 points.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from tests.sync.conftest import state, stored_ids, versions
 from tests.sync.connector import record
 
 RUNNER = Path(__file__).with_name("run_sync.py")
-RECORDS = 9000  # 360 pages of 25
+RECORDS = 18000  # 720 pages of 25
 BAD = {13, 1999, 5777}  # records without a name: exactly one dead letter each, whatever the kills
 
 
@@ -65,7 +69,7 @@ def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_pa
             waiting.append(spawn())
             child.stdin.write("go\n")
             child.stdin.flush()
-            pages, delay = rng.randint(0, 4), rng.uniform(0.0, 0.015)
+            pages, delay = rng.randint(0, 4), rng.uniform(0.0, 0.008)
             lines = [child.stdout.readline() for _ in range(pages)]
             if any(line.startswith("done") for line in lines):
                 break  # the run finished before the kill: no kill points left to find
