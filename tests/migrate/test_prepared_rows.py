@@ -15,6 +15,7 @@ import pytest
 from hub.core.crypto import KeyRing
 from hub.core.errors import ConfigError
 from hub.core.migrate.ledger import Ledger
+from hub.core.migrate.reconcile import Digester, entity_values
 from hub.core.migrate.validate import BatchChecks, MappedRow, prepare_rows
 from hub.core.models import Application, ApplicationStatus, Candidate, Job, Offer, OfferStatus, Provenance, Ref
 from hub.core.store.codec import EntityCodec, hashed_dump
@@ -48,6 +49,18 @@ def test_rows_cross_as_prepared_records_in_the_same_order_with_no_model_left() -
     crossed = pickle.dumps(rows)
     assert b"hub.core.models" not in crossed and crossed.count(b"\xe4\xba\xa7\xe5\x93\x81\xe7\xbb\x8f\xe7\x90\x86") == 1
     assert rows[0].prepared[2].refs == (("candidate", SYSTEM, "C1"), ("job", SYSTEM, "J1"))
+
+
+def test_digests_from_the_prepared_bytes_equal_those_of_the_model_dumped_again() -> None:
+    """The ledger's digests are parsed from the payload; reconciliation compares them with the
+    stored rows, so they must be exactly the digests of the model's own JSON form, for a kind dumped
+    in parts (application, job) and one with PII parsed out of the whole (candidate)."""
+    rows, _ = rows_sharing_a_job()
+    digester = Digester(CODEC.keyring)
+    expected = [[digester.digest_values(e.kind, entity_values(e)) for e in row.entities] for row in rows]
+    prepare_rows(rows, CODEC, SYSTEM, digester)
+    assert [row.digests for row in rows] == expected
+    assert len({digest for row in rows for digest in row.digests}) == 5  # 2 candidates, 1 job, 2 applications
 
 
 def test_duplicates_are_found_by_the_blind_indexes_the_store_will_write(tmp_path: Path) -> None:

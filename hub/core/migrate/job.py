@@ -232,12 +232,12 @@ class Migration:
         checks = BatchChecks(source.system, target.store.codec, ledger, target_known, unique)
         digester = Digester(self.keyring)
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
-        mapper = RowMapper(source.mappings, provenance, digester.digests)
+        mapper = RowMapper(source.mappings, provenance)
         for kind, names in state["filled"].items():
             mapper.filled.setdefault(kind, set()).update(names)
         text = TextChecks(self.settings.max_length)
         after, columns = state["position"], state["columns"]
-        batches = ahead(lambda: self._batches(source.rows(after), text, mapper, columns), depth=2,
+        batches = ahead(lambda: self._batches(source.rows(after), text, mapper, digester, columns), depth=2,
                         enabled=self.parallel, in_child=target.forget_connections)  # fmt: skip
         with Progress(None, enabled=self.progress) as bar, closing(batches):
             for batch in batches:
@@ -283,7 +283,8 @@ class Migration:
         return MigrationResult(run_id, passed, state, findings, results, reasons)
 
     def _batches(
-        self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, columns: list[str]
+        self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, digester: Digester,
+        columns: list[str],
     ) -> Iterator[_Batch]:
         """The producer: source rows read, checked, mapped and prepared for the store, in batches
         (runs in the forked child)."""
@@ -292,7 +293,7 @@ class Migration:
         raws: list[dict[str, Any] | None] = []
 
         def handed_over() -> _Batch:
-            prepare_rows(batch, codec, system)
+            prepare_rows(batch, codec, system, digester)
             return _Batch(batch, raws, columns, _sorted(mapper.filled))
 
         for number, record, row in rows:

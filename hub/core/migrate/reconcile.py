@@ -4,9 +4,9 @@ Both sides reduce every field of every record to a keyed digest of its *normaliz
 compact JSON of the field as the canonical model's JSON form has it (computed fields left out, as
 the store leaves them out), references without the hub id the store fills in, and an empty value
 (null, ``[]``, ``{}``) as null, because the store does not keep empty PII. The source side is
-computed from the validated entity right after mapping and kept in the run ledger; the target side
-from the stored row itself — its JSON and its decrypted PII — without rebuilding models, so reading
-back costs a query, a JSON parse and the decryptions per record. Per entity kind the report gets:
+computed from the validated entity's JSON dump (the bytes prepared for the store, parsed) and kept
+in the run ledger; the target side from the stored row itself — its JSON and its decrypted PII —
+without rebuilding models, so reading back costs a query, a JSON parse and the decryptions per record. Per entity kind the report gets:
 
 * counts: records the source produced vs records found in the target;
 * per field a checksum — SHA-256 over the external ids and that field's digests, in external-id
@@ -18,11 +18,12 @@ confirm a guessed ID number or phone.
 
 Example:
     >>> from hub.core.models import Job
+    >>> from hub.core.store.codec import hashed_dump
     >>> d = Digester(KeyRing.generate())
-    >>> job = Job(external_ids={"s": "j1"}, title="产品经理")
-    >>> len(d.digests(job)) == RECORD + 8 * len(d.fields("job"))
+    >>> digests = d.digests_of_dump("job", hashed_dump(Job(external_ids={"s": "j1"}, title="产品经理")))
+    >>> len(digests) == RECORD + 8 * len(d.fields("job"))
     True
-    >>> d.digests(job) == d.digest_values("job", {"title": "产品经理", "competencies": None})
+    >>> digests == d.digest_values("job", {"title": "产品经理", "competencies": None})
     True
 """
 
@@ -43,7 +44,7 @@ from hub.core.forked import ahead
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
-from hub.core.store.codec import kind_info
+from hub.core.store.codec import kind_info, loads
 
 __all__ = ["Digester", "KindReconciliation", "reconcile", "normalized_fields", "entity_values", "RECORD"]
 
@@ -108,9 +109,8 @@ class Digester:
     takes the field digests from the ledger instead of hashing every field again.
 
     Example:
-        >>> from hub.core.models import Job
         >>> d = Digester(KeyRing.generate())
-        >>> a, b = d.digests(Job(title="产品经理")), d.digests(Job(title="产品经"))
+        >>> a, b = (d.digests_of_dump("job", f'{{"title":"{title}"}}'.encode()) for title in ("产品经理", "产品经"))
         >>> a == b, a[:RECORD] == d.record_digest("job", {"title": "产品经理"})
         (False, True)
     """
@@ -126,9 +126,10 @@ class Digester:
     def fields(kind: str) -> tuple[str, ...]:
         return _fields(kind)
 
-    def digests(self, entity: Entity) -> bytes:
-        """The digests of a validated entity (the source side)."""
-        return self.digest_values(entity.kind, entity_values(entity))
+    def digests_of_dump(self, kind: str, dump: bytes) -> bytes:
+        """The digests of a validated entity from its JSON dump (a prepared record's payload: the
+        model's JSON form, which may hold more fields than are compared; the source side)."""
+        return self.digest_values(kind, loads(dump))
 
     def digest_values(self, kind: str, values: Mapping[str, Any]) -> bytes:
         """The digests of an entity's JSON form, e.g. a stored row's data and decrypted PII (the target side)."""
@@ -321,11 +322,10 @@ def _checked_chunks(
 def _feed(sums: list[Any], exts: list[str], digests: bytes) -> None:
     """Add a chunk to every field's checksum: the external ids, then the field's column of digests."""
     ids = "\x1f".join(exts).encode("utf-8")
-    stride = len(sums) * _SIZE
+    digest_column = memoryview(digests).cast("Q")  # one item per 8-byte digest (_SIZE), bytes untouched
     for position, checksum in enumerate(sums):
-        start = position * _SIZE
         checksum.update(ids)
-        checksum.update(b"".join(digests[i : i + _SIZE] for i in range(start, len(digests), stride)))
+        checksum.update(digest_column[position :: len(sums)].tobytes())
 
 
 def _field_diffs(

@@ -28,6 +28,7 @@ from hub.core.errors import ConfigError, DuplicateRecordError, MissingReferenceE
 from hub.core.mapping import CompiledMapping
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
+from hub.core.migrate.reconcile import Digester
 from hub.core.models import Entity, Provenance, validate_entity
 from hub.core.store.codec import EntityCodec, Prepared, kind_info
 
@@ -95,12 +96,11 @@ class TextChecks:
 
 @dataclass
 class MappedRow:
-    """What one source row became: valid entities (in dependency order), rejected ones, findings, and
-    the entities' reconciliation digests (aligned with ``entities``, when the mapper has a digester).
+    """What one source row became: valid entities (in dependency order), rejected ones and findings.
 
     A migration then replaces ``entities`` by ``prepared``: the same records dumped for the store,
-    in the same order (:func:`prepare_rows`). That is what crosses from the producer to the
-    writing process, and what :class:`BatchChecks` reads.
+    in the same order, with their reconciliation digests aligned in ``digests`` (:func:`prepare_rows`).
+    That is what crosses from the producer to the writing process, and what :class:`BatchChecks` reads.
     """
 
     number: int | None
@@ -119,9 +119,9 @@ class MappedRow:
             self.digests = [self.digests[i] for i in kept]
 
 
-def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str) -> None:
+def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str, digester: Digester | None = None) -> None:
     """Replace each row's entities by the store's prepared records: dumped once, the model dropped
-    (:meth:`EntityCodec.detach`).
+    (:meth:`EntityCodec.detach`); with ``digester``, fill each row's reconciliation digests too.
 
     Why: a migration's producer runs this, so what crosses to the writing process is bytes and
     short strings, not models. Unpickling the models (~18 pydantic objects a row) and dumping them
@@ -131,14 +131,22 @@ def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str) -> None
     the producer the busier one. The duplicate check and the store then share one computation of
     the blind indexes (:meth:`EntityCodec.blind_of`). An entity shared by many rows (a job) is
     prepared once per batch, and pickled once with it.
+
+    The digests are computed from the prepared bytes, parsed (:meth:`Digester.digests_of_dump`):
+    the same values as dumping the model again, at about a third of the cost (an assessment's
+    14.0 µs dump against a 5.0 µs parse).
     """
-    done: dict[int, Prepared] = {}
+    done: dict[int, tuple[Prepared, bytes]] = {}
     for row in rows:
         for entity in row.entities:
-            prepared = done.get(id(entity))
-            if prepared is None:
-                prepared = done[id(entity)] = codec.detach(codec.prepare(entity, system))
-            row.prepared.append(prepared)
+            found = done.get(id(entity))
+            if found is None:
+                prepared = codec.detach(codec.prepare(entity, system))
+                digest = digester.digests_of_dump(prepared.kind, prepared.payload) if digester else b""
+                found = done[id(entity)] = (prepared, digest)
+            row.prepared.append(found[0])
+            if digester:
+                row.digests.append(found[1])
     for row in rows:  # after all are prepared: a live entity's id() is never reused meanwhile
         row.entities = []
 
@@ -158,7 +166,7 @@ class _Memo:
     PROBE, LIMIT = 2000, 10_000
 
     def __init__(self) -> None:
-        self.entries: dict[bytes, tuple[Entity, bytes]] = {}
+        self.entries: dict[bytes, Entity] = {}
         self.lookups = self.hits = 0
         self.enabled = True
 
@@ -171,30 +179,28 @@ class _Memo:
             return None
         return to_json(data, serialize_unknown=True)
 
-    def get(self, key: bytes | None) -> tuple[Entity, bytes] | None:
+    def get(self, key: bytes | None) -> Entity | None:
         found = self.entries.get(key) if key is not None else None
         self.hits += found is not None
         return found
 
-    def put(self, key: bytes | None, entity: Entity, digest: bytes) -> None:
+    def put(self, key: bytes | None, entity: Entity) -> None:
         if key is None:
             return
         if len(self.entries) >= self.LIMIT:
             self.entries.clear()
-        self.entries[key] = (entity, digest)
+        self.entries[key] = entity
 
 
 class RowMapper:
     """Applies the source's entity mappings to a row and validates the results into canonical models.
 
-    Entities that repeat exactly (same mapped dict) are validated (and digested) once and shared
-    between rows: they are never modified after validation.
+    Entities that repeat exactly (same mapped dict) are validated once and shared between rows:
+    they are never modified after validation.
 
     Args:
         mappings: ``{kind: compiled mapping}`` of the source (all of one system).
         provenance: the run's provenance (system, stream, start time) set on every entity.
-        digest: ``entity -> bytes`` (the reconciliation digests) to compute with each validated entity,
-            so the work lands where the mapping runs (the migration's producer process).
 
     Example:
         >>> from hub.core.mapping import load_mapping_text
@@ -209,11 +215,9 @@ class RowMapper:
         self,
         mappings: Mapping[str, CompiledMapping],
         provenance: Provenance | None = None,
-        digest: Callable[[Entity], bytes] | None = None,
     ) -> None:
         self.mappings = dict(sorted(mappings.items(), key=lambda item: _ORDER.index(item[0]) if item[0] in _ORDER else 99))
         self.provenance = provenance
-        self.digest = digest
         self.filled: dict[str, set[str]] = {kind: set() for kind in self.mappings}
         self._memos = {kind: _Memo() for kind in self.mappings}
 
@@ -224,15 +228,12 @@ class RowMapper:
             try:
                 label, data = mapping.apply_labeled(row, record_id=record)
                 key = memo.key(data)
-                found = memo.get(key)
-                if found is None:
+                entity = memo.get(key)
+                if entity is None:
                     entity = validate_entity(kind, data, system=mapping.system, record_id=label)
                     entity.provenance = self.provenance
-                    digest = self.digest(entity) if self.digest else b""
-                    memo.put(key, entity, digest)
+                    memo.put(key, entity)
                     self.filled[kind] |= entity.model_fields_set
-                else:
-                    entity, digest = found
             except RecordError as exc:
                 result.findings.append(Finding.from_error(exc, row=number, record=record))
                 own = mapping._plan.record_id_getter(row)  # noqa: SLF001 - the id a rejected record would have had
@@ -240,8 +241,6 @@ class RowMapper:
                     result.rejected.append((kind, str(own)))
                 continue
             result.entities.append(entity)
-            if self.digest:
-                result.digests.append(digest)
         return result
 
 
