@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from hub.core.crypto import KeyRing
-from hub.core.errors import ConfigError
+from hub.core.errors import ConfigError, HubError
+from hub.core.migrate.job import _Batch
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.reconcile import Digester, entity_values
 from hub.core.migrate.validate import BatchChecks, MappedRow, prepare_rows
@@ -92,3 +93,24 @@ def test_references_left_open_by_a_kind_with_pii_are_reported_at_the_end(tmp_pat
 def test_unique_fields_must_be_blind_indexed(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="blind-indexed"):
         BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"), unique={"candidate": ("name",)})
+
+
+def test_a_batch_crosses_processes_as_plain_tuples_and_comes_back_whole() -> None:
+    """The producer's batch is pickled in a flat form (``_Batch.__reduce__``); the writer must get
+    every row's fields and records back, the shared job still one object, and the raw rows as JSON."""
+    rows, _ = rows_sharing_a_job()
+    rows[1].rejected.append(("offer", "O9"))
+    prepare_rows(rows, CODEC, SYSTEM, Digester(CODEC.keyring))
+    raws = [b'{"\\u59d3\\u540d":"\\u674e\\u5a1c"}', None]
+    crossed = pickle.loads(pickle.dumps(_Batch(rows, raws, ["姓名"], {"job": ["title"]})))
+
+    def shape(row: MappedRow) -> tuple[object, ...]:
+        records = [(p.kind, p.external_id, p.payload, p.provenance, p.raw_span, p.refs) for p in row.prepared]
+        return row.number, row.record, row.rejected, [f.key for f in row.findings], row.digests, records
+
+    assert [shape(row) for row in crossed.rows] == [shape(row) for row in rows]
+    assert crossed.rows[0].prepared[1] is crossed.rows[1].prepared[1]  # the job
+    assert (crossed.raws, crossed.columns, crossed.filled) == (raws, ["姓名"], {"job": ["title"]})
+    CODEC.split(rows[0].prepared[0])  # a record split in the producer would lose its content on the way
+    with pytest.raises(HubError, match="detached"):
+        pickle.dumps(_Batch(rows, raws, [], {}))

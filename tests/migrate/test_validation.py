@@ -86,3 +86,18 @@ def test_a_phone_the_target_would_merge_on_is_held_back_and_reconciles(tmp_path:
     result = migrate(store_factory(), write_export(tmp_path / "export.csv", rows))
     assert {f.key for f in result.findings} == {(11, "candidate.phones", "duplicate")}
     assert all(not item.missing and not item.mismatched for item in result.reconciliation)
+
+
+def test_each_rejected_record_keeps_its_source_row_as_a_dead_letter(tmp_path: Path, store_factory) -> None:
+    """The raw row crosses from the producer as JSON and is parsed only for the rows that become
+    dead letters: each letter holds exactly the row the record came from, decrypted on request."""
+    store = store_factory()
+    rows = source_rows()
+    result = migrate(store, write_export(tmp_path / "export.csv", rows))
+    rejected = {(f.entity, f.row) for f in result.findings if f.entity and f.kind not in ("mojibake", "truncated")}
+    letters = store.dead_letters(system=EXPORT, with_payload=True, limit=1000)
+    assert {(letter.stream, int(letter.record_ref.rsplit(":", 1)[1])) for letter in letters} == rejected
+    assert len(letters) == len(rejected) == 8
+    for letter in letters:
+        source = rows[int(letter.record_ref.rsplit(":", 1)[1]) - 2]  # spreadsheet row 2 is the first data row
+        assert {column: letter.payload[column] for column in source} == source
