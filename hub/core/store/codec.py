@@ -95,6 +95,9 @@ PendingRef = tuple[str, str, str]
 #: Every field of a :class:`Ref` with its default, in the order its serializer writes them: what a
 #: reference's JSON in a dumped entity is built from (:meth:`Snapshot.resolve_ref`).
 _REF_DEFAULTS = Ref.model_construct(system="", external_id="").model_dump(mode="json")
+#: The hub id of an unresolved reference as its JSON has it: filled in by replacing this text, the
+#: first of its kind in the reference (``"id":null`` cannot occur inside a JSON string, where quotes are escaped).
+_REF_NO_ID = '"id":null'
 
 #: What the content hash ignores: the hub id, and when the record was fetched.
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
@@ -198,13 +201,14 @@ class Snapshot:
         it; anything else (a nested copy of the same text, a different rendering) takes the parse path.
         """
         name, system, external_id = ref
-        if self._data is None and self._data_text is not None:
-            unresolved = {**_REF_DEFAULTS, "system": system, "external_id": external_id}
-            stored = f'"{name}":' + dumps(unresolved)
-            if self._data_text.count(stored) == 1:
-                filled = f'"{name}":' + dumps({**unresolved, "id": entity_id})
-                self._data_text = self._data_text.replace(stored, filled)
-                self._refs = tuple(pending for pending in self._refs or () if pending != ref)
+        text = self._data_text
+        if self._data is None and text is not None:
+            stored = f'"{name}":' + dumps({**_REF_DEFAULTS, "system": system, "external_id": external_id})
+            at = text.find(stored)
+            if at >= 0 and text.find(stored, at + 1) < 0:
+                filled = stored.replace(_REF_NO_ID, '"id":' + dumps(entity_id), 1)
+                self._data_text = text[:at] + filled + text[at + len(stored):]
+                self._refs = tuple([pending for pending in self._refs or () if pending != ref])
                 return
         self.data[name]["id"] = entity_id
         self._data_text = None
