@@ -248,6 +248,9 @@ def _to_decimal(value: Any) -> Decimal:
 class Score(_Model):
     """A score exactly as the vendor sent it, the scale it was on, and its 0–100 normalization.
 
+    A value, like :class:`Scale` and :class:`Money`: frozen, so one validated score can be shared by
+    every record that holds it (:func:`~hub.core.transforms.scores.score` reuses them).
+
     Example:
         >>> Score(value="B", scale=LETTER_A_E).normalized
         Decimal('75.00')
@@ -257,6 +260,8 @@ class Score(_Model):
         pydantic_core._pydantic_core.ValidationError: 1 validation error for Score
         ...
     """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     value: str
     scale: Scale
@@ -285,7 +290,9 @@ class Score(_Model):
         # dump 2.4x slower). pydantic re-runs "after" validators whenever an existing Score is passed as a
         # field value (DimensionScore(score=score)); value and scale have not changed then, so skip.
         if self.normalized is None:
-            self.normalized = self.scale.normalize(self.value)  # raises ValueError with the reason
+            # set once, while validating: the frozen model refuses assignment afterwards
+            object.__setattr__(self, "normalized", self.scale.normalize(self.value))  # raises ValueError with the reason
+            self.__pydantic_fields_set__.add("normalized")
         return self
 
 

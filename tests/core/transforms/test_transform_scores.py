@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -156,12 +157,15 @@ def test_scores_of_equal_values_keep_each_value_as_sent(first, then, kept):
     assert score(then, scale=scale).value == kept
 
 
-def test_each_score_is_a_fresh_object():
+def test_a_shared_score_cannot_be_changed_by_one_holder():
+    """Equal readings share one Score; it is frozen, so no record can change another's score."""
     first = score("4.5星", scale="one_to_5")
-    first.value = "changed"
+    for name, value in (("value", "changed"), ("normalized", Decimal("1"))):
+        with pytest.raises(pydantic.ValidationError, match="frozen"):
+            setattr(first, name, value)
     again = score("4.5星", scale="one_to_5")
-    assert (again.value, again.normalized) == ("4.5", Decimal("87.50"))
-    assert again is not score("4.5星", scale="one_to_5")
+    assert again is first and (again.value, again.normalized) == ("4.5", Decimal("87.50"))
+    assert "normalized" in again.model_fields_set
 
 
 def test_a_rejected_score_or_word_is_rejected_every_time():
