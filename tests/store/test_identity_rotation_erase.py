@@ -123,3 +123,18 @@ def test_erasure_removes_pii_everywhere_and_keeps_the_skeleton(store):
     assert store.audit_entries(cid)[-1]["action"] == "erase"
     assert upsert(store, "beisen", [candidate(1)]).unchanged == 1  # re-sync does not bring the PII back
     assert store.get("candidate", cid).national_id is None
+
+
+def test_references_in_one_batch_resolve_to_what_the_batch_made_of_their_targets(store):
+    """Candidates and the assessments referencing them in one call: each reference gets the id its
+    target ended with — new, unchanged, or merged into a person another system brought earlier."""
+    [earlier] = upsert(store, "beisen", [candidate(1)]).ids
+    upsert(store, "feishu", [candidate(2, system="feishu")])
+    batch = [candidate(1, system="feishu"), candidate(2, system="feishu"), candidate(3, system="feishu")]
+    batch += [assessment(n, system="feishu") for n in (1, 2, 3)]
+    result = upsert(store, "feishu", batch)
+    assert (result.merged, result.unchanged, result.created) == (1, 1, 4)
+    targets = result.ids[:3]
+    assert targets[0] == earlier
+    assert [store.get("assessment", id_).candidate.id for id_ in result.ids[3:]] == targets
+    assert targets == [store.find("feishu", f"c{n}", "candidate") for n in (1, 2, 3)]

@@ -306,16 +306,20 @@ class Store:
         by_kind: dict[str, list[int]] = {}
         for position, p in enumerate(prepared):
             by_kind.setdefault(p.kind, []).append(position)
+        stored: dict[tuple[str, str, str], str] = {}  # (system, kind, external id) -> entity id, upserted here
         with paused():
             for kind, positions in by_kind.items():
-                counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), [prepared[i] for i in positions], origin)
-                for position, entity_id in zip(positions, kind_ids):
+                batch = [prepared[i] for i in positions]
+                counts, kind_ids = self._upsert_kind(tx, system, kind_info(kind), batch, origin, stored)
+                for position, p, entity_id in zip(positions, batch, kind_ids):
                     ids[position] = entity_id
+                    stored[(system, kind, p.external_id)] = entity_id
                 totals = [a + b for a, b in zip(totals, counts)]
         return UpsertResult(totals[0], totals[1], totals[2], ids, totals[3])
 
     def _upsert_kind(
-        self, tx: sa.Connection, system: str, info: KindInfo, prepared: list[Prepared], origin: str
+        self, tx: sa.Connection, system: str, info: KindInfo, prepared: list[Prepared], origin: str,
+        stored: dict[tuple[str, str, str], str],
     ) -> tuple[list[int], list[str]]:
         existing = self._existing(tx, system, info.kind, [p.external_id for p in prepared])
         writes: dict[str, _Write] = {}
@@ -344,7 +348,7 @@ class Store:
         if new:
             created = self._resolve_new(tx, system, info, new, ids, writes, source_hashes, merges)
         if writes:
-            self._resolve_refs(tx, info, writes.values())
+            self._resolve_refs(tx, info, writes.values(), stored)
             self._write(tx, info.kind, list(writes.values()), origin)
         self._write_source_hashes(tx, system, info.kind, source_hashes)
         if merges:
@@ -444,26 +448,31 @@ class Store:
             detail = {"merge_id": row["id"], "system": row["system"], "external_id": row["external_id"], "rule": row["rule"]}
             self.audit(tx, "identity-resolution", "merge", row["survivor_id"], detail)
 
-    def _resolve_refs(self, tx: sa.Connection, info: KindInfo, writes: Any) -> None:
+    def _resolve_refs(
+        self, tx: sa.Connection, info: KindInfo, writes: Any, stored: dict[tuple[str, str, str], str]
+    ) -> None:
         """Fill ``id`` of references whose target (system, kind, external id) is stored.
 
-        Only contents with a reference to fill change (:meth:`Snapshot.resolve_ref`); the others keep
-        the JSON text they came with.
+        ``stored`` holds what this upsert has written already (the referenced kinds come first), so
+        only the other targets are looked up; what the lookup finds is added to it. Only contents
+        with a reference to fill change (:meth:`Snapshot.resolve_ref`); the others keep the JSON
+        text they came with.
         """
         targets = dict(info.refs)
         wanted: dict[tuple[str, str], set[str]] = {}
-        pending: list[tuple[Snapshot, PendingRef]] = []
+        pending: list[tuple[Snapshot, PendingRef, tuple[str, str, str]]] = []
         for write in writes:
             for ref in write.content.unresolved_refs(info.refs):
-                wanted.setdefault((ref[1], targets[ref[0]]), set()).add(ref[2])
-                pending.append((write.content, ref))
-        resolved: dict[tuple[str, str, str], str] = {}
+                key = (ref[1], targets[ref[0]], ref[2])
+                if key not in stored:
+                    wanted.setdefault(key[:2], set()).add(ref[2])
+                pending.append((write.content, ref, key))
         for (system, kind), external_ids in wanted.items():
             for chunk in _chunks(sorted(external_ids)):
                 for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk):
-                    resolved[(system, kind, external_id)] = entity_id
-        for content, ref in pending:
-            entity_id = resolved.get((ref[1], targets[ref[0]], ref[2]))
+                    stored[(system, kind, external_id)] = entity_id
+        for content, ref, key in pending:
+            entity_id = stored.get(key)
             if entity_id is not None:
                 content.resolve_ref(ref, entity_id)
 
