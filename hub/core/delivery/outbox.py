@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,13 +156,6 @@ class Outbox:
         self.store = store
         self.clock = clock
 
-    @contextmanager
-    def reading(self) -> Iterator[sa.Connection]:
-        """A read-only connection that never takes SQLite's write lock (see ``schema.create_engine``)."""
-        with self.store.engine.connect() as conn:
-            conn.execution_options(hub_read=True)
-            yield conn
-
     def list(self, *, status: str | None = None, target: str | None = None, entity_id: str | None = None,
              limit: int = 100) -> list[OutboxEntry]:
         """Entries in id order, optionally filtered."""
@@ -172,12 +164,12 @@ class Outbox:
         for column, value in ((o.c.status, status), (o.c.target, target), (o.c.entity_id, entity_id)):
             if value is not None:
                 query = query.where(column == value)
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             return [OutboxEntry.from_row(row) for row in conn.execute(query).mappings()]
 
     def get(self, entry_id: int) -> OutboxEntry:
         """One entry; :class:`ConfigError` if there is none with that id."""
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             row = conn.execute(sa.select(t.outbox).where(t.outbox.c.id == entry_id)).mappings().one_or_none()
         if row is None:
             raise ConfigError(f"no outbox entry {entry_id}")
@@ -192,13 +184,13 @@ class Outbox:
         query = (sa.select(o).where(o.c.target == target, o.c.status == PENDING, ~blocked,
                                     sa.or_(o.c.next_attempt_at.is_(None), o.c.next_attempt_at <= self.clock()))
                  .order_by(o.c.id).limit(limit))
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             return [OutboxEntry.from_row(row) for row in conn.execute(query).mappings()]
 
     def next_due_at(self, target: str) -> dt.datetime | None:
         """When the earliest backing-off entry of ``target`` becomes due (None: nothing pending)."""
         o = t.outbox
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             pending = conn.execute(sa.select(sa.func.count()).where(o.c.target == target, o.c.status == PENDING)).scalar_one()
             when = conn.execute(sa.select(sa.func.min(o.c.next_attempt_at)).where(
                 o.c.target == target, o.c.status == PENDING)).scalar_one()

@@ -230,7 +230,7 @@ class DeliveryRunner:
         data = entity.model_dump(mode="json")
         refs = [(name, data[name]) for name, _kind in kind_info(entity.kind).refs if isinstance(data.get(name), dict)]
         ids = [ref["id"] for _, ref in refs if ref.get("id")]
-        with self.outbox.reading() as conn:
+        with self.outbox.store.reading() as conn:
             known = external_ids_of(conn, system, ids)
         for name, ref in refs:
             if ref.get("id") or ref.get("system") != system:  # never pass on another system's id

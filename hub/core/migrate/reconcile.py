@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import closing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -190,8 +190,9 @@ class KindReconciliation:
         }
 
 
-#: ``(kind, external ids) -> {external id: JSON form}`` read back (and decrypted) from the target.
-ReadBack = Callable[[str, list[str]], dict[str, dict[str, Any]]]
+#: ``(kind, external ids) -> (external id, JSON form), ...`` read back (and decrypted) from the target,
+#: for the ids it holds, in any order.
+ReadBack = Callable[[str, list[str]], Iterable[tuple[str, dict[str, Any]]]]
 
 
 def reconcile(
@@ -268,18 +269,26 @@ class _ChunkCheck:
         self.pii = pii_fields(ENTITY_TYPES[kind])
 
     def __call__(self, batch: list[tuple[str, int | None, bytes]]) -> _Checked:
+        """Digest each stored record as it is read (never holding the chunk's parsed rows), then
+        assemble the results in ledger order."""
         kind, digester = self.kind, self.digester
-        found = self.read_back(kind, [ext for ext, _, _ in batch])
+        ours_of = {ext: ours for ext, _, ours in batch}
+        theirs_of: dict[str, bytes] = {}
+        shown_of: dict[str, dict[str, str]] = {}
+        for ext, values in self.read_back(kind, list(ours_of)):
+            ours = ours_of[ext]
+            if digester.record_digest(kind, values) == ours[:RECORD]:
+                theirs_of[ext] = ours
+            else:
+                theirs_of[ext] = theirs = digester.digest_values(kind, values)
+                shown_of[ext] = self._shown(ours, theirs, values)
         ours_all, theirs_all, exts, mismatches = [], [], [], []
         for ext, number, ours in batch:
-            values = found.get(ext)
-            if values is None:
+            theirs = theirs_of.get(ext)
+            if theirs is None:
                 continue
-            if digester.record_digest(kind, values) == ours[:RECORD]:
-                theirs = ours
-            else:
-                theirs = digester.digest_values(kind, values)
-                mismatches.append((ext, number, self._shown(ours, theirs, values)))
+            if ext in shown_of:
+                mismatches.append((ext, number, shown_of[ext]))
             exts.append(ext)
             ours_all.append(ours[RECORD:])
             theirs_all.append(theirs[RECORD:])

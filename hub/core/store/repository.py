@@ -241,7 +241,7 @@ class Store:
         """The migration revision the database is at (None before :meth:`upgrade`)."""
         from alembic.migration import MigrationContext
 
-        with self._read() as conn:
+        with self.reading() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     # ---- transactions --------------------------------------------------------------------------
@@ -256,7 +256,10 @@ class Store:
             raise StoreError(f"database error ({exc.__class__.__name__}): {getattr(exc, 'orig', exc)}") from exc
 
     @contextmanager
-    def _read(self, tx: sa.Connection | None = None) -> Iterator[sa.Connection]:
+    def reading(self, tx: sa.Connection | None = None) -> Iterator[sa.Connection]:
+        """``tx`` if given, else a connection for reads only: on SQLite its transaction is a deferred
+        ``BEGIN``, which never takes the write lock (see ``schema.create_engine``), so readers in
+        other processes and the writer never wait for it. Database errors come out as StoreError."""
         if tx is not None:
             yield tx
             return
@@ -610,7 +613,7 @@ class Store:
     def deleted_at(self, kind: str, entity_id: str, *, tx: sa.Connection | None = None) -> dt.datetime | None:
         """When the entity was marked deleted (UTC), or None while it is live. StoreError if absent."""
         e = t.entities
-        with self._read(tx) as conn:
+        with self.reading(tx) as conn:
             row = conn.execute(sa.select(e.c.deleted_at).where(e.c.kind == kind, e.c.id == entity_id)).first()
         if row is None:
             raise StoreError("no such entity", entity=kind, record_id=entity_id)
@@ -628,7 +631,7 @@ class Store:
         e, x = t.entities, t.external_ids
         rows: dict[str, Any] = {}
         external: dict[str, dict[str, str]] = {}
-        with self._read(tx) as conn:
+        with self.reading(tx) as conn:
             for chunk in _chunks(list(entity_ids)):
                 for row in conn.execute(sa.select(e).where(e.c.kind == kind, e.c.id.in_(chunk))).mappings():
                     rows[row["id"]] = row
@@ -644,7 +647,7 @@ class Store:
         query = sa.select(x.c.entity_id, x.c.kind).where(x.c.system == system, x.c.external_id == external_id)
         if kind is not None:
             query = query.where(x.c.kind == kind)
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
         if len(rows) > 1:
             raise StoreError(
@@ -655,7 +658,7 @@ class Store:
     def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
         """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
         c = t.change_log
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(sa.select(c).where(c.c.seq > after_seq).order_by(c.c.seq).limit(limit)).mappings()
             return [Change(**row) for row in rows]
 
@@ -664,7 +667,7 @@ class Store:
     def get_cursor(self, tx: sa.Connection | None, connector: str, stream: str) -> str | None:
         """The saved position of a sync stream (None if it never ran)."""
         c = t.sync_cursors
-        with self._read(tx) as conn:
+        with self.reading(tx) as conn:
             return conn.execute(
                 sa.select(c.c.value).where(c.c.connector == connector, c.c.stream == stream)
             ).scalar_one_or_none()
@@ -738,7 +741,7 @@ class Store:
     def dead_letter(self, letter_id: str, *, with_payload: bool = False) -> DeadLetter | None:
         """One dead letter by id (None if there is none); its payload decrypted only with ``with_payload=True``."""
         d = t.dead_letters
-        with self._read() as conn:
+        with self.reading() as conn:
             row = conn.execute(sa.select(d).where(d.c.id == letter_id)).mappings().first()
         return self._letter(row, with_payload) if row else None
 
@@ -752,7 +755,7 @@ class Store:
             query = query.where(d.c.system == system)
         if status is not None:
             query = query.where(d.c.status == status)
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).mappings().all()
         return [self._letter(row, with_payload) for row in rows]
 
@@ -797,7 +800,7 @@ class Store:
         query = sa.select(a).order_by(a.c.id)
         if entity_id is not None:
             query = query.where(a.c.entity_id == entity_id)
-        with self._read() as conn:
+        with self.reading() as conn:
             return [{**row, "detail": loads(row["detail"] or "{}")} for row in conn.execute(query).mappings()]
 
     # ---- identity, erasure, rotation (see their modules) ----------------------------------------
@@ -812,7 +815,7 @@ class Store:
         """Merges into ``entity_id`` (without their encrypted snapshots), oldest first."""
         m = t.merges
         cols = [c for c in m.c if c.name not in ("before", "incoming")]
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(sa.select(*cols).where(m.c.survivor_id == entity_id).order_by(m.c.created_at))
             return [dict(row) for row in rows.mappings()]
 
