@@ -285,9 +285,12 @@ def test_pii_transforms_raise_only_masked_value_errors(name, value):
 def test_cn_mobile_shortcut_agrees_with_phonenumbers(digits, layout):
     """The cached 5-digit-prefix shortcut gives exactly phonenumbers' answer, valid or not."""
     text = layout.format(digits[:3], digits[3:7], digits[7:])
-    parsed = phonenumbers.parse(text, "CN")
-    if not phonenumbers.is_valid_number(parsed):
-        with pytest.raises(ValueError, match="not a valid phone number"):
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:  # e.g. 110… read as a too-short service number
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        with pytest.raises(ValueError, match="not a (valid )?phone number"):
             phone(text)
     else:
         assert phone(text) == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
