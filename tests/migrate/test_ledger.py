@@ -28,3 +28,22 @@ def test_identities_claimed_as_hex_still_find_the_same_person(tmp_path: Path) ->
     assert ledger.claim_identities([claim]) == [("C1", "a.csv:2")]
     ledger.close()
     assert Ledger(path).claim_identities([claim]) == [("C1", "a.csv:2")]  # converted once, and kept
+
+
+def test_a_claim_is_held_once_by_kind_and_field_however_often_it_is_replayed(tmp_path: Path) -> None:
+    """The identities table has no unique key: claim_identities itself keeps one row per (kind,
+    field, blind index). A replayed batch (after a crash) claims again as the same owner; the same
+    blind index under another kind or field is another identity."""
+    ledger = Ledger(tmp_path / "run.ledger")
+    mine = ("candidate", "national_id", 41, "C1", "a.csv:2")
+    assert ledger.claim_identities([mine, mine]) == [None, None]
+    ledger.commit()
+    assert ledger.claim_identities([mine]) == [None]  # replayed after a crash
+    others = [("employee", "national_id", 41, "E1", "b.csv:2"), ("candidate", "phones", 41, "C2", "a.csv:3")]
+    assert ledger.claim_identities(others) == [None, None]
+    assert ledger.claim_identities([("candidate", "national_id", 41, "C7", "a.csv:8")]) == [("C1", "a.csv:2")]
+    ledger.commit()
+    with sqlite3.connect(tmp_path / "run.ledger") as db:
+        assert db.execute("SELECT kind, field, ext FROM identities ORDER BY rowid").fetchall() == [
+            ("candidate", "national_id", "C1"), ("employee", "national_id", "E1"), ("candidate", "phones", "C2")
+        ]

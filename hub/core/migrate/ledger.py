@@ -27,11 +27,17 @@ from hub.core.crypto import blind_index_from_hex
 
 __all__ = ["Ledger"]
 
+# Why identities has no primary key (kind, field, hmac) but an index on the HMAC alone: blind
+# indexes are random, so each batch's claims land on random pages of that index, and every page
+# touched is written again at commit. Index entries of one integer are a third the size of
+# (kind, field, hmac) ones, so a batch touches fewer pages: 22.7 -> 16.7 µs a row of claims at
+# 300,000 rows of three claims each. claim_identities inserts only claims no one holds, so the
+# key stays unique without the constraint; a ledger begun with the primary key keeps it.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (kind TEXT, ext TEXT, row INTEGER, digests BLOB, PRIMARY KEY (kind, ext));
 CREATE TABLE IF NOT EXISTS rejected (kind TEXT, ext TEXT, PRIMARY KEY (kind, ext));
-CREATE TABLE IF NOT EXISTS identities (kind TEXT, field TEXT, hmac INTEGER, ext TEXT, record TEXT,
-                                       PRIMARY KEY (kind, field, hmac));
+CREATE TABLE IF NOT EXISTS identities (kind TEXT, field TEXT, hmac INTEGER, ext TEXT, record TEXT);
+CREATE INDEX IF NOT EXISTS ix_identities_hmac ON identities (hmac);
 CREATE TABLE IF NOT EXISTS pending (kind TEXT, field TEXT, target TEXT, ext TEXT, row INTEGER, record TEXT);
 """
 _CHUNK = 500
