@@ -6,7 +6,8 @@ the store leaves them out), references without the hub id the store fills in, an
 (null, ``[]``, ``{}``) as null, because the store does not keep empty PII. The source side is
 computed from the validated entity's JSON dump (the bytes prepared for the store, parsed) and kept
 in the run ledger; the target side from the stored row itself — its JSON and its decrypted PII —
-without rebuilding models, so reading back costs a query, a JSON parse and the decryptions per record. Per entity kind the report gets:
+without rebuilding models, so reading back costs a query, a JSON parse and the decryptions per
+record. Per entity kind the report gets:
 
 * counts: records the source produced vs records found in the target;
 * per field a checksum — SHA-256 over the external ids and that field's digests, in external-id
