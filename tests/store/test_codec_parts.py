@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
