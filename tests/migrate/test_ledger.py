@@ -47,3 +47,19 @@ def test_a_claim_is_held_once_by_kind_and_field_however_often_it_is_replayed(tmp
         assert db.execute("SELECT kind, field, ext FROM identities ORDER BY rowid").fetchall() == [
             ("candidate", "national_id", "C1"), ("employee", "national_id", "E1"), ("candidate", "phones", "C2")
         ]
+
+
+def test_a_ledger_begun_with_the_identity_primary_key_resumes(tmp_path: Path) -> None:
+    """A run begun by the previous hub (identities keyed by (kind, field, hmac)) keeps its table and
+    still finds the people it claimed."""
+    path = tmp_path / "run.ledger"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE identities (kind TEXT, field TEXT, hmac INTEGER, ext TEXT, record TEXT,"
+                    " PRIMARY KEY (kind, field, hmac))")  # fmt: skip
+        old.execute("INSERT INTO identities VALUES ('candidate', 'phones', -7, 'C1', 'a.csv:2')")
+    ledger = Ledger(path)
+    assert ledger.claim_identities([("candidate", "phones", -7, "C5", "a.csv:6"), ("candidate", "phones", 8, "C5", "a.csv:6")]) == [
+        ("C1", "a.csv:2"), None
+    ]
+    ledger.commit()
+    assert ledger.claim_identities([("candidate", "phones", 8, "C9", "a.csv:10")]) == [("C5", "a.csv:6")]
