@@ -95,9 +95,9 @@ PendingRef = tuple[str, str, str]
 #: Every field of a :class:`Ref` with its default, in the order its serializer writes them: what a
 #: reference's JSON in a dumped entity is built from (:meth:`Snapshot.resolve_ref`).
 _REF_DEFAULTS = Ref.model_construct(system="", external_id="").model_dump(mode="json")
-#: The hub id of an unresolved reference as its JSON has it: filled in by replacing this text, the
-#: first of its kind in the reference (``"id":null`` cannot occur inside a JSON string, where quotes are escaped).
-_REF_NO_ID = '"id":null'
+#: The hub id of an unresolved reference as its JSON has it (``"id":null``): filled in by replacing
+#: this text, which occurs once in a reference (quotes inside a JSON string are escaped).
+_REF_NO_ID = '"id":' + dumps(_REF_DEFAULTS["id"])
 
 #: What the content hash ignores: the hub id, and when the record was fetched.
 _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
