@@ -27,7 +27,7 @@ from hub.core.errors import ConfigError, HubError, RecordError
 from hub.core.mapping import CompiledMapping
 from hub.core.store import Store
 from hub.core.store import schema as t
-from hub.core.store.codec import Prepared, loads
+from hub.core.store.codec import Prepared, field_texts
 
 __all__ = ["FileSource", "StoreTarget", "open_source", "open_target", "CHECKPOINT_CONNECTOR"]
 
@@ -128,13 +128,14 @@ class StoreTarget:
         return found
 
     def read_back(self, kind: str, exts: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """``(external id, stored fields)`` — the row's JSON with its PII decrypted — for the ids held,
-        in no particular order.
+        """``(external id, {field: JSON text})`` — the row's data fields and its decrypted PII, as
+        stored — for the ids held, in no particular order.
 
-        The stored row is read as it is (no model is rebuilt): reconciliation compares what the
-        target holds, so it must not be normalized by the same code that wrote it. Yielded one at a
-        time so the caller digests each record and drops it: parsing a chunk's rows into a dict first
-        and digesting them afterwards cost ~29 µs an assessment, one at a time ~16.
+        The stored row is read as it is (no model is rebuilt, no value parsed): reconciliation
+        compares what the target holds, so it must not be normalized by the same code that wrote
+        it. Yielded one at a time so the caller digests each record and drops it: parsing a chunk's
+        rows into a dict first and digesting them afterwards cost ~29 µs an assessment, one at a
+        time ~16.
         """
         x, e = t.external_ids, t.entities
         query = (
@@ -146,9 +147,9 @@ class StoreTarget:
         with self.store.reading() as conn:
             for start in range(0, len(exts), _READ_CHUNK):
                 for ext, entity_id, data, pii in conn.execute(query, {"ids": exts[start : start + _READ_CHUNK]}):
-                    values = loads(data)
-                    values.update(codec.decrypt_pii(kind, entity_id, pii))
-                    yield ext, values
+                    texts = field_texts(data)
+                    texts.update((name, text.encode()) for name, text in codec.pii_texts(kind, entity_id, pii).items())
+                    yield ext, texts
 
     def count(self, kind: str) -> int:
         x = t.external_ids

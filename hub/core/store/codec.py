@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import msgspec
 import pydantic_core
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import StoreError
 from hub.core.models import ENTITY_TYPES, Entity, Ref, pii_fields
 
-__all__ = ["BLIND_INDEXED", "EntityCodec", "PendingRef", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads", "hashed_dump"]
+__all__ = ["BLIND_INDEXED", "EntityCodec", "PendingRef", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads", "field_texts", "hashed_dump"]
 
 #: PII fields that get blind indexes (exact-match searchable). Never index low-entropy fields.
 BLIND_INDEXED = ("national_id", "phones", "emails")
@@ -52,6 +53,20 @@ def dumps(value: Any) -> str:
     """Compact JSON, UTF-8 kept. Keys are not sorted: pydantic dumps fields in a fixed order already,
     and content hashes are computed from pydantic's own JSON, never from this text."""
     return pydantic_core.to_json(value).decode("utf-8")
+
+
+def field_texts(text: str | bytes) -> dict[str, Any]:
+    """A JSON object's top-level fields as their JSON texts, not parsed: ``{name: msgspec.Raw}``, each
+    a slice of ``text`` that ``bytes()`` copies out (reconciliation digests fields as written).
+
+    Example:
+        >>> {name: bytes(raw) for name, raw in field_texts('{"title":"PM","tags":[],"n":1.50}').items()}
+        {'title': b'"PM"', 'tags': b'[]', 'n': b'1.50'}
+    """
+    return _FIELD_TEXTS.decode(text)
+
+
+_FIELD_TEXTS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 def loads(text: str | bytes) -> Any:
@@ -471,12 +486,15 @@ class EntityCodec:
 
     def decrypt_pii(self, kind: str, entity_id: str, column: str | None) -> dict[str, Any]:
         """Inverse of :meth:`encrypt_pii`; raises DecryptionError / KeyNotFoundError, never garbage."""
+        return {name: loads(text) for name, text in self.pii_texts(kind, entity_id, column).items()}
+
+    def pii_texts(self, kind: str, entity_id: str, column: str | None) -> dict[str, str]:
+        """``{field: JSON text}`` of a stored row's PII, decrypted but not parsed (what
+        :meth:`Snapshot.pii_json` gave :meth:`encrypt_pii`); the same errors as :meth:`decrypt_pii`."""
         if not column:
             return {}
         decrypt = self.keyring.decrypt
-        return {
-            name: loads(decrypt(token, aad=(kind, entity_id, name))) for name, token in loads(column).items()
-        }
+        return {name: decrypt(token, aad=(kind, entity_id, name)) for name, token in loads(column).items()}
 
     def build(self, kind: str, entity_id: str, row: dict[str, Any], external_ids: dict[str, str]) -> Entity:
         """Rebuild the canonical entity from a stored row (decrypting its PII)."""
