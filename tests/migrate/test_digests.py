@@ -12,6 +12,7 @@ escapes and spacing), which must not be reported as a difference.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -66,6 +67,18 @@ def test_a_reference_in_another_form_is_normalized_by_parsing_it() -> None:
     texts = {"candidate": b'{"system":"legacy","id":null,"external_id":"C1"}', "job": b'{"id":"a\\"b","system":"s","external_id":"J"}'}
     values = {name: json.loads(text) for name, text in texts.items()}
     assert _normalized_texts("application", texts) == _normalized("application", values)
+
+
+def test_digests_are_keyed_blake2b_of_the_texts_empty_fields_included() -> None:
+    """The ledger keeps these digests and a resumed run compares with them: their form is fixed
+    (an empty field's digest, computed once, is still that of the text ``null``)."""
+    keyring = KeyRing.generate()
+    key = keyring.field_key("migrate/checksum")
+    digests = Digester(keyring).digest_values("job", {"title": "产品经理", "competencies": []})
+    texts = _normalized("job", {"title": "产品经理"})
+    assert texts.count(b"null") == len(texts) - 1
+    assert digests[:RECORD] == hashlib.blake2b(b"\x1e".join(texts), key=key, digest_size=RECORD).digest()
+    assert digests[RECORD:] == b"".join(hashlib.blake2b(text, key=key, digest_size=8).digest() for text in texts)
 
 
 def migrate(tmp_path: Path, store, on_batch=None):
