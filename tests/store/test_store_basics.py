@@ -8,6 +8,7 @@ import pytest
 
 from hub.core.errors import StoreError
 from hub.core.models import Provenance
+from hub.core.store import bulk
 from tests.store.conftest import FETCHED, assessment, candidate
 
 
@@ -26,6 +27,20 @@ def test_first_upsert_creates_and_get_decrypts(store):
     assert got.provenance == candidate(1).provenance  # fetched_at is stored though the hash ignores it
     assert got.model_dump(exclude={"id"}) == candidate(1).model_dump(exclude={"id"})
     assert store.find("beisen", "c2", "candidate") == result.ids[1]
+
+
+def test_stored_records_are_read_back_by_external_id_as_stored(store):
+    """Reconciliation's read-back (``bulk.by_external_id(..., content=True)``), on both backends:
+    the stored data text and encrypted PII of the ids held, nothing for an unknown id."""
+    ids = upsert(store, "beisen", [candidate(1), candidate(2)]).ids
+    with store.reading() as tx:
+        rows = bulk.by_external_id(tx, "beisen", "candidate", ["c2", "c1", "c404"], content=True)
+    assert sorted((ext, entity_id) for ext, entity_id, _, _ in rows) == [("c1", ids[0]), ("c2", ids[1])]
+    for ext, entity_id, data, pii in rows:
+        expected = candidate(int(ext[1:]))
+        assert json.loads(data)["external_ids"] == {"beisen": ext} and expected.national_id not in pii
+        texts = store.codec.pii_texts("candidate", entity_id, pii)
+        assert json.loads(texts["national_id"]) == expected.national_id
 
 
 def test_unchanged_upsert_is_a_noop(store):

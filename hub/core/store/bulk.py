@@ -7,8 +7,9 @@ per-value conversion — timestamps and booleans, which SQLite stores as text an
 once per batch with the column type's own bind processor (:func:`bind`), so the stored values are
 exactly what SQLAlchemy would have written and the Core read paths parse them back unchanged.
 
-:func:`by_external_id` is the batch's one lookup of stored source records, written per backend
-because PostgreSQL plans the portable ``IN (...)`` form badly on a fresh database.
+:func:`by_external_id` is the batch's one lookup of stored source records (and reconciliation's
+read-back of them), written per backend because PostgreSQL plans the portable ``IN (...)`` form
+badly on a fresh database.
 
 Statements run on the transaction's own DBAPI cursor, not through ``Connection.exec_driver_sql``:
 its execution machinery (events, an execution context and a result object per statement, for the ten
@@ -106,22 +107,29 @@ def fetch_all(tx: sa.Connection, sql: str, params: Sequence[Any]) -> list[tuple[
     return rows
 
 
+#: What :func:`by_external_id` reads of each stored record: what an upsert must know of it, or
+#: (``content=True``) the record as stored, which reconciliation reads back.
+_STATE = "x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL"
+_CONTENT = "x.entity_id, e.data, e.pii"
+
 _BY_EXTERNAL_ID = (
-    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL FROM external_ids x"
-    " JOIN entities e ON e.id = x.entity_id WHERE x.system = ? AND x.kind = ? AND x.external_id IN ({ids})"
+    "SELECT x.external_id, {columns} FROM external_ids x JOIN entities e ON e.id = x.entity_id"
+    " WHERE x.system = ? AND x.kind = ? AND x.external_id IN ({ids})"
 )
 #: One array parameter, looked up id by id through the primary key (see :func:`by_external_id`).
 _BY_EXTERNAL_ID_PG = (
-    "SELECT x.external_id, x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL"
-    " FROM unnest(%s::text[]) AS wanted(external_id)"
+    "SELECT x.external_id, {columns} FROM unnest(%s::text[]) AS wanted(external_id)"
     " CROSS JOIN LATERAL (SELECT * FROM external_ids x WHERE x.system = %s AND x.kind = %s"
     " AND x.external_id = wanted.external_id LIMIT 1) x"
     " JOIN entities e ON e.id = x.entity_id"
 )
 
 
-def by_external_id(tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str]) -> list[Any]:
-    """Rows (external id, entity id, content hash, version, erased, deleted) of the stored ``external_ids``.
+def by_external_id(
+    tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, content: bool = False
+) -> list[Any]:
+    """Rows (external id, entity id, content hash, version, erased, deleted) of the stored
+    ``external_ids``; with ``content``, rows (external id, entity id, data, encrypted PII).
 
     On PostgreSQL the ids travel as one array and each is looked up through the primary key
     (``LATERAL ... LIMIT 1`` keeps the planner from flattening that into a join). A plain
@@ -131,7 +139,8 @@ def by_external_id(tx: sa.Connection, system: str, kind: str, external_ids: Sequ
     """
     if not external_ids:
         return []
+    columns = _CONTENT if content else _STATE
     if tx.dialect.name == "postgresql":
-        return fetch_all(tx, _BY_EXTERNAL_ID_PG, (list(external_ids), system, kind))
-    sql = _BY_EXTERNAL_ID.format(ids=", ".join("?" * len(external_ids)))
+        return fetch_all(tx, _BY_EXTERNAL_ID_PG.format(columns=columns), (list(external_ids), system, kind))
+    sql = _BY_EXTERNAL_ID.format(columns=columns, ids=", ".join("?" * len(external_ids)))
     return fetch_all(tx, sql, (system, kind, *external_ids))
