@@ -62,6 +62,7 @@ def ahead(
     depth: int = 3,
     enabled: bool = True,
     in_child: Callable[[], None] | None = None,
+    spare: Callable[[T], None] | None = None,
 ) -> Iterator[T]:
     """The items of ``produce()``, computed in a forked child up to ``depth`` items ahead.
 
@@ -73,6 +74,10 @@ def ahead(
         enabled: False (or a platform without ``fork``) runs ``produce()`` in this process.
         in_child: called first thing in the child, e.g. ``engine.dispose(close=False)`` so the
             child never touches the parent's database connections.
+        spare: called in the child on an item that finds ``depth`` items already waiting (the
+            parent is the busier process), before sending it: work the parent would otherwise do
+            on the item (results cached in it), done in time the child would spend waiting.
+            Never called in-process.
 
     Closing the iterator early (``break``, an exception in the consumer) kills the child.
     """
@@ -81,7 +86,7 @@ def ahead(
         return
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=max(1, depth))
-    child = context.Process(target=_serve, args=(produce, queue, in_child, os.getpid()), daemon=True)
+    child = context.Process(target=_serve, args=(produce, queue, in_child, spare, os.getpid()), daemon=True)
     child.start()
     try:
         while True:
@@ -110,7 +115,10 @@ def _take(queue: Any, child: Any) -> tuple[str, Any]:
                 raise HubError(f"the producer process ended without a result (exit code {child.exitcode})") from None
 
 
-def _serve(produce: Callable[[], Iterable[Any]], queue: Any, in_child: Callable[[], None] | None, parent: int) -> None:
+def _serve(
+    produce: Callable[[], Iterable[Any]], queue: Any, in_child: Callable[[], None] | None,
+    spare: Callable[[Any], None] | None, parent: int,
+) -> None:
     """The child: produce, send each item, then the end marker or the error."""
     _die_with(parent)
     gc.freeze()  # what the child inherited stays alive: its collections need not walk it
@@ -118,6 +126,8 @@ def _serve(produce: Callable[[], Iterable[Any]], queue: Any, in_child: Callable[
         if in_child is not None:
             in_child()
         for item in produce():
+            if spare is not None and queue.full():
+                spare(item)
             queue.put((_ITEM, item))
         queue.put((_END, None))
     except BaseException as exc:  # noqa: BLE001 — every failure must reach the parent, which decides

@@ -80,6 +80,24 @@ def test_the_child_runs_at_most_depth_items_ahead(tmp_path) -> None:
     assert produced <= 5
 
 
+def _mark_spared(item: dict) -> None:
+    item["spared_in"] = os.getpid()
+
+
+def test_spare_work_is_done_in_the_child_only_while_the_parent_is_behind() -> None:
+    """A slow consumer: the child finds the queue full and does the spare work on the items it
+    holds, which arrive with it done; a fast consumer (and the in-process fallback) gets none."""
+    slow = []
+    for item in ahead(_numbers(8), depth=1, spare=_mark_spared):
+        time.sleep(0.2)
+        slow.append(item)
+    assert [item["n"] for item in slow] == list(range(8))
+    assert {item.get("spared_in") for item in slow[2:]} == {slow[0]["pid"]} != {os.getpid()}
+    fast = list(ahead(lambda: ({"n": n} for n in range(3)), depth=50, spare=_mark_spared))
+    in_process = list(ahead(_numbers(3), depth=1, spare=_mark_spared, enabled=False))
+    assert not [item for item in fast + in_process if "spared_in" in item]
+
+
 def test_closing_early_kills_the_child() -> None:
     pids = []
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import re
 from pathlib import Path
 
 import pytest
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import ConfigError
-from hub.core.migrate.job import _Batch
+from hub.core.migrate.job import _Batch, _hash_and_index
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.reconcile import Digester, entity_values
 from hub.core.migrate.validate import BatchChecks, MappedRow, prepare_rows
 from hub.core.models import Application, ApplicationStatus, Candidate, Job, Offer, OfferStatus, Provenance, Ref
+from hub.core.store import Store
 from hub.core.store.codec import EntityCodec, hashed_dump
 
 SYSTEM = "legacy"
@@ -62,6 +64,33 @@ def test_digests_from_the_prepared_bytes_equal_those_of_the_model_dumped_again()
     prepare_rows(rows, CODEC, SYSTEM, digester)
     assert [row.digests for row in rows] == expected
     assert len({digest for row in rows for digest in row.digests}) == 5  # 2 candidates, 1 job, 2 applications
+
+
+def test_a_batch_hashed_and_indexed_in_the_producer_stores_exactly_as_one_that_was_not() -> None:
+    """While the writer is behind, the producer computes content hashes and blind indexes
+    (``_hash_and_index``); they cross with the records and the store writes the same rows."""
+    stored = []
+    for spared in (False, True):
+        rows, _ = rows_sharing_a_job()
+        prepare_rows(rows, CODEC, SYSTEM)
+        batch = _Batch(rows, [None] * len(rows), [], {})
+        if spared:
+            _hash_and_index(CODEC, batch)
+        crossed = pickle.loads(pickle.dumps(batch))
+        records = list({id(p): p for row in crossed.rows for p in row.prepared}.values())
+        assert all((p.content_hash is not None) == spared for p in records)
+        assert [p.blind is not None for p in records] == [spared, False, False, spared, False]
+        store = Store.open("sqlite://", CODEC.keyring)
+        store.upgrade()
+        with store.transaction() as tx:
+            ids = store.upsert_prepared(tx, SYSTEM, records).ids
+        with store.reading() as tx:
+            blind = sorted(tx.exec_driver_sql("SELECT field, hmac FROM blind_index").all())
+            rows_stored = sorted((kind, content_hash, re.sub(r'"id":"[^"]+"', '"id":_', data))  # new ids each time
+                                 for kind, content_hash, data in tx.exec_driver_sql("SELECT kind, content_hash, data FROM entities"))
+        got = [re.sub(r'"id":"[^"]+"', '"id":_', store.get(p.kind, i).model_dump_json(exclude={"id"})) for p, i in zip(records, ids)]
+        stored.append((blind, rows_stored, got))
+    assert stored[0][0] and stored[0] == stored[1]
 
 
 def test_duplicates_are_found_by_the_blind_indexes_the_store_will_write(tmp_path: Path) -> None:

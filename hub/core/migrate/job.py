@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ from hub.core.migrate.progress import Progress
 from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_values, normalized_fields, reconcile
 from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
-from hub.core.store.codec import Prepared, loads
+from hub.core.store.codec import EntityCodec, Prepared, kind_info, loads
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
 
@@ -273,7 +274,8 @@ class Migration:
         text = TextChecks(self.settings.max_length)
         after, columns = state["position"], state["columns"]
         batches = ahead(lambda: self._batches(source.rows(after), text, mapper, digester, columns), depth=2,
-                        enabled=self.parallel, in_child=target.forget_connections)  # fmt: skip
+                        enabled=self.parallel, in_child=target.forget_connections,
+                        spare=partial(_hash_and_index, target.store.codec))  # fmt: skip
         with Progress(None, enabled=self.progress) as bar, closing(batches):
             for batch in batches:
                 rows = batch.rows
@@ -414,6 +416,21 @@ class Migration:
     def counters(state: dict[str, Any]) -> dict[str, Any]:
         """The counters kept with the job run (no PII: counts only)."""
         return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
+
+
+def _hash_and_index(codec: EntityCodec, batch: _Batch) -> None:
+    """In the producer, while the writer is behind: the content hashes and the blind indexes of the
+    batch's records, which the writer would otherwise compute (they are kept in the records).
+
+    Why only then: moved to the producer for good they made it the busier process at 100,000 rows
+    (see :func:`~hub.core.migrate.validate.prepare_rows`); at 1,000,000 the writer is the busier one,
+    its database grown, and the producer would wait.
+    """
+    for row in batch.rows:
+        for prepared in row.prepared:
+            codec.hash_of(prepared)
+            if kind_info(prepared.kind).indexed:
+                codec.blind_of(prepared)
 
 
 def _last_of_each(batch: list[MappedRow]) -> dict[tuple[str, str], tuple[int | None, Prepared, bytes]]:
