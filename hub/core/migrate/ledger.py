@@ -63,7 +63,11 @@ class Ledger:
         self._db = sqlite3.connect(self.path, isolation_level="DEFERRED")
         # Scratch: WAL without fsync survives a killed process (the OS still has the pages); only a
         # power cut could lose the last batches, and those are re-read on resume anyway.
-        self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" + _SCHEMA)
+        # cache_size: 32 MiB of pages instead of SQLite's 2: the claims land on random pages of the
+        # identities index (see above), which outgrows 2 MiB within the first 100,000 rows. Claims
+        # and records of 1,000,000 rows (bench: 3 claims a row, batches of 2,000) cost 46.2 µs a
+        # row with 2 MiB, 40.1 with 16, 35.8 with 32 and 35.8 with 64.
+        self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;" + _SCHEMA)
         self._convert_hex_identities()
 
     def _convert_hex_identities(self) -> None:

@@ -90,6 +90,7 @@ def _normalized(kind: str, values: Mapping[str, Any]) -> list[bytes]:
 
 
 def _text_of(value: Any, is_ref: bool) -> bytes:
+    """One field's canonical JSON from its parsed value (the normalizations of :func:`_normalized`)."""
     if value is None or (not value and type(value) in (list, dict)):
         return _NULL
     if is_ref and type(value) is dict and "id" in value:

@@ -128,7 +128,8 @@ def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str, digeste
     there made the writer the busier process; this took it from ~337 to ~235 µs of CPU a row and
     the run from 2,770 to 3,600 rows/s (``bench/bench_migrate.py --rows 100000``). The content
     hash and blind indexes are left to the writer, as in a forked sync: moved here too they made
-    the producer the busier one. The duplicate check and the store then share one computation of
+    the producer the busier one (the producer computes them only while the writer is behind:
+    ``job._hash_and_index``). The duplicate check and the store then share one computation of
     the blind indexes (:meth:`EntityCodec.blind_of`). An entity shared by many rows (a job) is
     prepared once per batch, and pickled once with it.
 
