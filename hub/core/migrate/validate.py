@@ -133,9 +133,9 @@ def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str, digeste
     the blind indexes (:meth:`EntityCodec.blind_of`). An entity shared by many rows (a job) is
     prepared once per batch, and pickled once with it.
 
-    The digests are computed from the prepared bytes, parsed (:meth:`Digester.digests_of_dump`):
-    the same values as dumping the model again, at about a third of the cost (an assessment's
-    14.0 µs dump against a 5.0 µs parse).
+    The digests are computed from the prepared bytes, cut into their fields' texts rather than
+    parsed (:meth:`Digester.digests_of_dump`): the same values as dumping the model again, for an
+    assessment 6.1 µs of cutting and normalizing against 14.0 µs for the dump alone.
     """
     done: dict[int, tuple[Prepared, bytes]] = {}
     for row in rows:
