@@ -27,7 +27,8 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 import pydantic
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, field_validator, model_validator
+from pydantic_core import CoreSchema, core_schema
 
 from hub.core.errors import ModelValidationError, mask
 
@@ -95,6 +96,29 @@ def pii_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items() if PII in info.metadata)
 
 
+class CanonicalEnum(StrEnum):
+    """Base of the canonical model's enums: a ``StrEnum`` that pydantic dumps as the string it is.
+
+    Why: pydantic-core dumps an enum member by calling back into Python for its ``.value``
+    (~0.1 µs a member); every assessment holds eight (its kind, and each score's scale kind), and
+    every record is dumped at least once to decide whether it changed. A ``StrEnum`` member *is* its
+    value as a string, so pydantic-core's own string serializer writes it directly, with the same
+    output: JSON gets the value, Python-mode dumps keep the member. Validation is untouched.
+
+    Example:
+        >>> Score(value="B", scale=LETTER_A_E).model_dump_json()[:39]
+        '{"value":"B","scale":{"kind":"ordinal",'
+        >>> Scale.numeric(0, 10).model_dump()["kind"]
+        <ScaleKind.NUMERIC: 'numeric'>
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = handler(source)
+        schema["serialization"] = core_schema.simple_ser_schema("str")
+        return schema
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False, str_strip_whitespace=True)
 
@@ -148,7 +172,7 @@ class Entity(_Model):
 # ---------------------------------------------------------------------------------------------------
 
 
-class ScaleKind(StrEnum):
+class ScaleKind(CanonicalEnum):
     NUMERIC = "numeric"
     ORDINAL = "ordinal"  # ordered labels: letter grades, recommendation words, yes/no
 
@@ -296,7 +320,7 @@ class Score(_Model):
         return self
 
 
-class RecommendationLevel(StrEnum):
+class RecommendationLevel(CanonicalEnum):
     DEFINITELY_NOT = "definitely_not"
     NO = "no"
     UNDECIDED = "undecided"
@@ -318,7 +342,7 @@ class Recommendation(_Model):
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-class PayPeriod(StrEnum):
+class PayPeriod(CanonicalEnum):
     HOURLY = "hourly"
     DAILY = "daily"
     WEEKLY = "weekly"
@@ -459,7 +483,7 @@ class Job(Entity):
     competencies: list[Competency] = Field(default_factory=list)
 
 
-class ApplicationStatus(StrEnum):
+class ApplicationStatus(CanonicalEnum):
     """Canonical application status; the vendor's own label is kept in ``status_raw``."""
 
     APPLIED = "applied"
@@ -501,7 +525,7 @@ class Application(Entity):
 # ---------------------------------------------------------------------------------------------------
 
 
-class AssessmentKind(StrEnum):
+class AssessmentKind(CanonicalEnum):
     AI_INTERVIEW = "ai_interview"
     HUMAN_INTERVIEW = "human_interview"
     SCORECARD = "scorecard"
@@ -565,7 +589,7 @@ class Feedback(Entity):
 # ---------------------------------------------------------------------------------------------------
 
 
-class OfferStatus(StrEnum):
+class OfferStatus(CanonicalEnum):
     DRAFT = "draft"
     PENDING_APPROVAL = "pending_approval"
     APPROVED = "approved"
@@ -591,7 +615,7 @@ class Offer(Entity):
     responded_at: AwareDatetime | None = None
 
 
-class EmploymentStatus(StrEnum):
+class EmploymentStatus(CanonicalEnum):
     PENDING = "pending"
     ACTIVE = "active"
     ON_LEAVE = "on_leave"
