@@ -39,6 +39,7 @@ __all__ = [
     "Ref",
     "Entity",
     "Scale",
+    "CanonicalEnum",
     "ScaleKind",
     "ZERO_TO_10",
     "ZERO_TO_100",

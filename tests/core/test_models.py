@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import json
+import typing
 from decimal import Decimal
 
 import pydantic
@@ -21,6 +23,7 @@ from hub.core.models import (
     ZERO_TO_10,
     ZERO_TO_100,
     Application,
+    CanonicalEnum,
     Candidate,
     Employee,
     Money,
@@ -185,9 +188,6 @@ def test_every_entity_round_trips_through_json() -> None:
 
 def _enum_types(model: type[pydantic.BaseModel], seen: set[type] | None = None) -> set[type]:
     """Every Enum type reachable from ``model``'s fields, nested models included."""
-    import enum
-    import typing
-
     seen = set() if seen is None else seen
     found: set[type] = set()
     stack = [info.annotation for info in model.model_fields.values()]
@@ -203,8 +203,6 @@ def _enum_types(model: type[pydantic.BaseModel], seen: set[type] | None = None) 
 
 
 def test_every_enum_of_the_canonical_model_is_a_canonical_enum():
-    from hub.core.models import CanonicalEnum
-
     enums = set().union(*(_enum_types(model) for model in ENTITY_TYPES.values()))
     assert len(enums) >= 7  # status, scale kind, assessment kind, recommendation, pay period, offer, employment
     assert [e.__name__ for e in enums if not issubclass(e, CanonicalEnum)] == []
