@@ -24,7 +24,7 @@ def test_migrated_schema_matches_the_tables(store):
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert store.current_revision() == "0003"
+    assert store.current_revision() == "0004"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,4 +97,35 @@ def test_downgrade_refuses_to_drop_the_64_bit_indexes(store: Store) -> None:
         store.upsert_many(tx, "beisen", [candidate(1)])
     with pytest.raises(StoreError, match="restore a backup"), store.transaction() as tx:
         command.downgrade(store._alembic(tx), "0002")
-    assert store.current_revision() == "0003"
+    assert store.current_revision() == "0004"
+
+
+def test_upgrade_copies_each_deleted_marker_onto_its_external_ids(empty_db_url: str, keyring: KeyRing) -> None:
+    """Revision 0004 fills ``external_ids.entity_deleted`` for entities deleted before it, so their next
+    upsert still un-deletes them instead of passing as unchanged."""
+    store = Store.open(empty_db_url, keyring)
+    store.upgrade("0003")
+    codec, now = store.codec, Store.now()
+    ids = {}
+    with store.transaction() as tx:  # rows as revision 0003 wrote them: no entity_deleted column
+        for n, deleted_at in ((1, None), (2, now)):
+            prepared = codec.prepare(candidate(n), "beisen")
+            content, ids[n] = codec.split(prepared), new_id()
+            tx.execute(t.entities.insert().values(
+                id=ids[n], kind="candidate", version=1, content_hash=codec.hash_of(prepared), data=content.data_json(),
+                provenance=content.provenance_json(), pii=codec.encrypt_pii("candidate", ids[n], content.pii_json()),
+                erased=False, created_at=now, updated_at=now, deleted_at=deleted_at,
+            ))  # fmt: skip
+            tx.execute(sa.text("INSERT INTO external_ids (system, kind, external_id, entity_id, content_hash)"
+                               " VALUES ('beisen', 'candidate', :x, :e, :h)"),
+                       {"x": f"c{n}", "e": ids[n], "h": codec.hash_of(prepared)})  # fmt: skip
+
+    store.upgrade()
+
+    with store.engine.connect() as conn:
+        flags = dict(conn.execute(sa.select(t.external_ids.c.external_id, t.external_ids.c.entity_deleted)).all())
+    assert {x: bool(flag) for x, flag in flags.items()} == {"c1": False, "c2": True}
+    with store.transaction() as tx:
+        result = store.upsert_many(tx, "beisen", [candidate(1), candidate(2)])
+    assert (result.unchanged, result.updated) == (1, 1) and store.deleted_at("candidate", ids[2]) is None
+    store.close()

@@ -30,11 +30,11 @@ def test_first_upsert_creates_and_get_decrypts(store):
 
 
 def test_stored_records_are_read_back_by_external_id_as_stored(store):
-    """Reconciliation's read-back (``bulk.by_external_id(..., content=True)``), on both backends:
+    """Reconciliation's read-back (``bulk.by_external_id(..., read="content")``), on both backends:
     the stored data text and encrypted PII of the ids held, nothing for an unknown id."""
     ids = upsert(store, "beisen", [candidate(1), candidate(2)]).ids
     with store.reading() as tx:
-        rows = bulk.by_external_id(tx, "beisen", "candidate", ["c2", "c1", "c404"], content=True)
+        rows = bulk.by_external_id(tx, "beisen", "candidate", ["c2", "c1", "c404"], read="content")
     assert sorted((ext, entity_id) for ext, entity_id, _, _ in rows) == [("c1", ids[0]), ("c2", ids[1])]
     for ext, entity_id, data, pii in rows:
         expected = candidate(int(ext[1:]))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from hub.core.delivery.links import link_external_id
 from hub.core.errors import StoreError
 from hub.core.store import schema as t
 from tests.store.conftest import candidate
@@ -112,3 +114,40 @@ def test_settle_resolves_or_keeps_open_with_the_new_error(store):
     assert store.dead_letter("nope") is None
     with pytest.raises(StoreError, match="no dead letter 'nope'"), store.transaction() as tx:
         store.settle_dead_letter(tx, "nope", error=None)
+
+
+def deleted_flags_match(store) -> bool:
+    """``external_ids.entity_deleted`` equals its entity's ``deleted_at IS NOT NULL`` on every row."""
+    x, e = t.external_ids, t.entities
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(x.c.entity_deleted, e.c.deleted_at).join(e, e.c.id == x.c.entity_id)).all()
+    return bool(rows) and all(bool(flag) == (deleted_at is not None) for flag, deleted_at in rows)
+
+
+def test_each_external_id_carries_its_entitys_deleted_marker_through_every_path(store):
+    """The copy an unchanged re-upsert reads instead of the entity (``bulk.by_external_id(read="hash")``)
+    follows the marker: deletion by id and by pass, un-deletion, a merge into a deleted entity, its
+    undoing, and an id a delivery linked."""
+    [person, other] = upsert(store, [candidate(7), candidate(8)])
+    with store.transaction() as tx:
+        store.mark_deleted(tx, "beisen", "candidate", ["c7"])
+    assert deleted_flags_match(store)
+
+    merged = candidate(7, system="moka", name="王芳")  # the same person (national id), into the deleted entity
+    with store.transaction() as tx:
+        assert store.upsert_many(tx, "moka", [merged]).merged == 1
+    assert store.deleted_at("candidate", person) is not None and deleted_flags_match(store)
+    with store.transaction() as tx:  # moka sends it again, unchanged: listed again, so un-deleted
+        assert store.upsert_many(tx, "moka", [merged]).updated == 1
+    assert store.deleted_at("candidate", person) is None and deleted_flags_match(store)
+
+    with store.transaction() as tx:
+        store.record_seen(tx, "pass-1", ["c8"])
+        store.mark_missing_deleted(tx, "beisen", "candidate", "pass-1")
+    assert store.deleted_at("candidate", person) is not None and deleted_flags_match(store)
+    split = store.unmerge(store.merges(person)[0]["id"])
+    assert store.deleted_at("candidate", split) is None and deleted_flags_match(store)
+    with store.transaction() as tx:
+        link_external_id(tx, "workday", "candidate", "W-7", person)
+    assert deleted_flags_match(store)
+    assert upsert(store, [candidate(8)]) == [other] and len(ops(store, other)) == 1  # live, unchanged: no-op

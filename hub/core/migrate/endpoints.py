@@ -141,7 +141,7 @@ class StoreTarget:
         with self.store.reading() as conn:
             for start in range(0, len(exts), _READ_CHUNK):
                 chunk = exts[start : start + _READ_CHUNK]
-                for ext, entity_id, data, pii in bulk.by_external_id(conn, self.system, kind, chunk, content=True):
+                for ext, entity_id, data, pii in bulk.by_external_id(conn, self.system, kind, chunk, read="content"):
                     texts = field_texts(data)
                     texts.update((name, text.encode()) for name, text in codec.pii_texts(kind, entity_id, pii).items())
                     yield ext, texts

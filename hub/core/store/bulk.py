@@ -7,7 +7,7 @@ per-value conversion — timestamps and booleans, which SQLite stores as text an
 once per batch with the column type's own bind processor (:func:`bind`), so the stored values are
 exactly what SQLAlchemy would have written and the Core read paths parse them back unchanged.
 
-:func:`by_external_id` is the batch's one lookup of stored source records (and reconciliation's
+:func:`by_external_id` is the batch's lookup of stored source records (and reconciliation's
 read-back of them), written per backend because PostgreSQL plans the portable ``IN (...)`` form
 badly on a fresh database.
 
@@ -39,7 +39,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["bind", "insert_many", "execute_many", "fetch_all", "placeholder", "by_external_id"]
+__all__ = ["bind", "insert_many", "execute_many", "fetch_all", "placeholder", "by_external_id", "refresh_deleted_flags"]
 
 
 def placeholder(tx: sa.Connection) -> str:
@@ -107,29 +107,40 @@ def fetch_all(tx: sa.Connection, sql: str, params: Sequence[Any]) -> list[tuple[
     return rows
 
 
-#: What :func:`by_external_id` reads of each stored record: what an upsert must know of it, or
-#: (``content=True``) the record as stored, which reconciliation reads back.
-_STATE = "x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL"
-_CONTENT = "x.entity_id, e.data, e.pii"
+#: What :func:`by_external_id` reads of each stored record (``read=``), and whether that needs the
+#: entity row: the state an upsert decides a no-op on — from ``external_ids`` alone — what it must
+#: know of a record that may have changed, or the record as stored, which reconciliation reads back.
+_READS = {
+    "hash": ("x.entity_id, x.content_hash, x.entity_deleted", False),
+    "state": ("x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL", True),
+    "content": ("x.entity_id, e.data, e.pii", True),
+}
+_JOIN = " JOIN entities e ON e.id = x.entity_id"
 
 _BY_EXTERNAL_ID = (
-    "SELECT x.external_id, {columns} FROM external_ids x JOIN entities e ON e.id = x.entity_id"
+    "SELECT x.external_id, {columns} FROM external_ids x{join}"
     " WHERE x.system = ? AND x.kind = ? AND x.external_id IN ({ids})"
 )
 #: One array parameter, looked up id by id through the primary key (see :func:`by_external_id`).
 _BY_EXTERNAL_ID_PG = (
     "SELECT x.external_id, {columns} FROM unnest(%s::text[]) AS wanted(external_id)"
     " CROSS JOIN LATERAL (SELECT * FROM external_ids x WHERE x.system = %s AND x.kind = %s"
-    " AND x.external_id = wanted.external_id LIMIT 1) x"
-    " JOIN entities e ON e.id = x.entity_id"
+    " AND x.external_id = wanted.external_id LIMIT 1) x{join}"
 )
 
 
 def by_external_id(
-    tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, content: bool = False
+    tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, read: str = "state"
 ) -> list[Any]:
-    """Rows (external id, entity id, content hash, version, erased, deleted) of the stored
-    ``external_ids``; with ``content``, rows (external id, entity id, data, encrypted PII).
+    """Rows (external id, *columns*) of the stored ``external_ids``, the columns by ``read``:
+
+    - ``"hash"``: entity id, content hash, entity deleted — ``external_ids`` only, no join;
+    - ``"state"``: entity id, content hash, version, erased, deleted;
+    - ``"content"``: entity id, data, encrypted PII.
+
+    Why ``"hash"``: an unchanged re-upsert needs no more, and the join to ``entities`` was a fifth of
+    its cost (3.0 µs an id joined, 1.9 without). ``external_ids.entity_deleted`` is the entity's
+    deleted marker, copied there for this (:func:`refresh_deleted_flags`).
 
     On PostgreSQL the ids travel as one array and each is looked up through the primary key
     (``LATERAL ... LIMIT 1`` keeps the planner from flattening that into a join). A plain
@@ -139,8 +150,27 @@ def by_external_id(
     """
     if not external_ids:
         return []
-    columns = _CONTENT if content else _STATE
+    columns, joined = _READS[read]
+    join = _JOIN if joined else ""
     if tx.dialect.name == "postgresql":
-        return fetch_all(tx, _BY_EXTERNAL_ID_PG.format(columns=columns), (list(external_ids), system, kind))
-    sql = _BY_EXTERNAL_ID.format(columns=columns, ids=", ".join("?" * len(external_ids)))
+        return fetch_all(tx, _BY_EXTERNAL_ID_PG.format(columns=columns, join=join), (list(external_ids), system, kind))
+    sql = _BY_EXTERNAL_ID.format(columns=columns, join=join, ids=", ".join("?" * len(external_ids)))
     return fetch_all(tx, sql, (system, kind, *external_ids))
+
+
+#: The entity's deleted marker copied onto each of its external ids (see ``external_ids.entity_deleted``).
+_REFRESH_DELETED = (
+    "UPDATE external_ids SET entity_deleted ="
+    " (SELECT e.deleted_at IS NOT NULL FROM entities e WHERE e.id = external_ids.entity_id) WHERE entity_id = ?"
+)
+
+
+def refresh_deleted_flags(tx: sa.Connection, entity_ids: Sequence[str]) -> None:
+    """Copy the deleted marker of ``entity_ids`` onto their external ids, in ``tx``.
+
+    Called wherever a marker or an id's entity changes — marking deleted, un-deleting, a record
+    merged into an entity, a merge undone — so that ``external_ids.entity_deleted`` always equals
+    ``entities.deleted_at IS NOT NULL`` (a test checks it after each). Those are the rare paths; the
+    hot one, an unchanged re-upsert, only reads the copy.
+    """
+    execute_many(tx, _REFRESH_DELETED, [(entity_id,) for entity_id in dict.fromkeys(entity_ids)])

@@ -144,6 +144,7 @@ def unmerge(store: Store, merge_id: str, *, actor: str = "system") -> str:
             )
             .values(entity_id=split_id, content_hash=codec.content_hash(kind, incoming))
         )
+        bulk.refresh_deleted_flags(tx, [split_id])
         version = tx.execute(sa.select(t.entities.c.version).where(t.entities.c.id == survivor)).scalar_one()
         before.data["external_ids"] = {
             s: x for s, x in before.data.get("external_ids", {}).items() if (s, x) != (merge["system"], merge["external_id"])

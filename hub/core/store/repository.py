@@ -324,29 +324,37 @@ class Store:
         self, tx: sa.Connection, system: str, info: KindInfo, prepared: list[Prepared], origin: str,
         stored: dict[tuple[str, str, str], str],
     ) -> tuple[list[int], list[str]]:
-        existing = self._existing(tx, system, info.kind, [p.external_id for p in prepared])
+        """Upsert one kind's records: new ones resolved by identity, the others no-ops or updates.
+
+        A known record whose hash is the one its source last sent, on a live entity, is decided from
+        ``external_ids`` alone (``read="hash"``); only the others — changed, deleted or erased, or
+        repeated in the batch after a change — are read with their entity (:meth:`_update_changed`).
+        """
+        known = self._stored(tx, system, info.kind, [p.external_id for p in prepared], "hash")
         writes: dict[str, _Write] = {}
         ids: list[str] = []
         new: list[tuple[int, Prepared]] = []
+        maybe_changed: list[Prepared] = []
         source_hashes: dict[str, tuple[str, str, bool]] = {}  # external id -> (entity id, hash, is new)
-        created = updated = unchanged = 0
+        unchanged = 0
         hash_of = self.codec.hash_of
         for position, p in enumerate(prepared):
-            content_hash = hash_of(p)  # kept in p: _resolve_new reads p.content_hash
-            hit = existing.get(p.external_id)
+            content_hash = hash_of(p)  # kept in p: _resolve_new and _update_changed read p.content_hash
+            hit = known.get(p.external_id)
             if hit is None:
                 ids.append("")
                 new.append((position, p))
                 continue
-            entity_id, last_hash, version, erased, deleted = hit
+            entity_id, last_hash, entity_deleted = hit
             ids.append(entity_id)
-            if erased or (last_hash == content_hash and not deleted):
+            if last_hash == content_hash and not entity_deleted:
                 unchanged += 1
                 continue
-            updated += 1
-            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", content_hash, p.blind, deleted)
-            existing[p.external_id] = (entity_id, content_hash, version, erased, deleted)
-            source_hashes[p.external_id] = (entity_id, content_hash, False)
+            maybe_changed.append(p)
+            known[p.external_id] = (entity_id, None, entity_deleted)  # later copies in the batch follow it
+        updated = self._update_changed(tx, system, info.kind, maybe_changed, writes, source_hashes)
+        unchanged += len(maybe_changed) - updated
+        created = 0
         merges: list[dict[str, Any]] = []
         if new:
             created = self._resolve_new(tx, system, info, new, ids, writes, source_hashes, merges)
@@ -356,18 +364,37 @@ class Store:
         self._write_source_hashes(tx, system, info.kind, source_hashes)
         if merges:
             self._record_merges(tx, merges)
+            bulk.refresh_deleted_flags(tx, [merge["survivor_id"] for merge in merges])
         return [created, updated, unchanged, len(merges)], ids
 
-    def _existing(
-        self, tx: sa.Connection, system: str, kind: str, external_ids: list[str]
-    ) -> dict[str, tuple[str, str | None, int, bool, bool]]:
-        """{external id: (entity id, last content hash, version, erased, deleted)} — one query per 500 ids."""
-        found: dict[str, tuple[str, str | None, int, bool, bool]] = {}
+    def _update_changed(
+        self, tx: sa.Connection, system: str, kind: str, prepared: list[Prepared], writes: dict[str, _Write],
+        source_hashes: dict[str, tuple[str, str, bool]],
+    ) -> int:
+        """Add a write for each known record that did change, in batch order (the last copy wins);
+        returns how many. Unchanged after all: an erased entity (never rewritten from a source), or a
+        hash equal to the last one on an entity marked deleted — which is rewritten, un-deleting it."""
+        existing = self._stored(tx, system, kind, [p.external_id for p in prepared], "state")
+        updated = 0
+        for p in prepared:
+            entity_id, last_hash, version, erased, deleted = existing[p.external_id]
+            content_hash = self.codec.hash_of(p)
+            if erased or (last_hash == content_hash and not deleted):
+                continue
+            updated += 1
+            writes[entity_id] = _Write(entity_id, self.codec.split(p), version, "update", content_hash, p.blind, bool(deleted))
+            existing[p.external_id] = [entity_id, content_hash, version, erased, deleted]
+            source_hashes[p.external_id] = (entity_id, content_hash, False)
+        return updated
+
+    @staticmethod
+    def _stored(tx: sa.Connection, system: str, kind: str, external_ids: list[str], read: str) -> dict[str, Any]:
+        """{external id: the row :func:`bulk.by_external_id` reads for ``read``, without the id} — one
+        query per 500 ids."""
+        found: dict[str, Any] = {}
         for chunk in _chunks(sorted(set(external_ids))):
-            for external_id, entity_id, content_hash, version, erased, deleted in bulk.by_external_id(
-                tx, system, kind, chunk
-            ):
-                found[external_id] = (entity_id, content_hash, version, bool(erased), bool(deleted))
+            for external_id, *row in bulk.by_external_id(tx, system, kind, chunk, read=read):
+                found[external_id] = row
         return found
 
     def _resolve_new(
@@ -472,7 +499,7 @@ class Store:
                 pending.append((write.content, ref, key))
         for (system, kind), external_ids in wanted.items():
             for chunk in _chunks(sorted(external_ids)):
-                for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk):
+                for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk, read="hash"):
                     stored[(system, kind, external_id)] = entity_id
         for content, ref, key in pending:
             entity_id = stored.get(key)
@@ -510,7 +537,9 @@ class Store:
                 raise StoreError("entities changed concurrently during this upsert; retry the batch", entity=kind)
             for chunk in _chunks([row[-2] for row in updates]):
                 tx.execute(sa.delete(t.blind_index).where(t.blind_index.c.entity_id.in_(chunk)))
-            bulk.execute_many(tx, _RESTORE, [(w.entity_id,) for w in writes if w.restore])
+            restored = [w.entity_id for w in writes if w.restore]
+            bulk.execute_many(tx, _RESTORE, [(entity_id,) for entity_id in restored])
+            bulk.refresh_deleted_flags(tx, restored)
         bulk.insert_many(tx, t.blind_index, ("entity_id", "field", "hmac", "kind"), blind)
         bulk.insert_many(tx, t.change_log, _CHANGE_COLUMNS, log)
         if self._change_listeners:
@@ -599,6 +628,7 @@ class Store:
             rows = [(version + 1, now, now, entity_id, version) for entity_id, version in chunk]
             if bulk.execute_many(tx, _MARK_DELETED, rows) != len(rows):
                 raise StoreError("entities changed concurrently while marking them deleted; retry", entity=kind)
+            bulk.refresh_deleted_flags(tx, [entity_id for entity_id, _ in chunk])
             bulk.insert_many(tx, t.change_log, _CHANGE_COLUMNS,
                              [(entity_id, kind, version + 1, "delete", origin, now) for entity_id, version in chunk])
             if self._change_listeners:

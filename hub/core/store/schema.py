@@ -70,6 +70,9 @@ external_ids = sa.Table(
     sa.Column("external_id", sa.String(255), primary_key=True),
     sa.Column("entity_id", _ID, sa.ForeignKey("entities.id"), nullable=False, index=True),
     sa.Column("content_hash", sa.String(64)),  # last content this source sent: decides no-op upserts
+    # entities.deleted_at IS NOT NULL of the entity, copied here (bulk.refresh_deleted_flags) so that
+    # an unchanged re-upsert is decided from this table alone, without a join to entities
+    sa.Column("entity_deleted", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 blind_index = sa.Table(
