@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from hub.core.errors import StoreError
+from hub.core.store import bulk
 from hub.core.store import schema as t
 
 __all__ = ["external_ids_of", "link_external_id"]
@@ -44,6 +45,5 @@ def link_external_id(tx: sa.Connection, system: str, kind: str, external_id: str
     if owner is not None:
         raise StoreError(f"{system} id is already linked to entity {owner}", system=system, entity=kind,
                          record_id=entity_id, external_id=external_id)
-    deleted = sa.select(t.entities.c.deleted_at.is_not(None)).where(t.entities.c.id == entity_id).scalar_subquery()
-    tx.execute(x.insert().values(system=system, kind=kind, external_id=external_id, entity_id=entity_id, content_hash=None,
-                                 entity_deleted=deleted))
+    tx.execute(x.insert().values(system=system, kind=kind, external_id=external_id, entity_id=entity_id, content_hash=None))
+    bulk.refresh_deleted_flags(tx, [entity_id])

@@ -169,7 +169,7 @@ def refresh_deleted_flags(tx: sa.Connection, entity_ids: Sequence[str]) -> None:
     """Copy the deleted marker of ``entity_ids`` onto their external ids, in ``tx``.
 
     Called wherever a marker or an id's entity changes — marking deleted, un-deleting, a record
-    merged into an entity, a merge undone — so that ``external_ids.entity_deleted`` always equals
+    merged into an entity, a merge undone, an id a delivery linked — so that ``external_ids.entity_deleted`` always equals
     ``entities.deleted_at IS NOT NULL`` (a test checks it after each). Those are the rare paths; the
     hot one, an unchanged re-upsert, only reads the copy.
     """
