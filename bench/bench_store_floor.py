@@ -11,7 +11,8 @@ target is measured, not guessed. For the first load:
    each preceded by the batch's lookups (its records by external id, the candidates its assessments
    reference, its candidates' blind indexes): the
    statements and commits a first load cannot skip, with no Python building them. Rows are read
-   back batch by batch, so memory stays flat.
+   back batch by batch, so memory stays flat. Split into the lookups, each table's inserts, and
+   begin and commit, to show which grows with the store.
 3. **Primitive floor**: per record, what no store can skip: dumping the candidate and the
    assessment (pydantic-core), two keyed content hashes, three blind indexes, three AES-GCM
    encryptions and two ids, each called directly on the bench's own models.
@@ -94,9 +95,10 @@ def stored_batches(path: Path, count: int, batch: int) -> Iterator[dict[str, lis
         source.close()
 
 
-def database_floor(loaded: Path, target: Store, count: int, batch: int) -> Clock:
-    """Insert a loaded store's rows into ``target`` as the load did, timing only the database work."""
-    clock = Clock()
+def database_floor(loaded: Path, target: Store, count: int, batch: int) -> tuple[Clock, dict[str, Clock]]:
+    """Insert a loaded store's rows into ``target`` as the load did, timing only the database work:
+    in all, and split into the lookups and each table's inserts (the rest is begin and commit)."""
+    clock, parts = Clock(), {name: Clock() for name in ("lookups", *(table.name for table in _TABLES))}
     columns = {table.name: tuple(column.name for column in table.columns) for table in _TABLES}
     for rows in stored_batches(loaded, count, batch):
         kinds: dict[str, list[str]] = {}
@@ -104,12 +106,14 @@ def database_floor(loaded: Path, target: Store, count: int, batch: int) -> Clock
             kinds.setdefault(kind, []).append(external_id)
         hmacs = [row[2] for row in rows["blind_index"]]
         with clock, target.transaction() as tx:
-            for kind, external_ids in [*kinds.items(), ("candidate", kinds["candidate"])]:  # the last: references
-                bulk.by_external_id(tx, _SYSTEM, kind, external_ids)
-            find_by_blind_index(tx, "candidate", hmacs)
+            with parts["lookups"]:
+                for kind, external_ids in [*kinds.items(), ("candidate", kinds["candidate"])]:  # the last: references
+                    bulk.by_external_id(tx, _SYSTEM, kind, external_ids)
+                find_by_blind_index(tx, "candidate", hmacs)
             for table in _TABLES:
-                bulk.insert_many(tx, table, columns[table.name], rows[table.name])
-    return clock
+                with parts[table.name]:
+                    bulk.insert_many(tx, table, columns[table.name], rows[table.name])
+    return clock, parts
 
 
 def primitive_floor(keyring: KeyRing, count: int, batch: int) -> Clock:
@@ -162,7 +166,7 @@ def main() -> None:
         store.close()
         target = Store.open(f"sqlite:///{copy}", keyring)
         target.upgrade()
-        database = database_floor(loaded, target, count, batch)
+        database, statements = database_floor(loaded, target, count, batch)
         target.close()
     primitives = primitive_floor(keyring, count, batch)
     floor = (database.cpu + primitives.cpu) / count * 1e6
@@ -171,6 +175,9 @@ def main() -> None:
     print(f"first load:       {timing.store / count * 1e6:6.1f} µs a record wall, {load_us:6.1f} CPU"
           f" ({count / timing.store:,.0f} records/s)")
     print(f"database floor:   {database.per_record(count)}")
+    split = {name: part.cpu for name, part in statements.items()}
+    split["begin and commit"] = database.cpu - sum(split.values())
+    print("  split, CPU:      " + ", ".join(f"{name} {cpu / count * 1e6:.1f}" for name, cpu in split.items()) + " µs a record")
     print(f"primitive floor:  {primitives.per_record(count)}")
     print(f"floor, CPU:       {floor:6.1f} µs a record = {1e6 / floor:,.0f} records/s at best on one core"
           f" (target {_TARGET_US:.1f} µs = 15,000 records/s); orchestration above it: {load_us - floor:.1f} µs")

@@ -29,7 +29,7 @@ def run_bench(script: str, *args: str) -> str:
         ("bench_store.py", ("--records", "1000", "--batch", "250"),
          ("first load", "unchanged re-upsert", "reference Core insert", "first load / reference")),
         ("bench_store_floor.py", ("--records", "1000", "--batch", "250"),
-         ("first load", "database floor", "primitive floor", "floor, CPU", "unchanged re-upsert", "re-upsert floor")),
+         ("first load", "database floor", "split, CPU", "primitive floor", "floor, CPU", "unchanged re-upsert", "re-upsert floor")),
     ],
 )  # fmt: skip
 def test_each_store_bench_reports_every_figure(script: str, args: tuple[str, ...], lines: tuple[str, ...]) -> None:
