@@ -35,11 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
-__all__ = ["bind", "insert_many", "execute_many", "fetch_all", "placeholder", "by_external_id", "refresh_deleted_flags"]
+__all__ = [
+    "bind", "insert_many", "execute_many", "fetch_all", "placeholder", "Read", "by_external_id", "refresh_deleted_flags",
+]
 
 
 def placeholder(tx: sa.Connection) -> str:
@@ -107,10 +109,12 @@ def fetch_all(tx: sa.Connection, sql: str, params: Sequence[Any]) -> list[tuple[
     return rows
 
 
+#: What :func:`by_external_id` can read: the keys of :data:`_READS`.
+Read = Literal["hash", "state", "content"]
 #: What :func:`by_external_id` reads of each stored record (``read=``), and whether that needs the
 #: entity row: the state an upsert decides a no-op on — from ``external_ids`` alone — what it must
 #: know of a record that may have changed, or the record as stored, which reconciliation reads back.
-_READS = {
+_READS: dict[str, tuple[str, bool]] = {
     "hash": ("x.entity_id, x.content_hash, x.entity_deleted", False),
     "state": ("x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL", True),
     "content": ("x.entity_id, e.data, e.pii", True),
@@ -130,7 +134,7 @@ _BY_EXTERNAL_ID_PG = (
 
 
 def by_external_id(
-    tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, read: str = "state"
+    tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, read: Read = "state"
 ) -> list[Any]:
     """Rows (external id, *columns*) of the stored ``external_ids``, the columns by ``read``:
 
@@ -169,8 +173,9 @@ def refresh_deleted_flags(tx: sa.Connection, entity_ids: Sequence[str]) -> None:
     """Copy the deleted marker of ``entity_ids`` onto their external ids, in ``tx``.
 
     Called wherever a marker or an id's entity changes — marking deleted, un-deleting, a record
-    merged into an entity, a merge undone, an id a delivery linked — so that ``external_ids.entity_deleted`` always equals
-    ``entities.deleted_at IS NOT NULL`` (a test checks it after each). Those are the rare paths; the
+    merged into an entity, a merge undone, an id a delivery linked — so that
+    ``external_ids.entity_deleted`` always equals ``entities.deleted_at IS NOT NULL`` (a test checks
+    it after each). Those are the rare paths; the
     hot one, an unchanged re-upsert, only reads the copy.
     """
     execute_many(tx, _REFRESH_DELETED, [(entity_id,) for entity_id in dict.fromkeys(entity_ids)])

@@ -388,7 +388,7 @@ class Store:
         return updated
 
     @staticmethod
-    def _stored(tx: sa.Connection, system: str, kind: str, external_ids: list[str], read: str) -> dict[str, Any]:
+    def _stored(tx: sa.Connection, system: str, kind: str, external_ids: list[str], read: bulk.Read) -> dict[str, Any]:
         """{external id: the row :func:`bulk.by_external_id` reads for ``read``, without the id} — one
         query per 500 ids."""
         found: dict[str, Any] = {}
