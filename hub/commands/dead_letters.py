@@ -10,11 +10,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from hub.commands.sync import build_connector, pull_connector_keys
-from hub.core.runtime import open_store
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
 from hub.core.plugins import load_registry
+from hub.core.runtime import build_connector, open_store, pull_connector_keys
 from hub.core.sync_retry import retry_dead_letters
 
 __all__ = ["command"]

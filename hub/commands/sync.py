@@ -13,37 +13,15 @@ from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hub.core.config import HubConfig, load_config
-from hub.core.connector import RestConnector
+from hub.core.config import load_config
 from hub.core.delivery import DeliveryRunner, targets_from_config
 from hub.core.errors import ConfigError
 from hub.core.events import HubEvent
-from hub.core.plugins import Registry, get_plugin_manager, load_registry
-from hub.core.runtime import open_store
+from hub.core.plugins import get_plugin_manager, load_registry
+from hub.core.runtime import build_connector, open_store, pull_connector_keys
 from hub.core.sync import SyncReport, sync
 
-__all__ = ["command", "build_connector", "pull_connector_keys", "ProgressDisplay"]
-
-
-def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConnector:
-    """The connector configured under ``connectors.<key>`` in hub.yaml, with its settings."""
-    if key not in config.connectors:
-        known = ", ".join(config.connectors) or "none"
-        raise ConfigError(f"no connector {key!r} in hub.yaml; configured: {known}")
-    entry = config.connectors[key]
-    cls = registry.connectors.get(entry.type)
-    if cls is None:
-        raise ConfigError(f"connector {key!r} has type {entry.type!r}, which no installed plugin provides; "
-                          f"installed: {', '.join(sorted(registry.connectors))}")
-    if not issubclass(cls, RestConnector):
-        raise ConfigError(f"connector {key!r} ({entry.type}) is not a pull connector; `hub sync` cannot run it")
-    return cls(entry.settings)
-
-
-def pull_connector_keys(config: HubConfig, registry: Registry) -> list[str]:
-    """hub.yaml's connectors that pull (REST connectors), leaving out write-only targets such as import files."""
-    return [key for key, entry in config.connectors.items()
-            if issubclass(registry.connectors.get(entry.type, object), RestConnector)]
+__all__ = ["command", "ProgressDisplay"]
 
 
 class ProgressDisplay:
