@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from hub.commands.migrate import print_summary, run_migration
+from hub.core.config import HubConfig
 from hub.core.crypto import KeyRing
 from hub.core.migrate import JobSettings, Thresholds, build_report, write_reports
 from hub.core.plugins import load_registry
@@ -60,7 +61,7 @@ def command(workdir: Path, source: Path) -> None:
     click.echo(f"key ring: {key_file} ({'generated now' if fresh else 'reused'}) — a DEMO key, never use it for real data")
     click.echo(f"migrating {source.name} into {workdir / 'hub-demo.db'}")
     settings = JobSettings(source={"path": str(source), "export": "legacy_ai_interview"}, thresholds=_DEMO_THRESHOLDS)
-    result = run_migration(store, settings, resume=None, workdir=workdir / "ledgers", progress=sys.stderr.isatty())
+    result = run_migration(store, settings, HubConfig(), resume=None, workdir=workdir / "ledgers", progress=sys.stderr.isatty())
     report = build_report(result)
     paths = write_reports(report, workdir / "reports")
     print_summary(result, report, paths)

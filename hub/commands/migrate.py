@@ -1,4 +1,5 @@
-"""``hub migrate``: a legacy export into the hub store, validated, checkpointed, reconciled, reported.
+"""``hub migrate``: a legacy export or a connector's streams into the hub store, validated,
+checkpointed, reconciled, reported.
 
 Exit codes: 0 the migration passed its thresholds, 1 it failed them (validation or reconciliation),
 2 the command could not run (arguments, configuration, unreadable file).
@@ -13,9 +14,18 @@ from typing import Any
 import click
 import yaml
 
-from hub.core.config import load_config
+from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError
-from hub.core.migrate import FileSource, JobSettings, Migration, MigrationResult, build_report, open_source, open_target, write_reports
+from hub.core.migrate import (
+    JobSettings,
+    Migration,
+    MigrationResult,
+    build_report,
+    open_source,
+    open_target,
+    source_from_settings,
+    write_reports,
+)
 from hub.core.runtime import open_store
 from hub.core.store import Store
 
@@ -35,10 +45,10 @@ def _job_file(path: Path | None) -> dict[str, Any]:
 
 
 def run_migration(
-    store: Store, settings: JobSettings, *, resume: str | None, workdir: Path, progress: bool
+    store: Store, settings: JobSettings, config: HubConfig, *, resume: str | None, workdir: Path, progress: bool
 ) -> MigrationResult:
     """Open the source and target the settings name and run (or resume) the migration."""
-    source = FileSource(settings.source, settings.entities or None)
+    source = source_from_settings(settings.source, config, settings.entities or None)
     target = open_target("store", store, source.system)
     return Migration(settings, source, target, workdir=workdir, progress=progress).run(resume=resume)
 
@@ -62,7 +72,9 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 
 
 @click.command("migrate")
-@click.option("--source", "source_spec", help="Export file (with --export or --mappings) or a `files` connector of hub.yaml.")
+@click.option("--source", "source_spec",
+              help="Export file (with --export or --mappings), or a connector of hub.yaml: a `files` connector, "
+                   "or one that pulls (all its streams, or those of --entities).")  # fmt: skip
 @click.option("--target", "target_spec", default="store", show_default=True, help="Where to write: `store` (the hub store).")
 @click.option("--export", help="Mapping folder name under mapping/files/ for an export file.")
 @click.option("--mappings", type=click.Path(file_okay=False, path_type=Path), help="A folder of mapping files instead.")
@@ -81,11 +93,13 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 def command(source_spec: str | None, target_spec: str, export: str | None, mappings: Path | None, entities: str | None,
             dry_run: bool, resume: str | None, report_dir: Path, job_file: Path | None, max_error_rate: float | None,
             workdir: Path, config_file: Path | None, no_progress: bool) -> None:  # fmt: skip
-    """Migrate a legacy export into the hub store: validate every row, write in checkpointed batches,
-    reconcile counts and per-field checksums read back from the store, and write a JSON and an HTML
-    report (PII masked). Exits 0 when the thresholds hold, 1 when they do not, 2 on usage errors.
+    """Migrate a legacy export, or a connector's streams, into the hub store: validate every record,
+    write in checkpointed batches, reconcile counts and per-field checksums read back from the store,
+    and write a JSON and an HTML report (PII masked). Exits 0 when the thresholds hold, 1 when they do
+    not, 2 on usage errors.
 
-    Example: hub migrate --source export.csv --export legacy_ai_interview --report reports/
+    Examples: hub migrate --source export.csv --export legacy_ai_interview --report reports/;
+    hub migrate --source greenhouse --entities candidate,application --config hub.yaml
     """
     config = load_config(config_file)
     store = open_store(config, upgrade=False)  # the job upgrades when it writes; a dry run writes nothing
@@ -101,7 +115,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
         if max_error_rate is not None:
             data["thresholds"] = {**data.get("thresholds", {}), "max_error_rate": max_error_rate}
         settings = JobSettings.from_dict({**data, "source": source.settings, "entities": kinds, "dry_run": dry_run})
-    result = run_migration(store, settings, resume=resume, workdir=workdir, progress=not no_progress and sys.stderr.isatty())
+    result = run_migration(store, settings, config, resume=resume, workdir=workdir, progress=not no_progress and sys.stderr.isatty())
     report = build_report(result)
     paths = write_reports(report, report_dir)
     print_summary(result, report, paths)

@@ -27,6 +27,7 @@ ever need to catch hub types::
     │   └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
     ├── WebhookVerificationError     an incoming webhook's signature or timestamp is wrong (permanent)
     ├── ReconciliationError          what a migration wrote differs from what it read  (permanent)
+    ├── SourceChangedError           a migration's source moved under its checkpoint; no resume (permanent)
     └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
         └── UnsafeFileError          refused before parsing: zip bomb, hostile entry names, too deep
 
@@ -75,6 +76,7 @@ __all__ = [
     "MissingReferenceError",
     "SuspectValueError",
     "ReconciliationError",
+    "SourceChangedError",
     "mask",
 ]
 
@@ -297,6 +299,13 @@ class ReconciliationError(HubError, Permanent):
     checksum over normalized values (truncated or re-encoded on the way)."""
 
     code = "reconciliation-mismatch"
+
+
+class SourceChangedError(HubError, Permanent):
+    """A migration cannot resume: its source no longer lists the same record at the checkpoint's
+    position (records were added or removed upstream since), so skipping to it could lose records."""
+
+    code = "source-changed"
 
 
 class WriteConflictError(TransientConnectorError):

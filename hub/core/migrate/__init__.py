@@ -1,9 +1,11 @@
-"""Migration jobs: move a legacy export into the hub store and prove nothing was lost or corrupted.
+"""Migration jobs: move a legacy export or a connector's streams into the hub store, and prove
+nothing was lost or corrupted.
 
 Modules, one job each: ``endpoints`` (sources and targets), ``validate`` (checks before writing),
 ``ledger`` (the run's scratch file: what the source held, without PII), ``job`` (batches,
-checkpoints, resume, pass/fail), ``reconcile`` (counts and per-field checksums read back from the
-target), ``report`` (JSON and HTML), ``progress`` (the progress bar), ``findings`` (what a problem is).
+checkpoints, pass/fail), ``resume`` (where a resumed run picks its source up, if it has not moved),
+``reconcile`` (counts and per-field checksums read back from the target), ``report`` (JSON and
+HTML), ``progress`` (the progress bar), ``findings`` (what a problem is).
 
 Example:
     >>> from hub.core.crypto import KeyRing
@@ -17,16 +19,18 @@ Example:
     'pass'
 """
 
-from hub.core.migrate.endpoints import FileSource, StoreTarget, open_source, open_target
+from hub.core.migrate.endpoints import ConnectorSource, FileSource, StoreTarget, open_source, open_target, source_from_settings
 from hub.core.migrate.findings import FIXES, KINDS, Finding, classify
 from hub.core.migrate.job import JobSettings, Migration, MigrationResult, Thresholds
 from hub.core.migrate.report import build_report, render_html, write_reports
 
 __all__ = [
     "FileSource",
+    "ConnectorSource",
     "StoreTarget",
     "open_source",
     "open_target",
+    "source_from_settings",
     "Finding",
     "classify",
     "KINDS",

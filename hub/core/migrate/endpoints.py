@@ -1,10 +1,14 @@
 """Where a migration reads from and writes to.
 
 A source is an export file read through the file-export connector and a folder of mapping files
-(:class:`FileSource`). A target is the hub store (:class:`StoreTarget`). Both are small classes with
-the few verbs a migration needs, so another source (a configured connector stream) or a writing
-connector as target plugs in by implementing the same verbs; :func:`open_source` and
-:func:`open_target` are where they would be chosen.
+(:class:`FileSource`), or the streams of a configured REST connector (:class:`ConnectorSource`).
+A target is the hub store (:class:`StoreTarget`). Each is a small class with the few verbs a
+migration needs; :func:`open_source` and :func:`open_target` choose them from the command line, and
+:func:`source_from_settings` opens a source again from a checkpoint's settings (``--resume``).
+
+A source's rows are numbered in source order, and :meth:`rows` starts at a given number, that
+row included: a resumed migration checks that the row its checkpoint ended on is still there,
+unchanged, before it skips to the next (:class:`~hub.core.migrate.resume.ResumePoint`).
 
 Example:
     >>> source = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
@@ -20,16 +24,34 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from hub.core.config import HubConfig
+from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
-from hub.core.mapping import CompiledMapping
+from hub.core.mapping import CompiledMapping, load_mapping
+from hub.core.plugins import get_plugin_manager, load_registry
+from hub.core.runtime import build_connector
 from hub.core.store import Store, bulk
 from hub.core.store import schema as t
 from hub.core.store.codec import Prepared, field_texts
 
-__all__ = ["FileSource", "StoreTarget", "open_source", "open_target", "CHECKPOINT_CONNECTOR"]
+__all__ = [
+    "FileSource",
+    "ConnectorSource",
+    "StoreTarget",
+    "SourceRow",
+    "open_source",
+    "open_target",
+    "source_from_settings",
+    "CHECKPOINT_CONNECTOR",
+]
+
+#: One row of a source: its number (None for a line that could not be parsed), its label in
+#: findings and reports, the row itself (or why it could not be read), and the entity kinds it
+#: holds (None: every mapping of the source applies, as to an export's wide rows).
+SourceRow = tuple[int | None, str, "dict[str, Any] | RecordError", "frozenset[str] | None"]
 
 #: The cursor "connector" under which migration checkpoints are kept (stream = run id).
 CHECKPOINT_CONNECTOR = "migrate"
@@ -48,9 +70,9 @@ class FileSource:
     Example:
         >>> src = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
         ...                   "export": "legacy_ai_interview"}, entities=["job"])
-        >>> number, record, row = next(src.rows())
-        >>> number, record, row["应聘岗位"]
-        (2, 'ai_interview_results.csv:2', '产品经理')
+        >>> number, record, row, kinds = next(src.rows())
+        >>> number, record, row["应聘岗位"], kinds
+        (2, 'ai_interview_results.csv:2', '产品经理', None)
     """
 
     def __init__(self, settings: dict[str, Any], entities: Iterable[str] | None = None) -> None:
@@ -70,15 +92,109 @@ class FileSource:
     def system(self) -> str:
         return self.connector.system
 
-    def rows(self, after: int = 0) -> Iterator[tuple[int | None, str, dict[str, Any] | RecordError]]:
-        """(row number, record label, row) for rows numbered above ``after``; unparsable lines as errors."""
+    @property
+    def every_mapping(self) -> Iterable[CompiledMapping]:
+        """Every mapping of the export, also of kinds not migrated (they decide which columns are read)."""
+        return self.connector.mappings.values()
+
+    @staticmethod
+    def columns(row: dict[str, Any]) -> list[str]:
+        """The row's source columns, for the unmapped-column check (not the ``a|b`` keys the reader adds)."""
+        return [key for key in row if "|" not in key]
+
+    def rows(self, start: int = 0) -> Iterator[SourceRow]:
+        """The rows numbered ``start`` and above (by line), and every line that cannot be parsed, as an error."""
         first = next(iter(self.connector.mappings))
         for row in self.connector.read(first):
             if isinstance(row, RecordError):
-                yield None, row.record_id or "", row
-                continue
-            if row.number > after:
-                yield row.number, row.record_id, row
+                yield None, row.record_id or "", row, None
+            elif row.number >= start:
+                yield row.number, row.record_id, row, None
+
+
+class ConnectorSource:
+    """The streams of a configured REST connector: every record each lists, from the start.
+
+    Each chosen stream is listed as a full sync pass lists it (the connector's first request,
+    paginator and client, with its retries, rate limits and authentication), its pages prepared by
+    the connector (:meth:`~hub.core.connector.RestConnector.prepare_page`, e.g. Greenhouse joins
+    scorecard attributes) and each record mapped by that stream's mapping only. Records are
+    numbered 1, 2, … across the streams, in the connector's stream order (referenced kinds first:
+    departments and jobs before candidates and applications). A page lying wholly before ``start``
+    is fetched (links lead from page to page) but not prepared.
+
+    Args:
+        key: the connector's name in hub.yaml (what ``--source`` and the checkpoint name; its
+            settings, credentials included, are read from hub.yaml, never saved with the run).
+        connector: the configured connector.
+        entities: only the streams of these kinds (default: every stream).
+        transport: an httpx transport for the connector's client (tests, proxies).
+
+    Raises:
+        ConfigError: a kind no stream reads, or two chosen streams of one kind (choose with ``entities``).
+    """
+
+    def __init__(self, key: str, connector: RestConnector, entities: Iterable[str] | None = None, *,
+                 transport: httpx.BaseTransport | None = None) -> None:  # fmt: skip
+        wanted = set(entities) if entities else {stream.entity for stream in connector.streams}
+        unknown = sorted(wanted - {stream.entity for stream in connector.streams})
+        if unknown:
+            raise ConfigError(f"connector {key!r} has no stream of {', '.join(unknown)}; it reads "
+                              f"{', '.join(connector.reads)}", system=connector.name)  # fmt: skip
+        self.streams: list[Stream] = [stream for stream in connector.streams if stream.entity in wanted]
+        kinds = [stream.entity for stream in self.streams]
+        if len(kinds) != len(set(kinds)):
+            raise ConfigError(f"connector {key!r} has several streams of one kind ({', '.join(kinds)}); "
+                              "choose the kinds with --entities", system=connector.name)  # fmt: skip
+        self.key, self.connector, self.transport = key, connector, transport
+        self.mappings: dict[str, CompiledMapping] = {
+            stream.entity: load_mapping(connector.mapping_dir() / stream.mapping_file) for stream in self.streams
+        }
+        self.settings = {"connector": key}
+        self.name = key
+
+    @property
+    def system(self) -> str:
+        """The system of the records' external ids: the one the mappings name (as in a sync)."""
+        return next(iter(self.mappings.values())).system
+
+    @property
+    def every_mapping(self) -> Iterable[CompiledMapping]:
+        return self.mappings.values()
+
+    @staticmethod
+    def columns(row: dict[str, Any]) -> list[str]:
+        """None: a vendor's record is an API object whose fields the connector may read while it
+        prepares the page (Greenhouse derives names, phones and emails into ``_hub``), so which of
+        them no mapping reads cannot be told from the mappings. Fields a mapping declares but no
+        record filled are still reported."""
+        return []
+
+    def rows(self, start: int = 0) -> Iterator[SourceRow]:
+        """The records numbered ``start`` and above, labelled ``<stream>:<id>``."""
+        connector, number = self.connector, 0
+        with connector.client(transport=self.transport) as client:
+            for stream in self.streams:
+                first = connector.first_request(stream, since=None)
+                kinds = frozenset({stream.entity})
+                pages = client.paginate(first.url, connector.paginator_for(stream), method=stream.method,
+                                        params=first.params, json=first.json,
+                                        records_path=stream.record_path or connector.record_path or None)  # fmt: skip
+                for page in pages:
+                    records = page.records
+                    if number + len(records) < start:
+                        number += len(records)
+                        continue
+                    for raw in connector.prepare_page(client, stream, records):
+                        number += 1
+                        if number < start:
+                            continue
+                        own = raw.get(stream.primary_key) if isinstance(raw, dict) else None
+                        label = f"{stream.name}:{own if own not in (None, '') else f'#{number}'}"
+                        if not isinstance(raw, dict):
+                            raw = RecordError("the record is not a JSON object", system=self.system,
+                                              stream=stream.name, record_id=label)  # fmt: skip
+                        yield number, label, raw, kinds
 
 
 class StoreTarget:
@@ -168,27 +284,36 @@ class StoreTarget:
                                    record_ref=record[:255], run_id=run_id)  # fmt: skip
 
 
+#: A migration's source, whichever kind.
+Source = FileSource | ConnectorSource
+
+
 def open_source(spec: str, config: HubConfig, *, export: str | None, mappings: str | None,
-                entities: Iterable[str] | None) -> FileSource:  # fmt: skip
-    """The source ``spec`` names: an export file (with ``export`` or ``mappings``) or a configured
-    ``files`` connector of hub.yaml.
+                entities: Iterable[str] | None) -> Source:  # fmt: skip
+    """The source ``spec`` names: an export file (with ``export`` or ``mappings``), a configured
+    ``files`` connector of hub.yaml, or any other configured connector that pulls (its streams).
 
     Raises:
-        ConfigError: unknown source, a connector type that cannot be migrated from yet, no mappings.
+        ConfigError: unknown source, a connector that cannot be read, no mappings.
     """
     if spec in config.connectors:
-        connector = config.connectors[spec]
-        if connector.type != "files":
-            raise ConfigError(
-                f"connector {spec!r} is of type {connector.type!r}; migrating from connector streams is not "
-                "supported yet — export the data to a file, or configure a `files` connector"
-            )
-        return FileSource(connector.settings, entities)
+        if config.connectors[spec].type == "files":
+            return FileSource(config.connectors[spec].settings, entities)
+        return ConnectorSource(spec, build_connector(config, load_registry(get_plugin_manager()), spec), entities)
     if not Path(spec).is_file():
         raise ConfigError(f"--source {spec!r} is neither a file nor a connector configured in hub.yaml")
     if not (export or mappings):
         raise ConfigError("an export file needs --export NAME (mapping/files/NAME/) or --mappings DIR")
     settings = {"path": spec, **({"export": export} if export else {}), **({"mappings": mappings} if mappings else {})}
+    return FileSource(settings, entities)
+
+
+def source_from_settings(settings: dict[str, Any], config: HubConfig, entities: Iterable[str] | None) -> Source:
+    """The source a job's saved settings name (``--resume``): a connector by its hub.yaml name, or
+    an export file by its file connector settings."""
+    if "connector" in settings:
+        key = settings["connector"]
+        return ConnectorSource(key, build_connector(config, load_registry(get_plugin_manager()), key), entities)
     return FileSource(settings, entities)
 
 

@@ -40,12 +40,27 @@ from pydantic_core import to_json
 from hub.core.errors import ConfigError, RecordError, mask
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
-from hub.core.migrate.endpoints import FileSource, StoreTarget
+from hub.core.migrate.endpoints import Source, SourceRow, StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.progress import Progress
-from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_values, normalized_fields, reconcile
-from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
+from hub.core.migrate.reconcile import (
+    Digester,
+    KindReconciliation,
+    entity_values,
+    normalized_fields,
+    reconcile,
+)
+from hub.core.migrate.resume import ResumePoint
+from hub.core.migrate.validate import (
+    UNIQUE_FIELDS,
+    BatchChecks,
+    MappedRow,
+    RowMapper,
+    TextChecks,
+    coverage,
+    prepare_rows,
+)
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
 from hub.core.store.codec import EntityCodec, Prepared, kind_info, loads
 
@@ -131,13 +146,15 @@ class _Batch:
     Besides the mapped rows it carries the raw rows as JSON (dead letters keep them; parsed only
     for a row that becomes one, so the other rows' cells never become Python strings in the writing
     process: ~3.3 µs a row to unpickle as dicts) and what the child learnt that the parent
-    checkpoints: the source's columns and the fields filled so far.
+    checkpoints: the source's columns, the fields filled so far, and the number, label and
+    fingerprint of its last row (:class:`~hub.core.migrate.resume.ResumePoint`).
     """
 
     rows: list[MappedRow]
     raws: list[bytes | None]
     columns: list[str]
     filled: dict[str, list[str]]
+    last: tuple[int, str, str] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as plain tuples: each distinct prepared record once (in its own pickled form,
@@ -157,18 +174,18 @@ class _Batch:
                     records.append(prepared)
             rows.append((row.number, row.record, row.rejected, row.findings, row.digests,
                          [positions[id(prepared)] for prepared in row.prepared]))  # fmt: skip
-        return (_batch_from_tuples, (records, rows, self.raws, self.columns, self.filled))
+        return (_batch_from_tuples, (records, rows, self.raws, self.columns, self.filled, self.last))
 
 
 def _batch_from_tuples(
     records: list[Prepared], rows: list[tuple[Any, ...]], raws: list[bytes | None],
-    columns: list[str], filled: dict[str, list[str]],
+    columns: list[str], filled: dict[str, list[str]], last: tuple[int, str, str] | None,
 ) -> _Batch:
     mapped = [
         MappedRow(number, record, rejected=rejected, findings=findings, digests=digests, prepared=[records[i] for i in at])
         for number, record, rejected, findings, digests, at in rows
     ]
-    return _Batch(mapped, raws, columns, filled)
+    return _Batch(mapped, raws, columns, filled, last)
 
 
 def _fresh_state(settings: JobSettings) -> dict[str, Any]:
@@ -176,6 +193,8 @@ def _fresh_state(settings: JobSettings) -> dict[str, Any]:
         "settings": settings.to_dict(),
         "started_at": dt.datetime.now(dt.UTC).isoformat(),
         "position": 0,
+        "position_record": None,
+        "position_fingerprint": None,
         "rows": 0,
         "rows_with_findings": 0,
         "entities": {},
@@ -205,6 +224,7 @@ class Migration:
         >>> from hub.core.crypto import KeyRing
         >>> from hub.core.store import Store
         >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+        >>> from hub.core.migrate.endpoints import FileSource
         >>> src = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
         ...                   "export": "legacy_ai_interview"})
         >>> job = JobSettings(source=src.settings, thresholds=Thresholds(max_error_rate=0.2))
@@ -216,7 +236,7 @@ class Migration:
     def __init__(
         self,
         settings: JobSettings,
-        source: FileSource,
+        source: Source,
         target: StoreTarget,
         *,
         workdir: Path | None = None,
@@ -272,8 +292,8 @@ class Migration:
         for kind, names in state["filled"].items():
             mapper.filled.setdefault(kind, set()).update(names)
         text = TextChecks(self.settings.max_length)
-        after, columns = state["position"], state["columns"]
-        batches = ahead(lambda: self._batches(source.rows(after), text, mapper, digester, columns), depth=2,
+        resume, columns = ResumePoint.of(state, self.keyring, source.system), state["columns"]
+        batches = ahead(lambda: self._batches(source.rows(resume.number), resume, text, mapper, digester, columns), depth=2,
                         enabled=self.parallel, in_child=target.forget_connections,
                         spare=partial(_hash_and_index, target.store.codec))  # fmt: skip
         with Progress(None, enabled=self.progress) as bar, closing(batches):
@@ -300,7 +320,7 @@ class Migration:
                     self.on_batch(state)
         filled = {kind: set(names) for kind, names in state["filled"].items()}
         findings = [Finding.from_dict(item, source.system) for item in state["findings"]]
-        late = checks.finish() + coverage(state["columns"], source.mappings, filled, source.connector.mappings.values())
+        late = checks.finish() + coverage(state["columns"], source.mappings, filled, source.every_mapping)
         for finding in late:
             self._count(state, finding)
         findings += late
@@ -321,45 +341,53 @@ class Migration:
         return MigrationResult(run_id, passed, state, findings, results, reasons)
 
     def _batches(
-        self, rows: Iterator[tuple[int | None, str, Any]], text: TextChecks, mapper: RowMapper, digester: Digester,
+        self, rows: Iterator[SourceRow], resume: ResumePoint, text: TextChecks, mapper: RowMapper, digester: Digester,
         columns: list[str],
     ) -> Iterator[_Batch]:
         """The producer: source rows read, checked, mapped and prepared for the store, in batches
-        (runs in the forked child)."""
+        (runs in the forked child).
+
+        The source's columns are read off the first row of each kind of row (an export's wide rows
+        are all of one kind; a connector's records, of one kind per stream).
+        """
         codec, system = self.target.store.codec, self.source.system
         batch: list[MappedRow] = []
         raws: list[bytes | None] = []
+        columns, kinds_seen = list(columns), set()
 
         def handed_over() -> _Batch:
             prepare_rows(batch, codec, system, digester)
-            return _Batch(batch, raws, columns, _sorted(mapper.filled))
+            numbered = [(row.number, row.record, raw) for row, raw in zip(batch, raws) if row.number is not None]
+            last = max(numbered, key=lambda item: item[0], default=None)
+            fingerprint = None if last is None else (last[0], last[1], self.keyring.content_hash(last[2] or b""))
+            return _Batch(batch, raws, list(columns), _sorted(mapper.filled), fingerprint)
 
-        for number, record, row in rows:
+        for number, record, row, kinds in rows:
+            raw = None if isinstance(row, RecordError) else to_json(dict(row), serialize_unknown=True)
+            if resume.covers(number, raw):
+                continue
             if isinstance(row, RecordError):
                 mapped = MappedRow(number, record, findings=[Finding.from_error(row, row=number, record=record)])
-                raws.append(None)
             else:
-                if not columns:
-                    columns = [key for key in row if "|" not in key]
-                mapped = mapper.map(row, number, record)
+                if kinds not in kinds_seen:
+                    kinds_seen.add(kinds)
+                    columns += [key for key in self.source.columns(row) if key not in columns]
+                mapped = mapper.map(row, number, record, kinds)
                 mapped.findings[:0] = text.check(row, number, record)
-                raws.append(to_json(dict(row), serialize_unknown=True))
+            raws.append(raw)
             batch.append(mapped)
             if len(batch) >= self.settings.batch_size:
                 yield handed_over()
                 batch, raws = [], []
+        resume.finish()
         if batch:
             yield handed_over()
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
     def _account(self, batch: _Batch, state: dict[str, Any]) -> None:
-        if not state["columns"]:
-            state["columns"] = batch.columns
         for row in batch.rows:
             state["rows"] += 1
-            if row.number is not None:
-                state["position"] = max(state["position"], row.number)
             if row.findings:
                 state["rows_with_findings"] += 1
             for finding in row.findings:
@@ -371,6 +399,9 @@ class Migration:
                 counts = state["entities"].setdefault(kind, {"valid": 0, "rejected": 0})
                 counts["rejected"] += 1
         state["filled"] = batch.filled
+        state["columns"] = batch.columns
+        if batch.last is not None and batch.last[0] > state["position"]:
+            state["position"], state["position_record"], state["position_fingerprint"] = batch.last
 
     @staticmethod
     def _count(state: dict[str, Any], finding: Finding) -> None:
@@ -386,9 +417,9 @@ class Migration:
             return
         mapper = RowMapper(self.source.mappings)
         values: dict[tuple[str, str], dict[str, str]] = {}
-        for number, record, row in self.source.rows():
+        for number, record, row, kinds in self.source.rows():
             if number in wanted and not isinstance(row, RecordError):
-                for entity in mapper.map(row, number, record).entities:
+                for entity in mapper.map(row, number, record, kinds).entities:
                     key = (entity.kind, entity.external_ids[self.source.system])
                     values[key] = normalized_fields(entity.kind, entity_values(entity))
         for result in results:

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,9 +222,13 @@ class RowMapper:
         self.filled: dict[str, set[str]] = {kind: set() for kind in self.mappings}
         self._memos = {kind: _Memo() for kind in self.mappings}
 
-    def map(self, row: Mapping[str, Any], number: int | None, record: str) -> MappedRow:
+    def map(self, row: Mapping[str, Any], number: int | None, record: str,
+            kinds: Collection[str] | None = None) -> MappedRow:  # fmt: skip
+        """The row's entities, by the mappings of ``kinds`` (default: every mapping: a wide export row)."""
         result = MappedRow(number, record)
         for kind, mapping in self.mappings.items():
+            if kinds is not None and kind not in kinds:
+                continue
             memo = self._memos[kind]
             try:
                 label, data = mapping.apply_labeled(row, record_id=record)

@@ -207,6 +207,11 @@ def pages(resource: str, records: list[dict[str, Any]], first_params: dict[str, 
     return out
 
 
+#: The streams a migration cassette lists, in the connector's stream order.
+MIGRATED = (("departments", DEPARTMENTS), ("jobs", JOBS), ("candidates", CANDIDATES), ("applications", APPLICATIONS),
+            ("offers", OFFERS))
+
+
 def _first(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {"per_page": str(PER_PAGE), **(extra or {})}
 
@@ -228,6 +233,10 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
             *pages("job_candidate_attributes", JOB_CANDIDATE_ATTRIBUTES, _first({"job_ids": "5001,5002"})),
         ],
         "offers": [token_interaction(), *pages("offers", OFFERS, _first())],
+        # `hub migrate --source greenhouse`: one client, one token, then every page of each stream in
+        # the connector's order (the scorecards' per-page attribute joins are left out)
+        "migration": [token_interaction(), *(interaction for resource, records in MIGRATED
+                                             for interaction in pages(resource, records, _first()))],
         "incremental": [token_interaction(), *pages("candidates", recent, _first(since))],
         "rate_limited": rate_limited(),
         "token_refresh": token_refresh(),
