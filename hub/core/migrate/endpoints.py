@@ -164,7 +164,7 @@ class ConnectorSource:
 
     @staticmethod
     def columns(row: dict[str, Any]) -> list[str]:
-        """None: a vendor's record is an API object whose fields the connector may read while it
+        """No columns: a vendor's record is an API object whose fields the connector may read while it
         prepares the page (Greenhouse derives names, phones and emails into ``_hub``), so which of
         them no mapping reads cannot be told from the mappings. Fields a mapping declares but no
         record filled are still reported."""

@@ -359,12 +359,13 @@ class Migration:
             prepare_rows(batch, codec, system, digester)
             numbered = [(row.number, row.record, raw) for row, raw in zip(batch, raws) if row.number is not None]
             last = max(numbered, key=lambda item: item[0], default=None)
-            fingerprint = None if last is None else (last[0], last[1], self.keyring.content_hash(last[2] or b""))
-            return _Batch(batch, raws, list(columns), _sorted(mapper.filled), fingerprint)
+            if last is not None:
+                last = (last[0], last[1], self.keyring.content_hash(_as_read(last[2], last[1])))
+            return _Batch(batch, raws, list(columns), _sorted(mapper.filled), last)
 
         for number, record, row, kinds in rows:
             raw = None if isinstance(row, RecordError) else to_json(dict(row), serialize_unknown=True)
-            if resume.covers(number, raw):
+            if resume.covers(number, _as_read(raw, record)):
                 continue
             if isinstance(row, RecordError):
                 mapped = MappedRow(number, record, findings=[Finding.from_error(row, row=number, record=record)])
@@ -462,6 +463,11 @@ def _hash_and_index(codec: EntityCodec, batch: _Batch) -> None:
             codec.hash_of(prepared)
             if kind_info(prepared.kind).indexed:
                 codec.blind_of(prepared)
+
+
+def _as_read(raw: bytes | None, record: str) -> bytes:
+    """What a row's fingerprint covers: its JSON, or for a row that could not be read, its label."""
+    return raw if raw is not None else record.encode()
 
 
 def _last_of_each(batch: list[MappedRow]) -> dict[tuple[str, str], tuple[int | None, Prepared, bytes]]:

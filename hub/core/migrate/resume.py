@@ -50,14 +50,17 @@ class ResumePoint:
         """The resume point a checkpoint's state holds (number 0 for a fresh run: nothing to skip)."""
         return cls(state["position"], state.get("position_record"), state.get("position_fingerprint"), keyring, system)
 
-    def covers(self, number: int | None, raw: bytes | None) -> bool:
-        """True for a row the checkpoint covers (skip it); raises SourceChangedError when the source moved."""
+    def covers(self, number: int | None, seen_as: bytes) -> bool:
+        """True for a row the checkpoint covers (skip it); raises SourceChangedError when the source moved.
+
+        ``seen_as`` is the row as read (its JSON), whose keyed hash the checkpoint's fingerprint is.
+        """
         if number is None or self.fingerprint is None:  # an unparsable line, or nothing to check
             return number is not None and number <= self.number
         if number < self.number:
             return True
         if number == self.number:
-            if raw is None or self.keyring.content_hash(raw) != self.fingerprint:
+            if self.keyring.content_hash(seen_as) != self.fingerprint:
                 raise self._changed()
             self.seen = True
             return True
