@@ -1,5 +1,5 @@
-"""``hub migrate``: a legacy export or a connector's streams into the hub store, validated,
-checkpointed, reconciled, reported.
+"""``hub migrate``: a legacy export or a connector's streams into the hub store (and on to a
+connector that writes), validated, checkpointed, reconciled, reported.
 
 Exit codes: 0 the migration passed its thresholds, 1 it failed them (validation or reconciliation),
 2 the command could not run (arguments, configuration, unreadable file).
@@ -22,6 +22,7 @@ from hub.core.migrate import (
     MigrationResult,
     build_report,
     open_source,
+    StoreTarget,
     open_target,
     source_from_settings,
     write_reports,
@@ -49,7 +50,7 @@ def run_migration(
 ) -> MigrationResult:
     """Open the source and target the settings name and run (or resume) the migration."""
     source = source_from_settings(settings.source, config, settings.entities or None)
-    target = open_target("store", store, source.system)
+    target = open_target(settings.target, store, source.system, config, source.mappings)
     return Migration(settings, source, target, workdir=workdir, progress=progress).run(resume=resume)
 
 
@@ -62,8 +63,9 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
         click.echo(f"  {kind}: {counts['valid']} valid, {counts['rejected']} rejected")
     for item in report["reconciliation"]:
         bad = [name for name, f in item["fields"].items() if not f["match"]]
+        undelivered = f", not delivered {item['undelivered']}" if item.get("undelivered") else ""
         click.echo(f"  reconciled {item['kind']}: source {item['source_count']}, target {item['target_count']}, "
-                   f"missing {item['missing']}, checksum mismatches: {', '.join(bad) or 'none'}")  # fmt: skip
+                   f"missing {item['missing']}{undelivered}, checksum mismatches: {', '.join(bad) or 'none'}")  # fmt: skip
     for field, count in list(report["findings_by_field"].items())[:10]:
         click.echo(f"  {count:>6}  {field}")
     click.echo(f"status: {report['status'].upper()}" + "".join(f"\n  {reason}" for reason in report["reasons"]))
@@ -75,7 +77,9 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 @click.option("--source", "source_spec",
               help="Export file (with --export or --mappings), or a connector of hub.yaml: a `files` connector, "
                    "or one that pulls (all its streams, or those of --entities).")  # fmt: skip
-@click.option("--target", "target_spec", default="store", show_default=True, help="Where to write: `store` (the hub store).")
+@click.option("--target", "target_spec", default="store", show_default=True,
+              help="Where to write: `store` (the hub store), or a connector of hub.yaml that writes (the records go "
+                   "into the store, then are delivered to it; what it does not take counts as missing).")  # fmt: skip
 @click.option("--export", help="Mapping folder name under mapping/files/ for an export file.")
 @click.option("--mappings", type=click.Path(file_okay=False, path_type=Path), help="A folder of mapping files instead.")
 @click.option("--entities", help="Comma-separated entity kinds to migrate (default: every mapping).")
@@ -93,28 +97,31 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 def command(source_spec: str | None, target_spec: str, export: str | None, mappings: Path | None, entities: str | None,
             dry_run: bool, resume: str | None, report_dir: Path, job_file: Path | None, max_error_rate: float | None,
             workdir: Path, config_file: Path | None, no_progress: bool) -> None:  # fmt: skip
-    """Migrate a legacy export, or a connector's streams, into the hub store: validate every record,
-    write in checkpointed batches, reconcile counts and per-field checksums read back from the store,
-    and write a JSON and an HTML report (PII masked). Exits 0 when the thresholds hold, 1 when they do
-    not, 2 on usage errors.
+    """Migrate a legacy export, or a connector's streams, into the hub store (and, with --target,
+    on to a connector that writes): validate every record, write in checkpointed batches, reconcile
+    counts and per-field checksums read back from the store, count what the target connector did not
+    take, and write a JSON and an HTML report (PII masked). Exits 0 when the thresholds hold, 1 when
+    they do not, 2 on usage errors.
 
     Examples: hub migrate --source export.csv --export legacy_ai_interview --report reports/;
-    hub migrate --source greenhouse --entities candidate,application --config hub.yaml
+    hub migrate --source greenhouse --entities candidate,application --config hub.yaml;
+    hub migrate --source employees.csv --mappings mapping/files/payroll_import --target payroll_inbox
     """
     config = load_config(config_file)
     store = open_store(config, upgrade=False)  # the job upgrades when it writes; a dry run writes nothing
     if resume:
-        settings = JobSettings.from_dict(open_target(target_spec, store, "").load_checkpoint(resume)["settings"])
+        settings = JobSettings.from_dict(StoreTarget(store, "").load_checkpoint(resume)["settings"])
     else:
         if not source_spec:
             raise click.UsageError("--source is required (or --resume RUN_ID)")
         kinds = tuple(kind.strip() for kind in entities.split(",") if kind.strip()) if entities else ()
         source = open_source(source_spec, config, export=export, mappings=str(mappings) if mappings else None, entities=kinds or None)
-        open_target(target_spec, store, source.system)
+        open_target(target_spec, store, source.system, config, source.mappings)  # refuses a bad target before any work
         data = _job_file(job_file)
         if max_error_rate is not None:
             data["thresholds"] = {**data.get("thresholds", {}), "max_error_rate": max_error_rate}
-        settings = JobSettings.from_dict({**data, "source": source.settings, "entities": kinds, "dry_run": dry_run})
+        settings = JobSettings.from_dict({**data, "source": source.settings, "entities": kinds, "dry_run": dry_run,
+                                          "target": target_spec})  # fmt: skip
     result = run_migration(store, settings, config, resume=resume, workdir=workdir, progress=not no_progress and sys.stderr.isatty())
     report = build_report(result)
     paths = write_reports(report, report_dir)

@@ -44,7 +44,7 @@ def test_exit_codes(tmp_path: Path, cli_env: dict[str, str]) -> None:
     missing = hub(cli_env, "--source", str(tmp_path / "nope.csv"), "--export", "legacy_ai_interview", cwd=tmp_path)
     assert missing.returncode == 2 and "neither a file nor a connector" in missing.stderr
     target = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", "--target", "greenhouse", cwd=tmp_path)
-    assert target.returncode == 2 and "only `store`" in target.stderr
+    assert target.returncode == 2 and "neither `store` nor a connector of hub.yaml that writes" in target.stderr
     resume = hub(cli_env, "--resume", "no-such-run", cwd=tmp_path)
     assert resume.returncode == 2 and "no migration run" in resume.stderr
 

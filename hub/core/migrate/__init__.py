@@ -1,7 +1,8 @@
 """Migration jobs: move a legacy export or a connector's streams into the hub store, and prove
 nothing was lost or corrupted.
 
-Modules, one job each: ``endpoints`` (sources and targets), ``validate`` (checks before writing),
+Modules, one job each: ``endpoints`` (sources, and the store as target), ``connector_target`` (a
+connector that writes as target), ``validate`` (checks before writing),
 ``ledger`` (the run's scratch file: what the source held, without PII), ``job`` (batches,
 checkpoints, pass/fail), ``resume`` (where a resumed run picks its source up, if it has not moved),
 ``reconcile`` (counts and per-field checksums read back from the target), ``report`` (JSON and
@@ -19,7 +20,14 @@ Example:
     'pass'
 """
 
-from hub.core.migrate.endpoints import ConnectorSource, FileSource, StoreTarget, open_source, open_target, source_from_settings
+from hub.core.migrate.connector_target import ConnectorTarget, open_target
+from hub.core.migrate.endpoints import (
+    ConnectorSource,
+    FileSource,
+    StoreTarget,
+    open_source,
+    source_from_settings,
+)
 from hub.core.migrate.findings import FIXES, KINDS, Finding, classify
 from hub.core.migrate.job import JobSettings, Migration, MigrationResult, Thresholds
 from hub.core.migrate.report import build_report, render_html, write_reports
@@ -28,6 +36,7 @@ __all__ = [
     "FileSource",
     "ConnectorSource",
     "StoreTarget",
+    "ConnectorTarget",
     "open_source",
     "open_target",
     "source_from_settings",

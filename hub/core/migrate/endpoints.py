@@ -2,8 +2,10 @@
 
 A source is an export file read through the file-export connector and a folder of mapping files
 (:class:`FileSource`), or the streams of a configured REST connector (:class:`ConnectorSource`).
-A target is the hub store (:class:`StoreTarget`). Each is a small class with the few verbs a
-migration needs; :func:`open_source` and :func:`open_target` choose them from the command line, and
+A target is the hub store (:class:`StoreTarget`), or the store and a connector that writes
+(:class:`~hub.core.migrate.connector_target.ConnectorTarget`). Each is a small class with the few
+verbs a migration needs; :func:`open_source` and
+:func:`~hub.core.migrate.connector_target.open_target` choose them from the command line, and
 :func:`source_from_settings` opens a source again from a checkpoint's settings (``--resume``).
 
 A source's rows are numbered in source order, and :meth:`rows` starts at a given number, that
@@ -31,6 +33,7 @@ from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
+from hub.core.migrate.findings import Finding
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import build_connector
 from hub.core.store import Store, bulk
@@ -43,7 +46,6 @@ __all__ = [
     "StoreTarget",
     "SourceRow",
     "open_source",
-    "open_target",
     "source_from_settings",
     "CHECKPOINT_CONNECTOR",
 ]
@@ -226,10 +228,19 @@ class StoreTarget:
         """True when the database has its tables (a dry run never creates them)."""
         return self.store.current_revision() is not None
 
-    def write(self, tx: sa.Connection, prepared: list[Prepared], run_id: str) -> None:
-        """Upsert records prepared by the store's codec (:func:`~hub.core.migrate.validate.prepare_rows`)."""
-        if prepared:
-            self.store.upsert_prepared(tx, self.system, prepared, origin=f"migrate:{run_id}"[:64])
+    def write(self, tx: sa.Connection, prepared: list[Prepared], run_id: str) -> list[str]:
+        """Upsert records prepared by the store's codec (:func:`~hub.core.migrate.validate.prepare_rows`);
+        their hub ids, in order."""
+        if not prepared:
+            return []
+        return self.store.upsert_prepared(tx, self.system, prepared, origin=f"migrate:{run_id}"[:64]).ids
+
+    def deliver(self, run_id: str) -> None:
+        """Nothing to deliver: the store is the whole target (see :class:`~hub.core.migrate.connector_target.ConnectorTarget`)."""
+
+    def undelivered(self, run_id: str) -> dict[str, list[Finding]]:
+        """``{kind: findings}`` of records written but not delivered: none, for the store."""
+        return {}
 
     def known(self, kind: str, exts: Iterable[str]) -> set[str]:
         """Which of ``exts`` the target holds for this system and ``kind``."""
@@ -315,14 +326,3 @@ def source_from_settings(settings: dict[str, Any], config: HubConfig, entities: 
         key = settings["connector"]
         return ConnectorSource(key, build_connector(config, load_registry(get_plugin_manager()), key), entities)
     return FileSource(settings, entities)
-
-
-def open_target(spec: str, store: Store, system: str) -> StoreTarget:
-    """The target ``spec`` names; only ``store`` is supported (connector targets need delivery).
-
-    Raises:
-        ConfigError: any other target.
-    """
-    if spec != "store":
-        raise ConfigError(f"--target {spec!r}: only `store` (the hub store) is supported as a migration target yet")
-    return StoreTarget(store, system)

@@ -43,6 +43,8 @@ FIXES: dict[str, str] = {
     "unfilled_field": "The mapping declares this field but no record filled it; check the source column.",
     "count_mismatch": "Records were validated but are not in the target; resume or rerun the migration.",
     "checksum_mismatch": "The target holds different values than were written (truncated or re-encoded).",
+    "not_delivered": "The target connector refused or has not yet taken the record: fix what its dead letter says, "
+                     "then `hub outbox retry` and `hub deliver`.",
 }
 KINDS = tuple(FIXES)
 

@@ -76,7 +76,8 @@ class Thresholds:
 
     Args:
         max_error_rate: highest share of source rows with at least one finding (0.01 = 1 %).
-        max_missing: records validated and written but not found in the target.
+        max_missing: records validated and written but not found in the target (not in the store, or
+            not taken by a target connector).
         max_mismatches: (record, field) pairs whose value read back differs from the one written.
 
     Example:
@@ -100,6 +101,7 @@ class JobSettings:
         max_length: ``{column: width}`` of the legacy columns, to flag values probably cut.
         sample_size: field diffs kept per entity kind in the report.
         dry_run: validate and report only.
+        target: ``store``, or the hub.yaml name of a connector that writes (the store, then delivered to it).
     """
 
     source: dict[str, Any]
@@ -109,6 +111,7 @@ class JobSettings:
     sample_size: int = 20
     thresholds: Thresholds = field(default_factory=Thresholds)
     dry_run: bool = False
+    target: str = "store"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -326,12 +329,17 @@ class Migration:
         findings += late
         results: list[KindReconciliation] = []
         if not dry:
+            target.deliver(run_id)
             results, mismatches = reconcile(
                 list(source.mappings), ledger, digester, target.read_back, target.count,
                 system=source.system, sample_size=self.settings.sample_size,
                 parallel=self.parallel and target.forkable, in_child=target.forget_connections,
             )  # fmt: skip
             self._fill_source_values(results)
+            undelivered = target.undelivered(run_id)
+            for result in results:
+                result.undelivered = len(undelivered.get(result.kind, ()))
+                mismatches += undelivered.get(result.kind, [])
             for finding in mismatches:
                 self._count(state, finding)
             findings += mismatches
@@ -436,8 +444,10 @@ class Migration:
         if rate > limits.max_error_rate:
             reasons.append(f"error rate {rate:.2%} is above max_error_rate {limits.max_error_rate:.2%}")
         missing = sum(result.missing for result in results)
-        if missing > limits.max_missing:
-            reasons.append(f"{missing} records missing in the target (max_missing {limits.max_missing})")
+        undelivered = sum(result.undelivered for result in results)
+        if missing + undelivered > limits.max_missing:
+            lost = f"{missing} records missing in the store" + (f", {undelivered} not delivered to the target" if undelivered else "")
+            reasons.append(f"{lost} (max_missing {limits.max_missing})")
         mismatches = sum(sum(result.mismatched.values()) for result in results)
         if mismatches > limits.max_mismatches:
             reasons.append(f"{mismatches} field values differ in the target (max_mismatches {limits.max_mismatches})")

@@ -208,6 +208,7 @@ class KindReconciliation:
     source_count: int = 0
     target_count: int = 0
     missing: int = 0
+    undelivered: int = 0  # written to the store but not taken by a target connector (ConnectorTarget)
     source_checksums: dict[str, str] = field(default_factory=dict)
     target_checksums: dict[str, str] = field(default_factory=dict)
     mismatched: dict[str, int] = field(default_factory=dict)
@@ -219,6 +220,7 @@ class KindReconciliation:
             "source_count": self.source_count,
             "target_count": self.target_count,
             "missing": self.missing,
+            "undelivered": self.undelivered,
             "fields": {
                 name: {
                     "source": self.source_checksums[name],

@@ -147,8 +147,9 @@ def render_html(report: dict[str, Any]) -> str:
         for item in report["reconciliation"]:
             bad = [name for name, f in item["fields"].items() if not f["match"]]
             recon_rows.append([item["kind"], item["source_count"], item["target_count"], item["missing"],
-                               ", ".join(bad) or "all fields match"])  # fmt: skip
-        out.append(_table(["entity", "source", "target", "missing", "checksum mismatches"], recon_rows, "reconciliation"))
+                               item.get("undelivered", 0), ", ".join(bad) or "all fields match"])  # fmt: skip
+        out.append(_table(["entity", "source", "target", "missing", "not delivered", "checksum mismatches"], recon_rows,
+                          "reconciliation"))  # fmt: skip
         diffs = [[item["kind"], d["record"], d["row"], d["field"], d.get("source", ""), d["target"]]
                  for item in report["reconciliation"] for d in item["diffs"]]  # fmt: skip
         if diffs:

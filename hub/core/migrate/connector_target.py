@@ -1,0 +1,174 @@
+"""A connector that writes, as a migration target: into the hub store, then delivered to the connector.
+
+The records go into the hub store first, exactly as with :class:`~hub.core.migrate.endpoints.StoreTarget`
+(encrypted, identities resolved, read back and reconciled): the store is what a delivery is read
+from, retried from and linked to the target's ids, as for every delivery the hub makes. Each batch
+also queues a delivery of each record it wrote, to the connector, in the batch's own transaction,
+so a checkpoint never holds records without their deliveries, and a batch repeated after a crash
+queues nothing twice. After the last batch, :meth:`ConnectorTarget.deliver` runs them through the
+delivery runner (:mod:`hub.core.delivery`: the connector's reverse mappings, its retries, dead
+letters) and :meth:`ConnectorTarget.undelivered` says which records the connector did not take,
+which the migration counts against ``max_missing``.
+
+Example:
+    >>> ConnectorTarget.route_name("4f2a", "employee")
+    'migrate.4f2a.employee'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.core.config import HubConfig
+from hub.core.delivery.outbox import DELIVERED, PENDING, SUPERSEDED
+from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, target_classes
+from hub.core.delivery.target import DeliveryTarget
+from hub.core.errors import ConfigError, HubError, ReconciliationError
+from hub.core.migrate.endpoints import StoreTarget
+from hub.core.migrate.findings import Finding
+from hub.core.routes import Route
+from hub.core.store import Store
+from hub.core.store import schema as t
+from hub.core.store.codec import Prepared
+
+__all__ = ["ConnectorTarget", "DELIVERY_TIMEOUT", "open_target"]
+
+#: Seconds the deliveries may take after the last batch, retries included; what is still pending
+#: then is reported as not delivered (``hub deliver`` goes on with it).
+DELIVERY_TIMEOUT = 300.0
+#: Entity ids per lookup (well under SQLite's 32,766 bound parameters).
+_CHUNK = 500
+
+
+class ConnectorTarget(StoreTarget):
+    """The hub store, and a connector of hub.yaml that writes each migrated record.
+
+    Args:
+        store: the hub store.
+        system: the source system (the records' external ids).
+        name: the connector's name in hub.yaml.
+        config: hub.yaml (the connector's settings, and the routes whose deliveries share the outbox).
+        kinds: the entity kinds the migration writes; the connector must write each, with a
+            reverse mapping for it.
+
+    Raises:
+        ConfigError: no such connector, one that does not write, or a kind it cannot write.
+    """
+
+    def __init__(self, store: Store, system: str, name: str, config: HubConfig, kinds: Iterable[str]) -> None:
+        super().__init__(store, system)
+        cls = target_classes(config).get(name) if name in config.connectors else None
+        if cls is None or not issubclass(cls, DeliveryTarget):
+            writers = [key for key, found in target_classes(config).items() if found and issubclass(found, DeliveryTarget)]
+            raise ConfigError(f"--target {name!r} is neither `store` nor a connector of hub.yaml that writes; "
+                              f"connectors that write: {', '.join(writers) or 'none'}")  # fmt: skip
+        self.name, self.config = name, config
+        self.connector: DeliveryTarget = cls({**config.connectors[name].settings, "target_name": name})
+        self.kinds = tuple(kinds)
+        for kind in self.kinds:
+            if kind not in cls.writes:
+                raise ConfigError(f"connector {name!r} cannot write {kind}; it writes {', '.join(cls.writes)}")
+            try:
+                self.connector.reverse_mapping(kind)
+            except HubError as exc:
+                raise ConfigError(f"connector {name!r} has no reverse mapping for {kind}: {exc.reason}") from None
+
+    @staticmethod
+    def route_name(run_id: str, kind: str) -> str:
+        """The outbox route of one run's deliveries of one kind (stable across resumes of the run)."""
+        return f"migrate.{run_id}.{kind}"
+
+    def write(self, tx: sa.Connection, prepared: list[Prepared], run_id: str) -> list[str]:
+        """Upsert the records, then queue a delivery of each to the connector, in ``tx``."""
+        ids = super().write(tx, prepared, run_id)
+        self._queue(tx, run_id, {entity_id: p.kind for p, entity_id in zip(prepared, ids)})
+        return ids
+
+    def _queue(self, tx: sa.Connection, run_id: str, written: dict[str, str]) -> None:
+        """One pending entry per record and version: a version already queued is not queued again
+        (a repeated batch), and an older pending one is superseded (delivery sends the entity as
+        stored now, so one entry is enough)."""
+        e, o = t.entities, t.outbox
+        routes = [self.route_name(run_id, kind) for kind in self.kinds]
+        versions: dict[str, int] = {}
+        queued: dict[str, list[tuple[int, int, str]]] = {}
+        ids = sorted(written)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = tx.execute(sa.select(e.c.id, e.c.version).where(e.c.id.in_(chunk)))
+            versions.update((row.id, row.version) for row in rows)
+            for entry_id, entity_id, version, status in tx.execute(
+                sa.select(o.c.id, o.c.entity_id, o.c.version, o.c.status)
+                .where(o.c.route.in_(routes), o.c.entity_id.in_(chunk), o.c.status != SUPERSEDED)
+            ):  # fmt: skip
+                queued.setdefault(entity_id, []).append((entry_id, version, status))
+        now, inserts, superseded = self.store.now(), [], []
+        for entity_id, kind in written.items():
+            earlier = queued.get(entity_id, [])
+            if any(version == versions[entity_id] for _, version, _ in earlier):
+                continue
+            superseded += [entry_id for entry_id, _, status in earlier if status == PENDING]
+            inserts.append({"route": self.route_name(run_id, kind), "target": self.name, "entity_id": entity_id,
+                            "version": versions[entity_id], "status": PENDING, "attempts": 0,
+                            "next_attempt_at": None, "created_at": now})  # fmt: skip
+        if superseded:
+            tx.execute(o.update().where(o.c.id.in_(superseded)).values(status=SUPERSEDED))
+        if inserts:
+            tx.execute(o.insert(), inserts)
+
+    def deliver(self, run_id: str) -> DeliveryReport:
+        """Deliver what the run queued (and anything else pending for this connector), until nothing
+        is pending or :data:`DELIVERY_TIMEOUT` has passed."""
+        routes = [Route(name=self.route_name(run_id, kind), entity=kind, target=self.name) for kind in self.kinds]
+        config = self.config.model_copy(update={"routes": [*self.config.routes, *routes]})
+        runner = DeliveryRunner(self.store, config, targets={self.name: self.connector})
+        try:
+            return runner.drain(target=self.name, timeout=DELIVERY_TIMEOUT)
+        finally:
+            runner.close()
+
+    def undelivered(self, run_id: str) -> dict[str, list[Finding]]:
+        """``{kind: findings}``: one ``not_delivered`` finding per record of the run the connector did
+        not take (a dead delivery, with the connector's reason, or one still pending)."""
+        o, x = t.outbox, t.external_ids
+        routes = {self.route_name(run_id, kind): kind for kind in self.kinds}
+        query = (
+            sa.select(o.c.route, o.c.status, o.c.last_error, x.c.external_id)
+            .join(x, sa.and_(x.c.entity_id == o.c.entity_id, x.c.system == self.system), isouter=True)
+            .where(o.c.route.in_(list(routes)), o.c.status.not_in((DELIVERED, SUPERSEDED)))
+            .order_by(o.c.id)
+        )  # fmt: skip
+        found: dict[str, list[Finding]] = {kind: [] for kind in self.kinds}
+        with self.store.reading() as conn:
+            for route, status, last_error, external_id in conn.execute(query):
+                kind = routes[route]
+                reason = _reason(status, last_error)
+                error = ReconciliationError(f"not delivered to {self.name}: {reason}", system=self.name, entity=kind,
+                                            record_id=external_id)  # fmt: skip
+                found[kind].append(Finding(None, external_id or "", kind, kind, "not_delivered", error))
+        return found
+
+
+def _reason(status: str, last_error: Any) -> str:
+    """The connector's last word on an entry (already masked when it was recorded), or why there is none."""
+    detail = json.loads(last_error) if isinstance(last_error, str) and last_error else {}
+    said = detail.get("reason") if isinstance(detail, dict) else None
+    if status == PENDING:
+        return f"still pending ({said or 'not attempted yet'}); `hub deliver` goes on with it"
+    return f"{status}: {said or 'no reason recorded'}; see `hub dead-letters list`"
+
+
+def open_target(spec: str, store: Store, system: str, config: HubConfig, kinds: Iterable[str]) -> StoreTarget:
+    """The target ``spec`` names: ``store`` (the hub store), or a connector of hub.yaml that writes
+    (:class:`ConnectorTarget`: the store, then delivered to it).
+
+    Raises:
+        ConfigError: an unknown target, one that does not write, or a kind it cannot write.
+    """
+    if spec == "store":
+        return StoreTarget(store, system)
+    return ConnectorTarget(store, system, spec, config, kinds)

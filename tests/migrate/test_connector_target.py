@@ -1,0 +1,165 @@
+"""Migrating into a connector that writes: a legacy employee export into a payroll system's import files.
+
+The source is an employee export in the payroll import shape (``mapping/files/payroll_import``); the
+target is the import-file connector (``plugins/files/import_target.py``), which writes the reverse
+mapping of every record it is handed. The records go through the real store, outbox and delivery
+runner; the files it writes are read back and compared with the export, value by value.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stdnum import luhn
+
+from hub.core.config import HubConfig
+from hub.core.errors import ConfigError
+from hub.core.migrate import ConnectorTarget, FileSource, JobSettings, Migration
+from hub.core.store import Store
+from tests.migrate.conftest import HUB, generator
+
+PAYROLL_MAPPINGS = Path(__file__).resolve().parents[2] / "mapping" / "files" / "payroll_import"
+COLUMNS = ("工号", "姓名", "身份证号", "部门", "职位", "入职日期", "银行卡号")
+NAMES = ("王芳", "李娜", "张伟", "刘洋", "陈静", "欧阳娜娜", "赵磊", "孙丽")
+
+
+def employees(count: int) -> list[dict[str, str]]:
+    """Made-up employees with valid resident IDs (GB 11643) and Luhn-valid card numbers."""
+    rng = random.Random(7)
+    rows = []
+    for i in range(count):
+        card = f"6222020{rng.randrange(10**11):011d}"
+        rows.append({"工号": f"E{1000 + i}", "姓名": NAMES[i % len(NAMES)], "身份证号": generator._resident_id(rng, i),
+                     "部门": ("研发部", "销售部", "财务部")[i % 3], "职位": "工程师",
+                     "入职日期": f"{2015 + i % 9}年{i % 12 + 1}月{i % 27 + 1}日", "银行卡号": card + luhn.calc_check_digit(card)})
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def config_for(directory: Path) -> HubConfig:
+    return HubConfig.model_validate({"connectors": {"payroll_inbox": {"type": "files_import", "settings": {
+        "directory": str(directory), "mappings": "payroll_import"}}}})
+
+
+def migrate(store: Store, export: Path, config: HubConfig, workdir: Path, **job: Any) -> Any:
+    source = FileSource({"path": str(export), "mappings": str(PAYROLL_MAPPINGS)}, entities=["employee"])
+    target = ConnectorTarget(store, source.system, "payroll_inbox", config, source.mappings)
+    settings = JobSettings(source=source.settings, entities=("employee",), target="payroll_inbox", **job)
+    return Migration(settings, source, target, workdir=workdir, progress=False, parallel=False).run()
+
+
+def written_rows(directory: Path) -> list[dict[str, str]]:
+    rows = []
+    for path in sorted(directory.glob("employee-*.csv")):
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows += list(csv.DictReader(handle))
+    return rows
+
+
+def test_every_record_reaches_the_connector_once_with_the_values_of_the_export(store_factory: Any, tmp_path: Path) -> None:
+    source_rows = employees(30)
+    export = write_csv(tmp_path / "employees.csv", source_rows + source_rows[3:5])  # two repeated: same ids, same data
+    inbox = tmp_path / "inbox"
+
+    store = store_factory()
+    result = migrate(store, export, config_for(inbox), tmp_path, batch_size=8)
+
+    assert result.passed, result.reasons
+    with sqlite3.connect(store.engine.url.database) as conn:  # the repeated two, unchanged, were not queued again
+        assert conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall() == [("delivered", 30)]
+    [employee] = result.reconciliation
+    assert (employee.source_count, employee.target_count, employee.missing, employee.undelivered) == (30, 30, 0, 0)
+    delivered = written_rows(inbox)
+    assert sorted(row["工号"] for row in delivered) == sorted(row["工号"] for row in source_rows)  # each once
+    by_number = {row["工号"]: row for row in delivered}
+    for row in source_rows:
+        took = by_number[row["工号"]]
+        assert (took["姓名"], took["身份证号"], took["银行卡号"]) == (row["姓名"], row["身份证号"], row["银行卡号"])
+        assert took["部门"] == row["部门"] and took["hub_delivery_key"].startswith("hub-migrate.")
+
+
+def test_what_the_connector_refuses_is_reported_as_not_delivered_and_fails_the_run(store_factory: Any, tmp_path: Path) -> None:
+    source_rows = employees(12)
+    export = write_csv(tmp_path / "employees.csv", source_rows)
+    blocked = tmp_path / "inbox"
+    blocked.write_text("a file where the import directory should be", encoding="utf-8")
+    store = store_factory()
+
+    result = migrate(store, export, config_for(blocked), tmp_path)
+
+    assert not result.passed and any("12 not delivered to the target" in reason for reason in result.reasons)
+    [employee] = result.reconciliation
+    assert (employee.target_count, employee.missing, employee.undelivered) == (12, 0, 12)  # in the store, not delivered
+    refused = [f for f in result.findings if f.kind == "not_delivered"]
+    assert sorted(f.record for f in refused) == sorted(row["工号"] for row in source_rows)
+    assert all("cannot write the import file" in f.error.reason for f in refused)
+    text = " ".join(str(f.error) for f in refused)
+    assert not any(row["身份证号"] in text or row["银行卡号"] in text for row in source_rows)  # no PII in the findings
+    with sqlite3.connect(store.engine.url.database) as conn:
+        assert conn.execute("SELECT count(*) FROM dead_letters WHERE stream LIKE 'outbox:migrate.%'").fetchone() == (12,)
+
+
+def test_a_target_that_cannot_write_a_kind_is_refused_before_any_work(store_factory: Any, tmp_path: Path) -> None:
+    source = FileSource({"path": str(write_csv(tmp_path / "e.csv", employees(2))), "mappings": str(PAYROLL_MAPPINGS)})
+    config = config_for(tmp_path / "inbox")
+    with pytest.raises(ConfigError, match="no reverse mapping for candidate"):
+        ConnectorTarget(store_factory(), source.system, "payroll_inbox", config, ["employee", "candidate"])
+    with pytest.raises(ConfigError, match="neither `store` nor a connector of hub.yaml that writes; connectors that "
+                                          "write: payroll_inbox"):
+        ConnectorTarget(store_factory(), source.system, "greenhouse", config, ["employee"])
+
+
+def test_hub_migrate_delivers_to_a_configured_connector(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    source_rows = employees(20)
+    export = write_csv(tmp_path / "employees.csv", source_rows)
+    config = tmp_path / "hub.yaml"
+    config.write_text("connectors:\n  payroll_inbox:\n    type: files_import\n"
+                      f"    settings: {{directory: '{tmp_path / 'inbox'}', mappings: payroll_import}}\n", encoding="utf-8")
+    args = ("--source", str(export), "--mappings", str(PAYROLL_MAPPINGS), "--entities", "employee", "--config", str(config))
+    done = subprocess.run([str(HUB), "migrate", "--no-progress", *args, "--target", "payroll_inbox"], capture_output=True,
+                          text=True, env=cli_env, cwd=tmp_path, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "status: PASS" in done.stdout
+    assert sorted(row["工号"] for row in written_rows(tmp_path / "inbox")) == sorted(row["工号"] for row in source_rows)
+    wrong = subprocess.run([str(HUB), "migrate", "--no-progress", *args, "--target", "nowhere"], capture_output=True,
+                           text=True, env=cli_env, cwd=tmp_path, timeout=300, check=False)  # fmt: skip
+    assert wrong.returncode == 2 and "connectors that write: payroll_inbox" in wrong.stderr
+
+
+def test_an_interrupted_run_resumes_and_delivers_each_record_once(store_factory: Any, tmp_path: Path) -> None:
+    source_rows = employees(25)
+    export = write_csv(tmp_path / "employees.csv", source_rows)
+    inbox, store, config = tmp_path / "inbox", store_factory(), config_for(tmp_path / "inbox")
+
+    def opened(**run: Any) -> Migration:
+        source = FileSource({"path": str(export), "mappings": str(PAYROLL_MAPPINGS)}, entities=["employee"])
+        target = ConnectorTarget(store, source.system, "payroll_inbox", config, source.mappings)
+        settings = JobSettings(source=source.settings, entities=("employee",), target="payroll_inbox", batch_size=10)
+        return Migration(settings, source, target, workdir=tmp_path, progress=False, parallel=False, **run)
+
+    def crash(state: dict[str, Any]) -> None:
+        if state["rows"] == 20:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        opened(on_batch=crash).run()
+    assert written_rows(inbox) == []  # deliveries run after the last batch; two batches wait in the outbox
+    run_id = store.engine.connect().exec_driver_sql("SELECT id FROM job_runs").scalar_one()
+
+    result = opened().run(resume=run_id)
+
+    assert result.passed, result.reasons
+    assert sorted(row["工号"] for row in written_rows(inbox)) == sorted(row["工号"] for row in source_rows)
