@@ -61,9 +61,10 @@ class ConnectorTarget(StoreTarget):
 
     def __init__(self, store: Store, system: str, name: str, config: HubConfig, kinds: Iterable[str]) -> None:
         super().__init__(store, system)
-        cls = target_classes(config).get(name) if name in config.connectors else None
+        classes = target_classes(config)
+        cls = classes.get(name)
         if cls is None or not issubclass(cls, DeliveryTarget):
-            writers = [key for key, found in target_classes(config).items() if found and issubclass(found, DeliveryTarget)]
+            writers = [key for key, found in classes.items() if found and issubclass(found, DeliveryTarget)]
             raise ConfigError(f"--target {name!r} is neither `store` nor a connector of hub.yaml that writes; "
                               f"connectors that write: {', '.join(writers) or 'none'}")  # fmt: skip
         self.name, self.config = name, config
