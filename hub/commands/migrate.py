@@ -103,9 +103,12 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
     take, and write a JSON and an HTML report (PII masked). Exits 0 when the thresholds hold, 1 when
     they do not, 2 on usage errors.
 
-    Examples: hub migrate --source export.csv --export legacy_ai_interview --report reports/;
-    hub migrate --source greenhouse --entities candidate,application --config hub.yaml;
-    hub migrate --source employees.csv --mappings mapping/files/payroll_import --target payroll_inbox
+    \b
+    Examples:
+      hub migrate --source export.csv --export legacy_ai_interview --report reports/
+      hub migrate --source greenhouse --entities candidate,application --config hub.yaml
+      hub migrate --source employees.csv --mappings mapping/files/payroll_import \\
+                  --entities employee --target payroll_inbox --config hub.yaml
     """
     config = load_config(config_file)
     store = open_store(config, upgrade=False)  # the job upgrades when it writes; a dry run writes nothing
