@@ -163,3 +163,12 @@ def test_an_interrupted_run_resumes_and_delivers_each_record_once(store_factory:
 
     assert result.passed, result.reasons
     assert sorted(row["工号"] for row in written_rows(inbox)) == sorted(row["工号"] for row in source_rows)
+
+
+def test_a_large_migration_arrives_as_one_import_file_not_one_per_200_records(store_factory: Any, tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "employees.csv", employees(450))
+    inbox = tmp_path / "inbox"
+    result = migrate(store_factory(), export, config_for(inbox), tmp_path)
+    assert result.passed, result.reasons
+    [file] = inbox.glob("employee-*.csv")
+    assert len(written_rows(inbox)) == 450

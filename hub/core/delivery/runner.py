@@ -116,17 +116,19 @@ class DeliveryRunner:
         config: hub.yaml (routes and connector settings).
         targets: target name → instance; built from ``config`` when not given.
         clock: current UTC time (tests pin it); rng: the jitter source.
+        pass_size: due entries taken per target and pass; a batched target (import files) writes
+            one file per pass.
     """
 
     def __init__(self, store: Any, config: HubConfig, *, targets: Mapping[str, DeliveryTarget] | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 rng: Callable[[], float] = random.random) -> None:
+                 rng: Callable[[], float] = random.random, pass_size: int = 200) -> None:
         self.store = store
         self.config = config
         self.routes = {route.name: route for route in config.routes}
         self.targets = dict(targets) if targets is not None else targets_from_config(config)
         self.outbox = Outbox(store, clock)
-        self.clock, self.rng = clock, rng
+        self.clock, self.rng, self.pass_size = clock, rng, pass_size
         self._mappings: dict[tuple[str, str], CompiledMapping] = {}
 
     def system_of(self, name: str) -> str:
@@ -170,7 +172,7 @@ class DeliveryRunner:
 
     def _pass(self, name: str, target: DeliveryTarget, report: DeliveryReport, dry_run: bool) -> None:
         batch: list[tuple[OutboxEntry, Delivery, str | None]] = []
-        for entry in self.outbox.due(name):
+        for entry in self.outbox.due(name, limit=self.pass_size):
             route = self.routes.get(entry.route)
             if route is None:
                 log.warning("outbox entry %s: route %r is no longer in hub.yaml; cancel it or restore the route",

@@ -35,11 +35,15 @@ from hub.core.store import Store
 from hub.core.store import schema as t
 from hub.core.store.codec import Prepared
 
-__all__ = ["ConnectorTarget", "DELIVERY_TIMEOUT", "open_target"]
+__all__ = ["ConnectorTarget", "DELIVERY_TIMEOUT", "PASS_SIZE", "open_target"]
 
 #: Seconds the deliveries may take after the last batch, retries included; what is still pending
 #: then is reported as not delivered (``hub deliver`` goes on with it).
 DELIVERY_TIMEOUT = 300.0
+#: Deliveries per pass after a migration: an import-file target writes one file per pass, and a
+#: migration's hundreds of thousands of records should arrive as a few files, not one per 200
+#: (the runner's default, sized for the trickle of changes routes deliver).
+PASS_SIZE = 10_000
 #: Entity ids per lookup (well under SQLite's 32,766 bound parameters).
 _CHUNK = 500
 
@@ -126,7 +130,7 @@ class ConnectorTarget(StoreTarget):
         is pending or :data:`DELIVERY_TIMEOUT` has passed."""
         routes = [Route(name=self.route_name(run_id, kind), entity=kind, target=self.name) for kind in self.kinds]
         config = self.config.model_copy(update={"routes": [*self.config.routes, *routes]})
-        runner = DeliveryRunner(self.store, config, targets={self.name: self.connector})
+        runner = DeliveryRunner(self.store, config, targets={self.name: self.connector}, pass_size=PASS_SIZE)
         try:
             return runner.drain(target=self.name, timeout=DELIVERY_TIMEOUT)
         finally:
