@@ -64,6 +64,7 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
     for item in report["reconciliation"]:
         bad = [name for name, f in item["fields"].items() if not f["match"]]
         undelivered = f", not delivered {item['undelivered']}" if item.get("undelivered") else ""
+        bad += [f"{name} (in the target connector)" for name in item.get("connector_mismatched", {})]
         click.echo(f"  reconciled {item['kind']}: source {item['source_count']}, target {item['target_count']}, "
                    f"missing {item['missing']}{undelivered}, checksum mismatches: {', '.join(bad) or 'none'}")  # fmt: skip
     for field, count in list(report["findings_by_field"].items())[:10]:

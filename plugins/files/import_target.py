@@ -38,15 +38,17 @@ import csv
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 from hub import hookimpl
 from hub.core.connector import MAPPING_ROOT, Category, Connector
 from hub.core.delivery import Delivery, DeliveryTarget
-from hub.core.errors import ConfigError, PermanentConnectorError
+from hub.core.errors import ConfigError, PermanentConnectorError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
-from hub.core.models import ENTITY_TYPES
+from hub.core.models import ENTITY_TYPES, Entity
+from plugins.files.readers import read_rows
 
 __all__ = ["ImportFileTarget", "flatten", "neutralize"]
 
@@ -109,6 +111,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
             raise ConfigError(f"format must be one of {', '.join(_FORMATS)}, not {self.format!r}", system=self.target_name)
         self.directory = Path(self.settings["directory"])
         self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._written: dict[str, list[Path]] = {}  # kind -> files this instance wrote, for read_back
 
     @property
     def target_name(self) -> str:
@@ -133,10 +136,34 @@ class ImportFileTarget(DeliveryTarget, Connector):
                 partial = final.with_name(final.name + ".partial")
                 getattr(self, f"_write_{self.format}")(partial, _columns(rows), rows)
                 os.replace(partial, final)
+                self._written.setdefault(kind, []).append(final)
         except OSError as exc:
             raise PermanentConnectorError(f"cannot write the import file: {exc.strerror}", system=self.target_name) from None
         finally:
             self._rows = {}
+
+    def read_back(self, kind: str) -> Iterator[tuple[str, Entity | RecordError]] | None:
+        """The files of ``kind`` this instance wrote, read back through the forward rules of the
+        same mapping (the rules an importer's file is read with); None when it has none."""
+        mapping = self.reverse_mapping(kind)
+        if not mapping.target_fields:
+            return None
+        return self._read_back(kind, mapping)
+
+    def _read_back(self, kind: str, mapping: CompiledMapping) -> Iterator[tuple[str, Entity | RecordError]]:
+        encoding = self.settings.get("encoding", "utf-8-sig") if self.format == "csv" else None
+        for path in self._written.get(kind, []):
+            if not path.is_file():  # moved away (an importer took it) or deleted: its records are not held
+                continue
+            for row in read_rows(path, format=self.format, encoding=encoding):
+                if isinstance(row, RecordError):
+                    yield "", row
+                    continue
+                hub_id = str(row.get("hub_id") or "")
+                try:
+                    yield hub_id, mapping.to_entity(row, record_id=hub_id)
+                except RecordError as exc:
+                    yield hub_id, exc
 
     def _write_csv(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
         with path.open("w", newline="", encoding=self.settings.get("encoding", "utf-8-sig")) as handle:

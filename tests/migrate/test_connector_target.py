@@ -49,16 +49,20 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def config_for(directory: Path) -> HubConfig:
+def config_for(directory: Path, **settings: str) -> HubConfig:
     return HubConfig.model_validate({"connectors": {"payroll_inbox": {"type": "files_import", "settings": {
-        "directory": str(directory), "mappings": "payroll_import"}}}})
+        "directory": str(directory), "mappings": "payroll_import", **settings}}}})
 
 
 def migrate(store: Store, export: Path, config: HubConfig, workdir: Path, **job: Any) -> Any:
+    return migrate_into(store, export, config, workdir, **job)[0]
+
+
+def migrate_into(store: Store, export: Path, config: HubConfig, workdir: Path, **job: Any) -> tuple[Any, ConnectorTarget]:
     source = FileSource({"path": str(export), "mappings": str(PAYROLL_MAPPINGS)}, entities=["employee"])
     target = ConnectorTarget(store, source.system, "payroll_inbox", config, source.mappings)
     settings = JobSettings(source=source.settings, entities=("employee",), target="payroll_inbox", **job)
-    return Migration(settings, source, target, workdir=workdir, progress=False, parallel=False).run()
+    return Migration(settings, source, target, workdir=workdir, progress=False, parallel=False).run(), target
 
 
 def written_rows(directory: Path) -> list[dict[str, str]]:
@@ -172,3 +176,34 @@ def test_a_large_migration_arrives_as_one_import_file_not_one_per_200_records(st
     assert result.passed, result.reasons
     [file] = inbox.glob("employee-*.csv")
     assert len(written_rows(inbox)) == 450
+
+
+def test_a_value_the_connector_re_encodes_is_caught_by_reading_its_file_back(store_factory: Any, tmp_path: Path) -> None:
+    """XLSX cannot hold control characters (XML 1.0), so the import-file target writes U+FFFD for
+    one: the workbook silently holds another name than the export. Reading it back finds it."""
+    source_rows = employees(6)
+    source_rows[2]["姓名"] = "王\x07芳"
+    export = write_csv(tmp_path / "employees.csv", source_rows)
+
+    result = migrate(store_factory(), export, config_for(tmp_path / "inbox", format="xlsx"), tmp_path)
+
+    assert not result.passed and any("1 field values differ in the target" in r for r in result.reasons)
+    [employee] = result.reconciliation
+    assert (employee.undelivered, employee.connector_mismatched) == (0, {"name": 1})
+    [finding] = [f for f in result.findings if f.kind == "checksum_mismatch"]
+    assert (finding.record, finding.field) == ("E1002", "employee.name")
+    assert "王" not in str(finding.error)  # a name is PII: shown masked
+    assert employee.diffs == [{"record": "E1002", "row": None, "field": "name", "target": f"{finding.error.value} (in payroll_inbox)"}]
+
+
+def test_records_the_connector_took_but_no_longer_holds_are_not_delivered(store_factory: Any, tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "employees.csv", employees(5))
+    inbox = tmp_path / "inbox"
+    result, target = migrate_into(store_factory(), export, config_for(inbox), tmp_path)
+    assert result.passed, result.reasons
+    for path in inbox.glob("employee-*.csv"):
+        path.unlink()  # an importer took the file away
+    findings = target.delivery_findings(result.run_id)["employee"]
+    assert sorted(f.record for f in findings) == [f"E{1000 + i}" for i in range(5)]
+    assert {f.kind for f in findings} == {"not_delivered"}
+    assert all("does not hold it when read back" in f.error.reason for f in findings)

@@ -14,9 +14,11 @@ version guard where it has one, and otherwise look the record up before creating
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from hub.core.errors import RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.models import Entity
 
@@ -88,6 +90,16 @@ class DeliveryTarget:
 
     def finish(self) -> None:
         """Make batched writes durable (batched targets only); called once per delivery pass."""
+
+    def read_back(self, kind: str) -> Iterator[tuple[str, Entity | RecordError]] | None:
+        """The records of ``kind`` this instance delivered, as the target holds them now, read back
+        into canonical entities: ``(hub id, entity)``, or ``(hub id, error)`` for one that cannot be
+        read. A migration compares them with the store, field by field, so a value the target cut
+        or re-encoded is caught (:mod:`hub.core.migrate.connector_target`).
+
+        None, the default, when the target cannot be read back.
+        """
+        return None
 
     def close(self) -> None:
         """Release connections; called when the runner is done with the target."""

@@ -7,8 +7,9 @@ also queues a delivery of each record it wrote, to the connector, in the batch's
 so a checkpoint never holds records without their deliveries, and a batch repeated after a crash
 queues nothing twice. After the last batch, :meth:`ConnectorTarget.deliver` runs them through the
 delivery runner (:mod:`hub.core.delivery`: the connector's reverse mappings, its retries, dead
-letters) and :meth:`ConnectorTarget.undelivered` says which records the connector did not take,
-which the migration counts against ``max_missing``.
+letters), and :meth:`ConnectorTarget.delivery_findings` says which records the connector did not
+take (counted against ``max_missing``) and, for a connector that can be read back (import files),
+which values it holds otherwise than the store (counted against ``max_mismatches``).
 
 Example:
     >>> ConnectorTarget.route_name("4f2a", "employee")
@@ -18,7 +19,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,9 +28,11 @@ from hub.core.config import HubConfig
 from hub.core.delivery.outbox import DELIVERED, PENDING, SUPERSEDED
 from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, target_classes
 from hub.core.delivery.target import DeliveryTarget
-from hub.core.errors import ConfigError, HubError, ReconciliationError
+from hub.core.errors import ConfigError, HubError, ReconciliationError, RecordError
 from hub.core.migrate.endpoints import StoreTarget
 from hub.core.migrate.findings import Finding
+from hub.core.migrate.reconcile import Digester, chunked, entity_values, normalized_fields, shown
+from hub.core.models import ENTITY_TYPES, Entity, pii_fields
 from hub.core.routes import Route
 from hub.core.store import Store
 from hub.core.store import schema as t
@@ -136,9 +139,20 @@ class ConnectorTarget(StoreTarget):
         finally:
             runner.close()
 
-    def undelivered(self, run_id: str) -> dict[str, list[Finding]]:
-        """``{kind: findings}``: one ``not_delivered`` finding per record of the run the connector did
-        not take (a dead delivery, with the connector's reason, or one still pending)."""
+    def delivery_findings(self, run_id: str) -> dict[str, list[Finding]]:
+        """``{kind: findings}`` of the run's deliveries: ``not_delivered`` for each record the
+        connector did not take, and, where the connector can be read back
+        (:meth:`~hub.core.delivery.target.DeliveryTarget.read_back`), ``not_delivered`` for a record
+        it took but does not hold and ``checksum_mismatch`` for each field it holds otherwise than
+        the store (a value cut or re-encoded on the way; shown masked when it is PII)."""
+        found = self._not_taken(run_id)
+        for kind in self.kinds:
+            held = self.connector.read_back(kind)
+            if held is not None:
+                found[kind] += self._compared(run_id, kind, held)
+        return found
+
+    def _not_taken(self, run_id: str) -> dict[str, list[Finding]]:
         o, x = t.outbox, t.external_ids
         routes = {self.route_name(run_id, kind): kind for kind in self.kinds}
         query = (
@@ -156,6 +170,57 @@ class ConnectorTarget(StoreTarget):
                                             record_id=external_id)  # fmt: skip
                 found[kind].append(Finding(None, external_id or "", kind, kind, "not_delivered", error))
         return found
+
+    def _compared(self, run_id: str, kind: str, held: Iterator[tuple[str, Entity | RecordError]]) -> list[Finding]:
+        """The read-back records of ``kind`` against the store, a chunk at a time, on the fields the
+        connector's mapping reads back; then the delivered records it does not hold."""
+        names = _compared_fields(kind, self.connector.reverse_mapping(kind).target_fields)
+        pii, findings, seen = pii_fields(ENTITY_TYPES[kind]), [], set()
+        for chunk in chunked(held, _CHUNK):
+            stored = {entity.id: entity for entity in self.store.get_many(kind, [hub_id for hub_id, _ in chunk])}
+            for hub_id, read in chunk:
+                mine = stored.get(hub_id)
+                if mine is None:
+                    continue  # not a record of this store (an older file, another hub): nothing to compare
+                seen.add(hub_id)
+                label = mine.external_ids.get(self.system, hub_id)
+                if isinstance(read, RecordError):
+                    error = ReconciliationError(f"{self.name} holds the record in a form that cannot be read back: "
+                                                f"{read.reason}", system=self.name, entity=kind, record_id=label)  # fmt: skip
+                    findings.append(Finding(None, label, kind, kind, "checksum_mismatch", error))
+                    continue
+                ours, theirs = (normalized_fields(kind, entity_values(entity)) for entity in (mine, read))
+                for name in names:
+                    if ours[name] != theirs[name]:
+                        error = ReconciliationError(
+                            f"{self.name} holds another value than the store", system=self.name, entity=kind,
+                            record_id=label, field_path=name, value=shown(theirs[name], name in pii),
+                        )  # fmt: skip
+                        findings.append(Finding(None, label, kind, f"{kind}.{name}", "checksum_mismatch", error))
+        for entity_id, label in self._delivered(run_id, kind):
+            if entity_id not in seen:
+                error = ReconciliationError(f"delivered to {self.name}, which does not hold it when read back",
+                                            system=self.name, entity=kind, record_id=label)  # fmt: skip
+                findings.append(Finding(None, label, kind, kind, "not_delivered", error))
+        return findings
+
+    def _delivered(self, run_id: str, kind: str) -> Iterator[tuple[str, str]]:
+        """(hub id, external id) of the run's records of ``kind`` marked delivered."""
+        o, x = t.outbox, t.external_ids
+        query = (
+            sa.select(o.c.entity_id, x.c.external_id)
+            .join(x, sa.and_(x.c.entity_id == o.c.entity_id, x.c.system == self.system), isouter=True)
+            .where(o.c.route == self.route_name(run_id, kind), o.c.status == DELIVERED)
+        )  # fmt: skip
+        with self.store.reading() as conn:
+            for entity_id, external_id in conn.execute(query):
+                yield entity_id, external_id or entity_id
+
+
+def _compared_fields(kind: str, target_fields: Iterable[str]) -> list[str]:
+    """The reconciled fields of ``kind`` that a mapping's forward rules fill (top-level names)."""
+    filled = {name.split(".", 1)[0] for name in target_fields}
+    return [name for name in Digester.fields(kind) if name in filled]
 
 
 def _reason(status: str, last_error: Any) -> str:

@@ -238,8 +238,8 @@ class StoreTarget:
     def deliver(self, run_id: str) -> None:
         """Nothing to deliver: the store is the whole target (see :class:`~hub.core.migrate.connector_target.ConnectorTarget`)."""
 
-    def undelivered(self, run_id: str) -> dict[str, list[Finding]]:
-        """``{kind: findings}`` of records written but not delivered: none, for the store."""
+    def delivery_findings(self, run_id: str) -> dict[str, list[Finding]]:
+        """``{kind: findings}`` of records written but not delivered, or delivered otherwise: none, for the store."""
         return {}
 
     def known(self, kind: str, exts: Iterable[str]) -> set[str]:

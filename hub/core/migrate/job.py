@@ -37,30 +37,16 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from hub.core.errors import ConfigError, RecordError, mask
+from hub.core.errors import ConfigError, RecordError
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
 from hub.core.migrate.endpoints import Source, SourceRow, StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.progress import Progress
-from hub.core.migrate.reconcile import (
-    Digester,
-    KindReconciliation,
-    entity_values,
-    normalized_fields,
-    reconcile,
-)
+from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_values, normalized_fields, reconcile, shown
 from hub.core.migrate.resume import ResumePoint
-from hub.core.migrate.validate import (
-    UNIQUE_FIELDS,
-    BatchChecks,
-    MappedRow,
-    RowMapper,
-    TextChecks,
-    coverage,
-    prepare_rows,
-)
+from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
 from hub.core.store.codec import EntityCodec, Prepared, kind_info, loads
 
@@ -336,10 +322,10 @@ class Migration:
                 parallel=self.parallel and target.forkable, in_child=target.forget_connections,
             )  # fmt: skip
             self._fill_source_values(results)
-            undelivered = target.undelivered(run_id)
+            delivery = target.delivery_findings(run_id)
             for result in results:
-                result.undelivered = len(undelivered.get(result.kind, ()))
-                mismatches += undelivered.get(result.kind, [])
+                result.count_delivery(delivery.get(result.kind, []), self.settings.sample_size)
+                mismatches += delivery.get(result.kind, [])
             for finding in mismatches:
                 self._count(state, finding)
             findings += mismatches
@@ -436,7 +422,7 @@ class Migration:
             for diff in result.diffs:
                 value = values.get((result.kind, diff["record"]), {}).get(diff["field"])
                 if value is not None:
-                    diff["source"] = _shown(value, diff["field"] in pii)
+                    diff["source"] = shown(value, diff["field"] in pii)
 
     def _decide(self, state: dict[str, Any], results: list[KindReconciliation]) -> tuple[bool, list[str]]:
         limits, reasons = self.settings.thresholds, []
@@ -448,7 +434,7 @@ class Migration:
         if missing + undelivered > limits.max_missing:
             lost = f"{missing} records missing in the store" + (f", {undelivered} not delivered to the target" if undelivered else "")
             reasons.append(f"{lost} (max_missing {limits.max_missing})")
-        mismatches = sum(sum(result.mismatched.values()) for result in results)
+        mismatches = sum(sum(result.mismatched.values()) + sum(result.connector_mismatched.values()) for result in results)
         if mismatches > limits.max_mismatches:
             reasons.append(f"{mismatches} field values differ in the target (max_mismatches {limits.max_mismatches})")
         state["error_rate"] = rate
@@ -493,9 +479,4 @@ def _last_of_each(batch: list[MappedRow]) -> dict[tuple[str, str], tuple[int | N
 def _sorted(filled: dict[str, set[str]]) -> dict[str, list[str]]:
     return {kind: sorted(names) for kind, names in filled.items()}
 
-
-def _shown(value: str, pii: bool) -> str:
-    if pii:
-        return mask(value)
-    return value if len(value) <= 60 else value[:59] + "…"
 

@@ -48,7 +48,7 @@ from hub.core.migrate.ledger import Ledger
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
 from hub.core.store.codec import field_texts, kind_info, loads
 
-__all__ = ["Digester", "KindReconciliation", "reconcile", "normalized_fields", "entity_values", "RECORD"]
+__all__ = ["Digester", "KindReconciliation", "reconcile", "normalized_fields", "entity_values", "shown", "chunked", "RECORD"]
 
 _SKIP = frozenset({"id", "provenance", "external_ids"})
 _SIZE = 8
@@ -209,10 +209,24 @@ class KindReconciliation:
     target_count: int = 0
     missing: int = 0
     undelivered: int = 0  # written to the store but not taken by a target connector (ConnectorTarget)
+    connector_mismatched: dict[str, int] = field(default_factory=dict)  # fields the connector holds otherwise
     source_checksums: dict[str, str] = field(default_factory=dict)
     target_checksums: dict[str, str] = field(default_factory=dict)
     mismatched: dict[str, int] = field(default_factory=dict)
     diffs: list[dict[str, Any]] = field(default_factory=list)
+
+    def count_delivery(self, findings: list[Finding], sample_size: int) -> None:
+        """Count a target connector's findings of this kind (``not_delivered``, and ``checksum_mismatch``
+        of what it holds), keeping a sample of the differences with the store's."""
+        for finding in findings:
+            if finding.kind == "not_delivered":
+                self.undelivered += 1
+                continue
+            name = finding.field.split(".", 1)[-1]
+            self.connector_mismatched[name] = self.connector_mismatched.get(name, 0) + 1
+            if len(self.diffs) < sample_size and finding.error.value is not None:
+                self.diffs.append({"record": finding.record, "row": None, "field": name,
+                                   "target": f"{finding.error.value} (in {finding.error.system})"})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -221,6 +235,7 @@ class KindReconciliation:
             "target_count": self.target_count,
             "missing": self.missing,
             "undelivered": self.undelivered,
+            "connector_mismatched": self.connector_mismatched,
             "fields": {
                 name: {
                     "source": self.source_checksums[name],
@@ -342,12 +357,12 @@ class _ChunkCheck:
 
     def _shown(self, ours: bytes, theirs: bytes, values: dict[str, Any]) -> dict[str, str]:
         """``{field: target value as the report shows it}`` of the fields whose digests differ."""
-        shown, texts = {}, normalized_fields(self.kind, values)
+        differing, texts = {}, normalized_fields(self.kind, values)
         for position, name in enumerate(_fields(self.kind)):
             part = slice(RECORD + position * _SIZE, RECORD + (position + 1) * _SIZE)
             if ours[part] != theirs[part]:
-                shown[name] = mask(texts[name]) if name in self.pii else _short(texts[name])
-        return shown
+                differing[name] = shown(texts[name], name in self.pii)
+        return differing
 
 
 def _checked_chunks(
@@ -355,7 +370,7 @@ def _checked_chunks(
 ) -> Iterator[_Checked]:
     """Every chunk of ``kind``'s ledger records, checked, in ledger order; with ``parallel`` the even
     chunks are checked in a forked child while this process checks the odd ones."""
-    chunks = _chunks(ledger.records(kind), size)
+    chunks = chunked(ledger.records(kind), size)
     if not parallel:
         yield from map(check, chunks)
         return
@@ -363,7 +378,7 @@ def _checked_chunks(
     def even_chunks() -> Iterator[_Checked]:
         own = Ledger(ledger.path)  # the parent's connection stays the parent's
         try:
-            for position, batch in enumerate(_chunks(own.records(kind), size)):
+            for position, batch in enumerate(chunked(own.records(kind), size)):
                 if position % 2 == 0:
                     yield check(batch)
         finally:
@@ -400,7 +415,8 @@ def _field_diffs(
     return findings
 
 
-def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+def chunked(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
     batch: list[Any] = []
     for item in items:
         batch.append(item)
@@ -411,5 +427,13 @@ def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _short(text: str, limit: int = 60) -> str:
+def shown(text: str, pii: bool, limit: int = 60) -> str:
+    """A value as a report shows it: masked when it is PII, else cut to ``limit`` characters.
+
+    Example:
+        >>> shown("110105199001011234", True), shown("研发部", False)
+        ('**************1234', '研发部')
+    """
+    if pii:
+        return mask(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

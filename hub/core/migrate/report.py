@@ -146,6 +146,7 @@ def render_html(report: dict[str, Any]) -> str:
         recon_rows = []
         for item in report["reconciliation"]:
             bad = [name for name, f in item["fields"].items() if not f["match"]]
+            bad += [f"{name} (in the target connector)" for name in item.get("connector_mismatched", {})]
             recon_rows.append([item["kind"], item["source_count"], item["target_count"], item["missing"],
                                item.get("undelivered", 0), ", ".join(bad) or "all fields match"])  # fmt: skip
         out.append(_table(["entity", "source", "target", "missing", "not delivered", "checksum mismatches"], recon_rows,
