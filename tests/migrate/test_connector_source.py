@@ -12,6 +12,7 @@ Also here: a resumed run refuses a source that moved under its checkpoint (a re-
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -216,3 +217,20 @@ def test_hub_migrate_explains_a_connector_it_cannot_read(tmp_path: Path, cli_env
     assert write_only.returncode == 2 and "not a pull connector" in write_only.stderr
     no_stream = hub(cli_env, "--source", "gh", "--entities", "employee", "--config", str(config), cwd=tmp_path)
     assert no_stream.returncode == 2 and "has no stream of employee" in no_stream.stderr
+
+
+def test_a_line_that_cannot_be_parsed_is_reported_once_across_a_resume(store_factory: Any, tmp_path: Path) -> None:
+    """A JSONL line that is not JSON keeps its line number, so a resumed run skips it like any row
+    its checkpoint covers instead of reporting it again."""
+    lines = [json.dumps(row, ensure_ascii=False) for row in generator.generate_rows(30, faults=False)]
+    lines.insert(4, '{"姓名": "王芳", broken')  # line 5
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = store_factory()
+    run_id = _halted_file_run(store, export, tmp_path)  # stopped after lines 1-10
+
+    result = _resume(store, export, tmp_path, run_id)
+
+    assert result.state["rows"] == 31  # 30 rows and the broken line, each once
+    broken = [f for f in result.findings if f.record == "export.jsonl:5"]
+    assert len(broken) == 1 and broken[0].row == 5

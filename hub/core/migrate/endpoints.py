@@ -105,11 +105,14 @@ class FileSource:
         return [key for key in row if "|" not in key]
 
     def rows(self, start: int = 0) -> Iterator[SourceRow]:
-        """The rows numbered ``start`` and above (by line), and every line that cannot be parsed, as an error."""
+        """The rows numbered ``start`` and above, by line; a line that cannot be parsed comes as an
+        error with its line number (None if the reader gave none)."""
         first = next(iter(self.connector.mappings))
         for row in self.connector.read(first):
             if isinstance(row, RecordError):
-                yield None, row.record_id or "", row, None
+                number = row.context.get("row")
+                if number is None or number >= start:
+                    yield number, row.record_id or "", row, None
             elif row.number >= start:
                 yield row.number, row.record_id, row, None
 
