@@ -98,8 +98,9 @@ class ConnectorTarget(StoreTarget):
 
     def _queue(self, tx: sa.Connection, run_id: str, written: dict[str, str]) -> None:
         """One pending entry per record and version: a version already queued is not queued again
-        (a repeated batch), and an older pending one is superseded (delivery sends the entity as
-        stored now, so one entry is enough)."""
+        (a record written again unchanged: repeated in the source, a job on every batch, a resumed
+        run), and an older pending one is superseded (delivery sends the entity as stored now, so one
+        entry is enough)."""
         e, o = t.entities, t.outbox
         routes = [self.route_name(run_id, kind) for kind in self.kinds]
         versions: dict[str, int] = {}
