@@ -1,8 +1,9 @@
 """Migrating from a connector's streams: the Greenhouse Harvest v3 conversation replayed from a cassette.
 
-``migration.yaml`` (tests/cassettes/hr_suites/greenhouse/_build.py) is one client's listing of five
+``migration.yaml`` (tests/cassettes/hr_suites/greenhouse/_build.py) is one client's listing of six
 streams as the v3 docs describe it: one client-credentials token, then every page of departments,
-jobs, candidates, applications and offers, each page's ``Link`` header leading to the next. vcrpy
+jobs, candidates, applications, scorecards (each page followed by its own attribute-rating and
+attribute-name requests) and offers, each page's ``Link`` header leading to the next. vcrpy
 replays it with the exact query matched, so a migration that asks for a page twice, skips one or
 sends another filter fails. The real connector, mapping engine, validation, store and
 reconciliation run; nothing of ours is replaced.
@@ -26,11 +27,11 @@ from hub.core.store import Store
 from tests.migrate.conftest import generator, write_export
 from tests.plugins.hr_suites.test_greenhouse_connector import MATCH_ON, REPLAY, SETTINGS, RecordedGreenhouse
 
-KINDS = ("department", "job", "candidate", "application", "offer")
+KINDS = ("department", "job", "candidate", "application", "assessment", "offer")
 #: Records per stream in the cassette (the made-up organisation of _build.py), in stream order.
-COUNTS = {"department": 3, "job": 3, "candidate": 5, "application": 5, "offer": 3}
-#: One token, then every page once (2 records a page).
-REQUESTS = 1 + sum(-(-count // 2) for count in COUNTS.values())
+COUNTS = {"department": 3, "job": 3, "candidate": 5, "application": 5, "assessment": 4, "offer": 3}
+#: One token, every page once (2 records a page), and 5 attribute requests for the 2 scorecard pages.
+REQUESTS = 1 + sum(-(-count // 2) for count in COUNTS.values()) + 5
 
 
 class Interrupted(Exception):
@@ -71,6 +72,8 @@ def test_every_stream_is_listed_once_then_migrated_and_reconciled(store_factory:
     application = store.get("application", store.find("greenhouse", "2002", "application"))
     assert application.candidate.id == store.find("greenhouse", "1002", "candidate")  # resolved in the run
     assert application.job.id == store.find("greenhouse", "5001", "job")
+    scorecard = store.get("assessment", store.find("greenhouse", "3001", "assessment"))  # joined page by page
+    assert {d.label: d.score.value for d in scorecard.dimensions} == {"Communication": "yes", "Problem Solving": "mixed"}
 
 
 def test_only_the_chosen_kinds_are_listed(store_factory: Any, tmp_path: Path) -> None:
@@ -112,7 +115,7 @@ def test_the_checkpoint_names_its_last_row_by_number_label_and_keyed_fingerprint
     replayed(migration(store_factory(), tmp_path, batch_size=4, on_batch=lambda state: states.append(dict(state))))
     assert [(s["position"], s["position_record"]) for s in states] == [
         (4, "jobs:5001"), (8, "candidates:1002"), (12, "applications:2001"), (16, "applications:2005"),
-        (19, "offers:8003"),
+        (20, "scorecards:3004"), (23, "offers:8003"),
     ]
     fingerprints = [s["position_fingerprint"] for s in states]
     assert len(set(fingerprints)) == len(fingerprints) and all(len(f) == 64 for f in fingerprints)

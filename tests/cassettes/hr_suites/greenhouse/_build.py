@@ -209,7 +209,7 @@ def pages(resource: str, records: list[dict[str, Any]], first_params: dict[str, 
 
 #: The streams a migration cassette lists, in the connector's stream order.
 MIGRATED = (("departments", DEPARTMENTS), ("jobs", JOBS), ("candidates", CANDIDATES), ("applications", APPLICATIONS),
-            ("offers", OFFERS))
+            ("scorecards", SCORECARDS), ("offers", OFFERS))
 
 
 def _first(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -234,14 +234,34 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         ],
         "offers": [token_interaction(), *pages("offers", OFFERS, _first())],
         # `hub migrate --source greenhouse`: one client, one token, then every page of each stream in
-        # the connector's order (the scorecards' per-page attribute joins are left out)
+        # the connector's order, each scorecards page followed by its own attribute joins
         "migration": [token_interaction(), *(interaction for resource, records in MIGRATED
-                                             for interaction in pages(resource, records, _first()))],
+                                             for interaction in (scorecard_pages() if resource == "scorecards"
+                                                                 else pages(resource, records, _first())))],
         "incremental": [token_interaction(), *pages("candidates", recent, _first(since))],
         "rate_limited": rate_limited(),
         "token_refresh": token_refresh(),
         "errors": errors(),
     }
+
+
+def scorecard_pages() -> list[dict[str, Any]]:
+    """The scorecards stream as the connector lists it page by page: each page, then the ratings of
+    that page's scorecards (``scorecard_ids``), then the names of the attributes they rate (``ids``,
+    at most 50 a request), before the next page."""
+    out: list[dict[str, Any]] = []
+    for interaction in pages("scorecards", SCORECARDS, _first()):
+        out.append(interaction)
+        page = json.loads(interaction["response"]["body"]["string"])
+        ids = [card["id"] for card in page]
+        ratings = [r for r in SCORECARD_ATTRIBUTES if r["scorecard_id"] in ids]
+        out += pages("scorecard_candidate_attributes", ratings,
+                     {"scorecard_ids": ",".join(map(str, ids)), "per_page": str(PER_PAGE)})
+        wanted = sorted({r["job_candidate_attribute_id"] for r in ratings})
+        if wanted:
+            named = [a for a in JOB_CANDIDATE_ATTRIBUTES if a["id"] in wanted]
+            out += pages("job_candidate_attributes", named, {"ids": ",".join(map(str, wanted)), "per_page": str(PER_PAGE)})
+    return out
 
 
 def rate_limited() -> list[dict[str, Any]]:
