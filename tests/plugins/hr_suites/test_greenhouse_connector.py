@@ -25,12 +25,9 @@ import pytest
 import vcr
 from hypothesis import given
 from hypothesis import strategies as st
-from vcr.persisters.filesystem import FilesystemPersister
-from vcr.serializers import yamlserializer
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import PermanentConnectorError, WebhookVerificationError
-from hub.core.mapping import load_mapping
 from hub.core.models import ApplicationStatus
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.store import Store
@@ -40,7 +37,6 @@ from plugins.hr_suites.greenhouse import (
     Greenhouse,
     application_status_key,
     candidate_contacts,
-    join_attributes,
     offer_salary,
 )
 
@@ -200,27 +196,18 @@ def test_an_offer_whose_pay_period_is_unknown_is_a_dead_letter_not_a_guess(store
     assert letter.record_ref == "8002" and "period" in json.dumps(letter.error)
 
 
-def test_scorecard_ratings_join_into_dimension_scores_with_raw_words_kept() -> None:
-    """The cassette's scorecards and their attribute rows, joined as the connector joins them.
-
-    (Replaying ``scorecards.yaml`` through a sync is not possible: it records the child requests for
-    all four scorecards and by job ids, while the connector asks per page and by attribute ids.)
-    """
-    requests, responses = FilesystemPersister.load_cassette(str(CASSETTES / "scorecards.yaml"), yamlserializer)
-    recorded: dict[str, list[dict[str, Any]]] = {}
-    for request, response in zip(requests, responses, strict=True):
-        if request.uri.startswith("https://harvest.greenhouse.io/"):
-            recorded.setdefault(request.path.rsplit("/", 1)[-1], []).extend(json.loads(response["body"]["string"]))
-    names = {row["id"]: row["name"] for row in recorded["job_candidate_attributes"]}
-    joined = join_attributes(recorded["scorecard_candidate_attributes"], names)
-    mapping = load_mapping(Greenhouse.mapping_dir() / "assessment.yaml")
-    by_id = {sc["id"]: mapping.to_entity({**sc, "_hub": {"attributes": joined.get(sc["id"], [])}})
-             for sc in recorded["scorecards"]}
-    first = by_id[3001]
+def test_scorecards_sync_page_by_page_with_their_ratings_joined_into_dimension_scores(store: Store) -> None:
+    """Each scorecards page is followed by the ratings of that page's scorecards and the names of the
+    attributes they rate, as the connector asks for them; the raw words are kept."""
+    report, cassette = replay_sync(store, "scorecards", "scorecards")
+    assert report.status == "succeeded" and report.counters.records == 4
+    assert cassette.all_played and cassette.play_count == 1 + 2 + 5  # a token, 2 pages, their 5 joins
+    first = stored(store, "assessment", 3001)
     assert (first.recommendation.level, first.recommendation.raw) == ("yes", "yes")
     assert [(d.label, d.score.value) for d in first.dimensions] == [("Communication", "yes"), ("Problem Solving", "mixed")]
-    assert by_id[3002].recommendation.raw == "strong_no" and by_id[3002].dimensions[1].score is None  # no_decision
-    assert by_id[3004].dimensions == []
+    second = stored(store, "assessment", 3002)
+    assert second.recommendation.raw == "strong_no" and second.dimensions[1].score is None  # no_decision
+    assert stored(store, "assessment", 3004).dimensions == []
 
 
 # ---------------------------------------------------------------- webhooks

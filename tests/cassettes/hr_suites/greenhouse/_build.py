@@ -225,13 +225,7 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         "jobs": [token_interaction(), *pages("jobs", JOBS, _first())],
         "candidates": [token_interaction(), *pages("candidates", CANDIDATES, _first())],
         "applications": [token_interaction(), *pages("applications", APPLICATIONS, _first())],
-        "scorecards": [
-            token_interaction(),
-            *pages("scorecards", SCORECARDS, _first()),
-            *pages("scorecard_candidate_attributes", SCORECARD_ATTRIBUTES,
-                   _first({"scorecard_ids": ",".join(str(s["id"]) for s in SCORECARDS)})),
-            *pages("job_candidate_attributes", JOB_CANDIDATE_ATTRIBUTES, _first({"job_ids": "5001,5002"})),
-        ],
+        "scorecards": [token_interaction(), *scorecard_pages()],
         "offers": [token_interaction(), *pages("offers", OFFERS, _first())],
         # `hub migrate --source greenhouse`: one client, one token, then every page of each stream in
         # the connector's order, each scorecards page followed by its own attribute joins
