@@ -24,7 +24,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import httpx
 
 from hub.core.errors import ConfigError, WebhookVerificationError
-from hub.core.http import HttpClient, RetryPolicy
+from hub.core.http import HttpClient, Page, RetryPolicy
 from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
 from hub.core.webhooks import verify_hmac_hex
 
@@ -285,6 +285,15 @@ class RestConnector(Connector):
     def paginator_for(self, stream: Stream) -> Paginator:
         """A fresh paginator for one pass over ``stream``."""
         return (stream.paginator or type(self).paginator)()
+
+    def pages(self, client: HttpClient, stream: Stream, request: PageRequest, *, tombstones: bool = False) -> Iterator[Page]:
+        """Every page of one pass over ``stream`` (or its tombstones endpoint) from ``request`` on,
+        with a fresh paginator and the records taken from the stream's record path (what a sync
+        and a migration both list)."""
+        record_path = (stream.tombstones.record_path if tombstones and stream.tombstones
+                       else stream.record_path or self.record_path) or None  # fmt: skip
+        return client.paginate(request.url, self.paginator_for(stream), method=stream.method, params=request.params,
+                               json=request.json, records_path=record_path)  # fmt: skip
 
     def first_request(self, stream: Stream, *, since: str | None, tombstones: bool = False) -> PageRequest:
         """The first request of a pass: fixed params, page size and the incremental filter.

@@ -265,15 +265,11 @@ class _StreamRun:
         """
         assert state.resume is not None
         first = state.resume
-        record_path = (self.stream.tombstones.record_path if tombstones and self.stream.tombstones
-                       else self.stream.record_path or self.connector.record_path) or None
         forked = self.prefetch and not tombstones
         field_path = None if tombstones else self.stream.cursor_field
 
         def produce() -> Iterator[_Page]:
-            pages = self.client.paginate(first.url, self.connector.paginator_for(self.stream), method=self.stream.method,
-                                         params=first.params, json=first.json, records_path=record_path)
-            for page in pages:
+            for page in self.connector.pages(self.client, self.stream, first, tombstones=tombstones):
                 newest = None  # the page's latest cursor value, folded here: the committing side is the busier one
                 if field_path:
                     for raw in page.records:

@@ -41,7 +41,8 @@ from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity
 from hub.core.store.codec import kind_info
 
-__all__ = ["DeliveryReport", "DeliveryRunner", "attach_routes", "enqueuer_from_config", "target_classes", "targets_from_config"]
+__all__ = ["DeliveryReport", "DeliveryRunner", "attach_routes", "build_target", "enqueuer_from_config", "target_classes",
+           "targets_from_config"]
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +78,23 @@ def attach_routes(store: Any, config: HubConfig) -> RouteEnqueuer:
     return enqueuer
 
 
+def build_target(config: HubConfig, name: str, classes: Mapping[str, type | None]) -> DeliveryTarget | None:
+    """hub.yaml's connector ``name`` as a delivery target, with its settings (None: it does not write)."""
+    cls = classes.get(name)
+    if cls is None or not issubclass(cls, DeliveryTarget):
+        return None
+    return cls({**config.connectors[name].settings, "target_name": name})
+
+
 def targets_from_config(config: HubConfig, names: set[str] | None = None, registry: Any = None) -> dict[str, DeliveryTarget]:
     """Instances of the connectors that routes deliver to (only ``names`` if given)."""
     classes = target_classes(config, registry)
     wanted = {route.target for route in config.routes if names is None or route.target in names}
     targets: dict[str, DeliveryTarget] = {}
     for name in sorted(wanted):
-        cls = classes.get(name)
-        if cls is None or not issubclass(cls, DeliveryTarget):
+        target = build_target(config, name, classes)
+        if target is None:
             raise ConfigError(f"route target {name!r} is not a connector that writes; run `hub routes check`")
-        target = cls({**config.connectors[name].settings, "target_name": name})
         targets[name] = target
     return targets
 

@@ -26,9 +26,10 @@ import sqlalchemy as sa
 
 from hub.core.config import HubConfig
 from hub.core.delivery.outbox import DELIVERED, PENDING, SUPERSEDED
-from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, target_classes
+from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, build_target, target_classes
 from hub.core.delivery.target import DeliveryTarget
 from hub.core.errors import ConfigError, HubError, ReconciliationError, RecordError
+from hub.core.mapping import CompiledMapping
 from hub.core.migrate.endpoints import StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.reconcile import Digester, chunked, entity_values, normalized_fields, shown
@@ -69,19 +70,19 @@ class ConnectorTarget(StoreTarget):
     def __init__(self, store: Store, system: str, name: str, config: HubConfig, kinds: Iterable[str]) -> None:
         super().__init__(store, system)
         classes = target_classes(config)
-        cls = classes.get(name)
-        if cls is None or not issubclass(cls, DeliveryTarget):
+        connector = build_target(config, name, classes) if name in config.connectors else None
+        if connector is None:
             writers = [key for key, found in classes.items() if found and issubclass(found, DeliveryTarget)]
             raise ConfigError(f"--target {name!r} is neither `store` nor a connector of hub.yaml that writes; "
                               f"connectors that write: {', '.join(writers) or 'none'}")  # fmt: skip
-        self.name, self.config = name, config
-        self.connector: DeliveryTarget = cls({**config.connectors[name].settings, "target_name": name})
+        self.name, self.config, self.connector = name, config, connector
         self.kinds = tuple(kinds)
+        self.mappings: dict[str, CompiledMapping] = {}  # the connector's mapping per kind, loaded once
         for kind in self.kinds:
-            if kind not in cls.writes:
-                raise ConfigError(f"connector {name!r} cannot write {kind}; it writes {', '.join(cls.writes)}")
+            if kind not in connector.writes:
+                raise ConfigError(f"connector {name!r} cannot write {kind}; it writes {', '.join(connector.writes)}")
             try:
-                self.connector.reverse_mapping(kind)
+                self.mappings[kind] = connector.reverse_mapping(kind)
             except HubError as exc:
                 raise ConfigError(f"connector {name!r} has no reverse mapping for {kind}: {exc.reason}") from None
 
@@ -154,28 +155,22 @@ class ConnectorTarget(StoreTarget):
         return found
 
     def _not_taken(self, run_id: str) -> dict[str, list[Finding]]:
-        o, x = t.outbox, t.external_ids
+        o = t.outbox
         routes = {self.route_name(run_id, kind): kind for kind in self.kinds}
-        query = (
-            sa.select(o.c.route, o.c.status, o.c.last_error, x.c.external_id)
-            .join(x, sa.and_(x.c.entity_id == o.c.entity_id, x.c.system == self.system), isouter=True)
-            .where(o.c.route.in_(list(routes)), o.c.status.not_in((DELIVERED, SUPERSEDED)))
-            .order_by(o.c.id)
-        )  # fmt: skip
         found: dict[str, list[Finding]] = {kind: [] for kind in self.kinds}
-        with self.store.reading() as conn:
-            for route, status, last_error, external_id in conn.execute(query):
-                kind = routes[route]
-                reason = _reason(status, last_error)
-                error = ReconciliationError(f"not delivered to {self.name}: {reason}", system=self.name, entity=kind,
-                                            record_id=external_id)  # fmt: skip
-                found[kind].append(Finding(None, external_id or "", kind, kind, "not_delivered", error))
+        entries = self._entries((o.c.route, o.c.status, o.c.last_error),
+                                o.c.route.in_(list(routes)), o.c.status.not_in((DELIVERED, SUPERSEDED)))  # fmt: skip
+        for route, status, last_error, external_id in entries:
+            kind = routes[route]
+            error = ReconciliationError(f"not delivered to {self.name}: {_reason(status, last_error)}", system=self.name,
+                                        entity=kind, record_id=external_id)  # fmt: skip
+            found[kind].append(Finding(None, external_id or "", kind, kind, "not_delivered", error))
         return found
 
     def _compared(self, run_id: str, kind: str, held: Iterator[tuple[str, Entity | RecordError]]) -> list[Finding]:
         """The read-back records of ``kind`` against the store, a chunk at a time, on the fields the
         connector's mapping reads back; then the delivered records it does not hold."""
-        names = _compared_fields(kind, self.connector.reverse_mapping(kind).target_fields)
+        names = _compared_fields(kind, self.mappings[kind].target_fields)
         pii, findings, seen = pii_fields(ENTITY_TYPES[kind]), [], set()
         for chunk in chunked(held, _CHUNK):
             stored = {entity.id: entity for entity in self.store.get_many(kind, [hub_id for hub_id, _ in chunk])}
@@ -207,15 +202,23 @@ class ConnectorTarget(StoreTarget):
 
     def _delivered(self, run_id: str, kind: str) -> Iterator[tuple[str, str]]:
         """(hub id, external id) of the run's records of ``kind`` marked delivered."""
+        o = t.outbox
+        for entity_id, external_id in self._entries((o.c.entity_id,), o.c.route == self.route_name(run_id, kind),
+                                                    o.c.status == DELIVERED):  # fmt: skip
+            yield entity_id, external_id or entity_id
+
+    def _entries(self, columns: tuple[Any, ...], *where: Any) -> Iterator[Any]:
+        """``columns`` of the outbox entries matching ``where``, in queue order, each with the
+        external id (under the source system) of its record, or None."""
         o, x = t.outbox, t.external_ids
         query = (
-            sa.select(o.c.entity_id, x.c.external_id)
+            sa.select(*columns, x.c.external_id)
             .join(x, sa.and_(x.c.entity_id == o.c.entity_id, x.c.system == self.system), isouter=True)
-            .where(o.c.route == self.route_name(run_id, kind), o.c.status == DELIVERED)
+            .where(*where)
+            .order_by(o.c.id)
         )  # fmt: skip
         with self.store.reading() as conn:
-            for entity_id, external_id in conn.execute(query):
-                yield entity_id, external_id or entity_id
+            yield from conn.execute(query)
 
 
 def _compared_fields(kind: str, target_fields: Iterable[str]) -> list[str]:

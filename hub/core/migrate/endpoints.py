@@ -158,6 +158,11 @@ class ConnectorSource:
         self.settings = {"connector": key}
         self.name = key
 
+    @classmethod
+    def configured(cls, key: str, config: HubConfig, entities: Iterable[str] | None) -> ConnectorSource:
+        """The connector hub.yaml names ``key``, with its settings. Raises ConfigError if it cannot pull."""
+        return cls(key, build_connector(config, load_registry(get_plugin_manager()), key), entities)
+
     @property
     def system(self) -> str:
         """The system of the records' external ids: the one the mappings name (as in a sync)."""
@@ -180,12 +185,8 @@ class ConnectorSource:
         connector, number = self.connector, 0
         with connector.client(transport=self.transport) as client:
             for stream in self.streams:
-                first = connector.first_request(stream, since=None)
                 kinds = frozenset({stream.entity})
-                pages = client.paginate(first.url, connector.paginator_for(stream), method=stream.method,
-                                        params=first.params, json=first.json,
-                                        records_path=stream.record_path or connector.record_path or None)  # fmt: skip
-                for page in pages:
+                for page in connector.pages(client, stream, connector.first_request(stream, since=None)):
                     records = page.records
                     if number + len(records) < start:
                         number += len(records)
@@ -313,7 +314,7 @@ def open_source(spec: str, config: HubConfig, *, export: str | None, mappings: s
     if spec in config.connectors:
         if config.connectors[spec].type == "files":
             return FileSource(config.connectors[spec].settings, entities)
-        return ConnectorSource(spec, build_connector(config, load_registry(get_plugin_manager()), spec), entities)
+        return ConnectorSource.configured(spec, config, entities)
     if not Path(spec).is_file():
         raise ConfigError(f"--source {spec!r} is neither a file nor a connector configured in hub.yaml")
     if not (export or mappings):
@@ -326,6 +327,5 @@ def source_from_settings(settings: dict[str, Any], config: HubConfig, entities: 
     """The source a job's saved settings name (``--resume``): a connector by its hub.yaml name, or
     an export file by its file connector settings."""
     if "connector" in settings:
-        key = settings["connector"]
-        return ConnectorSource(key, build_connector(config, load_registry(get_plugin_manager()), key), entities)
+        return ConnectorSource.configured(settings["connector"], config, entities)
     return FileSource(settings, entities)

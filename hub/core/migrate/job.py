@@ -351,10 +351,9 @@ class Migration:
 
         def handed_over() -> _Batch:
             prepare_rows(batch, codec, system, digester)
-            numbered = [(row.number, row.record, raw) for row, raw in zip(batch, raws) if row.number is not None]
-            last = max(numbered, key=lambda item: item[0], default=None)
-            if last is not None:
-                last = (last[0], last[1], self.keyring.content_hash(_as_read(last[2], last[1])))
+            numbered = ((row, raw) for row, raw in zip(reversed(batch), reversed(raws)) if row.number is not None)
+            row, raw = next(numbered, (None, None))  # rows come in source order: the last numbered one
+            last = None if row is None else (row.number, row.record, self.keyring.content_hash(_as_read(raw, row.record)))
             return _Batch(batch, raws, list(columns), _sorted(mapper.filled), last)
 
         for number, record, row, kinds in rows:
