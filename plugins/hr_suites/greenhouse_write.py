@@ -72,7 +72,7 @@ class GreenhouseWrites(DeliveryTarget):
 
     def deliver(self, item: Delivery) -> str:
         """Create the application if Greenhouse has none for it, then move or reject it as the payload says."""
-        client, payload = self._writer(), item.payload
+        client = self._writer()
         if item.external_id is not None:
             application = self._one(client, {"ids": item.external_id})
             if application is None:
