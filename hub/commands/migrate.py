@@ -27,6 +27,7 @@ from hub.core.migrate import (
     source_from_settings,
     write_reports,
 )
+from hub.core.migrate.endpoints import Source
 from hub.core.runtime import open_store
 from hub.core.store import Store
 
@@ -46,10 +47,12 @@ def _job_file(path: Path | None) -> dict[str, Any]:
 
 
 def run_migration(
-    store: Store, settings: JobSettings, config: HubConfig, *, resume: str | None, workdir: Path, progress: bool
+    store: Store, settings: JobSettings, config: HubConfig, *, resume: str | None, workdir: Path, progress: bool,
+    source: Source | None = None,
 ) -> MigrationResult:
-    """Open the source and target the settings name and run (or resume) the migration."""
-    source = source_from_settings(settings.source, config, settings.entities or None)
+    """Open the source (unless the caller opened it for ``settings`` already) and the target the
+    settings name, then run (or resume) the migration. A bad target is refused here, before any row is read."""
+    source = source or source_from_settings(settings.source, config, settings.entities or None)
     target = open_target(settings.target, store, source.system, config, source.mappings)
     return Migration(settings, source, target, workdir=workdir, progress=progress).run(resume=resume)
 
@@ -113,6 +116,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
     """
     config = load_config(config_file)
     store = open_store(config, upgrade=False)  # the job upgrades when it writes; a dry run writes nothing
+    source: Source | None = None  # a resumed run's is opened from its saved settings
     if resume:
         settings = JobSettings.from_dict(StoreTarget(store, "").load_checkpoint(resume)["settings"])
     else:
@@ -120,13 +124,13 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
             raise click.UsageError("--source is required (or --resume RUN_ID)")
         kinds = tuple(kind.strip() for kind in entities.split(",") if kind.strip()) if entities else ()
         source = open_source(source_spec, config, export=export, mappings=str(mappings) if mappings else None, entities=kinds or None)
-        open_target(target_spec, store, source.system, config, source.mappings)  # refuses a bad target before any work
         data = _job_file(job_file)
         if max_error_rate is not None:
             data["thresholds"] = {**data.get("thresholds", {}), "max_error_rate": max_error_rate}
         settings = JobSettings.from_dict({**data, "source": source.settings, "entities": kinds, "dry_run": dry_run,
                                           "target": target_spec})  # fmt: skip
-    result = run_migration(store, settings, config, resume=resume, workdir=workdir, progress=not no_progress and sys.stderr.isatty())
+    result = run_migration(store, settings, config, resume=resume, workdir=workdir,
+                           progress=not no_progress and sys.stderr.isatty(), source=source)  # fmt: skip
     report = build_report(result)
     paths = write_reports(report, report_dir)
     print_summary(result, report, paths)
