@@ -52,7 +52,8 @@ def run_migration(
 ) -> MigrationResult:
     """Open the source (unless the caller opened it for ``settings`` already) and the target the
     settings name, then run (or resume) the migration. A bad target is refused here, before any row is read."""
-    source = source or source_from_settings(settings.source, config, settings.entities or None)
+    if source is None:
+        source = source_from_settings(settings.source, config, settings.entities or None)
     target = open_target(settings.target, store, source.system, config, source.mappings)
     return Migration(settings, source, target, workdir=workdir, progress=progress).run(resume=resume)
 

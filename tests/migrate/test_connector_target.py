@@ -141,6 +141,7 @@ def test_hub_migrate_delivers_to_a_configured_connector(tmp_path: Path, cli_env:
     wrong = subprocess.run([str(HUB), "migrate", "--no-progress", *args, "--target", "nowhere"], capture_output=True,
                            text=True, env=cli_env, cwd=tmp_path, timeout=300, check=False)  # fmt: skip
     assert wrong.returncode == 2 and "connectors that write: payroll_inbox" in wrong.stderr
+    assert len(list((tmp_path / ".hub-migrate").glob("*.ledger"))) == 1  # refused before its run began
 
 
 def test_an_interrupted_run_resumes_and_delivers_each_record_once(store_factory: Any, tmp_path: Path) -> None:
