@@ -70,7 +70,7 @@ class ConnectorTarget(StoreTarget):
     def __init__(self, store: Store, system: str, name: str, config: HubConfig, kinds: Iterable[str]) -> None:
         super().__init__(store, system)
         classes = target_classes(config)
-        connector = build_target(config, name, classes) if name in config.connectors else None
+        connector = build_target(config, name, classes)  # None: not a connector of hub.yaml, or one that does not write
         if connector is None:
             writers = [key for key, found in classes.items() if found and issubclass(found, DeliveryTarget)]
             raise ConfigError(f"--target {name!r} is neither `store` nor a connector of hub.yaml that writes; "
