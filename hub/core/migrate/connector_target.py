@@ -5,11 +5,12 @@ The records go into the hub store first, exactly as with :class:`~hub.core.migra
 from, retried from and linked to the target's ids, as for every delivery the hub makes. Each batch
 also queues a delivery of each record it wrote, to the connector, in the batch's own transaction,
 so a checkpoint never holds records without their deliveries, and a record written again
-unchanged (a resumed run, a row repeated in the source) is not queued twice. After the last batch, :meth:`ConnectorTarget.deliver` runs them through the
-delivery runner (:mod:`hub.core.delivery`: the connector's reverse mappings, its retries, dead
-letters), and :meth:`ConnectorTarget.delivery_findings` says which records the connector did not
-take (counted against ``max_missing``) and, for a connector that can be read back (import files),
-which values it holds otherwise than the store (counted against ``max_mismatches``).
+unchanged (a resumed run, a row repeated in the source) is not queued twice. After the last
+batch, :meth:`ConnectorTarget.deliver` runs them through the delivery runner
+(:mod:`hub.core.delivery`: the connector's reverse mappings, its retries, dead letters), and
+:meth:`ConnectorTarget.delivery_findings` says which records the connector did not take (counted
+against ``max_missing``) and, for a connector that can be read back (import files), which values
+it holds otherwise than the store (counted against ``max_mismatches``).
 
 Example:
     >>> ConnectorTarget.route_name("4f2a", "employee")
