@@ -9,6 +9,7 @@ runner; the files it writes are read back and compared with the export, value by
 from __future__ import annotations
 
 import csv
+import json
 import random
 import sqlite3
 import subprocess
@@ -208,3 +209,23 @@ def test_records_the_connector_took_but_no_longer_holds_are_not_delivered(store_
     assert sorted(f.record for f in findings) == [f"E{1000 + i}" for i in range(5)]
     assert {f.kind for f in findings} == {"not_delivered"}
     assert all("does not hold it when read back" in f.error.reason for f in findings)
+
+
+def test_a_line_of_the_connector_file_that_cannot_be_read_back_is_named_in_the_not_delivered_finding(
+    store_factory: Any, tmp_path: Path
+) -> None:
+    """A line that does not parse names no record, so the record it held shows as not delivered;
+    the finding then says which line of the file cannot be read, and why, for the person fixing it."""
+    export = write_csv(tmp_path / "employees.csv", employees(4))
+    inbox = tmp_path / "inbox"
+    result, target = migrate_into(store_factory(), export, config_for(inbox, format="jsonl"), tmp_path)
+    assert result.passed, result.reasons
+    [path] = inbox.glob("employee-*.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lost = json.loads(lines[2])["工号"]
+    path.write_text("\n".join([*lines[:2], lines[2][: len(lines[2]) // 2], *lines[3:]]) + "\n", encoding="utf-8")
+
+    [finding] = target.delivery_findings(result.run_id)["employee"]
+
+    assert (finding.kind, finding.record) == ("not_delivered", lost)
+    assert f"its files hold 1 line that cannot be read, which may be this record ({path.name}:3: not valid JSON" in finding.error.reason

@@ -173,12 +173,15 @@ class ConnectorTarget(StoreTarget):
         connector's mapping reads back; then the delivered records it does not hold."""
         names = _compared_fields(kind, self.mappings[kind].target_fields)
         pii, findings, seen = pii_fields(ENTITY_TYPES[kind]), [], set()
+        unreadable, first_unreadable = 0, None  # lines the target holds that name no record (do not parse)
         for chunk in chunked(held, _CHUNK):
             stored = {entity.id: entity for entity in self.store.get_many(kind, [hub_id for hub_id, _ in chunk])}
             for hub_id, read in chunk:
                 mine = stored.get(hub_id)
-                if mine is None:
-                    continue  # not a record of this store (an older file, another hub): nothing to compare
+                if mine is None:  # not a record of this store (an older file, another hub), or not readable
+                    if isinstance(read, RecordError):
+                        unreadable, first_unreadable = unreadable + 1, first_unreadable or read
+                    continue
                 seen.add(hub_id)
                 label = mine.external_ids.get(self.system, hub_id)
                 if isinstance(read, RecordError):
@@ -194,10 +197,10 @@ class ConnectorTarget(StoreTarget):
                             record_id=label, field_path=name, value=shown(theirs[name], name in pii),
                         )  # fmt: skip
                         findings.append(Finding(None, label, kind, f"{kind}.{name}", "checksum_mismatch", error))
+        missing = f"delivered to {self.name}, which does not hold it when read back{_unreadable(unreadable, first_unreadable)}"
         for entity_id, label in self._delivered(run_id, kind):
             if entity_id not in seen:
-                error = ReconciliationError(f"delivered to {self.name}, which does not hold it when read back",
-                                            system=self.name, entity=kind, record_id=label)  # fmt: skip
+                error = ReconciliationError(missing, system=self.name, entity=kind, record_id=label)
                 findings.append(Finding(None, label, kind, kind, "not_delivered", error))
         return findings
 
@@ -226,6 +229,20 @@ def _compared_fields(kind: str, target_fields: Iterable[str]) -> list[str]:
     """The reconciled fields of ``kind`` that a mapping's forward rules fill (top-level names)."""
     filled = {name.split(".", 1)[0] for name in target_fields}
     return [name for name in Digester.fields(kind) if name in filled]
+
+
+def _unreadable(count: int, first: RecordError | None) -> str:
+    """Why a record the target took may seem absent: its files hold ``count`` lines that cannot be
+    read (a line that does not parse names no record); the first one's place and reason. "" if none.
+
+    Example:
+        >>> _unreadable(2, RecordError("not valid JSON", record_id="e.jsonl:3"))
+        '; its files hold 2 lines that cannot be read, which may be this record (e.jsonl:3: not valid JSON)'
+    """
+    if first is None:
+        return ""
+    lines = "1 line" if count == 1 else f"{count} lines"
+    return f"; its files hold {lines} that cannot be read, which may be this record ({first.record_id}: {first.reason})"
 
 
 def _reason(status: str, last_error: Any) -> str:
