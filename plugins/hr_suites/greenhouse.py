@@ -42,6 +42,7 @@ from typing import Any
 
 from hub import hookimpl
 from hub.core.auth import OAuth2ClientCredentials
+from hub.core.chunks import chunks
 from hub.core.connector import Category, RestConnector, Stream
 from hub.core.http import HttpClient
 from hub.core.paginators import LinkHeaderPaginator
@@ -204,8 +205,7 @@ class Greenhouse(GreenhouseWrites, RestConnector):
         ratings = self._list(client, "/scorecard_candidate_attributes", {"scorecard_ids": scorecard_ids})
         wanted = sorted({r["job_candidate_attribute_id"] for r in ratings if r.get("job_candidate_attribute_id")})
         names: dict[Any, str] = {}
-        for start in range(0, len(wanted), 50):  # `ids` takes at most 50 [oas]
-            chunk = wanted[start:start + 50]
+        for chunk in chunks(wanted, 50):  # `ids` takes at most 50 [oas]
             names.update((a["id"], a.get("name")) for a in self._list(client, "/job_candidate_attributes", {"ids": chunk}))
         return join_attributes(ratings, names)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.core.chunks import chunks
 from hub.core.config import HubConfig
 from hub.core.delivery.outbox import DELIVERED, PENDING, SUPERSEDED
 from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, build_target, target_classes
@@ -33,7 +34,7 @@ from hub.core.errors import ConfigError, HubError, ReconciliationError, RecordEr
 from hub.core.mapping import CompiledMapping
 from hub.core.migrate.endpoints import StoreTarget
 from hub.core.migrate.findings import Finding
-from hub.core.migrate.reconcile import Digester, chunked, entity_values, normalized_fields, shown
+from hub.core.migrate.reconcile import Digester, entity_values, normalized_fields, shown
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
 from hub.core.routes import Route
 from hub.core.store import Store
@@ -49,8 +50,6 @@ DELIVERY_TIMEOUT = 300.0
 #: migration's hundreds of thousands of records should arrive as a few files, not one per 200
 #: (the runner's default, sized for the trickle of changes routes deliver).
 PASS_SIZE = 10_000
-#: Entity ids per lookup (well under SQLite's 32,766 bound parameters).
-_CHUNK = 500
 
 
 class ConnectorTarget(StoreTarget):
@@ -107,9 +106,7 @@ class ConnectorTarget(StoreTarget):
         routes = [self.route_name(run_id, kind) for kind in self.kinds]
         versions: dict[str, int] = {}
         queued: dict[str, list[tuple[int, int, str]]] = {}
-        ids = sorted(written)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(sorted(written)):
             rows = tx.execute(sa.select(e.c.id, e.c.version).where(e.c.id.in_(chunk)))
             versions.update((row.id, row.version) for row in rows)
             for entry_id, entity_id, version, status in tx.execute(
@@ -174,7 +171,7 @@ class ConnectorTarget(StoreTarget):
         names = _compared_fields(kind, self.mappings[kind].target_fields)
         pii, findings, seen = pii_fields(ENTITY_TYPES[kind]), [], set()
         unreadable, first_unreadable = 0, None  # lines the target holds that name no record (do not parse)
-        for chunk in chunked(held, _CHUNK):
+        for chunk in chunks(held):
             stored = {entity.id: entity for entity in self.store.get_many(kind, [hub_id for hub_id, _ in chunk])}
             for hub_id, read in chunk:
                 mine = stored.get(hub_id)

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from hub.core.chunks import chunks
 from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
@@ -254,8 +255,8 @@ class StoreTarget:
         )
         wanted, found = sorted(set(exts)), set()
         with self.store.reading() as conn:
-            for start in range(0, len(wanted), 500):
-                found.update(conn.execute(query, {"ids": wanted[start : start + 500]}).scalars())
+            for chunk in chunks(wanted):
+                found.update(conn.execute(query, {"ids": chunk}).scalars())
         return found
 
     def read_back(self, kind: str, exts: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -270,8 +271,7 @@ class StoreTarget:
         """
         codec = self.store.codec
         with self.store.reading() as conn:
-            for start in range(0, len(exts), _READ_CHUNK):
-                chunk = exts[start : start + _READ_CHUNK]
+            for chunk in chunks(exts, _READ_CHUNK):
                 for ext, entity_id, data, pii in bulk.by_external_id(conn, self.system, kind, chunk, read="content"):
                     texts = field_texts(data)
                     texts.update((name, text.encode()) for name, text in codec.pii_texts(kind, entity_id, pii).items())

@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from hub.core.chunks import chunks
 from hub.core.crypto import blind_index_from_hex
 
 __all__ = ["Ledger"]
@@ -40,7 +41,6 @@ CREATE TABLE IF NOT EXISTS identities (kind TEXT, field TEXT, hmac INTEGER, ext 
 CREATE INDEX IF NOT EXISTS ix_identities_hmac ON identities (hmac);
 CREATE TABLE IF NOT EXISTS pending (kind TEXT, field TEXT, target TEXT, ext TEXT, row INTEGER, record TEXT);
 """
-_CHUNK = 500
 
 
 class Ledger:
@@ -101,8 +101,7 @@ class Ledger:
         wanted = sorted(set(exts))
         found: set[str] = set()
         tables = ("records", "rejected") if include_rejected else ("records",)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             for table in tables:
                 query = f"SELECT ext FROM {table} WHERE kind = ? AND ext IN ({marks})"  # noqa: S608 - fixed names
@@ -135,8 +134,7 @@ class Ledger:
             by_field.setdefault((kind, field), []).append(hmac)
         owners: dict[tuple[str, str, int], tuple[str, str]] = {}
         for (kind, field), hmacs in by_field.items():
-            for start in range(0, len(hmacs), _CHUNK):
-                chunk = hmacs[start : start + _CHUNK]
+            for chunk in chunks(hmacs):
                 query = (
                     "SELECT hmac, ext, record FROM identities WHERE kind = ? AND field = ? "  # noqa: S608 - marks only
                     f"AND hmac IN ({','.join('?' * len(chunk))})"

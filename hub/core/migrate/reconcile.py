@@ -40,6 +40,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
+from hub.core.chunks import chunks
 from hub.core.crypto import KeyRing
 from hub.core.errors import ReconciliationError, mask
 from hub.core.forked import ahead
@@ -48,7 +49,7 @@ from hub.core.migrate.ledger import Ledger
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
 from hub.core.store.codec import field_texts, kind_info, loads
 
-__all__ = ["Digester", "KindReconciliation", "reconcile", "normalized_fields", "entity_values", "shown", "chunked", "RECORD"]
+__all__ = ["Digester", "KindReconciliation", "reconcile", "normalized_fields", "entity_values", "shown", "RECORD"]
 
 _SKIP = frozenset({"id", "provenance", "external_ids"})
 _SIZE = 8
@@ -370,22 +371,22 @@ def _checked_chunks(
 ) -> Iterator[_Checked]:
     """Every chunk of ``kind``'s ledger records, checked, in ledger order; with ``parallel`` the even
     chunks are checked in a forked child while this process checks the odd ones."""
-    chunks = chunked(ledger.records(kind), size)
+    batches = chunks(ledger.records(kind), size)
     if not parallel:
-        yield from map(check, chunks)
+        yield from map(check, batches)
         return
 
     def even_chunks() -> Iterator[_Checked]:
         own = Ledger(ledger.path)  # the parent's connection stays the parent's
         try:
-            for position, batch in enumerate(chunked(own.records(kind), size)):
+            for position, batch in enumerate(chunks(own.records(kind), size)):
                 if position % 2 == 0:
                     yield check(batch)
         finally:
             own.close()
 
     with closing(ahead(even_chunks, depth=2, in_child=in_child)) as theirs:
-        for position, batch in enumerate(chunks):
+        for position, batch in enumerate(batches):
             yield next(theirs) if position % 2 == 0 else check(batch)
 
 
@@ -413,18 +414,6 @@ def _field_diffs(
         )  # fmt: skip
         findings.append(Finding(number, ext, kind, f"{kind}.{name}", "checksum_mismatch", error))
     return findings
-
-
-def chunked(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def shown(text: str, pii: bool, limit: int = 60) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from hub.core.chunks import chunks
 from hub.core.errors import ConfigError, StoreError
 from hub.core.store import bulk
 from hub.core.store import schema as t
@@ -103,11 +104,10 @@ def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[int]) -> d
     wanted = sorted(set(hmacs))
     found: dict[int, str] = {}
     if tx.dialect.name == "postgresql":
-        for start in range(0, len(wanted), 500):
-            found.update(bulk.fetch_all(tx, _FIND_PG, (wanted[start : start + 500], kind)))
+        for chunk in chunks(wanted):
+            found.update(bulk.fetch_all(tx, _FIND_PG, (chunk, kind)))
         return found
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for chunk in chunks(wanted):
         for hmac_, entity_id in bulk.fetch_all(tx, _FIND_SQLITE.format(hmacs=", ".join("?" * len(chunk))), (kind, *chunk)):
             found.setdefault(hmac_, entity_id)
     return found

@@ -11,7 +11,8 @@ one DBAPI ``executemany`` per table (see :mod:`hub.core.store.bulk`) — no per-
 statement compilation, and no parsing, encryption or blind indexing for unchanged records.
 
 Example:
-    >>> from hub.core.crypto import KeyRing
+    >>> from hub.core.chunks import chunks
+from hub.core.crypto import KeyRing
     >>> from hub.core.models import Candidate
     >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
     >>> with store.transaction() as tx:
@@ -30,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.core.chunks import chunks
 from hub.core.crypto import KeyRing
 from hub.core.errors import HubError, StoreError
 from hub.core.gcpause import paused
@@ -41,8 +43,6 @@ from hub.core.store.codec import EntityCodec, KindInfo, PendingRef, Prepared, Sn
 from hub.core.store.identity import IdentityRules, find_by_blind_index, overlay
 
 __all__ = ["Store", "UpsertResult", "Change", "ChangeListener", "DeadLetter", "EntityChange"]
-
-_CHUNK = 500
 
 _ENTITY_COLUMNS = ("id", "kind", "version", "content_hash", "data", "provenance", "pii", "erased", "created_at", "updated_at")
 _UPDATE_ENTITY = (
@@ -159,18 +159,14 @@ class _Write:
     restore: bool = False
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class Store:
     """The encrypted canonical store on one database (SQLite file or PostgreSQL).
 
     Build it with :meth:`open`; call :meth:`upgrade` once to apply migrations.
 
     Example:
-        >>> from hub.core.crypto import KeyRing
+        >>> from hub.core.chunks import chunks
+from hub.core.crypto import KeyRing
         >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
         >>> with store.transaction() as tx:
         ...     store.set_cursor(tx, "beisen", "assessments", "2024-06-01T00:00:00Z")
@@ -392,7 +388,7 @@ class Store:
         """{external id: the row :func:`bulk.by_external_id` reads for ``read``, without the id} — one
         query per 500 ids."""
         found: dict[str, Any] = {}
-        for chunk in _chunks(sorted(set(external_ids))):
+        for chunk in chunks(sorted(set(external_ids))):
             for external_id, *row in bulk.by_external_id(tx, system, kind, chunk, read=read):
                 found[external_id] = row
         return found
@@ -498,7 +494,7 @@ class Store:
                     wanted.setdefault(key[:2], set()).add(ref[2])
                 pending.append((write.content, ref, key))
         for (system, kind), external_ids in wanted.items():
-            for chunk in _chunks(sorted(external_ids)):
+            for chunk in chunks(sorted(external_ids)):
                 for external_id, entity_id, *_ in bulk.by_external_id(tx, system, kind, chunk, read="hash"):
                     stored[(system, kind, external_id)] = entity_id
         for content, ref, key in pending:
@@ -535,7 +531,7 @@ class Store:
         if updates:
             if bulk.execute_many(tx, _UPDATE_ENTITY, updates) != len(updates):
                 raise StoreError("entities changed concurrently during this upsert; retry the batch", entity=kind)
-            for chunk in _chunks([row[-2] for row in updates]):
+            for chunk in chunks(row[-2] for row in updates):
                 tx.execute(sa.delete(t.blind_index).where(t.blind_index.c.entity_id.in_(chunk)))
             restored = [w.entity_id for w in writes if w.restore]
             bulk.execute_many(tx, _RESTORE, [(entity_id,) for entity_id in restored])
@@ -551,7 +547,7 @@ class Store:
     def _data_of(self, tx: sa.Connection, entity_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The stored non-PII data of ``entity_ids`` (for change listeners; read before an overwrite)."""
         e, found = t.entities, {}
-        for chunk in _chunks(entity_ids):
+        for chunk in chunks(entity_ids):
             for entity_id, data in tx.execute(sa.select(e.c.id, e.c.data).where(e.c.id.in_(chunk))):
                 found[entity_id] = loads(data)
         return found
@@ -589,7 +585,7 @@ class Store:
         Ids the store never saw are ignored (a tombstone may name a record deleted before we synced it).
         """
         live: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(external_ids))):
+        for chunk in chunks(sorted(set(external_ids))):
             for _, entity_id, _, version, _, deleted in bulk.by_external_id(tx, system, kind, chunk):
                 if not deleted:
                     live[entity_id] = version
@@ -624,7 +620,7 @@ class Store:
     def _mark_deleted(self, tx: sa.Connection, kind: str, versions: dict[str, int], origin: str) -> int:
         """Mark ``{entity id: current version}`` deleted: a new version and a change each, listeners told."""
         now = bulk.bind(tx, t.entities.c.updated_at, self.now())
-        for chunk in _chunks(list(versions.items())):
+        for chunk in chunks(versions.items()):
             rows = [(version + 1, now, now, entity_id, version) for entity_id, version in chunk]
             if bulk.execute_many(tx, _MARK_DELETED, rows) != len(rows):
                 raise StoreError("entities changed concurrently while marking them deleted; retry", entity=kind)
@@ -662,7 +658,7 @@ class Store:
         rows: dict[str, Any] = {}
         external: dict[str, dict[str, str]] = {}
         with self.reading(tx) as conn:
-            for chunk in _chunks(list(entity_ids)):
+            for chunk in chunks(entity_ids):
                 for row in conn.execute(sa.select(e).where(e.c.kind == kind, e.c.id.in_(chunk))).mappings():
                     rows[row["id"]] = row
                 for system, external_id, entity_id in conn.execute(
