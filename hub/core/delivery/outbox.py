@@ -209,6 +209,16 @@ class Outbox:
         o = t.outbox
         tx.execute(o.update().where(o.c.id == entry_id, o.c.status.in_(current)).values(status=status, **values))
 
+    def set_delivered(self, tx: sa.Connection, entries: Sequence[OutboxEntry]) -> None:
+        """Mark ``entries`` delivered inside ``tx``, one more attempt each, error cleared — only those
+        still pending (see :meth:`set_status`); one statement for a whole pass of a batched target."""
+        if not entries:
+            return
+        o = t.outbox
+        statement = (o.update().where(o.c.id == sa.bindparam("entry_id"), o.c.status == PENDING)
+                     .values(status=DELIVERED, attempts=sa.bindparam("tries"), last_error=None))  # fmt: skip
+        tx.execute(statement, [{"entry_id": entry.id, "tries": entry.attempts + 1} for entry in entries])
+
     def retry(self, entry_id: int) -> OutboxEntry:
         """Put a dead or cancelled entry back in the queue, due now, with its attempts reset."""
         entry = self.get(entry_id)

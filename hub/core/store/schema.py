@@ -129,6 +129,7 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", _TS, nullable=False),
     sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_entity", "entity_id", "target", "status"),  # Outbox.due: an older entry pending?
 )
 
 dead_letters = sa.Table(
