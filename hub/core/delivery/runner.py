@@ -217,8 +217,8 @@ class DeliveryRunner:
                 batch.append((entry, item, external_id))
             else:
                 self._delivered(name, [(entry, item, external_id)], report)
-                if external_id is not None:  # what later entries of the pass that reference it are sent with
-                    stored.known.setdefault(entry.entity_id, str(external_id))
+                if external_id is not None:
+                    stored.linked(entry.entity_id, str(external_id))
         if batch:
             try:
                 target.finish()
@@ -313,10 +313,17 @@ class _Stored:
             self._learn([found])
         return found
 
+    def linked(self, entity_id: str, external_id: str) -> None:
+        """The target assigned ``external_id`` to ``entity_id`` mid-pass: later entries that
+        reference it are sent with it."""
+        self.known.setdefault(entity_id, external_id)
+
     def _learn(self, entities: Iterable[Entity]) -> None:
         """Add the target's ids of the entities that ``entities`` reference, those not known yet."""
         referenced = {ref.id for entity in entities for name, _ in kind_info(entity.kind).refs
                       if (ref := getattr(entity, name)) is not None and ref.id and ref.id not in self.known}  # fmt: skip
+        if not referenced:
+            return
         with self.store.reading() as conn:
             for chunk in chunks(sorted(referenced)):
                 self.known.update(external_ids_of(conn, self.system, chunk))
