@@ -14,24 +14,15 @@ Run (by hand or as a CI smoke check, never as a timed test)::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from hub.examples import generate_legacy_export
 from plugins.files.readers import read_rows
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_legacy_export", REPO / "examples" / "generate_legacy_export.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _rss_mib() -> float:
@@ -62,7 +53,7 @@ def main() -> int:
     parser.add_argument("--formats", default="csv,jsonl", help="comma-separated: csv (GBK), jsonl, xlsx")
     parser.add_argument("--max-growth-mib", type=float, default=32.0)
     args = parser.parse_args()
-    gen = _generator()
+    gen = generate_legacy_export
     failed = False
     with tempfile.TemporaryDirectory() as folder:
         for kind in args.formats.split(","):

@@ -6,10 +6,10 @@ without HTTP, files or the store in the way. The records are the ones the real r
 
 * **greenhouse application** — records of :mod:`bench.greenhouse_server`'s generator, prepared by
   the Greenhouse connector's ``prepare_page`` (the ``_hub`` values) exactly as sync does, mapped
-  with ``mapping/hr_suites/greenhouse/application.yaml``.
+  with ``hub/mappings/hr_suites/greenhouse/application.yaml``.
 * **legacy_ai_interview candidate / job / application / assessment** — rows of
   ``examples/generate_legacy_export.py`` written as a GBK CSV and read back by the file connector
-  (column lists filled), each mapped with its mapping in ``mapping/files/legacy_ai_interview/``.
+  (column lists filled), each mapped with its mapping in ``hub/mappings/files/legacy_ai_interview/``.
 
 Records are built before timing; each mapping maps all of them ``--repeat`` times and the best pass
 is reported (CPU time, ``time.process_time``, so other processes on the machine barely matter).
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import pstats
 import sys
 import tempfile
@@ -54,18 +53,15 @@ def greenhouse_records(count: int) -> tuple[CompiledMapping, list[Any]]:
     prepared: list[Any] = []
     for start in range(0, count, 100):  # the server's page size
         prepared.extend(connector.prepare_page(None, stream, raw[start : start + 100]))  # type: ignore[arg-type]
-    return load_mapping(connector.mapping_dir() / stream.mapping_file), prepared
+    return load_mapping(connector.mapping_path(stream.mapping_file)), prepared
 
 
 def legacy_rows(count: int, folder: Path) -> tuple[dict[str, CompiledMapping], list[Any]]:
     """Rows of the generated legacy export as the file connector reads them, and its mappings."""
     from plugins.files.export import FileExportConnector
 
-    script = ROOT / "examples" / "generate_legacy_export.py"
-    spec = importlib.util.spec_from_file_location("generate_legacy_export", script)
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+    from hub.examples import generate_legacy_export as generator
+
     export = folder / "export.csv"
     generator.write_csv(export, generator.generate_rows(count), encoding="gbk")
     connector = FileExportConnector({"path": str(export), "export": "legacy_ai_interview"})

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import os
 import pstats
 import resource
@@ -31,14 +30,7 @@ sys.path.insert(0, str(REPO))
 from hub.core.crypto import KeyRing  # noqa: E402
 from hub.core.migrate import FileSource, JobSettings, Migration, StoreTarget, Thresholds  # noqa: E402
 from hub.core.store import Store  # noqa: E402
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_legacy_export", REPO / "examples" / "generate_legacy_export.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+from hub.examples import generate_legacy_export  # noqa: E402
 
 
 def _by_module(stats: pstats.Stats, top: int = 15) -> list[tuple[str, float]]:
@@ -75,7 +67,7 @@ def main() -> int:
         work = Path(folder)
         export = work / "export.csv"
         started = time.perf_counter()
-        gen = _generator()
+        gen = generate_legacy_export
         gen.write_csv(export, gen.generate_rows(args.rows), encoding="gbk")
         print(f"generated {args.rows:,} rows ({export.stat().st_size / 1e6:.0f} MB GBK CSV) in {time.perf_counter() - started:.1f}s")
         store = Store.open(f"sqlite:///{work / 'bench.db'}", KeyRing.generate())

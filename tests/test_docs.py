@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,12 @@ def test_every_hook_is_tested(hook: str) -> None:
     this_file = Path(__file__).resolve()
     tests = [path for path in (REPO / "tests").rglob("test_*.py") if path.resolve() != this_file]
     assert any(hook in path.read_text(encoding="utf-8") for path in tests), f"no test mentions {hook}"
+
+
+def test_the_test_command_runs_the_doctests_of_hub_and_plugins() -> None:
+    """`make test` is plain `pytest`: its configuration must collect every module's examples."""
+    listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300).stdout.splitlines()
+    for doctest in ("hub/core/store/__init__.py::hub.core.store", "hub/core/mapping/lookup.py::hub.core.mapping.lookup",
+                    "plugins/files/export/__init__.py::plugins.files.export.FileExportConnector"):
+        assert doctest in listed

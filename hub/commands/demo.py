@@ -1,6 +1,6 @@
 """``hub demo``: the README's main job, run for real on the embedded default (SQLite, no server).
 
-The example legacy export (``examples/legacy_ai_interview/``, a GBK CSV with documented planted
+The example legacy export (``hub/examples/legacy_ai_interview/``, shipped in the package, a GBK CSV with documented planted
 faults) is migrated into a SQLite store in a work directory, validated and reconciled, and the HTML
 report is written there. It needs no hub.yaml: the store and a *demo* key ring (generated on the
 first run, mode 0600) live in the work directory, so a second run reuses both.
@@ -20,11 +20,11 @@ from hub.core.crypto import KeyRing
 from hub.core.migrate import JobSettings, Thresholds, build_report, write_reports
 from hub.core.plugins import load_registry
 from hub.core.store import Store
+from hub.examples import example
 
-__all__ = ["command", "EXAMPLES", "DEMO_EXPORT"]
+__all__ = ["command", "DEMO_EXPORT"]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-DEMO_EXPORT = EXAMPLES / "legacy_ai_interview" / "ai_interview_results.csv"
+DEMO_EXPORT = example("legacy_ai_interview", "ai_interview_results.csv")
 #: The example plants 7 faults in 60 rows on purpose; the demo passes with them reported.
 _DEMO_THRESHOLDS = Thresholds(max_error_rate=0.15)
 

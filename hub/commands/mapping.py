@@ -6,13 +6,24 @@ from pathlib import Path
 
 import click
 
-from hub.core.errors import ConfigError
+from hub.core.config import load_config
 from hub.core.mapping import check_mapping, mapping_files
+from hub.core.mapping.lookup import BUILTIN_MAPPINGS, package_root
 
 __all__ = ["command", "DEFAULT_FOLDER"]
 
-#: Where ``hub mapping check`` looks when no files are given, relative to the current directory.
+#: Where ``hub mapping check`` looks when no files are given and hub.yaml names no ``mappings``.
 DEFAULT_FOLDER = Path("mapping")
+
+
+def _default_folders(config_path: Path | None) -> tuple[Path, ...]:
+    """hub.yaml's ``mappings`` folders, else ./mapping/ if there is one, else the built-in mappings."""
+    config = load_config(config_path)
+    if config.mappings:
+        return tuple(config.mappings)
+    if DEFAULT_FOLDER.is_dir():
+        return (DEFAULT_FOLDER,)
+    return (package_root(BUILTIN_MAPPINGS),)
 
 
 @click.group("mapping")
@@ -22,16 +33,17 @@ def command() -> None:
 
 @command.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="hub.yaml whose `mappings` folders to check (default: ./hub.yaml or $HUB_CONFIG).")  # fmt: skip
+def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
     """Compile mapping files and print each problem as file:line: reason.
 
-    PATHS are mapping files or folders (a folder means every mapping file below it); the default is
-    every mapping/**/*.yaml. Exits 1 if there is any problem, so CI can run it before merging a mapping.
+    PATHS are mapping files or folders (a folder means every mapping file below it). Without PATHS:
+    the folders hub.yaml's `mappings` names, else ./mapping/ when it exists, else the mappings built
+    into the hub. Exits 1 if there is any problem, so CI can run it before merging a mapping.
     """
     if not paths:
-        if not DEFAULT_FOLDER.is_dir():
-            raise ConfigError(f"no {DEFAULT_FOLDER}/ folder here; run from the project root or name the files")
-        paths = (DEFAULT_FOLDER,)
+        paths = _default_folders(config_path)
     files = tuple(file for path in paths for file in (mapping_files(path) if path.is_dir() else [path]))
     problems = [problem for path in files for problem in check_mapping(path)]
     for problem in problems:

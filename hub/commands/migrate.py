@@ -85,7 +85,7 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 @click.option("--target", "target_spec", default="store", show_default=True,
               help="Where to write: `store` (the hub store), or a connector of hub.yaml that writes (the records go "
                    "into the store, then are delivered to it; what it does not take counts as missing).")  # fmt: skip
-@click.option("--export", help="Mapping folder name under mapping/files/ for an export file.")
+@click.option("--export", help="The export's mapping folder files/NAME/ (yours in hub.yaml's `mappings`, else built in).")
 @click.option("--mappings", type=click.Path(file_okay=False, path_type=Path), help="A folder of mapping files instead.")
 @click.option("--entities", help="Comma-separated entity kinds to migrate (default: every mapping).")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
@@ -112,7 +112,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
     Examples:
       hub migrate --source export.csv --export legacy_ai_interview --report reports/
       hub migrate --source greenhouse --entities candidate,application --config hub.yaml
-      hub migrate --source employees.csv --mappings mapping/files/payroll_import \\
+      hub migrate --source employees.csv --mappings my-mappings/files/payroll_import \\
                   --entities employee --target payroll_inbox --config hub.yaml
     """
     config = load_config(config_file)

@@ -18,6 +18,10 @@ Example hub.yaml::
           client_id: ${GREENHOUSE_CLIENT_ID}
           client_secret: ${GREENHOUSE_CLIENT_SECRET}
           user_id: "1234"
+    mappings: [my-mappings]          # <category>/<system>/<entity>.yaml here replace the built-in ones
+
+Relative ``mappings`` folders are read from hub.yaml's own folder, so the hub finds them whatever
+the working directory.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.core.errors import ConfigError
+from hub.core.mapping.lookup import MappingLookup
 from hub.core.routes import Route
 
 __all__ = ["HubConfig", "ConnectorConfig", "DatabaseConfig", "KeysConfig", "load_config", "DEFAULT_CONFIG_FILE"]
@@ -68,6 +73,13 @@ class HubConfig(_Config):
     keys: KeysConfig = Field(default_factory=KeysConfig)
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     routes: list[Route] = Field(default_factory=list)  # see hub.core.routes
+    #: The user's mapping folders, searched before the connectors' built-in mappings (hub.core.mapping.lookup).
+    mappings: list[Path] = Field(default_factory=list)
+
+    @property
+    def mapping_lookup(self) -> MappingLookup:
+        """Where connectors look up their mapping files: :attr:`mappings`, then their own package."""
+        return MappingLookup(tuple(self.mappings))
 
 
 def _resolve_env(value: Any, where: str) -> Any:
@@ -103,6 +115,7 @@ def load_config(path: str | Path | None = None) -> HubConfig:
     except pydantic.ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{file}: {problems}") from None
+    config.mappings = [file.parent / folder for folder in config.mappings]  # absolute ones stay as they are
     if url := os.environ.get("HUB_DATABASE_URL"):
         config.database.url = url
     return config

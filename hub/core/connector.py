@@ -34,12 +34,11 @@ import httpx
 
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient, Page, RetryPolicy
+from hub.core.mapping.lookup import BUILTIN_MAPPINGS, MappingLookup
 from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
 from hub.core.webhooks import verify_hmac_hex
 
-__all__ = ["Category", "Connector", "MAPPING_ROOT", "RestConnector", "Stream", "Tombstones"]
-
-MAPPING_ROOT = Path(__file__).resolve().parents[2] / "mapping"
+__all__ = ["Category", "Connector", "RestConnector", "Stream", "Tombstones"]
 
 
 class Category(StrEnum):
@@ -60,9 +59,13 @@ class Connector:
     reads: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
     receives_webhooks: ClassVar[bool] = False
+    #: The package whose files hold ``<category>/<name>/`` mappings; a third-party connector names its own.
+    mapping_package: ClassVar[str] = BUILTIN_MAPPINGS
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: dict[str, Any] | None = None, *,
+                 mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
         self.settings = dict(settings or {})
+        self.mapping_lookup = mapping_lookup
 
     @classmethod
     def capabilities(cls) -> list[str]:
@@ -70,10 +73,14 @@ class Connector:
         caps = [f"read:{kind}" for kind in cls.reads] + [f"write:{kind}" for kind in cls.writes]
         return caps + (["webhooks"] if cls.receives_webhooks else [])
 
-    @classmethod
-    def mapping_dir(cls) -> Path:
-        """``mapping/<category>/<name>/``: where this connector's mapping files live."""
-        return MAPPING_ROOT / str(cls.category) / cls.name
+    def mapping_path(self, name: str, *, system: str | None = None) -> Path:
+        """The mapping file ``<category>/<system>/<name>`` (``system`` defaults to the connector's name):
+        the user's folder's if it has one, else the one in :attr:`mapping_package`.
+
+        Raises:
+            ConfigError: no such mapping anywhere (the message lists the places searched).
+        """
+        return self.mapping_lookup.file(self.mapping_package, str(self.category), system or self.name, name)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,8 +226,9 @@ class RestConnector(Connector):
         if len(names) != len(set(names)):
             raise ConfigError(f"{cls.__name__} declares a stream name twice: {names}")
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__({**self.default_settings, **(settings or {})})
+    def __init__(self, settings: dict[str, Any] | None = None, *,
+                 mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
+        super().__init__({**self.default_settings, **(settings or {})}, mapping_lookup=mapping_lookup)
         missing = [name for name in self.required_settings if self.settings.get(name) in (None, "")]
         if missing:
             raise ConfigError(f"connector {self.name!r} needs the setting(s) {', '.join(missing)} in hub.yaml",

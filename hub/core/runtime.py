@@ -45,7 +45,7 @@ def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConn
     if not issubclass(cls, RestConnector):
         raise ConfigError(f"connector {key!r} ({entry.type}) is not a pull connector: it only receives "
                           "deliveries, so nothing can be read from it")
-    return cls(entry.settings)
+    return cls(entry.settings, mapping_lookup=config.mapping_lookup)
 
 
 def pull_connector_keys(config: HubConfig, registry: Registry) -> list[str]:

@@ -142,7 +142,7 @@ def pipeline_for(
     validators: Sequence[Validator] = (),
 ) -> RecordPipeline:
     """The :class:`RecordPipeline` of one stream: its mapping compiled, validators and page preparation attached."""
-    mapping = load_mapping(connector.mapping_dir() / stream.mapping_file)
+    mapping = load_mapping(connector.mapping_path(stream.mapping_file))
     return RecordPipeline(store, mapping, stream=stream, validators=validators,
                           origin=f"sync:{key or connector.name}",
                           prepare=functools.partial(connector.prepare_page, client, stream))

@@ -3,7 +3,7 @@ spreadsheets instead of offering an API (many payroll and ERP installations).
 
 Each delivery pass writes one file per entity kind into ``directory``, named
 ``<prefix><kind>-<UTC time>.<format>``; the columns are the reverse mapping's payload keys
-(``mapping/files/<mappings>/<kind>.yaml``, nested keys dotted) plus ``hub_id`` and
+(``hub/mappings/files/<mappings>/<kind>.yaml``, nested keys dotted) plus ``hub_id`` and
 ``hub_delivery_key``. A file is written under a temporary name and renamed into place, so an importer
 never sees half a file; outbox entries are marked delivered only after the rename. A crash between the
 rename and that bookkeeping writes the same rows again in the next file, with the same
@@ -23,7 +23,7 @@ Example hub.yaml::
         settings:
           directory: /srv/payroll/inbox
           format: xlsx                  # csv (default) | xlsx | jsonl
-          mappings: payroll_import      # mapping/files/payroll_import/<kind>.yaml (default: the connector name)
+          mappings: payroll_import      # files/payroll_import/<kind>.yaml (default: the connector name)
           encoding: utf-8-sig           # CSV only; the BOM lets Excel open UTF-8 Chinese text
     routes:
       - name: accepted-offers-to-payroll
@@ -43,10 +43,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hub import hookimpl
-from hub.core.connector import MAPPING_ROOT, Category, Connector
+from hub.core.connector import Category, Connector
 from hub.core.delivery import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, PermanentConnectorError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
+from hub.core.mapping.lookup import MappingLookup
 from hub.core.models import ENTITY_TYPES, Entity
 from plugins.files.readers import read_rows
 
@@ -102,8 +103,9 @@ class ImportFileTarget(DeliveryTarget, Connector):
     writes: ClassVar[tuple[str, ...]] = tuple(ENTITY_TYPES)
     batched = True
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: dict[str, Any] | None = None, *,
+                 mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
+        super().__init__(settings, mapping_lookup=mapping_lookup)
         if not self.settings.get("directory"):
             raise ConfigError("the import-file target needs the setting 'directory'", system=self.target_name)
         self.format = str(self.settings.get("format", "csv")).lower()
@@ -119,7 +121,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
 
     def reverse_mapping(self, kind: str) -> CompiledMapping:
         folder = self.settings.get("mappings") or self.target_name
-        return load_mapping(MAPPING_ROOT / "files" / str(folder) / f"{kind}.yaml")
+        return load_mapping(self.mapping_path(f"{kind}.yaml", system=str(folder)))
 
     def deliver(self, item: Delivery) -> None:
         """Hold the row until :meth:`finish` writes the pass's files; files have no ids to return."""

@@ -18,7 +18,7 @@ earlier write. A 422 on a move is re-read: if the current stage changed under us
 then a :class:`~hub.core.errors.WriteConflictError` sends it back to the outbox; any other 422 is the
 target's final word and becomes a dead letter with Greenhouse's message.
 
-The payload comes from the ``reverse:`` section of mapping/hr_suites/greenhouse/application.yaml:
+The payload comes from the ``reverse:`` section of hub/mappings/hr_suites/greenhouse/application.yaml:
 ``candidate_id``, ``job_id`` (Greenhouse ids), canonical ``status``, ``stage_name`` (the Greenhouse
 stage a canonical status moves to; absent = no move), ``known_stage`` (the stage the hub last saw) and
 ``rejection_reason``. A ``stage_name`` of ``@next`` moves to the stage after ``known_stage`` in the

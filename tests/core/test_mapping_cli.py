@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hub.core.mapping import mapping_files
+
 HUB = Path(sys.executable).with_name("hub")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -81,10 +83,23 @@ def test_without_files_lints_mapping_tree_and_skips_table_files(tmp_path: Path) 
     assert result.stdout.startswith(f"{Path('mapping/hr_suites/ats/offer.yaml')}:1: missing required key")
 
 
-def test_missing_mapping_folder_is_a_usage_error(tmp_path: Path) -> None:
+def test_without_a_mapping_folder_the_built_in_mappings_are_checked(tmp_path: Path) -> None:
     result = run(cwd=tmp_path)
-    assert result.returncode == 2
-    assert "no mapping/ folder here" in result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    shipped = len(mapping_files(REPO / "hub" / "mappings"))
+    assert shipped > 10 and f"ok: {shipped} mapping files" in result.stderr
+
+
+def test_without_files_checks_the_folders_hub_yaml_names(tmp_path: Path) -> None:
+    folder = tmp_path / "mine" / "hr_suites" / "greenhouse"
+    folder.mkdir(parents=True)
+    (folder / "offer.yaml").write_text("system: greenhouse\nentity: offer\n", encoding="utf-8")
+    (tmp_path / "hub.yaml").write_text("mappings: [mine]\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run("--config", str(tmp_path / "hub.yaml"), cwd=elsewhere)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{folder / 'offer.yaml'}:1: missing required key"), result.stdout
 
 
 def test_every_shipped_mapping_compiles() -> None:

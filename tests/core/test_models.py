@@ -169,7 +169,7 @@ def test_pii_values_are_masked_in_validation_errors() -> None:
 
 
 def test_every_entity_round_trips_through_json() -> None:
-    with open("examples/canonical_samples.jsonl", encoding="utf-8") as lines:
+    with open("hub/examples/canonical_samples.jsonl", encoding="utf-8") as lines:
         samples = [json.loads(line) for line in lines if line.strip()]
     valid = 0
     for item in samples:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -12,13 +11,10 @@ import pytest
 
 from hub.core.crypto import KeyRing
 from hub.core.store import Store
+from hub.examples import generate_legacy_export as generator
 
 REPO = Path(__file__).resolve().parents[2]
 HUB = Path(sys.executable).with_name("hub")
-_spec = importlib.util.spec_from_file_location("generate_legacy_export", REPO / "examples" / "generate_legacy_export.py")
-generator = importlib.util.module_from_spec(_spec)
-assert _spec.loader is not None
-_spec.loader.exec_module(generator)
 
 ROWS = 80
 COMMENT_WIDTH = 40

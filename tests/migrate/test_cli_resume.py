@@ -14,7 +14,7 @@ import pytest
 from hub.core.migrate import FileSource, JobSettings, Migration, StoreTarget
 from tests.migrate.conftest import HUB, generator, source_rows, write_export
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "legacy_ai_interview" / "ai_interview_results.csv"
+EXAMPLE = Path(__file__).resolve().parents[2] / "hub" / "examples" / "legacy_ai_interview" / "ai_interview_results.csv"
 
 
 def hub(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -25,7 +25,7 @@ from hub.core.migrate import ConnectorTarget, FileSource, JobSettings, Migration
 from hub.core.store import Store
 from tests.migrate.conftest import HUB, generator
 
-PAYROLL_MAPPINGS = Path(__file__).resolve().parents[2] / "mapping" / "files" / "payroll_import"
+PAYROLL_MAPPINGS = Path(__file__).resolve().parents[2] / "hub" / "mappings" / "files" / "payroll_import"
 COLUMNS = ("工号", "姓名", "身份证号", "部门", "职位", "入职日期", "银行卡号")
 NAMES = ("王芳", "李娜", "张伟", "刘洋", "陈静", "欧阳娜娜", "赵磊", "孙丽")
 

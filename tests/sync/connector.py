@@ -52,9 +52,8 @@ class FaultConnector(RestConnector):
                cursor_format="gte|{value}", tombstones=Tombstones(path="/deleted", id_path="job_id")),
     )
 
-    @classmethod
-    def mapping_dir(cls) -> Path:
-        return MAPPING
+    def mapping_path(self, name: str, *, system: str | None = None) -> Path:
+        return MAPPING / name
 
     def authenticator(self) -> OAuth2ClientCredentials | None:
         if not self.settings.get("client_id"):

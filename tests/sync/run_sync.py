@@ -25,7 +25,7 @@ def main(database_url: str, base_url: str) -> None:
 
     store = Store.open(database_url, KeyRing.from_json(os.environ["HUB_KEYS"]))
     connector = FaultConnector({"base_url": base_url})
-    load_mapping(connector.mapping_dir() / "job.yaml")  # warms the transform registry: kills land in the sync
+    load_mapping(connector.mapping_path("job.yaml"))  # warms the transform registry: kills land in the sync
     print("ready", flush=True)
     sys.stdin.readline()
     report = sync(connector, store, streams=["jobs"],

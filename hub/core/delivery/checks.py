@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.core.config import HubConfig
-from hub.core.delivery.runner import target_classes
+from hub.core.delivery.runner import build_target, target_classes
 from hub.core.delivery.target import DeliveryTarget
 from hub.core.errors import HubError, MappingError
 from hub.core.routes import check_routes
@@ -37,7 +37,7 @@ def check_config_routes(config: HubConfig, registry: Any = None) -> list[str]:
             problems.append(f"route {route.name!r}: connector {route.target!r} declares writes but has no deliver()")
             continue
         try:
-            target = cls({**config.connectors[route.target].settings, "target_name": route.target})
+            target = build_target(config, route.target, classes)
             target.reverse_mapping(route.entity).reverse({})  # compiles it; raises if it has no reverse section
         except MappingError:
             pass  # a reverse rule wants a value the empty probe lacks: the section exists and compiled

@@ -84,7 +84,7 @@ def build_target(config: HubConfig, name: str, classes: Mapping[str, type | None
     cls = classes.get(name)
     if cls is None or not issubclass(cls, DeliveryTarget):
         return None
-    return cls({**config.connectors[name].settings, "target_name": name})
+    return cls({**config.connectors[name].settings, "target_name": name}, mapping_lookup=config.mapping_lookup)
 
 
 def targets_from_config(config: HubConfig, names: set[str] | None = None, registry: Any = None) -> dict[str, DeliveryTarget]:

@@ -75,9 +75,9 @@ class DeliveryTarget:
     def reverse_mapping(self, kind: str) -> CompiledMapping:
         """The mapping whose ``reverse:`` section builds this target's payload for ``kind``.
 
-        By default ``<mapping_dir>/<kind>.yaml`` of the connector (see ``Connector.mapping_dir``).
+        By default the connector's ``<kind>.yaml`` (see ``Connector.mapping_path``: the user's folder, then the built-in).
         """
-        return load_mapping(self.mapping_dir() / f"{kind}.yaml")  # type: ignore[attr-defined]
+        return load_mapping(self.mapping_path(f"{kind}.yaml"))  # type: ignore[attr-defined]
 
     def deliver(self, item: Delivery) -> str | None:
         """Write one entity; return the target's id for it (None if the target has no ids).

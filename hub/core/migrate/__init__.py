@@ -12,7 +12,7 @@ Example:
     >>> from hub.core.crypto import KeyRing
     >>> from hub.core.store import Store
     >>> store = Store.open("sqlite://", KeyRing.generate())
-    >>> source = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+    >>> source = FileSource({"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
     ...                      "export": "legacy_ai_interview"})
     >>> job = JobSettings(source=source.settings, thresholds=Thresholds(max_error_rate=0.2))
     >>> result = Migration(job, source, StoreTarget(store, source.system), progress=False).run()

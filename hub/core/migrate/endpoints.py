@@ -13,7 +13,7 @@ row included: a resumed migration checks that the row its checkpoint ended on is
 unchanged, before it skips to the next (:class:`~hub.core.migrate.resume.ResumePoint`).
 
 Example:
-    >>> source = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+    >>> source = FileSource({"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
     ...                      "export": "legacy_ai_interview"})
     >>> source.system, sorted(source.mappings)
     ('legacy_ai_interview', ['application', 'assessment', 'candidate', 'job'])
@@ -34,6 +34,7 @@ from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
+from hub.core.mapping.lookup import MappingLookup
 from hub.core.migrate.findings import Finding
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import build_connector
@@ -69,20 +70,22 @@ class FileSource:
         settings: the file connector's settings (``path`` and ``export`` or ``mappings``, optional
             ``format``, ``encoding``, ``sheet``, ``delimiter``).
         entities: only these entity kinds (default: every mapping of the export).
+        mapping_lookup: where ``export`` is looked up (hub.yaml's ``mappings`` first, then built in).
 
     Example:
-        >>> src = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+        >>> src = FileSource({"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
         ...                   "export": "legacy_ai_interview"}, entities=["job"])
         >>> number, record, row, kinds = next(src.rows())
         >>> number, record, row["应聘岗位"], kinds
         (2, 'ai_interview_results.csv:2', '产品经理', None)
     """
 
-    def __init__(self, settings: dict[str, Any], entities: Iterable[str] | None = None) -> None:
+    def __init__(self, settings: dict[str, Any], entities: Iterable[str] | None = None, *,
+                 mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
         from plugins.files.export import FileExportConnector
 
         self.settings = dict(settings)
-        self.connector = FileExportConnector(self.settings)
+        self.connector = FileExportConnector(self.settings, mapping_lookup=mapping_lookup)
         every = self.connector.mappings
         wanted = list(entities) if entities else list(every)
         unknown = sorted(set(wanted) - set(every))
@@ -154,7 +157,7 @@ class ConnectorSource:
                               "choose the kinds with --entities", system=connector.name)  # fmt: skip
         self.key, self.connector, self.transport = key, connector, transport
         self.mappings: dict[str, CompiledMapping] = {
-            stream.entity: load_mapping(connector.mapping_dir() / stream.mapping_file) for stream in self.streams
+            stream.entity: load_mapping(connector.mapping_path(stream.mapping_file)) for stream in self.streams
         }
         self.settings = {"connector": key}
         self.name = key
@@ -313,14 +316,14 @@ def open_source(spec: str, config: HubConfig, *, export: str | None, mappings: s
     """
     if spec in config.connectors:
         if config.connectors[spec].type == "files":
-            return FileSource(config.connectors[spec].settings, entities)
+            return FileSource(config.connectors[spec].settings, entities, mapping_lookup=config.mapping_lookup)
         return ConnectorSource.configured(spec, config, entities)
     if not Path(spec).is_file():
         raise ConfigError(f"--source {spec!r} is neither a file nor a connector configured in hub.yaml")
     if not (export or mappings):
-        raise ConfigError("an export file needs --export NAME (mapping/files/NAME/) or --mappings DIR")
+        raise ConfigError("an export file needs --export NAME (a mapping folder files/NAME/) or --mappings DIR")
     settings = {"path": spec, **({"export": export} if export else {}), **({"mappings": mappings} if mappings else {})}
-    return FileSource(settings, entities)
+    return FileSource(settings, entities, mapping_lookup=config.mapping_lookup)
 
 
 def source_from_settings(settings: dict[str, Any], config: HubConfig, entities: Iterable[str] | None) -> Source:
@@ -328,4 +331,4 @@ def source_from_settings(settings: dict[str, Any], config: HubConfig, entities: 
     an export file by its file connector settings."""
     if "connector" in settings:
         return ConnectorSource.configured(settings["connector"], config, entities)
-    return FileSource(settings, entities)
+    return FileSource(settings, entities, mapping_lookup=config.mapping_lookup)

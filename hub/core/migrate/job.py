@@ -16,7 +16,7 @@ A dry run validates everything and reports, but writes nothing to the target and
 reconcile. Pass or fail is decided by :class:`Thresholds`.
 
 Example:
-    >>> settings = JobSettings(source={"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+    >>> settings = JobSettings(source={"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
     ...                                "export": "legacy_ai_interview"},
     ...                        thresholds=Thresholds(max_error_rate=0.2))
     >>> settings.thresholds.max_error_rate
@@ -214,7 +214,7 @@ class Migration:
         >>> from hub.core.store import Store
         >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
         >>> from hub.core.migrate.endpoints import FileSource
-        >>> src = FileSource({"path": "examples/legacy_ai_interview/ai_interview_results.csv",
+        >>> src = FileSource({"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
         ...                   "export": "legacy_ai_interview"})
         >>> job = JobSettings(source=src.settings, thresholds=Thresholds(max_error_rate=0.2))
         >>> result = Migration(job, src, StoreTarget(store, src.system), progress=False).run()

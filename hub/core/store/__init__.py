@@ -8,7 +8,7 @@ Example:
     >>> from hub.core.crypto import KeyRing
     >>> store = Store.open("sqlite://", KeyRing.generate())
     >>> store.upgrade(); store.current_revision()
-    '0003'
+    '0005'
 """
 
 from hub.core.store.erase import ErasureReport

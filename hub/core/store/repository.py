@@ -11,8 +11,7 @@ one DBAPI ``executemany`` per table (see :mod:`hub.core.store.bulk`) — no per-
 statement compilation, and no parsing, encryption or blind indexing for unchanged records.
 
 Example:
-    >>> from hub.core.chunks import chunks
-from hub.core.crypto import KeyRing
+    >>> from hub.core.crypto import KeyRing
     >>> from hub.core.models import Candidate
     >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
     >>> with store.transaction() as tx:
@@ -165,8 +164,7 @@ class Store:
     Build it with :meth:`open`; call :meth:`upgrade` once to apply migrations.
 
     Example:
-        >>> from hub.core.chunks import chunks
-from hub.core.crypto import KeyRing
+        >>> from hub.core.crypto import KeyRing
         >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
         >>> with store.transaction() as tx:
         ...     store.set_cursor(tx, "beisen", "assessments", "2024-06-01T00:00:00Z")

@@ -2,7 +2,7 @@
 
 A legacy export is a file, not an API: one row holds what the canonical model splits into several
 entities (a candidate, the job, the application, the interview result). So an export is described by
-a folder of mapping files, one per entity (``mapping/files/<export>/<entity>.yaml``), all applied to
+a folder of mapping files, one per entity (``files/<export>/<entity>.yaml`` in the mapping folders, see :mod:`hub.core.mapping.lookup`), all applied to
 every row. :meth:`FileExportConnector.read` streams the raw rows; :meth:`FileExportConnector.map_rows`
 streams, per row, the validated canonical entities and the typed errors — one bad row (or one bad
 field of a row) never stops the file.
@@ -13,8 +13,8 @@ Example hub.yaml::
       legacy:
         type: files
         settings:
-          path: examples/legacy_ai_interview/ai_interview_results.csv
-          export: legacy_ai_interview          # mapping/files/legacy_ai_interview/*.yaml
+          path: exports/ai_interview_results.csv
+          export: legacy_ai_interview          # hub/mappings/files/legacy_ai_interview/*.yaml
           # format: csv | xlsx | jsonl         (from the extension)
           # encoding: gbk                      (detected for CSV)
           # sheet: AI面试结果                   (XLSX; the first sheet by default)
@@ -37,6 +37,7 @@ from hub.core.connector import Category, Connector
 from hub.core.errors import ConfigError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.mapping.loader import mapping_files
+from hub.core.mapping.lookup import MappingLookup
 from hub.core.mapping.paths import parse_path
 from hub.core.models import Entity, Provenance
 
@@ -68,7 +69,7 @@ class FileExportConnector(Connector):
 
     Example:
         >>> connector = FileExportConnector({
-        ...     "path": "examples/legacy_ai_interview/ai_interview_results.csv", "export": "legacy_ai_interview"})
+        ...     "path": "hub/examples/legacy_ai_interview/ai_interview_results.csv", "export": "legacy_ai_interview"})
         >>> sorted(connector.mappings)
         ['application', 'assessment', 'candidate', 'job']
         >>> first = next(connector.map_rows())
@@ -84,35 +85,41 @@ class FileExportConnector(Connector):
     #: Canonical fields that identify one person: a second external id with the same value is held back.
     unique_fields: dict[str, tuple[str, ...]] = {"candidate": ("national_id",), "employee": ("national_id",)}
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: dict[str, Any] | None = None, *,
+                 mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
+        super().__init__(settings, mapping_lookup=mapping_lookup)
         unknown = set(self.settings) - _SETTINGS
         if unknown:
             raise ConfigError(f"unknown settings {sorted(unknown)}; known: {sorted(_SETTINGS)}", system=self.name)
         if not self.settings.get("path"):
             raise ConfigError("the `path` setting (the export file) is required", system=self.name)
         if not (self.settings.get("mappings") or self.settings.get("export")):
-            raise ConfigError("set `export` (mapping/files/<export>/) or `mappings` (a folder)", system=self.name)
+            raise ConfigError("set `export` (the mappings files/<export>/) or `mappings` (a folder)", system=self.name)
         self.path = Path(self.settings["path"])
 
     @property
-    def mappings_dir(self) -> Path:
-        """The folder of this export's mapping files: ``mappings``, else ``mapping/files/<export>/``."""
+    def mapping_source(self) -> str:
+        """Where this export's mapping files come from, for messages: the ``mappings`` folder or ``files/<export>``."""
+        return str(self.settings.get("mappings") or f"files/{self.settings['export']}")
+
+    def _mapping_files(self) -> list[Path]:
+        """The ``mappings`` folder's files, else ``files/<export>/`` (user folders first, then built in)."""
         if self.settings.get("mappings"):
-            return Path(self.settings["mappings"])
-        return self.mapping_dir().parent / str(self.settings["export"])
+            folder = Path(self.settings["mappings"])
+            return mapping_files(folder) if folder.is_dir() else []
+        return list(self.mapping_lookup.folder(self.mapping_package, str(self.category), str(self.settings["export"])).values())
 
     @cached_property
     def mappings(self) -> dict[str, CompiledMapping]:
-        """Entity kind -> compiled mapping, one per file in :attr:`mappings_dir` (compiled once).
+        """Entity kind -> compiled mapping, one per file of :attr:`mapping_source` (compiled once).
 
         Raises:
             ConfigError: no mapping files there, or two for one entity, or two systems.
             MappingCompileError: a mapping file is wrong (file and line).
         """
-        files = mapping_files(self.mappings_dir) if self.mappings_dir.is_dir() else []
+        files = self._mapping_files()
         if not files:
-            raise ConfigError(f"no mapping files in {self.mappings_dir}", system=self.name)
+            raise ConfigError(f"no mapping files in {self.mapping_source}", system=self.name)
         compiled: dict[str, CompiledMapping] = {}
         for path in files:
             mapping = load_mapping(path)
@@ -121,7 +128,7 @@ class FileExportConnector(Connector):
             compiled[mapping.entity] = mapping
         systems = {mapping.system for mapping in compiled.values()}
         if len(systems) != 1:
-            raise ConfigError(f"the mappings in {self.mappings_dir} name several systems: {sorted(systems)}")
+            raise ConfigError(f"the mappings in {self.mapping_source} name several systems: {sorted(systems)}")
         return dict(sorted(compiled.items()))
 
     @property

@@ -10,7 +10,7 @@ from hub.core.errors import ConfigError
 from hub.core.plugins import load_registry
 from plugins.files.export import FileExportConnector
 
-EXAMPLE_DIR = Path(__file__).resolve().parents[3] / "examples" / "legacy_ai_interview"
+EXAMPLE_DIR = Path(__file__).resolve().parents[3] / "hub" / "examples" / "legacy_ai_interview"
 
 CSV = str(EXAMPLE_DIR / "ai_interview_results.csv")
 

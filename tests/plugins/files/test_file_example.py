@@ -15,9 +15,9 @@ from plugins.files.export.columns import ColumnLists
 from plugins.files.readers import read_rows
 
 REPO = Path(__file__).resolve().parents[3]
-EXAMPLE_DIR = REPO / "examples" / "legacy_ai_interview"
+EXAMPLE_DIR = REPO / "hub" / "examples" / "legacy_ai_interview"
 
-MAPPINGS = REPO / "mapping" / "files" / "legacy_ai_interview"
+MAPPINGS = REPO / "hub" / "mappings" / "files" / "legacy_ai_interview"
 FILES = ["ai_interview_results.csv", "ai_interview_results.xlsx"]
 
 #: fault -> (entity that fails, canonical field named, error type, text in the reason)

@@ -22,7 +22,7 @@ from hub.core.mapping import load_mapping
 from hub.core.models import ApplicationStatus, PayPeriod
 
 REPO = Path(__file__).resolve().parents[3]
-MAPPINGS = REPO / "mapping" / "hr_suites" / "greenhouse"
+MAPPINGS = REPO / "hub" / "mappings" / "hr_suites" / "greenhouse"
 FIXTURES = REPO / "tests" / "fixtures" / "mapping" / "greenhouse"
 ENTITIES = ("department", "job", "candidate", "application", "assessment", "offer")
 RATINGS = ("definitely_not", "no", "mixed", "yes", "strong_yes")  # Greenhouse attribute scale, worst first

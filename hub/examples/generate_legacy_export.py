@@ -11,9 +11,9 @@ positions depend only on the row count (:func:`fault_rows`).
 
 Usage::
 
-    python examples/generate_legacy_export.py --rows 60 --format csv --encoding gbk out.csv
-    python examples/generate_legacy_export.py --rows 1000000 --format jsonl --no-faults big.jsonl
-    python examples/generate_legacy_export.py --example examples/legacy_ai_interview/
+    python -m hub.examples.generate_legacy_export --rows 60 --format csv --encoding gbk out.csv
+    python -m hub.examples.generate_legacy_export --rows 1000000 --format jsonl --no-faults big.jsonl
+    python -m hub.examples.generate_legacy_export --example hub/examples/legacy_ai_interview/
 
 Example:
     >>> rows = list(generate_rows(60))
