@@ -30,6 +30,7 @@ from hub.core.migrate import (
 from hub.core.migrate.endpoints import Source
 from hub.core.runtime import open_store
 from hub.core.store import Store
+from hub.core.yamlbounds import safe_load
 
 __all__ = ["command", "run_migration", "print_summary"]
 
@@ -38,7 +39,7 @@ def _job_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read job file {path}: {exc}") from None
     if not isinstance(data, dict):

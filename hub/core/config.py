@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.core.errors import ConfigError
 from hub.core.mapping.lookup import MappingLookup
 from hub.core.routes import Route
+from hub.core.yamlbounds import safe_load
 
 __all__ = ["HubConfig", "ConnectorConfig", "DatabaseConfig", "KeysConfig", "load_config", "DEFAULT_CONFIG_FILE"]
 
@@ -105,7 +106,7 @@ def load_config(path: str | Path | None = None) -> HubConfig:
     raw: dict[str, Any] = {}
     if file.exists():
         try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            raw = safe_load(file.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{file} is not valid YAML: {exc}") from None
     elif path is not None:

@@ -3,7 +3,8 @@
 ``yaml.safe_load`` throws line numbers away; ``yaml.compose`` keeps them on every node. Two more
 things plain loading gets wrong for mapping files, handled here: duplicate keys (silently "last one
 wins" in PyYAML) are errors, and only ``true``/``false`` are booleans (YAML 1.2), so a lookup table
-entry ``推荐: yes`` means the text ``"yes"``, not ``True``.
+entry ``推荐: yes`` means the text ``"yes"``, not ``True``. Aliases may not expand a file past
+:data:`hub.core.yamlbounds.MAX_ALIAS_NODES` (an alias bomb is a compile error, not a hung compile).
 
 Example:
     >>> doc = YamlDoc.from_text("a: yes\\nb: [1, 2]\\n", file="m.yaml")
@@ -21,6 +22,7 @@ from typing import Any
 import yaml
 
 from hub.core.errors import MappingCompileError
+from hub.core.yamlbounds import compose
 
 __all__ = ["YamlDoc"]
 
@@ -65,7 +67,7 @@ class YamlDoc:
     @classmethod
     def from_text(cls, text: str, *, file: str) -> YamlDoc:
         try:
-            return cls(yaml.compose(text, Loader=_Loader), file)
+            return cls(compose(text, _Loader), file)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else None

@@ -43,6 +43,19 @@ class ArchiveLimits:
     max_total_bytes: int = 4 << 30
     max_ratio: int = 200
     ratio_floor_bytes: int = 1 << 20  # tiny entries may compress well without being a threat
+    #: What a reader may hold in memory at once (an XLSX's shared strings, styles, workbook part):
+    #: ``in_memory_ratio`` times the file's size, at least ``in_memory_floor_bytes``.
+    in_memory_ratio: int = 20
+    in_memory_floor_bytes: int = 64 << 20
+
+    def in_memory_budget(self, file_size: int) -> int:
+        """Bytes of inflated XML a reader may load whole from an archive of ``file_size`` bytes.
+
+        Example:
+            >>> ArchiveLimits().in_memory_budget(10 << 20) // (1 << 20)
+            200
+        """
+        return max(self.in_memory_floor_bytes, self.in_memory_ratio * file_size)
 
 
 def check_archive(source: Path | IO[bytes], *, name: str, limits: ArchiveLimits = ArchiveLimits()) -> None:

@@ -6,6 +6,12 @@ come back as typed: date-formatted cells as ``datetime``, numbers as ``int``/``f
 stored (an Excel serial date typed into a number cell stays a number for the ``datetime`` transform).
 The first non-blank row is the header row.
 
+Read-only mode streams the worksheets, but loads every other part whole: the shared-string table
+above all, where a 10 MB file can hold a gigabyte of text at a ratio the zip-bomb guard admits. So
+those parts together must fit :meth:`ArchiveLimits.in_memory_budget` of the file's size, checked from
+the zip directory before openpyxl reads them. A cell longer than Excel's own limit (32,767
+characters) cannot come from Excel: its row is a :class:`~hub.core.errors.RecordError`, the rest go on.
+
 Example:
     >>> import tempfile, pathlib, openpyxl
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.xlsx"
@@ -23,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 
-from hub.core.errors import UnreadableFileError, UnsafeFileError
+from hub.core.errors import RecordError, UnreadableFileError, UnsafeFileError
 
 from .archive import ArchiveLimits, check_archive
 from .rows import Row, build_row, is_blank, make_headers
@@ -32,12 +39,18 @@ from .rows import Row, build_row, is_blank, make_headers
 if TYPE_CHECKING:
     import openpyxl
 
-__all__ = ["read_workbook"]
+__all__ = ["MAX_CELL_CHARS", "read_workbook"]
+
+#: Excel's limit on the text of one cell; longer text was not written by Excel.
+MAX_CELL_CHARS = 32_767
+_CONTENT_TYPES = "[Content_Types].xml"
+_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
 def read_workbook(
     path: Path, *, sheet: str | int | None = None, limits: ArchiveLimits = ArchiveLimits()
-) -> Iterator[Row]:
+) -> Iterator[Row | RecordError]:
     """Check and open the workbook now; return the rows of ``sheet`` lazily.
 
     Args:
@@ -46,7 +59,8 @@ def read_workbook(
         limits: zip-bomb guard bounds.
 
     Raises:
-        UnsafeFileError: the archive is refused, or defusedxml is missing.
+        UnsafeFileError: the archive is refused, the parts loaded whole exceed the in-memory budget,
+            or defusedxml is missing.
         UnreadableFileError: not a workbook, or no such sheet.
     """
     # Imported here, not with the module: the plugin registry imports every reader to list it, and
@@ -58,6 +72,7 @@ def read_workbook(
     if not openpyxl.xml.DEFUSEDXML:
         raise UnsafeFileError("defusedxml is not installed; refusing to parse XLSX XML unguarded", stream=path.name)
     check_archive(path, name=path.name, limits=limits)
+    _check_parts_held_in_memory(path, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except DefusedXmlException as exc:
@@ -71,6 +86,27 @@ def read_workbook(
         raise
     worksheet.reset_dimensions()  # exporters often write a wrong <dimension>; read what is there
     return _rows(book, worksheet, path.name)
+
+
+def _check_parts_held_in_memory(path: Path, limits: ArchiveLimits) -> None:
+    """Refuse a workbook whose parts other than worksheets (which are streamed) inflate past the budget."""
+    budget = limits.in_memory_budget(path.stat().st_size)
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+        types = next((entry for entry in entries if entry.filename == _CONTENT_TYPES), None)
+        streamed: set[str] = set()
+        if types is not None and types.file_size <= budget:
+            try:
+                root = fromstring(archive.read(types))
+            except (DefusedXmlException, ParseError) as exc:
+                raise UnsafeFileError(f"refused the workbook's content types: {exc!r}", stream=path.name) from None
+            streamed = {item.get("PartName", "").lstrip("/") for item in root.iter(f"{_TYPES_NS}Override")
+                        if item.get("ContentType") == _WORKSHEET}  # fmt: skip
+    held = sum(entry.file_size for entry in entries if entry.filename not in streamed)
+    if held > budget:
+        raise UnsafeFileError(f"the workbook's shared strings and other parts read whole inflate to {held >> 20} MiB, "
+                              f"more than the {budget >> 20} MiB a {path.stat().st_size >> 20} MiB file may hold",
+                              stream=path.name)  # fmt: skip
 
 
 def _pick(book: openpyxl.Workbook, sheet: str | int | None, name: str):  # type: ignore[no-untyped-def]
@@ -92,6 +128,11 @@ def _rows(book: openpyxl.Workbook, worksheet, name: str) -> Iterator[Row]:  # ty
                 continue
             if headers is None:
                 headers = make_headers(values)
+                continue
+            longest = max((len(value) for value in values if isinstance(value, str)), default=0)
+            if longest > MAX_CELL_CHARS:
+                yield RecordError(f"a cell holds {longest} characters, more than Excel's {MAX_CELL_CHARS}",
+                                  record_id=f"{name}:{number}", file=name, row=number)  # fmt: skip
                 continue
             yield build_row(headers, values, file=name, number=number)
     except DefusedXmlException as exc:
