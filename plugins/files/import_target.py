@@ -9,11 +9,15 @@ never sees half a file; outbox entries are marked delivered only after the renam
 rename and that bookkeeping writes the same rows again in the next file, with the same
 ``hub_delivery_key`` — importers that upsert by key (or by 工号 / employee number) take it once.
 
-Spreadsheet formula injection (CWE-1236): per OWASP ASVS 5.0 1.2.10, every text cell (header
-included) whose first character is ``=``, ``+``, ``-``, ``@``, tab, carriage return or NUL gets a
-leading single quote in CSV and XLSX output, so a spreadsheet shows it as text and never evaluates
-it. XLSX cannot hold control characters other than tab, CR and LF (XML 1.0): they are written as
-U+FFFD. JSONL is typed JSON, not a spreadsheet, and is written as is.
+Spreadsheet formula injection (CWE-1236), per OWASP ASVS 5.0 1.2.10: a spreadsheet must never
+evaluate a value as a formula. XLSX cells are typed, so every text is written as a text cell (an
+inline string, never a formula cell) exactly as it is: ``=1+1`` shows as ``=1+1``, with no stray
+apostrophe. CSV has no types, so a text cell (header included) whose first character is ``=``,
+``+``, ``-``, ``@``, tab, carriage return or NUL gets a leading single quote, and so does one that
+already starts with a quote; the read-back (:meth:`ImportFileTarget.read_back`) takes exactly one
+leading quote off, so a migration compares what was meant, not the neutralized text. XLSX cannot
+hold control characters other than tab, CR and LF (XML 1.0): they are written as U+FFFD. JSONL is
+typed JSON, not a spreadsheet, and is written as is.
 
 Example hub.yaml::
 
@@ -49,24 +53,38 @@ from hub.core.errors import ConfigError, PermanentConnectorError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.mapping.lookup import MappingLookup
 from hub.core.models import ENTITY_TYPES, Entity
-from plugins.files.readers import read_rows
+from plugins.files.readers import Row, read_rows
 
-__all__ = ["ImportFileTarget", "flatten", "neutralize"]
+__all__ = ["ImportFileTarget", "flatten", "neutralize", "unneutralize"]
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+_QUOTE = "'"
 _FORMATS = ("csv", "xlsx", "jsonl")
 
 
 def neutralize(value: Any) -> Any:
-    """A cell value a spreadsheet will not evaluate: text starting with a formula trigger gets a ``'``.
+    """A CSV cell a spreadsheet will not evaluate: text starting with a formula trigger gets a ``'``,
+    and so does text starting with ``'`` (so :func:`unneutralize` can always take one off).
 
     Example:
         >>> neutralize("=HYPERLINK(\\"http://x\\")"), neutralize("-2+3"), neutralize("王芳"), neutralize(42)
         ('\\'=HYPERLINK("http://x")', "'-2+3", '王芳', 42)
+        >>> neutralize("'quoted")
+        "''quoted"
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
-        return "'" + value
+    if isinstance(value, str) and value.startswith((*_FORMULA_TRIGGERS, _QUOTE)):
+        return _QUOTE + value
     return value
+
+
+def unneutralize(value: Any) -> Any:
+    """The text :func:`neutralize` was given: one leading ``'`` taken off.
+
+    Example:
+        >>> [unneutralize(neutralize(text)) for text in ("=1+1", "'quoted", "王芳")]
+        ['=1+1', "'quoted", '王芳']
+    """
+    return value[1:] if isinstance(value, str) and value.startswith(_QUOTE) else value
 
 
 def flatten(payload: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -161,6 +179,9 @@ class ImportFileTarget(DeliveryTarget, Connector):
                 if isinstance(row, RecordError):
                     yield "", row
                     continue
+                if self.format == "csv":
+                    row = Row({unneutralize(key): unneutralize(value) for key, value in row.items()},
+                              file=row.file, number=row.number)  # fmt: skip
                 hub_id = str(row.get("hub_id") or "")
                 try:
                     yield hub_id, mapping.to_entity(row, record_id=hub_id)
@@ -177,11 +198,16 @@ class ImportFileTarget(DeliveryTarget, Connector):
 
     def _write_xlsx(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-        def cell(value: Any) -> Any:  # control characters XML 1.0 cannot hold become U+FFFD
-            value = neutralize(_cell(value))
-            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+        def cell(value: Any) -> Any:
+            value = _cell(value)
+            if not isinstance(value, str):
+                return value
+            text = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))  # XML 1.0 holds no NUL
+            text.data_type = "s"  # a text cell, never a formula, whatever the text starts with
+            return text
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("import")

