@@ -61,11 +61,33 @@ class Connector:
     receives_webhooks: ClassVar[bool] = False
     #: The package whose files hold ``<category>/<name>/`` mappings; a third-party connector names its own.
     mapping_package: ClassVar[str] = BUILTIN_MAPPINGS
+    #: The settings hub.yaml may give: required ones, ones with defaults, optional ones. Any other key
+    #: is refused when the connector is built (a typo such as ``sheeet`` would otherwise be ignored).
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    default_settings: ClassVar[Mapping[str, Any]] = {}
+    optional_settings: ClassVar[tuple[str, ...]] = ()
+    #: Settings every connector takes: ``system`` (the name its ids are kept under) and the hub.yaml
+    #: name a delivery target is built with.
+    common_settings: ClassVar[tuple[str, ...]] = ("system", "target_name")
 
     def __init__(self, settings: dict[str, Any] | None = None, *,
                  mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
-        self.settings = dict(settings or {})
+        self.settings = {**self.default_settings, **(settings or {})}
         self.mapping_lookup = mapping_lookup
+        known = self.known_settings()
+        unknown = sorted(set(self.settings) - known)
+        if unknown:
+            raise ConfigError(f"connector {self.name!r} has no setting(s) {', '.join(unknown)}; "
+                              f"it takes {', '.join(sorted(known))}", system=self.name)  # fmt: skip
+        missing = [name for name in self.required_settings if self.settings.get(name) in (None, "")]
+        if missing:
+            raise ConfigError(f"connector {self.name!r} needs the setting(s) {', '.join(missing)} in hub.yaml",
+                              system=self.name)
+
+    @classmethod
+    def known_settings(cls) -> frozenset[str]:
+        """Every setting name this connector takes (see :attr:`required_settings` and the two after it)."""
+        return frozenset({*cls.required_settings, *cls.default_settings, *cls.optional_settings, *cls.common_settings})
 
     @classmethod
     def capabilities(cls) -> list[str]:
@@ -195,6 +217,7 @@ class RestConnector(Connector):
         ...     required_settings = ("token",)
         ...     streams = (Stream(name="candidates", entity="candidate", path="/candidates",
         ...                       cursor_field="updated_at", cursor_param="updated_since"),)
+        ...     required_settings = ("token",)
         ...     def authenticator(self):
         ...         return BearerTokenAuth(self.setting("token"))
         >>> Acme.reads
@@ -212,8 +235,7 @@ class RestConnector(Connector):
     retry: ClassVar[RetryPolicy] = RetryPolicy()
     timeout: ClassVar[float] = 30.0
     headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
-    default_settings: ClassVar[Mapping[str, Any]] = {}
-    required_settings: ClassVar[tuple[str, ...]] = ()
+    common_settings: ClassVar[tuple[str, ...]] = (*Connector.common_settings, "base_url", "retry", "timeout")
     webhook_secret_setting: ClassVar[str] = "webhook_secret"
     webhook_signature_header: ClassVar[str] = "Signature"
     webhook_signature_prefix: ClassVar[str] = "sha256 "
@@ -226,13 +248,9 @@ class RestConnector(Connector):
         if len(names) != len(set(names)):
             raise ConfigError(f"{cls.__name__} declares a stream name twice: {names}")
 
-    def __init__(self, settings: dict[str, Any] | None = None, *,
-                 mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
-        super().__init__({**self.default_settings, **(settings or {})}, mapping_lookup=mapping_lookup)
-        missing = [name for name in self.required_settings if self.settings.get(name) in (None, "")]
-        if missing:
-            raise ConfigError(f"connector {self.name!r} needs the setting(s) {', '.join(missing)} in hub.yaml",
-                              system=self.name)
+    @classmethod
+    def known_settings(cls) -> frozenset[str]:
+        return super().known_settings() | {cls.webhook_secret_setting}
 
     # -- settings and the HTTP client
 

@@ -120,13 +120,14 @@ class ImportFileTarget(DeliveryTarget, Connector):
     title = "Import files (CSV / XLSX / JSONL)"
     writes: ClassVar[tuple[str, ...]] = tuple(ENTITY_TYPES)
     batched = True
+    required_settings = ("directory",)
+    default_settings = {"format": "csv", "encoding": "utf-8-sig", "prefix": ""}
+    optional_settings = ("mappings",)
 
     def __init__(self, settings: dict[str, Any] | None = None, *,
                  mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
         super().__init__(settings, mapping_lookup=mapping_lookup)
-        if not self.settings.get("directory"):
-            raise ConfigError("the import-file target needs the setting 'directory'", system=self.target_name)
-        self.format = str(self.settings.get("format", "csv")).lower()
+        self.format = str(self.settings["format"]).lower()
         if self.format not in _FORMATS:
             raise ConfigError(f"format must be one of {', '.join(_FORMATS)}, not {self.format!r}", system=self.target_name)
         self.directory = Path(self.settings["directory"])
@@ -152,7 +153,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             for kind, rows in self._rows.items():
-                final = self.directory / f"{self.settings.get('prefix', '')}{kind}-{stamp}.{self.format}"
+                final = self.directory / f"{self.settings['prefix']}{kind}-{stamp}.{self.format}"
                 partial = final.with_name(final.name + ".partial")
                 getattr(self, f"_write_{self.format}")(partial, _columns(rows), rows)
                 os.replace(partial, final)
@@ -171,7 +172,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
         return self._read_back(kind, mapping)
 
     def _read_back(self, kind: str, mapping: CompiledMapping) -> Iterator[tuple[str, Entity | RecordError]]:
-        encoding = self.settings.get("encoding", "utf-8-sig") if self.format == "csv" else None
+        encoding = self.settings["encoding"] if self.format == "csv" else None
         for path in self._written.get(kind, []):
             if not path.is_file():  # moved away (an importer took it) or deleted: its records are not held
                 continue
@@ -189,7 +190,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
                     yield hub_id, exc
 
     def _write_csv(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-        with path.open("w", newline="", encoding=self.settings.get("encoding", "utf-8-sig")) as handle:
+        with path.open("w", newline="", encoding=self.settings["encoding"]) as handle:
             writer = csv.writer(handle)
             writer.writerow([neutralize(c) for c in columns])
             writer.writerows([neutralize(_cell(row.get(c))) for c in columns] for row in rows)

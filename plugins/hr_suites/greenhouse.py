@@ -163,6 +163,7 @@ class Greenhouse(GreenhouseWrites, RestConnector):
     base_url = "https://harvest.greenhouse.io/v3"
     receives_webhooks = True
     required_settings = ("client_id", "client_secret")
+    optional_settings = ("user_id", "salary_period", "rejection_reasons", "default_rejection_reason_id")
     default_settings = {"token_url": "https://auth.greenhouse.io/token", "salary_field": "salary"}
     streams = (
         _incremental("departments", "department"),

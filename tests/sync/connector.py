@@ -39,6 +39,7 @@ class FaultConnector(RestConnector):
     category = Category.HR_SUITES
     receives_webhooks = True
     required_settings = ("base_url",)
+    optional_settings = ("client_id", "client_secret")
     page_size = 25
     retry = RetryPolicy(max_attempts=4, max_elapsed_seconds=20, backoff_base=0.01, backoff_cap=0.05)
     streams = (

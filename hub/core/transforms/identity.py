@@ -188,10 +188,15 @@ def emails(value: Any) -> list[str]:
 # Chinese resident ID (GB 11643-1999)
 # ---------------------------------------------------------------------------------------------------
 
+class _FutureBirthDate(InvalidComponent):
+    """The birth date digits are a valid date that has not come yet (2099…): no one holds such an ID."""
+
+
 _RIC_REASONS: dict[type[ValidationError], str] = {
     InvalidLength: "expected 18 characters",
     InvalidFormat: "expected 17 digits and a check digit or X",
     InvalidChecksum: "the check character does not match (a typo?)",
+    _FutureBirthDate: "the birth date is in the future",
     InvalidComponent: "the birth date or the area code is not valid",
 }
 
@@ -245,11 +250,15 @@ def _validated_ric(number: str) -> str:
 
 
 def _birth_date(number: str) -> dt.date:
-    """The date in digits 7–14 (``stdnum.cn.ric.get_birth_date`` without its ``compact``)."""
+    """The date in digits 7–14 (``stdnum.cn.ric.get_birth_date`` without its ``compact``), not after
+    tomorrow in UTC (a day of slack for time zones ahead of UTC, Beijing's among them)."""
     try:
-        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidComponent() from None
+    if born > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise _FutureBirthDate()
+    return born
 
 
 @functools.lru_cache(maxsize=65536)

@@ -47,7 +47,6 @@ from .duplicates import DuplicateGuard
 
 __all__ = ["FileExportConnector", "MappedRow"]
 
-_SETTINGS = frozenset({"path", "format", "encoding", "sheet", "delimiter", "export", "mappings"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ class FileExportConnector(Connector):
     category = Category.FILES
     title = "CSV / XLSX / JSONL export files"
     reads = ("candidate", "job", "application", "assessment", "employee")
+    required_settings = ("path",)
+    optional_settings = ("format", "encoding", "sheet", "delimiter", "export", "mappings")
 
     #: Canonical fields that identify one person: a second external id with the same value is held back.
     unique_fields: dict[str, tuple[str, ...]] = {"candidate": ("national_id",), "employee": ("national_id",)}
@@ -88,11 +89,6 @@ class FileExportConnector(Connector):
     def __init__(self, settings: dict[str, Any] | None = None, *,
                  mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
         super().__init__(settings, mapping_lookup=mapping_lookup)
-        unknown = set(self.settings) - _SETTINGS
-        if unknown:
-            raise ConfigError(f"unknown settings {sorted(unknown)}; known: {sorted(_SETTINGS)}", system=self.name)
-        if not self.settings.get("path"):
-            raise ConfigError("the `path` setting (the export file) is required", system=self.name)
         if not (self.settings.get("mappings") or self.settings.get("export")):
             raise ConfigError("set `export` (the mappings files/<export>/) or `mappings` (a folder)", system=self.name)
         self.path = Path(self.settings["path"])

@@ -75,9 +75,9 @@ def read_workbook(
     _check_parts_held_in_memory(path, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except DefusedXmlException as exc:
-        raise UnsafeFileError(f"refused hostile XML in the workbook: {exc!r}", stream=path.name) from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (DefusedXmlException, InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        if hostile := _hostile_xml(exc):  # openpyxl wraps what defusedxml refused in its own error
+            raise UnsafeFileError(f"refused hostile XML in the workbook: {hostile!r}", stream=path.name) from None
         raise UnreadableFileError(f"not a readable XLSX workbook: {exc}", stream=path.name) from None
     try:
         worksheet = _pick(book, sheet, path.name)
@@ -86,6 +86,17 @@ def read_workbook(
         raise
     worksheet.reset_dimensions()  # exporters often write a wrong <dimension>; read what is there
     return _rows(book, worksheet, path.name)
+
+
+def _hostile_xml(exc: BaseException | None) -> DefusedXmlException | None:
+    """The defusedxml refusal (an entity, a DTD, an external reference) behind ``exc``, if any."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _check_parts_held_in_memory(path: Path, limits: ArchiveLimits) -> None:

@@ -192,6 +192,8 @@ def test_legacy_15_digit_id_is_refused_unless_upgraded():
         ("11010519900307A23" + "4", "17 digits"),
         (resident_id("110105", "19901332", "123"), "birth date or the area code"),
         (resident_id("990000", "19900307", "123"), "birth date or the area code"),
+        (resident_id("110105", "20990307", "123"), "birth date is in the future"),
+        (resident_id("110105", (dt.date.today() + dt.timedelta(days=3)).strftime("%Y%m%d"), "123"), "in the future"),
         (None, "as text"),
     ],
 )

@@ -140,3 +140,22 @@ def test_a_cell_longer_than_excel_allows_fails_its_row_only(tmp_path):
     assert dict(first)["面试官评语"] == "好" and dict(third)["面试官评语"] == "也好"
     assert isinstance(second, RecordError) and second.record_id == "cell.xlsx:3"
     assert f"more than Excel's {MAX_CELL_CHARS}" in str(second) and "长长" not in str(second)
+
+
+_ENTITIES = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml",
+                                  "xl/_rels/workbook.xml.rels", "docProps/core.xml", "[Content_Types].xml"])
+def test_hostile_xml_in_any_part_is_an_unsafe_file_naming_its_cause(tmp_path, part):
+    """openpyxl wraps defusedxml's refusal in "could not read ...": the cause must still say unsafe."""
+    plain = _workbook(tmp_path / "plain.xlsx")
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hostile, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == part:
+                data = _ENTITIES.encode() + (data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data)
+            target.writestr(info.filename, data)
+    with pytest.raises(UnsafeFileError, match="EntitiesForbidden"):
+        list(read_rows(hostile))

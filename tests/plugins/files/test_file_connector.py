@@ -23,9 +23,9 @@ def test_registered_as_the_files_connector():
 @pytest.mark.parametrize(
     ("settings", "reason"),
     [
-        ({"export": "legacy_ai_interview"}, "`path` setting"),
+        ({"export": "legacy_ai_interview"}, "needs the setting\\(s\\) path"),
         ({"path": CSV}, "set `export`"),
-        ({"path": CSV, "export": "x", "sheeet": 1}, "unknown settings"),
+        ({"path": CSV, "export": "x", "sheeet": 1}, "has no setting\\(s\\) sheeet; it takes delimiter, encoding, export, "),
     ],
 )
 def test_bad_settings_are_config_errors(settings, reason):
