@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from hub.core.errors import StoreError
 from hub.core.store import schema as t
 
-__all__ = ["Database"]
+__all__ = ["Database", "Transactional"]
+
+
+class Transactional(Protocol):
+    """What a part that runs its own transactions needs: a :class:`Database` or the ``Store`` itself."""
+
+    def transaction(self) -> AbstractContextManager[sa.Connection]: ...
+
+    def reading(self, tx: sa.Connection | None = None) -> AbstractContextManager[sa.Connection]: ...
 
 
 class Database:

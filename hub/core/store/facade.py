@@ -24,7 +24,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -194,6 +194,24 @@ class Store:
     def find(self, system: str, external_id: str, kind: str | None = None) -> str | None:
         """The hub id of the entity ``system`` knows as ``external_id`` (StoreError if ambiguous)."""
         return self._reader.find(system, external_id, kind)
+
+    def versions(self, tx: sa.Connection, entity_ids: Iterable[str]) -> dict[str, int]:
+        """``{entity id: current version}`` of those of ``entity_ids`` that are stored, in ``tx``."""
+        return self._reader.versions(tx, entity_ids)
+
+    def known_external_ids(self, system: str, kind: str, external_ids: Iterable[str]) -> set[str]:
+        """Which of ``external_ids`` ``system`` has stored as records of ``kind``."""
+        return self._reader.known(system, kind, external_ids)
+
+    def count_external_ids(self, system: str, kind: str) -> int:
+        """How many records of ``kind`` ``system`` has stored."""
+        return self._reader.count(system, kind)
+
+    def fields_as_stored(
+        self, system: str, kind: str, external_ids: Sequence[str], *, chunk_size: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The stored records' fields as JSON texts, PII decrypted (:meth:`EntityReader.fields_as_stored`)."""
+        return self._reader.fields_as_stored(system, kind, external_ids, chunk_size=chunk_size)
 
     def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
         """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""

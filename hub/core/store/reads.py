@@ -1,4 +1,4 @@
-"""Reading entities back: by hub id (decrypted), by a source's external id, and the change feed.
+"""Reading entities back: by hub id (decrypted), by a source's external id, as stored, and the change feed.
 
 Example:
     >>> from hub.core.crypto import KeyRing
@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +22,9 @@ import sqlalchemy as sa
 from hub.core.chunks import chunks
 from hub.core.errors import StoreError
 from hub.core.models import Entity
+from hub.core.store import bulk
 from hub.core.store import schema as t
-from hub.core.store.codec import EntityCodec
+from hub.core.store.codec import EntityCodec, field_texts
 from hub.core.store.database import Database
 
 __all__ = ["Change", "EntityReader"]
@@ -93,6 +94,50 @@ class EntityReader:
                 f"external id is used by several kinds ({', '.join(r[1] for r in rows)}); pass kind=", system=system, record_id=external_id
             )
         return rows[0][0] if rows else None
+
+    def versions(self, tx: sa.Connection, entity_ids: Iterable[str]) -> dict[str, int]:
+        """``{entity id: current version}`` of those of ``entity_ids`` that are stored, in ``tx``."""
+        e, found = t.entities, {}
+        for chunk in chunks(entity_ids):
+            found.update((entity_id, version) for entity_id, version in tx.execute(
+                sa.select(e.c.id, e.c.version).where(e.c.id.in_(chunk))))
+        return found
+
+    def known(self, system: str, kind: str, external_ids: Iterable[str]) -> set[str]:
+        """Which of ``external_ids`` ``system`` has stored as records of ``kind``."""
+        x = t.external_ids
+        query = sa.select(x.c.external_id).where(
+            x.c.system == system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True))
+        )
+        found: set[str] = set()
+        with self._db.reading() as conn:
+            for chunk in chunks(sorted(set(external_ids))):
+                found.update(conn.execute(query, {"ids": chunk}).scalars())
+        return found
+
+    def count(self, system: str, kind: str) -> int:
+        """How many records of ``kind`` ``system`` has stored."""
+        x = t.external_ids
+        with self._db.reading() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).where(x.c.system == system, x.c.kind == kind)).scalar_one())
+
+    def fields_as_stored(
+        self, system: str, kind: str, external_ids: Sequence[str], *, chunk_size: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(external id, {field: JSON text})`` — the row's data fields and its decrypted PII, as
+        stored — for those of ``external_ids`` that ``system`` has stored, ``chunk_size`` ids a query.
+
+        The stored row is read as it is (no model is rebuilt, no value parsed): reconciliation
+        compares what the store holds, so it must not be normalized by the same code that wrote it.
+        Yielded one at a time so the caller digests each record and drops it.
+        """
+        pii_texts = self._codec.pii_texts
+        with self._db.reading() as conn:
+            for chunk in chunks(external_ids, chunk_size):
+                for ext, entity_id, data, pii in bulk.by_external_id(conn, system, kind, chunk, read="content"):
+                    texts = field_texts(data)
+                    texts.update((name, text.encode()) for name, text in pii_texts(kind, entity_id, pii).items())
+                    yield ext, texts
 
     def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
         """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
