@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from hub.core.config import load_config
-from hub.core.crypto import KeyRing, keyring_from_config
+from hub.core.crypto import KeyRing
+from hub.core.keys import keyring_from_config
 from hub.core.errors import ConfigError
 from hub.core.store import Store
 

@@ -7,9 +7,7 @@ import json
 import click
 
 from hub.core.config import load_config
-from hub.core.delivery import Outbox, OutboxEntry
-from hub.core.delivery.outbox import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED
-from hub.core.store import Store
+from hub.core.store import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, Outbox, OutboxEntry, Store
 
 __all__ = ["command"]
 

@@ -22,7 +22,7 @@ Key ring format (the same JSON in ``HUB_KEYS`` and in a key file)::
      "index_key": "<base64 32 bytes>"}
 
 ``hub keys generate`` prints (or writes, mode 0600) such a ring. Providers are looked up by the
-``keys.provider`` setting of hub.yaml: built-ins ``env`` (``HUB_KEYS``) and ``file``
+``keys.provider`` setting of hub.yaml (:func:`hub.core.keys.keyring_from_config`): built-ins ``env`` (``HUB_KEYS``) and ``file``
 (``keys.settings.path``); plugins add more through ``hub_register_key_providers``.
 
 Example:
@@ -69,7 +69,6 @@ __all__ = [
     "KeyRing",
     "EnvKeyProvider",
     "FileKeyProvider",
-    "keyring_from_config",
     "normalize_for_index",
     "blind_index_from_hex",
     "token_kid",
@@ -381,13 +380,3 @@ def _file_provider(settings: Mapping[str, Any]) -> KeyProvider:
 def hub_register_key_providers() -> dict[str, Callable[[Mapping[str, Any]], KeyProvider]]:
     """The built-in providers: ``env`` and ``file``."""
     return {"env": _env_provider, "file": _file_provider}
-
-
-def keyring_from_config(provider: str, settings: Mapping[str, Any]) -> KeyRing:
-    """Build the key ring with the provider hub.yaml names, looked up in the plugin registry."""
-    from hub.core.plugins import load_registry
-
-    factories = load_registry().key_providers
-    if provider not in factories:
-        raise ConfigError(f"unknown key provider {provider!r}; installed: {', '.join(sorted(factories))}")
-    return factories[provider](dict(settings)).load()

@@ -31,8 +31,7 @@ from hub.core.errors import HubError, MappingError, ModelValidationError, Record
 from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity, Provenance
 from hub.core.paginators import select
-from hub.core.store import Store
-from hub.core.store.codec import Prepared
+from hub.core.store import Prepared, Store
 
 __all__ = ["BatchResult", "Counters", "RecordPipeline", "Transformed", "Validator"]
 

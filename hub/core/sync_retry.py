@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hub.core.connector import RestConnector
-from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, Outbox
+from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX
 from hub.core.errors import ConfigError
-from hub.core.store import DeadLetter, Store
+from hub.core.store import DeadLetter, Outbox, Store
 from hub.core.sync import pipeline_for
 from hub.core.sync_pipeline import Validator
 

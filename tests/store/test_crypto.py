@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.crypto import FileKeyProvider, KeyRing, blind_index_from_hex, keyring_from_config, normalize_for_index
+from hub.core.crypto import FileKeyProvider, KeyRing, blind_index_from_hex, normalize_for_index
+from hub.core.keys import keyring_from_config
 from hub.core.errors import ConfigError, DecryptionError
 
 AAD = ("candidate", "c1", "name")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from hub.core.delivery.links import link_external_id
+from hub.core.store import link_external_id
 from hub.core.errors import StoreError
 from hub.core.store import schema as t
 from tests.store.conftest import candidate

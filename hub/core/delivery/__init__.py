@@ -7,9 +7,9 @@ The flow of one change::
         ──▶ target.deliver (create-or-update, vendor guards, retries) ──▶ external id linked, entry done
                                                        └── exhausted / rejected ──▶ dead letter
 
-Modules: ``target`` (what a writing connector implements), ``outbox`` (the queue and the change
-listener that fills it), ``links`` (the external-id map the deliveries read and write), ``runner``
-(the delivery loop).
+Modules: ``target`` (what a writing connector implements), ``outbox`` (the change listener that
+fills the queue; the queue's rows and the external-id links deliveries record are the store's:
+:class:`hub.core.store.Outbox`, :func:`hub.core.store.link_external_id`), ``runner`` (the delivery loop).
 
 Example:
     >>> from hub.core.delivery import Delivery
@@ -17,9 +17,10 @@ Example:
     'hub-r-e1-2'
 """
 
-from hub.core.delivery.outbox import Outbox, OutboxEntry, RouteEnqueuer
+from hub.core.delivery.outbox import RouteEnqueuer
 from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, attach_routes, targets_from_config
 from hub.core.delivery.target import Delivery, DeliveryTarget
+from hub.core.store import Outbox, OutboxEntry  # the queue's rows live in the store; named here for delivery's users
 
 __all__ = [
     "Delivery",

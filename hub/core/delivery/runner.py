@@ -33,14 +33,13 @@ from typing import Any
 
 from hub.core.chunks import chunks
 from hub.core.config import HubConfig
-from hub.core.delivery.links import external_ids_of, link_external_id
-from hub.core.delivery.outbox import DEAD, DELIVERY_STREAM_PREFIX, PENDING, Outbox, OutboxEntry, RouteEnqueuer
+from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
 from hub.core.http import RetryPolicy
 from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity
-from hub.core.store.codec import kind_info
+from hub.core.store import DEAD, PENDING, Outbox, OutboxEntry, external_ids_of, kind_info, link_external_id
 
 __all__ = ["DeliveryReport", "DeliveryRunner", "attach_routes", "build_target", "enqueuer_from_config", "target_classes",
            "targets_from_config"]

@@ -27,7 +27,6 @@ import sqlalchemy as sa
 
 from hub.core.chunks import chunks
 from hub.core.config import HubConfig
-from hub.core.delivery.outbox import DELIVERED, PENDING, SUPERSEDED
 from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, build_target, target_classes
 from hub.core.delivery.target import DeliveryTarget
 from hub.core.errors import ConfigError, HubError, ReconciliationError, RecordError
@@ -37,9 +36,7 @@ from hub.core.migrate.findings import Finding
 from hub.core.migrate.reconcile import Digester, entity_values, normalized_fields, shown
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
 from hub.core.routes import Route
-from hub.core.store import Store
-from hub.core.store import schema as t
-from hub.core.store.codec import Prepared
+from hub.core.store import DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, Prepared, Store
 
 __all__ = ["ConnectorTarget", "DELIVERY_TIMEOUT", "PASS_SIZE", "open_target"]
 
@@ -102,31 +99,21 @@ class ConnectorTarget(StoreTarget):
         (a record written again unchanged: repeated in the source, a job on every batch, a resumed
         run), and an older pending one is superseded (delivery sends the entity as stored now, so one
         entry is enough)."""
-        e, o = t.entities, t.outbox
         routes = [self.route_name(run_id, kind) for kind in self.kinds]
-        versions: dict[str, int] = {}
-        queued: dict[str, list[tuple[int, int, str]]] = {}
-        for chunk in chunks(sorted(written)):
-            rows = tx.execute(sa.select(e.c.id, e.c.version).where(e.c.id.in_(chunk)))
-            versions.update((row.id, row.version) for row in rows)
-            for entry_id, entity_id, version, status in tx.execute(
-                sa.select(o.c.id, o.c.entity_id, o.c.version, o.c.status)
-                .where(o.c.route.in_(routes), o.c.entity_id.in_(chunk), o.c.status != SUPERSEDED)
-            ):  # fmt: skip
-                queued.setdefault(entity_id, []).append((entry_id, version, status))
-        now, inserts, superseded = self.store.now(), [], []
+        versions = self.store.versions(tx, sorted(written))
+        queued: dict[str, list[OutboxEntry]] = {}
+        for entry in Outbox.queued(tx, routes, sorted(written)):
+            queued.setdefault(entry.entity_id, []).append(entry)
+        inserts: list[NewEntry] = []
+        superseded: list[int] = []
         for entity_id, kind in written.items():
             earlier = queued.get(entity_id, [])
-            if any(version == versions[entity_id] for _, version, _ in earlier):
+            if any(entry.version == versions[entity_id] for entry in earlier):
                 continue
-            superseded += [entry_id for entry_id, _, status in earlier if status == PENDING]
-            inserts.append({"route": self.route_name(run_id, kind), "target": self.name, "entity_id": entity_id,
-                            "version": versions[entity_id], "status": PENDING, "attempts": 0,
-                            "next_attempt_at": None, "created_at": now})  # fmt: skip
-        if superseded:
-            tx.execute(o.update().where(o.c.id.in_(superseded)).values(status=SUPERSEDED))
-        if inserts:
-            tx.execute(o.insert(), inserts)
+            superseded += [entry.id for entry in earlier if entry.status == PENDING]
+            inserts.append(NewEntry(self.route_name(run_id, kind), self.name, entity_id, versions[entity_id]))
+        Outbox.supersede(tx, superseded)
+        Outbox.enqueue(tx, inserts)
 
     def deliver(self, run_id: str) -> DeliveryReport:
         """Deliver what the run queued (and anything else pending for this connector), until nothing
@@ -153,12 +140,11 @@ class ConnectorTarget(StoreTarget):
         return found
 
     def _not_taken(self, run_id: str) -> dict[str, list[Finding]]:
-        o = t.outbox
         routes = {self.route_name(run_id, kind): kind for kind in self.kinds}
         found: dict[str, list[Finding]] = {kind: [] for kind in self.kinds}
-        entries = self._entries((o.c.route, o.c.status, o.c.last_error),
-                                o.c.route.in_(list(routes)), o.c.status.not_in((DELIVERED, SUPERSEDED)))  # fmt: skip
-        for route, status, last_error, external_id in entries:
+        for route, _, status, last_error, external_id in Outbox(self.store).routed(
+            self.system, list(routes), exclude=(DELIVERED, SUPERSEDED)
+        ):  # fmt: skip
             kind = routes[route]
             error = ReconciliationError(f"not delivered to {self.name}: {_reason(status, last_error)}", system=self.name,
                                         entity=kind, record_id=external_id)  # fmt: skip
@@ -203,23 +189,9 @@ class ConnectorTarget(StoreTarget):
 
     def _delivered(self, run_id: str, kind: str) -> Iterator[tuple[str, str]]:
         """(hub id, external id) of the run's records of ``kind`` marked delivered."""
-        o = t.outbox
-        for entity_id, external_id in self._entries((o.c.entity_id,), o.c.route == self.route_name(run_id, kind),
-                                                    o.c.status == DELIVERED):  # fmt: skip
-            yield entity_id, external_id or entity_id
-
-    def _entries(self, columns: tuple[Any, ...], *where: Any) -> Iterator[Any]:
-        """``columns`` of the outbox entries matching ``where``, in queue order, each with the
-        external id (under the source system) of its record, or None."""
-        o, x = t.outbox, t.external_ids
-        query = (
-            sa.select(*columns, x.c.external_id)
-            .join(x, sa.and_(x.c.entity_id == o.c.entity_id, x.c.system == self.system), isouter=True)
-            .where(*where)
-            .order_by(o.c.id)
-        )  # fmt: skip
-        with self.store.reading() as conn:
-            yield from conn.execute(query)
+        entries = Outbox(self.store).routed(self.system, [self.route_name(run_id, kind)], statuses=(DELIVERED,))
+        for entry in entries:
+            yield entry.entity_id, entry.external_id or entry.entity_id
 
 
 def _compared_fields(kind: str, target_fields: Iterable[str]) -> list[str]:

@@ -29,7 +29,6 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from hub.core.chunks import chunks
 from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
@@ -38,9 +37,7 @@ from hub.core.mapping.lookup import MappingLookup
 from hub.core.migrate.findings import Finding
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import build_connector
-from hub.core.store import Store, bulk
-from hub.core.store import schema as t
-from hub.core.store.codec import Prepared, field_texts
+from hub.core.store import Prepared, Store
 
 __all__ = [
     "FileSource",
@@ -252,15 +249,7 @@ class StoreTarget:
 
     def known(self, kind: str, exts: Iterable[str]) -> set[str]:
         """Which of ``exts`` the target holds for this system and ``kind``."""
-        x = t.external_ids
-        query = sa.select(x.c.external_id).where(
-            x.c.system == self.system, x.c.kind == kind, x.c.external_id.in_(sa.bindparam("ids", expanding=True))
-        )
-        wanted, found = sorted(set(exts)), set()
-        with self.store.reading() as conn:
-            for chunk in chunks(wanted):
-                found.update(conn.execute(query, {"ids": chunk}).scalars())
-        return found
+        return self.store.known_external_ids(self.system, kind, exts)
 
     def read_back(self, kind: str, exts: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(external id, {field: JSON text})`` — the row's data fields and its decrypted PII, as
@@ -272,19 +261,10 @@ class StoreTarget:
         rows into a dict first and digesting them afterwards cost ~29 µs an assessment, one at a
         time ~16.
         """
-        codec = self.store.codec
-        with self.store.reading() as conn:
-            for chunk in chunks(exts, _READ_CHUNK):
-                for ext, entity_id, data, pii in bulk.by_external_id(conn, self.system, kind, chunk, read="content"):
-                    texts = field_texts(data)
-                    texts.update((name, text.encode()) for name, text in codec.pii_texts(kind, entity_id, pii).items())
-                    yield ext, texts
+        return self.store.fields_as_stored(self.system, kind, exts, chunk_size=_READ_CHUNK)
 
     def count(self, kind: str) -> int:
-        x = t.external_ids
-        query = sa.select(sa.func.count()).where(x.c.system == self.system, x.c.kind == kind)
-        with self.store.reading() as conn:
-            return int(conn.execute(query).scalar_one())
+        return self.store.count_external_ids(self.system, kind)
 
     def save_checkpoint(self, tx: sa.Connection, run_id: str, state: dict[str, Any]) -> None:
         self.store.set_cursor(tx, CHECKPOINT_CONNECTOR, run_id, json.dumps(state, ensure_ascii=False))

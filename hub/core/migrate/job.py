@@ -48,7 +48,7 @@ from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_valu
 from hub.core.migrate.resume import ResumePoint
 from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
-from hub.core.store.codec import EntityCodec, Prepared, kind_info, loads
+from hub.core.store import EntityCodec, Prepared, kind_info, loads
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
 

@@ -47,7 +47,7 @@ from hub.core.forked import ahead
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
-from hub.core.store.codec import field_texts, kind_info, loads
+from hub.core.store import field_texts, kind_info, loads
 
 __all__ = ["Digester", "KindReconciliation", "reconcile", "normalized_fields", "entity_values", "shown", "RECORD"]
 

@@ -30,7 +30,7 @@ from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.reconcile import Digester
 from hub.core.models import Entity, Provenance, validate_entity
-from hub.core.store.codec import EntityCodec, Prepared, kind_info
+from hub.core.store import EntityCodec, Prepared, kind_info
 
 __all__ = ["TextChecks", "RowMapper", "MappedRow", "prepare_rows", "BatchChecks", "coverage", "UNIQUE_FIELDS"]
 

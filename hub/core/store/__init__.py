@@ -1,8 +1,17 @@
-"""The encrypted canonical store. Public surface: :class:`Store` and what its methods return.
+"""The encrypted canonical store. Public surface: :class:`Store`, what its methods take and return,
+and the codec that prepares records for it; sync, migration, delivery and the commands import only
+these names (checked by the import-linter contracts in pyproject.toml).
 
-Modules: ``schema`` (tables, engine set-up), ``codec`` (entity ⇄ row, hashing, encryption),
-``repository`` (the :class:`Store`), ``identity`` (resolution, merges), ``erase`` (PIPL / GDPR
-erasure), ``rotation`` (key rotation).
+Modules, bottom up — each part receives the parts it needs, none imports the facade back:
+
+* ``schema`` (tables, engine set-up), ``bulk`` (batched DBAPI statements), ``codec`` (entity ⇄ row,
+  hashing, encryption), ``database`` (engine, transactions, clock, schema migrations);
+* ``bookkeeping`` (cursors, dead letters, job runs, audit log);
+* ``writes`` (entity versions, change log, change listeners), ``reads`` (entities, change feed),
+  ``deletion`` (deleted markers, full-refresh passes);
+* ``identity`` (rules, blind-index lookup, merges and unmerge), ``upsert`` (the batched upsert);
+* ``outbox`` (the delivery queue's rows), ``links`` (the ids a delivery target assigns), ``erase`` (PIPL / GDPR erasure), ``rotation`` (key rotation);
+* ``facade`` (the :class:`Store` that composes them).
 
 Example:
     >>> from hub.core.crypto import KeyRing
@@ -11,9 +20,21 @@ Example:
     '0005'
 """
 
+from hub.core.store.bookkeeping import DeadLetter
+from hub.core.store.codec import EntityCodec, Prepared, field_texts, kind_info, loads
 from hub.core.store.erase import ErasureReport
+from hub.core.store.facade import Store
 from hub.core.store.identity import IdentityRules
-from hub.core.store.repository import Change, DeadLetter, Store, UpsertResult
+from hub.core.store.links import external_ids_of, link_external_id
+from hub.core.store.outbox import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, RoutedEntry
+from hub.core.store.reads import Change
 from hub.core.store.rotation import RotationReport
+from hub.core.store.upsert import UpsertResult
+from hub.core.store.writes import ChangeListener, EntityChange
 
-__all__ = ["Store", "UpsertResult", "Change", "DeadLetter", "IdentityRules", "ErasureReport", "RotationReport"]
+__all__ = [
+    "Store", "UpsertResult", "Change", "ChangeListener", "EntityChange", "DeadLetter", "IdentityRules",
+    "ErasureReport", "RotationReport", "EntityCodec", "Prepared", "field_texts", "kind_info", "loads",
+    "external_ids_of", "link_external_id", "Outbox", "OutboxEntry", "NewEntry", "RoutedEntry", "PENDING", "DELIVERED",
+    "SUPERSEDED", "DEAD", "CANCELLED",
+]

@@ -4,9 +4,13 @@ A record resolves first by its (system, external id) — done by the upsert itse
 new, by blind-indexed PII in the order the :class:`IdentityRules` give (default for candidates:
 national ID, then phones, then emails). Resolving a new record into an existing entity is a *merge*:
 the survivor takes the record's non-empty fields (lists are united), the merge is written to
-``merges`` with encrypted snapshots of both sides and to the audit log, and :func:`unmerge` undoes
+``merges`` with encrypted snapshots of both sides and to the audit log, and :meth:`Merges.unmerge` undoes
 it — the merged-in external id moves to a new entity holding the record as it arrived, and the
 survivor returns to its state before that merge.
+
+Resolving is the upsert's job (:mod:`hub.core.store.upsert`); this module holds the rules, the
+blind-index lookup, the overlay of a merged record, and :class:`Merges`, which records and undoes
+merges with the parts it is given (the entity writer, the audit log) rather than the whole store.
 
 Example:
     >>> rules = IdentityRules({"candidate": ("national_id", "emails")})
@@ -16,10 +20,11 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,13 +32,13 @@ from hub.core.chunks import chunks
 from hub.core.errors import ConfigError, StoreError
 from hub.core.store import bulk
 from hub.core.store import schema as t
+from hub.core.store.bookkeeping import AuditLog
+from hub.core.store.codec import BLIND_INDEXED, EntityCodec, Snapshot, dumps, kind_info
+from hub.core.store.database import Database
 from hub.core.store.schema import new_id
-from hub.core.store.codec import BLIND_INDEXED, Snapshot, dumps, kind_info
+from hub.core.store.writes import EntityWriter
 
-if TYPE_CHECKING:
-    from hub.core.store.repository import Store
-
-__all__ = ["IdentityRules", "overlay", "find_by_blind_index", "unmerge"]
+__all__ = ["IdentityRules", "Merge", "Merges", "overlay", "find_by_blind_index"]
 
 
 @dataclass(frozen=True)
@@ -113,45 +118,110 @@ def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[int]) -> d
     return found
 
 
-def unmerge(store: Store, merge_id: str, *, actor: str = "system") -> str:
-    """Undo a merge; returns the id of the entity the merged-in record now lives in.
+@dataclass(frozen=True)
+class Merge:
+    """One row of ``merges``: a record resolved into ``survivor_id``, with both sides encrypted.
 
-    Raises:
-        StoreError: unknown merge, already undone, or its snapshots were erased.
+    ``before`` is the survivor as it was, ``incoming`` the record as it arrived (tokens whose AAD
+    names this merge), so :meth:`Merges.unmerge` can restore both.
     """
-    codec = store.codec
-    with store.transaction() as tx:
-        merge = tx.execute(sa.select(t.merges).where(t.merges.c.id == merge_id)).mappings().first()
-        if merge is None:
-            raise StoreError("no such merge", record_id=merge_id)
-        if merge["undone_at"] is not None:
-            raise StoreError(f"merge was already undone into entity {merge['split_entity_id']}", record_id=merge_id)
-        if not merge["before"] or not merge["incoming"]:
-            raise StoreError("merge snapshots were erased; it cannot be undone", record_id=merge_id)
-        decrypt = codec.keyring.decrypt
-        before = Snapshot.from_json(decrypt(merge["before"], aad=("merge", merge_id, "before")))
-        incoming = Snapshot.from_json(decrypt(merge["incoming"], aad=("merge", merge_id, "incoming")))
-        kind, survivor = merge["kind"], merge["survivor_id"]
-        split_id = new_id()
-        now = store.now()
-        store.write_entity(tx, kind, split_id, incoming, version=0, origin=merge["system"], op="unmerge")
-        tx.execute(
-            t.external_ids.update()
-            .where(
-                t.external_ids.c.system == merge["system"],
-                t.external_ids.c.kind == kind,
-                t.external_ids.c.external_id == merge["external_id"],
+
+    id: str
+    kind: str
+    survivor_id: str
+    system: str
+    external_id: str
+    rule: str
+    before: str
+    incoming: str
+    created_at: dt.datetime
+
+
+class Merges:
+    """Records merges, lists them and undoes them.
+
+    Example:
+        >>> from hub.core.crypto import KeyRing
+        >>> db = Database.open("sqlite://"); db.upgrade(); codec = EntityCodec(KeyRing.generate())
+        >>> merges = Merges(db, codec, EntityWriter(db, codec), AuditLog(db))
+        >>> merges.of("no-such-entity")
+        []
+    """
+
+    def __init__(self, db: Database, codec: EntityCodec, writer: EntityWriter, audit: AuditLog) -> None:
+        self._db = db
+        self._codec = codec
+        self._writer = writer
+        self._audit = audit
+
+    def new(
+        self, kind: str, survivor: str, system: str, external_id: str, rule: str, before: Snapshot, incoming: Snapshot
+    ) -> Merge:
+        """The merge of ``system``'s record ``external_id`` into ``survivor`` by ``rule``, not yet recorded."""
+        merge_id = new_id()
+        encrypt = self._codec.keyring.encrypt
+        return Merge(
+            merge_id, kind, survivor, system, external_id, rule,
+            encrypt(before.to_json(), aad=("merge", merge_id, "before")),
+            encrypt(incoming.to_json(), aad=("merge", merge_id, "incoming")),
+            self._db.now(),
+        )
+
+    def record(self, tx: sa.Connection, merges: list[Merge]) -> None:
+        """Write ``merges`` and their audit entries in ``tx``, after the survivors were written."""
+        tx.execute(t.merges.insert(), [asdict(merge) for merge in merges])
+        for merge in merges:
+            detail = {"merge_id": merge.id, "system": merge.system, "external_id": merge.external_id, "rule": merge.rule}
+            self._audit.add(tx, "identity-resolution", "merge", merge.survivor_id, detail)
+        bulk.refresh_deleted_flags(tx, [merge.survivor_id for merge in merges])
+
+    def of(self, entity_id: str) -> list[dict[str, Any]]:
+        """Merges into ``entity_id`` (without their encrypted snapshots), oldest first."""
+        m = t.merges
+        cols = [c for c in m.c if c.name not in ("before", "incoming")]
+        with self._db.reading() as conn:
+            rows = conn.execute(sa.select(*cols).where(m.c.survivor_id == entity_id).order_by(m.c.created_at))
+            return [dict(row) for row in rows.mappings()]
+
+    def unmerge(self, merge_id: str, *, actor: str = "system") -> str:
+        """Undo a merge; returns the id of the entity the merged-in record now lives in.
+
+        Raises:
+            StoreError: unknown merge, already undone, or its snapshots were erased.
+        """
+        codec, write = self._codec, self._writer.write_one
+        with self._db.transaction() as tx:
+            merge = tx.execute(sa.select(t.merges).where(t.merges.c.id == merge_id)).mappings().first()
+            if merge is None:
+                raise StoreError("no such merge", record_id=merge_id)
+            if merge["undone_at"] is not None:
+                raise StoreError(f"merge was already undone into entity {merge['split_entity_id']}", record_id=merge_id)
+            if not merge["before"] or not merge["incoming"]:
+                raise StoreError("merge snapshots were erased; it cannot be undone", record_id=merge_id)
+            decrypt = codec.keyring.decrypt
+            before = Snapshot.from_json(decrypt(merge["before"], aad=("merge", merge_id, "before")))
+            incoming = Snapshot.from_json(decrypt(merge["incoming"], aad=("merge", merge_id, "incoming")))
+            kind, survivor = merge["kind"], merge["survivor_id"]
+            split_id = new_id()
+            now = self._db.now()
+            write(tx, kind, split_id, incoming, version=0, origin=merge["system"], op="unmerge")
+            tx.execute(
+                t.external_ids.update()
+                .where(
+                    t.external_ids.c.system == merge["system"],
+                    t.external_ids.c.kind == kind,
+                    t.external_ids.c.external_id == merge["external_id"],
+                )
+                .values(entity_id=split_id, content_hash=codec.content_hash(kind, incoming))
             )
-            .values(entity_id=split_id, content_hash=codec.content_hash(kind, incoming))
-        )
-        bulk.refresh_deleted_flags(tx, [split_id])
-        version = tx.execute(sa.select(t.entities.c.version).where(t.entities.c.id == survivor)).scalar_one()
-        before.data["external_ids"] = {
-            s: x for s, x in before.data.get("external_ids", {}).items() if (s, x) != (merge["system"], merge["external_id"])
-        }
-        store.write_entity(tx, kind, survivor, before, version=version, origin=merge["system"], op="unmerge")
-        tx.execute(
-            t.merges.update().where(t.merges.c.id == merge_id).values(undone_at=now, split_entity_id=split_id)
-        )
-        store.audit(tx, actor, "unmerge", survivor, {"merge_id": merge_id, "split_entity_id": split_id})
-    return split_id
+            bulk.refresh_deleted_flags(tx, [split_id])
+            version = tx.execute(sa.select(t.entities.c.version).where(t.entities.c.id == survivor)).scalar_one()
+            before.data["external_ids"] = {
+                s: x for s, x in before.data.get("external_ids", {}).items() if (s, x) != (merge["system"], merge["external_id"])
+            }
+            write(tx, kind, survivor, before, version=version, origin=merge["system"], op="unmerge")
+            tx.execute(
+                t.merges.update().where(t.merges.c.id == merge_id).values(undone_at=now, split_entity_id=split_id)
+            )
+            self._audit.add(tx, actor, "unmerge", survivor, {"merge_id": merge_id, "split_entity_id": split_id})
+        return split_id

@@ -18,19 +18,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from hub.core.crypto import token_kid
+from hub.core.crypto import KeyRing, token_kid
 from hub.core.store import schema as t
 from hub.core.store.codec import dumps
+from hub.core.store.database import Database
 
-if TYPE_CHECKING:
-    from hub.core.crypto import KeyRing
-    from hub.core.store.repository import Store
-
-__all__ = ["RotationReport", "rotate"]
+__all__ = ["RotationReport", "KeyRotation"]
 
 
 @dataclass(frozen=True)
@@ -85,79 +82,98 @@ _STAGES = (
 )
 
 
-def rotate(
-    store: Store, *, batch_size: int = 500, dry_run: bool = False, max_batches: int | None = None
-) -> RotationReport:
-    """Rotate every token to the active key; stop early after ``max_batches`` (resume by calling again)."""
-    ring = store.keyring
-    if dry_run:
-        return RotationReport(ring.active_kid, 0, _count_stale(store), False)
-    progress = _progress(store, ring.active_kid)
-    rotated, batches = 0, 0
-    stage_names = [s.table.name for s in _STAGES]
-    while progress["stage"] != "done":
-        if max_batches is not None and batches >= max_batches:
-            return RotationReport(ring.active_kid, rotated, -1, False)
-        stage = _STAGES[stage_names.index(progress["stage"])]
-        rotated += _batch(store, stage, progress, batch_size)
-        batches += 1
-    return RotationReport(ring.active_kid, rotated, 0, True)
+@dataclass
+class _Progress:
+    """A rotation's saved position: its ``key_rotations`` row, the stage (table) and the last key done."""
+
+    id: int
+    stage: str
+    cursor: str
+    rotated: int
 
 
-def _progress(store: Store, kid: str) -> dict[str, Any]:
-    r = t.key_rotations
-    with store.transaction() as tx:
-        row = tx.execute(
-            sa.select(r).where(r.c.target_kid == kid, r.c.finished_at.is_(None)).order_by(r.c.id.desc()).limit(1)
-        ).mappings().first()
-        if row is not None:
-            return dict(row)
-        now = store.now()
-        values = {"target_kid": kid, "stage": _STAGES[0].table.name, "cursor": "", "rotated": 0, "started_at": now, "updated_at": now}
-        values["id"] = tx.execute(r.insert().values(**values)).inserted_primary_key[0]
-        return values
+_STAGE_ORDER = [stage.table.name for stage in _STAGES] + ["done"]
 
 
-def _batch(store: Store, stage: _Stage, progress: dict[str, Any], batch_size: int) -> int:
-    """Rotate one batch of ``stage`` and advance the saved position in the same transaction."""
-    ring, table, now = store.keyring, stage.table, store.now()
-    stale = _is_stale(ring.active_kid)
-    with store.transaction() as tx:
-        rows = tx.execute(
-            sa.select(table).where(table.c.id > progress["cursor"]).order_by(table.c.id).limit(batch_size)
-        ).mappings().all()
-        count = 0
-        for row in rows:
-            tokens = stage.tokens(row)
-            if not any(stale(token) for token in tokens):
-                continue
-            query = table.update().where(table.c.id == row["id"])
-            if stage.guard:
-                query = query.where(table.c[stage.guard] == row[stage.guard])
-            count += tx.execute(query.values(**stage.reencrypt(ring, row))).rowcount and len(tokens)
-        if len(rows) < batch_size:
-            following = [s.table.name for s in _STAGES] + ["done"]
-            progress["stage"], progress["cursor"] = following[following.index(table.name) + 1], ""
-        else:
-            progress["cursor"] = rows[-1]["id"]
-        progress["rotated"] += count
-        values = {"stage": progress["stage"], "cursor": progress["cursor"], "rotated": progress["rotated"], "updated_at": now}
-        if progress["stage"] == "done":
-            values["finished_at"] = now
-        tx.execute(t.key_rotations.update().where(t.key_rotations.c.id == progress["id"]).values(**values))
-    return count
+class KeyRotation:
+    """Rotates the tokens on ``db`` to the active key of ``keyring``.
+
+    Example:
+        >>> db = Database.open("sqlite://"); db.upgrade()
+        >>> KeyRotation(db, KeyRing.generate("k1")).rotate()
+        RotationReport(target_kid='k1', rotated=0, remaining=0, finished=True)
+    """
+
+    def __init__(self, db: Database, keyring: KeyRing) -> None:
+        self._db = db
+        self._keyring = keyring
+
+    def rotate(self, *, batch_size: int = 500, dry_run: bool = False, max_batches: int | None = None) -> RotationReport:
+        """Rotate every token to the active key; stop early after ``max_batches`` (resume by calling again)."""
+        ring = self._keyring
+        if dry_run:
+            return RotationReport(ring.active_kid, 0, self._count_stale(), False)
+        progress = self._progress(ring.active_kid)
+        rotated, batches = 0, 0
+        while progress.stage != "done":
+            if max_batches is not None and batches >= max_batches:
+                return RotationReport(ring.active_kid, rotated, -1, False)
+            rotated += self._batch(_STAGES[_STAGE_ORDER.index(progress.stage)], progress, batch_size)
+            batches += 1
+        return RotationReport(ring.active_kid, rotated, 0, True)
+
+    def _progress(self, kid: str) -> _Progress:
+        """The unfinished rotation to ``kid`` to resume, or a new one."""
+        r = t.key_rotations
+        with self._db.transaction() as tx:
+            row = tx.execute(
+                sa.select(r).where(r.c.target_kid == kid, r.c.finished_at.is_(None)).order_by(r.c.id.desc()).limit(1)
+            ).mappings().first()
+            if row is not None:
+                return _Progress(row["id"], row["stage"], row["cursor"], row["rotated"])
+            now = self._db.now()
+            values = {"target_kid": kid, "stage": _STAGES[0].table.name, "cursor": "", "rotated": 0,
+                      "started_at": now, "updated_at": now}
+            row_id = tx.execute(r.insert().values(**values)).inserted_primary_key[0]
+            return _Progress(row_id, _STAGES[0].table.name, "", 0)
+
+    def _batch(self, stage: _Stage, progress: _Progress, batch_size: int) -> int:
+        """Rotate one batch of ``stage`` and advance the saved position in the same transaction."""
+        ring, table, now = self._keyring, stage.table, self._db.now()
+        stale = _is_stale(ring.active_kid)
+        with self._db.transaction() as tx:
+            rows = tx.execute(
+                sa.select(table).where(table.c.id > progress.cursor).order_by(table.c.id).limit(batch_size)
+            ).mappings().all()
+            count = 0
+            for row in rows:
+                tokens = stage.tokens(row)
+                if not any(stale(token) for token in tokens):
+                    continue
+                query = table.update().where(table.c.id == row["id"])
+                if stage.guard:
+                    query = query.where(table.c[stage.guard] == row[stage.guard])
+                count += tx.execute(query.values(**stage.reencrypt(ring, row))).rowcount and len(tokens)
+            if len(rows) < batch_size:
+                progress.stage, progress.cursor = _STAGE_ORDER[_STAGE_ORDER.index(table.name) + 1], ""
+            else:
+                progress.cursor = rows[-1]["id"]
+            progress.rotated += count
+            values = {"stage": progress.stage, "cursor": progress.cursor, "rotated": progress.rotated, "updated_at": now}
+            if progress.stage == "done":
+                values["finished_at"] = now
+            tx.execute(t.key_rotations.update().where(t.key_rotations.c.id == progress.id).values(**values))
+        return count
+
+    def _count_stale(self) -> int:
+        stale = _is_stale(self._keyring.active_kid)
+        total = 0
+        with self._db.transaction() as tx:
+            for stage in _STAGES:
+                for row in tx.execute(sa.select(stage.table)).mappings():
+                    total += sum(1 for token in stage.tokens(row) if stale(token))
+        return total
 
 
 def _is_stale(active: str) -> Callable[[str], bool]:
     return lambda token: token_kid(token) != active
-
-
-def _count_stale(store: Store) -> int:
-    stale = _is_stale(store.keyring.active_kid)
-    total = 0
-    with store.transaction() as tx:
-        for stage in _STAGES:
-            for row in tx.execute(sa.select(stage.table)).mappings():
-                total += sum(1 for token in stage.tokens(row) if stale(token))
-    return total
-

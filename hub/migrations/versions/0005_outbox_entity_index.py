@@ -1,6 +1,6 @@
 """``ix_outbox_entity``: the outbox entries of one entity, found through an index.
 
-Why: :meth:`hub.core.delivery.outbox.Outbox.due` takes an entry only when no older entry of the
+Why: :meth:`hub.core.store.outbox.Outbox.due` takes an entry only when no older entry of the
 same entity is pending (one entity's changes go out in order). Without an index on the entity that
 test scanned the outbox once per candidate entry, so taking a pass of due entries was quadratic:
 4.3 s for a migration's 5,000 queued deliveries, and hours at a million. The index makes each test

@@ -3,7 +3,15 @@
 Recording an id is a write to ``external_ids`` only — no new entity version, no change-log entry —
 so the link does not trigger routes again (no echo). Its ``content_hash`` stays empty: when the
 target's own records are synced later, the first one is an ordinary update whose origin is the
-target, and loop prevention keeps it from being delivered back.
+target, and loop prevention keeps it from being delivered back. Part of the store so that delivery
+(:mod:`hub.core.delivery.runner`) keeps to the store's public names.
+
+Example:
+    >>> from hub.core.store.database import Database
+    >>> db = Database.open("sqlite://"); db.upgrade()
+    >>> with db.transaction() as tx:
+    ...     external_ids_of(tx, "payroll", ["e1"])
+    {}
 """
 
 from __future__ import annotations

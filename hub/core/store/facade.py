@@ -1,0 +1,294 @@
+"""The store as its callers know it: one :class:`Store` composed of the parts, each with one job.
+
+The parts — :class:`~hub.core.store.upsert.Upserter` and
+:class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
+:class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
+the bookkeeping parts (cursors, dead letters, job runs, audit), :class:`~hub.core.store.erase.Erasure`
+and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
+store builds them; none imports this module back. :class:`Store` only wires them and forwards
+calls, so sync, migration and delivery keep one object to hold.
+
+Everything that writes takes the caller's transaction (``with store.transaction() as tx``) so a sync
+commits a page of records and its cursor together, or neither.
+
+Example:
+    >>> from hub.core.crypto import KeyRing
+    >>> from hub.core.models import Candidate
+    >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+    >>> with store.transaction() as tx:
+    ...     result = store.upsert_many(tx, "ats", [Candidate(external_ids={"ats": "1"}, name="李娜")])
+    >>> result.created, store.get("candidate", result.ids[0]).name
+    (1, '李娜')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.core.crypto import KeyRing
+from hub.core.errors import HubError
+from hub.core.keys import keyring_from_config
+from hub.core.models import Entity
+from hub.core.store.bookkeeping import AuditLog, Cursors, DeadLetter, DeadLetters, JobRuns
+from hub.core.store.codec import EntityCodec, Prepared, Snapshot
+from hub.core.store.database import Database
+from hub.core.store.deletion import Deletions
+from hub.core.store.erase import Erasure, ErasureReport
+from hub.core.store.identity import IdentityRules, Merges
+from hub.core.store.reads import Change, EntityReader
+from hub.core.store.rotation import KeyRotation, RotationReport
+from hub.core.store.upsert import Upserter, UpsertResult
+from hub.core.store.writes import ChangeListener, EntityWriter
+
+__all__ = ["Store"]
+
+
+class Store:
+    """The encrypted canonical store on one database (SQLite file or PostgreSQL).
+
+    Build it with :meth:`open`; call :meth:`upgrade` once to apply migrations.
+
+    Example:
+        >>> store = Store.open("sqlite://", KeyRing.generate()); store.upgrade()
+        >>> with store.transaction() as tx:
+        ...     store.set_cursor(tx, "beisen", "assessments", "2024-06-01T00:00:00Z")
+        >>> store.get_cursor(None, "beisen", "assessments")
+        '2024-06-01T00:00:00Z'
+    """
+
+    def __init__(self, engine: sa.Engine, keyring: KeyRing, identity: IdentityRules | None = None) -> None:
+        self.engine = engine
+        self.codec = EntityCodec(keyring)
+        self.identity = identity or IdentityRules.default()
+        db = self._db = Database(engine)
+        self._audit = AuditLog(db)
+        self._cursors = Cursors(db)
+        self._letters = DeadLetters(db, keyring)
+        self._runs = JobRuns(db)
+        self._writer = EntityWriter(db, self.codec)
+        self._merges = Merges(db, self.codec, self._writer, self._audit)
+        self._upserter = Upserter(self.codec, self.identity, self._writer, self._merges)
+        self._reader = EntityReader(db, self.codec)
+        self._deletions = Deletions(self._writer)
+        self._erasure = Erasure(db, self._audit)
+        self._rotation = KeyRotation(db, keyring)
+
+    @classmethod
+    def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
+        """Connect to ``url`` (``sqlite:///hub.db``, ``postgresql+psycopg://user@host/db``).
+
+        Query parameters are passed to the driver, e.g. ``?options=-csearch_path%3Dmyschema`` on PostgreSQL.
+        Bound parameters are hidden from database error messages (they may hold tokens).
+        """
+        return cls(Database.open(url).engine, keyring, identity)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Store:
+        """The store hub.yaml describes: ``database.url`` (or HUB_DATABASE_URL) and the ``keys`` provider."""
+        return cls.open(config.database.url, keyring_from_config(config.keys.provider, config.keys.settings))
+
+    @property
+    def keyring(self) -> KeyRing:
+        return self.codec.keyring
+
+    def close(self) -> None:
+        self._db.close()
+
+    def forget_connections(self) -> None:
+        """See :meth:`Database.forget_connections` (a forked child drops the parent's connections)."""
+        self._db.forget_connections()
+
+    now = staticmethod(Database.now)
+
+    # ---- schema and transactions (hub.core.store.database) ------------------------------------
+
+    def _alembic(self, connection: sa.Connection) -> Any:
+        return self._db.alembic_config(connection)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision`` (idempotent)."""
+        self._db.upgrade(revision)
+
+    def current_revision(self) -> str | None:
+        """The migration revision the database is at (None before :meth:`upgrade`)."""
+        return self._db.current_revision()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One database transaction: commits on success, rolls back on any exception."""
+        with self._db.transaction() as tx:
+            yield tx
+
+    @contextmanager
+    def reading(self, tx: sa.Connection | None = None) -> Iterator[sa.Connection]:
+        """``tx`` if given, else a read-only connection (see :meth:`Database.reading`)."""
+        with self._db.reading(tx) as conn:
+            yield conn
+
+    # ---- entity writes (upsert, writes, deletion) ---------------------------------------------
+
+    def add_change_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener(tx, changes)`` in the transaction of every entity write (see :class:`EntityWriter`).
+
+        Lets delivery write its outbox entries atomically with the change (:mod:`hub.core.delivery`).
+        """
+        self._writer.add_listener(listener)
+
+    def upsert_many(
+        self, tx: sa.Connection, system: str, entities: Sequence[Entity], *, origin: str | None = None
+    ) -> UpsertResult:
+        """Insert or update canonical entities that ``system`` sent, inside ``tx`` (:meth:`Upserter.upsert_many`)."""
+        return self._upserter.upsert_many(tx, system, entities, origin=origin)
+
+    def upsert_prepared(
+        self, tx: sa.Connection, system: str, prepared: Sequence[Prepared], *, origin: str | None = None
+    ) -> UpsertResult:
+        """:meth:`upsert_many` for records already through :meth:`EntityCodec.prepare` (:meth:`Upserter.upsert_prepared`)."""
+        return self._upserter.upsert_prepared(tx, system, prepared, origin=origin)
+
+    def write_entity(
+        self, tx: sa.Connection, kind: str, entity_id: str, content: Snapshot, *, version: int, origin: str | None, op: str
+    ) -> None:
+        """Write one entity's full content (``version`` 0 inserts)."""
+        self._writer.write_one(tx, kind, entity_id, content, version=version, origin=origin, op=op)
+
+    def mark_deleted(
+        self, tx: sa.Connection, system: str, kind: str, external_ids: Sequence[str], *, origin: str | None = None
+    ) -> int:
+        """Mark deleted the live entities ``system`` knows as ``external_ids`` (:meth:`Deletions.mark_deleted`)."""
+        return self._deletions.mark_deleted(tx, system, kind, external_ids, origin=origin)
+
+    def record_seen(self, tx: sa.Connection, pass_id: str, external_ids: Sequence[str]) -> None:
+        """Remember that the full-refresh pass ``pass_id`` listed ``external_ids`` (:meth:`Deletions.record_seen`)."""
+        self._deletions.record_seen(tx, pass_id, external_ids)
+
+    def mark_missing_deleted(
+        self, tx: sa.Connection, system: str, kind: str, pass_id: str, *, origin: str | None = None
+    ) -> int:
+        """End a full-refresh pass, marking deleted what it did not list (:meth:`Deletions.mark_missing_deleted`)."""
+        return self._deletions.mark_missing_deleted(tx, system, kind, pass_id, origin=origin)
+
+    def forget_pass(self, tx: sa.Connection, pass_id: str) -> None:
+        """Drop what :meth:`record_seen` kept for ``pass_id``."""
+        self._deletions.forget_pass(tx, pass_id)
+
+    # ---- entity reads (reads) ------------------------------------------------------------------
+
+    def deleted_at(self, kind: str, entity_id: str, *, tx: sa.Connection | None = None) -> dt.datetime | None:
+        """When the entity was marked deleted (UTC), or None while it is live. StoreError if absent."""
+        return self._reader.deleted_at(kind, entity_id, tx=tx)
+
+    def get(self, kind: str, entity_id: str, *, tx: sa.Connection | None = None) -> Entity:
+        """The entity, decrypted. Raises StoreError if absent, Decryption/KeyNotFoundError if unreadable."""
+        return self._reader.get(kind, entity_id, tx=tx)
+
+    def get_many(self, kind: str, entity_ids: Sequence[str], *, tx: sa.Connection | None = None) -> list[Entity]:
+        """Entities by id (decrypted), in the order given; ids not stored are skipped."""
+        return self._reader.get_many(kind, entity_ids, tx=tx)
+
+    def find(self, system: str, external_id: str, kind: str | None = None) -> str | None:
+        """The hub id of the entity ``system`` knows as ``external_id`` (StoreError if ambiguous)."""
+        return self._reader.find(system, external_id, kind)
+
+    def versions(self, tx: sa.Connection, entity_ids: Iterable[str]) -> dict[str, int]:
+        """``{entity id: current version}`` of those of ``entity_ids`` that are stored, in ``tx``."""
+        return self._reader.versions(tx, entity_ids)
+
+    def known_external_ids(self, system: str, kind: str, external_ids: Iterable[str]) -> set[str]:
+        """Which of ``external_ids`` ``system`` has stored as records of ``kind``."""
+        return self._reader.known(system, kind, external_ids)
+
+    def count_external_ids(self, system: str, kind: str) -> int:
+        """How many records of ``kind`` ``system`` has stored."""
+        return self._reader.count(system, kind)
+
+    def fields_as_stored(
+        self, system: str, kind: str, external_ids: Sequence[str], *, chunk_size: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The stored records' fields as JSON texts, PII decrypted (:meth:`EntityReader.fields_as_stored`)."""
+        return self._reader.fields_as_stored(system, kind, external_ids, chunk_size=chunk_size)
+
+    def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
+        """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
+        return self._reader.changes(after_seq, limit)
+
+    # ---- cursors, dead letters, job runs, audit (bookkeeping) ----------------------------------
+
+    def get_cursor(self, tx: sa.Connection | None, connector: str, stream: str) -> str | None:
+        """The saved position of a sync stream (None if it never ran)."""
+        return self._cursors.get(tx, connector, stream)
+
+    def set_cursor(self, tx: sa.Connection, connector: str, stream: str, value: str) -> None:
+        """Save a stream position in ``tx`` — commit it with the page it follows."""
+        self._cursors.set(tx, connector, stream, value)
+
+    def add_dead_letter(
+        self,
+        tx: sa.Connection,
+        *,
+        system: str,
+        error: HubError | dict[str, Any],
+        payload: Any = None,
+        stream: str | None = None,
+        record_ref: str | None = None,
+        run_id: str | None = None,
+        attempts: int = 0,
+    ) -> str:
+        """Keep a failed record, payload encrypted; returns the letter id (:meth:`DeadLetters.add`)."""
+        return self._letters.add(tx, system=system, error=error, payload=payload, stream=stream,
+                                 record_ref=record_ref, run_id=run_id, attempts=attempts)
+
+    def settle_dead_letter(self, tx: sa.Connection, letter_id: str, *, error: dict[str, Any] | None) -> None:
+        """Record a replay of the letter: resolved if ``error`` is None, else open with that error."""
+        self._letters.settle(tx, letter_id, error=error)
+
+    def dead_letter(self, letter_id: str, *, with_payload: bool = False) -> DeadLetter | None:
+        """One dead letter by id (None if there is none); its payload decrypted only with ``with_payload=True``."""
+        return self._letters.get(letter_id, with_payload=with_payload)
+
+    def dead_letters(
+        self, *, system: str | None = None, status: str | None = "open", with_payload: bool = False, limit: int = 100
+    ) -> list[DeadLetter]:
+        """Dead letters, oldest first; payloads are decrypted only with ``with_payload=True``."""
+        return self._letters.search(system=system, status=status, with_payload=with_payload, limit=limit)
+
+    def start_job_run(self, kind: str) -> str:
+        """Record that a job (sync, delivery, migration, rotation...) started; returns its id."""
+        return self._runs.start(kind)
+
+    def finish_job_run(self, run_id: str, status: str, counters: dict[str, Any] | None = None) -> None:
+        """Record how a job ended (``succeeded`` / ``failed`` / ...) and its counters."""
+        self._runs.finish(run_id, status, counters)
+
+    def audit(
+        self, tx: sa.Connection, actor: str, action: str, entity_id: str | None = None, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Append to the audit log. ``detail`` must not hold PII (ids, counts, field names only)."""
+        self._audit.add(tx, actor, action, entity_id, detail)
+
+    def audit_entries(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+        """Audit entries (oldest first), optionally for one entity; ``detail`` parsed."""
+        return self._audit.entries(entity_id)
+
+    # ---- identity, erasure, rotation -----------------------------------------------------------
+
+    def unmerge(self, merge_id: str, *, actor: str = "system") -> str:
+        """Undo an identity merge; returns the id of the re-created entity (:meth:`Merges.unmerge`)."""
+        return self._merges.unmerge(merge_id, actor=actor)
+
+    def merges(self, entity_id: str) -> list[dict[str, Any]]:
+        """Merges into ``entity_id`` (without their encrypted snapshots), oldest first."""
+        return self._merges.of(entity_id)
+
+    def erase_candidate(self, candidate_id: str, actor: str, *, dry_run: bool = False) -> ErasureReport:
+        """Remove a person's PII everywhere (:mod:`hub.core.store.erase`)."""
+        return self._erasure.erase_candidate(candidate_id, actor, dry_run=dry_run)
+
+    def rotate_keys(self, *, batch_size: int = 500, dry_run: bool = False, max_batches: int | None = None) -> RotationReport:
+        """Re-encrypt every token with the active key, resumably (:mod:`hub.core.store.rotation`)."""
+        return self._rotation.rotate(batch_size=batch_size, dry_run=dry_run, max_batches=max_batches)
