@@ -44,6 +44,6 @@ def test_the_test_command_runs_the_doctests_of_hub_and_plugins() -> None:
     """`make test` is plain `pytest`: its configuration must collect every module's examples."""
     listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
                             cwd=REPO, capture_output=True, text=True, timeout=300).stdout.splitlines()
-    for doctest in ("hub/core/store/__init__.py::hub.core.store", "hub/core/mapping/lookup.py::hub.core.mapping.lookup",
+    for doctest in ("hub/core/store/__init__.py::hub.core.store", "hub/core/mapping_files.py::hub.core.mapping_files",
                     "plugins/files/export/__init__.py::plugins.files.export.FileExportConnector"):
         assert doctest in listed

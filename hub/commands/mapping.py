@@ -8,7 +8,7 @@ import click
 
 from hub.core.config import load_config
 from hub.core.mapping import check_mapping, mapping_files
-from hub.core.mapping.lookup import BUILTIN_MAPPINGS, package_root
+from hub.core.mapping_files import BUILTIN_MAPPINGS, package_root
 
 __all__ = ["command", "DEFAULT_FOLDER"]
 

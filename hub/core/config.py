@@ -36,7 +36,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.core.errors import ConfigError
-from hub.core.mapping.lookup import MappingLookup
+from hub.core.mapping_files import MappingLookup
 from hub.core.routes import Route
 from hub.core.yamlbounds import safe_load
 
@@ -74,7 +74,7 @@ class HubConfig(_Config):
     keys: KeysConfig = Field(default_factory=KeysConfig)
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     routes: list[Route] = Field(default_factory=list)  # see hub.core.routes
-    #: The user's mapping folders, searched before the connectors' built-in mappings (hub.core.mapping.lookup).
+    #: The user's mapping folders, searched before the connectors' built-in mappings (hub.core.mapping_files).
     mappings: list[Path] = Field(default_factory=list)
 
     @property

@@ -34,7 +34,7 @@ import httpx
 
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient, Page, RetryPolicy
-from hub.core.mapping.lookup import BUILTIN_MAPPINGS, MappingLookup
+from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup
 from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
 from hub.core.webhooks import verify_hmac_hex
 

@@ -51,7 +51,7 @@ from hub.core.connector import Category, Connector
 from hub.core.delivery import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, PermanentConnectorError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
-from hub.core.mapping.lookup import MappingLookup
+from hub.core.mapping_files import MappingLookup
 from hub.core.models import ENTITY_TYPES, Entity
 from plugins.files.readers import Row, read_rows
 

@@ -15,7 +15,7 @@ from hub.core.config import load_config
 from hub.core.connector import Category, Connector
 from hub.core.errors import ConfigError
 from hub.core.mapping import load_mapping
-from hub.core.mapping.lookup import BUILTIN_MAPPINGS, MappingLookup, package_root
+from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup, package_root
 from hub.core.migrate.endpoints import FileSource
 from hub.examples import example
 from plugins.files.import_target import ImportFileTarget

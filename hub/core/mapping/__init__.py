@@ -31,7 +31,8 @@ from typing import Any
 
 from hub.core.errors import MappingCompileError
 from hub.core.mapping.compiled import CompiledMapping, MappingResult
-from hub.core.mapping.loader import compile_document, mapping_files
+from hub.core.mapping.loader import compile_document
+from hub.core.mapping_files import mapping_files
 from hub.core.mapping.paths import MISSING, PathSyntaxError, format_path, parse_path
 from hub.core.mapping.yamlnodes import YamlDoc
 

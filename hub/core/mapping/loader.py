@@ -27,21 +27,12 @@ from hub.core.mapping.steps import StepCatalogue
 from hub.core.mapping.yamlnodes import YamlDoc
 from hub.core.models import ENTITY_TYPES
 
-__all__ = ["compile_document", "mapping_files"]
+__all__ = ["compile_document"]
 
 _TOP_KEYS = frozenset(
     {"system", "entity", "record_path", "record_id", "timezone", "tables", "tables_file", "fields", "reverse"}
 )
 _REQUIRED_KEYS = ("system", "entity", "record_id", "fields")
-
-
-def mapping_files(folder: Path) -> list[Path]:
-    """Every mapping file under ``folder``: ``**/*.yaml`` except ``tables.yaml`` and ``*.tables.yaml``."""
-    return sorted(
-        path
-        for path in folder.rglob("*.yaml")
-        if path.is_file() and path.name != "tables.yaml" and not path.name.endswith(".tables.yaml")
-    )
 
 
 def compile_document(

@@ -33,7 +33,7 @@ from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
-from hub.core.mapping.lookup import MappingLookup
+from hub.core.mapping_files import MappingLookup
 from hub.core.migrate.findings import Finding
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import build_connector

@@ -2,7 +2,7 @@
 
 A legacy export is a file, not an API: one row holds what the canonical model splits into several
 entities (a candidate, the job, the application, the interview result). So an export is described by
-a folder of mapping files, one per entity (``files/<export>/<entity>.yaml`` in the mapping folders, see :mod:`hub.core.mapping.lookup`), all applied to
+a folder of mapping files, one per entity (``files/<export>/<entity>.yaml`` in the mapping folders, see :mod:`hub.core.mapping_files`), all applied to
 every row. :meth:`FileExportConnector.read` streams the raw rows; :meth:`FileExportConnector.map_rows`
 streams, per row, the validated canonical entities and the typed errors — one bad row (or one bad
 field of a row) never stops the file.
@@ -36,8 +36,7 @@ from hub import hookimpl
 from hub.core.connector import Category, Connector
 from hub.core.errors import ConfigError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
-from hub.core.mapping.loader import mapping_files
-from hub.core.mapping.lookup import MappingLookup
+from hub.core.mapping_files import MappingLookup, mapping_files
 from hub.core.mapping.paths import parse_path
 from hub.core.models import Entity, Provenance
 

@@ -1,4 +1,7 @@
-"""Where a connector's mapping files are found: the user's folders first, then the package that ships them.
+"""Where mapping files are found: the user's folders first, then the package that ships them.
+
+It sits below the mapping engine (it only finds files; :mod:`hub.core.mapping` compiles them), so
+the connector base and hub.yaml's schema can name where mappings come from without importing it.
 
 Mappings are data that ships with the code that needs them. The hub's built-in connectors keep
 theirs in the ``hub.mappings`` package; a third-party connector names its own package in
@@ -30,12 +33,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.core.errors import ConfigError
-from hub.core.mapping.loader import mapping_files
 
-__all__ = ["BUILTIN_MAPPINGS", "MappingLookup", "package_root"]
+__all__ = ["BUILTIN_MAPPINGS", "MappingLookup", "mapping_files", "package_root"]
 
 #: The package that holds the built-in connectors' mappings (``hub/mappings/<category>/<system>/``).
 BUILTIN_MAPPINGS = "hub.mappings"
+
+
+def mapping_files(folder: Path) -> list[Path]:
+    """Every mapping file under ``folder``: ``**/*.yaml`` except ``tables.yaml`` and ``*.tables.yaml``."""
+    return sorted(
+        path
+        for path in folder.rglob("*.yaml")
+        if path.is_file() and path.name != "tables.yaml" and not path.name.endswith(".tables.yaml")
+    )
 
 
 def package_root(package: str) -> Path:
