@@ -176,7 +176,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
         for path in self._written.get(kind, []):
             if not path.is_file():  # moved away (an importer took it) or deleted: its records are not held
                 continue
-            for row in read_rows(path, format=self.format, encoding=encoding):
+            for row in read_rows(path, format=self.format, encoding=encoding, checked=False):
                 if isinstance(row, RecordError):
                     yield "", row
                     continue

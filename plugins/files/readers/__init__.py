@@ -68,6 +68,7 @@ def read_rows(
     encoding: str | None = None,
     sheet: str | int | None = None,
     delimiter: str | None = None,
+    checked: bool = True,
 ) -> Iterator[Row | RecordError]:
     """Rows of an export file, streamed; whole-file problems raise here, before the first row.
 
@@ -77,6 +78,9 @@ def read_rows(
         encoding: text encoding for CSV and JSONL; detected (CSV) or UTF-8 (JSONL) when ``None``.
         sheet: XLSX sheet name or 0-based index.
         delimiter: CSV delimiter; sniffed when ``None``.
+        checked: refuse rows whose text the file cannot have meant (:mod:`.integrity`). The hub reading
+            back a file it wrote passes False: it compares every value with what it meant to write,
+            which names the changed field instead of refusing the row.
 
     Raises:
         UnreadableFileError: missing file, unknown format or encoding, unreadable workbook.
@@ -87,9 +91,9 @@ def read_rows(
         raise UnreadableFileError("no such file", stream=str(path))
     kind = format or detect_format(path)
     if kind == "csv":
-        return read_delimited(path, encoding=encoding, delimiter=delimiter)
+        return read_delimited(path, encoding=encoding, delimiter=delimiter, checked=checked)
     if kind == "xlsx":
-        return read_workbook(path, sheet=sheet)
+        return read_workbook(path, sheet=sheet, checked=checked)
     if kind == "jsonl":
         return read_json_lines(path, encoding=encoding)
     raise UnreadableFileError(f"unknown format {kind!r}; expected one of {', '.join(FORMATS)}", stream=path.name)

@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from hub.core.errors import UnreadableFileError
+from hub.core.errors import RecordError, UnreadableFileError
 
 from .encoding import detect_encoding, normalize_encoding
+from .integrity import problem
 from .rows import Row, build_row, is_blank, make_headers
 
 __all__ = ["DELIMITERS", "read_delimited", "sniff_delimiter"]
@@ -45,17 +46,22 @@ def sniff_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
-def read_delimited(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Iterator[Row]:
+def read_delimited(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
+                   checked: bool = True) -> Iterator[Row | RecordError]:  # fmt: skip
     """Open ``path`` now (so an undecidable encoding fails here) and return its rows lazily.
 
     Args:
         path: the CSV file.
         encoding: declared encoding; detected from a sample when ``None``.
         delimiter: declared delimiter; sniffed from the header line when ``None``.
+        checked: refuse rows :mod:`.integrity` finds implausible (see :func:`~plugins.files.readers.read_rows`).
 
     Raises:
         UnreadableFileError: the encoding cannot be decided (here), or a later part of the file does
             not decode or parse (while iterating, naming the row).
+
+    A row whose text the file cannot have meant (mixed encodings, control characters, cells beyond
+    the header: :mod:`.integrity`) comes as a :class:`RecordError` in its place.
     """
     codec = normalize_encoding(encoding) if encoding else detect_encoding(path)
     handle = path.open(encoding=codec, newline="", errors="strict")
@@ -65,10 +71,10 @@ def read_delimited(path: Path, *, encoding: str | None = None, delimiter: str | 
     except UnicodeDecodeError:
         handle.close()
         raise UnreadableFileError(f"the start of the file is not valid {codec}", stream=path.name) from None
-    return _rows(handle, path.name, codec, delimiter or sniff_delimiter(sample))
+    return _rows(handle, path.name, codec, delimiter or sniff_delimiter(sample), checked)
 
 
-def _rows(handle: TextIO, name: str, codec: str, delimiter: str) -> Iterator[Row]:
+def _rows(handle: TextIO, name: str, codec: str, delimiter: str, checked: bool) -> Iterator[Row | RecordError]:
     number = 0
     headers: tuple[str, ...] | None = None
     with handle:
@@ -79,6 +85,9 @@ def _rows(handle: TextIO, name: str, codec: str, delimiter: str) -> Iterator[Row
                     continue
                 if headers is None:
                     headers = make_headers(values)
+                    continue
+                if checked and (reason := problem(headers, values, codec=codec)):
+                    yield RecordError(reason, record_id=f"{name}:{number}", file=name, row=number)
                     continue
                 yield build_row(headers, values, file=name, number=number)
         except UnicodeDecodeError:

@@ -8,9 +8,9 @@ Example:
     >>> headers = make_headers(["\\ufeff姓名\\u3000", None, " 姓名"])
     >>> headers
     ('姓名', 'column_2', '姓名_2')
-    >>> row = build_row(headers, ["张伟", "", "x", "extra"], file="a.csv", number=2)
+    >>> row = build_row(headers, ["张伟", "", "x", ""], file="a.csv", number=2)
     >>> dict(row), row.record_id
-    ({'姓名': '张伟', 'column_2': '', '姓名_2': 'x', 'column_4': 'extra'}, 'a.csv:2')
+    ({'姓名': '张伟', 'column_2': '', '姓名_2': 'x'}, 'a.csv:2')
 """
 
 from __future__ import annotations
@@ -78,14 +78,11 @@ def make_headers(cells: Sequence[Any]) -> tuple[str, ...]:
 
 
 def build_row(headers: tuple[str, ...], values: Sequence[Any], *, file: str, number: int) -> Row:
-    """Key ``values`` by ``headers``; a short row gets ``None`` for missing cells and non-empty cells
-    beyond the headers are kept under ``column_<n>`` so nothing typed into the file is lost."""
+    """Key ``values`` by ``headers``; a short row gets ``None`` for missing cells. Blank cells beyond
+    the headers are dropped; a row with filled ones never gets here (:mod:`.integrity` refuses it)."""
     row = Row(zip(headers, values), file=file, number=number)
     for header in headers[len(values) :]:
         row[header] = None
-    for position in range(len(headers), len(values)):
-        if not is_blank((values[position],)):
-            row[f"column_{position + 1}"] = values[position]
     return row
 
 

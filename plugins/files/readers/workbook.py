@@ -34,6 +34,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from hub.core.errors import RecordError, UnreadableFileError, UnsafeFileError
 
 from .archive import ArchiveLimits, check_archive
+from .integrity import problem
 from .rows import Row, build_row, is_blank, make_headers
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ _TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
 def read_workbook(
-    path: Path, *, sheet: str | int | None = None, limits: ArchiveLimits = ArchiveLimits()
+    path: Path, *, sheet: str | int | None = None, limits: ArchiveLimits = ArchiveLimits(), checked: bool = True
 ) -> Iterator[Row | RecordError]:
     """Check and open the workbook now; return the rows of ``sheet`` lazily.
 
@@ -57,6 +58,7 @@ def read_workbook(
         path: the .xlsx file.
         sheet: sheet name, or 0-based index; the first sheet when ``None``.
         limits: zip-bomb guard bounds.
+        checked: refuse rows :mod:`.integrity` finds implausible (see :func:`~plugins.files.readers.read_rows`).
 
     Raises:
         UnsafeFileError: the archive is refused, the parts loaded whole exceed the in-memory budget,
@@ -85,7 +87,7 @@ def read_workbook(
         book.close()
         raise
     worksheet.reset_dimensions()  # exporters often write a wrong <dimension>; read what is there
-    return _rows(book, worksheet, path.name)
+    return _rows(book, worksheet, path.name, checked)
 
 
 def _hostile_xml(exc: BaseException | None) -> DefusedXmlException | None:
@@ -131,7 +133,7 @@ def _pick(book: openpyxl.Workbook, sheet: str | int | None, name: str):  # type:
     raise UnreadableFileError(f"no sheet {sheet!r}; the workbook has {', '.join(names)}", stream=name)
 
 
-def _rows(book: openpyxl.Workbook, worksheet, name: str) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+def _rows(book: openpyxl.Workbook, worksheet, name: str, checked: bool) -> Iterator[Row | RecordError]:  # type: ignore[no-untyped-def]
     headers: tuple[str, ...] | None = None
     try:
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
@@ -141,9 +143,11 @@ def _rows(book: openpyxl.Workbook, worksheet, name: str) -> Iterator[Row]:  # ty
                 headers = make_headers(values)
                 continue
             longest = max((len(value) for value in values if isinstance(value, str)), default=0)
+            reason = problem(headers, values, codec=None) if checked else None
             if longest > MAX_CELL_CHARS:
-                yield RecordError(f"a cell holds {longest} characters, more than Excel's {MAX_CELL_CHARS}",
-                                  record_id=f"{name}:{number}", file=name, row=number)  # fmt: skip
+                reason = f"a cell holds {longest} characters, more than Excel's {MAX_CELL_CHARS}"
+            if reason:
+                yield RecordError(reason, record_id=f"{name}:{number}", file=name, row=number)
                 continue
             yield build_row(headers, values, file=name, number=number)
     except DefusedXmlException as exc:

@@ -49,10 +49,10 @@ def test_delimiter_is_sniffed(tmp_path, delimiter):
 
 def test_headers_are_cleaned_and_blank_rows_skipped_but_counted(tmp_path):
     path = tmp_path / "messy.csv"
-    path.write_text("\n\ufeff 姓名\u3000,,手机号,手机号\n\n张伟,x,1,2,extra\n王芳\n", encoding="utf-8")
+    path.write_text("\n\ufeff 姓名\u3000,,手机号,手机号\n\n张伟,x,1,2,\n王芳\n", encoding="utf-8")
     rows = list(read_rows(path))
     assert [dict(row) for row in rows] == [
-        {"姓名": "张伟", "column_2": "x", "手机号": "1", "手机号_2": "2", "column_5": "extra"},
+        {"姓名": "张伟", "column_2": "x", "手机号": "1", "手机号_2": "2"},
         {"姓名": "王芳", "column_2": None, "手机号": None, "手机号_2": None},
     ]
     assert [row.number for row in rows] == [4, 5]
