@@ -65,6 +65,7 @@ from hub.core.errors import ConfigError, DecryptionError, KeyNotFoundError
 
 __all__ = [
     "TOKEN_VERSION",
+    "INDEX_KEY_ID",
     "KeyProvider",
     "KeyRing",
     "EnvKeyProvider",
@@ -75,6 +76,8 @@ __all__ = [
 ]
 
 TOKEN_VERSION = "v1"
+#: The name the index key goes by in key checks; no data key may take it.
+INDEX_KEY_ID = "index"
 ENV_VAR = "HUB_KEYS"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
@@ -168,8 +171,8 @@ class KeyRing:
         if self.active_kid not in self.keys:
             raise ConfigError(f"the active key {self.active_kid!r} is not in the key ring ({', '.join(self.keys)})")
         for kid, key in self.keys.items():
-            if not kid or "." in kid:
-                raise ConfigError(f"key id {kid!r} must be non-empty and contain no '.'")
+            if not kid or "." in kid or kid == INDEX_KEY_ID:
+                raise ConfigError(f"key id {kid!r} must be non-empty, contain no '.' and not be {INDEX_KEY_ID!r}")
             if len(key) != _KEY_BYTES:
                 raise ConfigError(f"key {kid!r} must be {_KEY_BYTES} bytes (AES-256)")
         self._ciphers = {kid: AESGCM(key) for kid, key in self.keys.items()}
@@ -299,6 +302,19 @@ class KeyRing:
         """
         digest = self._hmac(f"index/{field_name}", normalize_for_index(field_name, value).encode("utf-8"))
         return int.from_bytes(digest[:8], "big", signed=True)
+
+    def check_values(self) -> dict[str, str]:
+        """A key-check value per key (``index`` for the index key): HKDF of the key for this purpose
+        alone, so a stored value proves a ring holds the same key and reveals nothing of it.
+
+        Example:
+            >>> ring = KeyRing.generate("k1")
+            >>> sorted(ring.check_values()), ring.check_values() == ring.with_new_key("k2").check_values()
+            (['index', 'k1'], False)
+        """
+        keys = {**self.keys, INDEX_KEY_ID: self.index_key}
+        return {kid: HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=b"hub/key-check").derive(key).hex()
+                for kid, key in keys.items()}  # fmt: skip
 
     def content_hash(self, payload: bytes) -> str:
         """Keyed hash deciding no-op upserts (hex); reveals nothing about the PII it covers."""

@@ -210,6 +210,12 @@ class DecryptionError(CryptoError):
     code = "decryption-failed"
 
 
+class KeyRingMismatchError(CryptoError):
+    """The key ring is not the one the store was written with: refused before anything is read or written."""
+
+    code = "key-ring-mismatch"
+
+
 class StoreError(HubError):
     code = "store-error"
 

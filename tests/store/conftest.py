@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from hub.core.crypto import KeyRing
 from hub.core.models import ZERO_TO_100, Assessment, Candidate, DimensionScore, Provenance, Ref, Score
 from hub.core.store import Store
+from hub.core.store.database import Database
 from hub.core.store.schema import metadata
 
 PG_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -77,7 +78,7 @@ def pg_url() -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    Store.open(url, KeyRing.generate()).upgrade()
+    Database.open(url).upgrade()  # the schema only: each test's store records its own ring's key checks
     yield url
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

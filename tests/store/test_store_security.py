@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.core.crypto import KeyRing
-from hub.core.errors import DecryptionError, KeyNotFoundError
+from hub.core.errors import DecryptionError, KeyRingMismatchError
 from hub.core.store import Store
 from hub.core.store import schema as t
 from hub.core.store.schema import metadata
@@ -101,15 +101,23 @@ def test_token_moved_to_another_field_is_rejected(store):
         store.get("candidate", entity_id)
 
 
-def test_wrong_or_missing_key_is_a_clear_error(store, db_url):
+def test_wrong_or_missing_key_is_refused_when_the_store_opens(store, db_url):
+    _load(store, 1)
+    with pytest.raises(KeyRingMismatchError, match="keys index, k1 differ from the keys the data was written with"):
+        Store.open(db_url, KeyRing.generate("k1"))
+    with pytest.raises(KeyRingMismatchError, match="keys k1 are not in the ring") as missing:
+        Store.open(db_url, KeyRing.generate("k9"))
+    assert "HUB_KEYS" in str(missing.value)
+
+
+def test_a_token_under_another_key_still_fails_on_its_own(store):
+    """Key checks guard the door; a single tampered or foreign token is still caught where it is read."""
     entity_id = _load(store, 1)[0]
-    other = Store.open(db_url, KeyRing.generate("k1"))
+    foreign = KeyRing.generate("k1").encrypt("x", aad=("candidate", entity_id, "name"))
+    with store.transaction() as tx:
+        tx.execute(sa.update(t.entities).where(t.entities.c.id == entity_id).values(pii=json.dumps({"name": foreign})))
     with pytest.raises(DecryptionError, match="key material"):
-        other.get("candidate", entity_id)
-    missing = Store.open(db_url, KeyRing.generate("k9"))
-    with pytest.raises(KeyNotFoundError, match="HUB_KEYS"):
-        missing.get("candidate", entity_id)
-    other.close(), missing.close()
+        store.get("candidate", entity_id)
 
 
 def test_refetching_later_is_not_a_change(store):

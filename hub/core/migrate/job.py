@@ -252,8 +252,7 @@ class Migration:
             run_id = resume
         else:
             state = _fresh_state(self.settings)
-            ready = self.target.ready()
-            if not dry and not ready:
+            if not dry:  # idempotent; it also records the ring's key checks on a store from before them
                 self.target.store.upgrade()
             run_id = uuid.uuid4().hex if dry else self.target.store.start_job_run("migrate")
         scratch = None if self.workdir else tempfile.TemporaryDirectory(prefix="hub-migrate-")

@@ -108,6 +108,11 @@ class Database:
         with self.transaction() as tx:
             command.upgrade(self.alembic_config(tx), revision)
 
+    def has_table(self, name: str) -> bool:
+        """Whether the schema has table ``name`` (a store not yet upgraded, or at an older revision, may not)."""
+        with self.reading() as conn:
+            return sa.inspect(conn).has_table(name)
+
     def current_revision(self) -> str | None:
         """The migration revision the database is at (None before :meth:`upgrade`)."""
         from alembic.migration import MigrationContext

@@ -40,6 +40,7 @@ from hub.core.store.database import Database
 from hub.core.store.deletion import Deletions
 from hub.core.store.erase import Erasure, ErasureReport
 from hub.core.store.identity import IdentityRules, Merges
+from hub.core.store.keycheck import KeyChecks
 from hub.core.store.reads import Change, EntityReader
 from hub.core.store.rotation import KeyRotation, RotationReport
 from hub.core.store.upsert import Upserter, UpsertResult
@@ -77,6 +78,7 @@ class Store:
         self._deletions = Deletions(self._writer)
         self._erasure = Erasure(db, self._audit)
         self._rotation = KeyRotation(db, keyring)
+        self._key_checks = KeyChecks(db)
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -84,8 +86,34 @@ class Store:
 
         Query parameters are passed to the driver, e.g. ``?options=-csearch_path%3Dmyschema`` on PostgreSQL.
         Bound parameters are hidden from database error messages (they may hold tokens).
+
+        Raises:
+            KeyRingMismatchError: ``keyring`` is not the ring the store was written with
+                (:mod:`hub.core.store.keycheck`): refused before anything is read or written.
         """
-        return cls(Database.open(url).engine, keyring, identity)
+        store = cls(Database.open(url).engine, keyring, identity)
+        store._key_checks.verify(keyring)
+        return store
+
+    @staticmethod
+    def upgrade_schema(url: str) -> str | None:
+        """Apply pending migrations to the database at ``url`` without a key ring (``hub db upgrade``);
+        returns the revision it is at. The key checks wait for the first store opened with a ring."""
+        db = Database.open(url)
+        try:
+            db.upgrade()
+            return db.current_revision()
+        finally:
+            db.close()
+
+    @staticmethod
+    def schema_revision(url: str) -> str | None:
+        """The migration revision of the database at ``url`` (None before any upgrade), without a key ring."""
+        db = Database.open(url)
+        try:
+            return db.current_revision()
+        finally:
+            db.close()
 
     @classmethod
     def from_config(cls, config: Any) -> Store:
@@ -111,8 +139,12 @@ class Store:
         return self._db.alembic_config(connection)
 
     def upgrade(self, revision: str = "head") -> None:
-        """Apply Alembic migrations up to ``revision`` (idempotent)."""
+        """Apply Alembic migrations up to ``revision`` (idempotent), then check the key ring against
+        the store and record the check values of keys it has not seen (every writer upgrades first)."""
         self._db.upgrade(revision)
+        if self._db.has_table("key_checks"):
+            self._key_checks.verify(self.keyring)
+            self._key_checks.record(self.keyring)
 
     def current_revision(self) -> str | None:
         """The migration revision the database is at (None before :meth:`upgrade`)."""
@@ -290,5 +322,11 @@ class Store:
         return self._erasure.erase_candidate(candidate_id, actor, dry_run=dry_run)
 
     def rotate_keys(self, *, batch_size: int = 500, dry_run: bool = False, max_batches: int | None = None) -> RotationReport:
-        """Re-encrypt every token with the active key, resumably (:mod:`hub.core.store.rotation`)."""
-        return self._rotation.rotate(batch_size=batch_size, dry_run=dry_run, max_batches=max_batches)
+        """Re-encrypt every token with the active key, resumably (:mod:`hub.core.store.rotation`); the
+        key checks learn the new key first and, once the rotation finishes, forget the retired ones."""
+        if not dry_run:
+            self._key_checks.record(self.keyring)
+        report = self._rotation.rotate(batch_size=batch_size, dry_run=dry_run, max_batches=max_batches)
+        if report.finished and not dry_run:
+            self._key_checks.record(self.keyring, rotated=True)
+        return report

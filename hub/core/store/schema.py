@@ -35,6 +35,7 @@ __all__ = [
     "job_runs",
     "merges",
     "key_rotations",
+    "key_checks",
     "create_engine",
     "new_id",
 ]
@@ -198,6 +199,17 @@ key_rotations = sa.Table(
     sa.Column("started_at", _TS, nullable=False),
     sa.Column("updated_at", _TS, nullable=False),
     sa.Column("finished_at", _TS),
+)
+
+
+#: One key-check value per key the store was written with (``index`` for the blind-index key):
+#: a keyed digest that proves a ring holds the same key without revealing it (hub.core.store.keycheck).
+key_checks = sa.Table(
+    "key_checks",
+    metadata,
+    sa.Column("key_id", sa.String(64), primary_key=True),
+    sa.Column("check_value", sa.String(64), nullable=False),
+    sa.Column("recorded_at", _TS, nullable=False),
 )
 
 
