@@ -53,6 +53,7 @@ from hub.core.errors import ConfigError, PermanentConnectorError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.mapping_files import MappingLookup
 from hub.core.models import ENTITY_TYPES, Entity
+from hub.core.private import create_private, open_private, private_folder
 from plugins.files.readers import Row, read_rows
 
 __all__ = ["ImportFileTarget", "flatten", "neutralize", "unneutralize"]
@@ -151,10 +152,10 @@ class ImportFileTarget(DeliveryTarget, Connector):
         """Write one file per kind (temporary name, then an atomic rename) and forget the rows."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_folder(self.directory)
             for kind, rows in self._rows.items():
                 final = self.directory / f"{self.settings['prefix']}{kind}-{stamp}.{self.format}"
-                partial = final.with_name(final.name + ".partial")
+                partial = create_private(final.with_name(final.name + ".partial"))  # salaries, ID numbers
                 getattr(self, f"_write_{self.format}")(partial, _columns(rows), rows)
                 os.replace(partial, final)
                 self._written.setdefault(kind, []).append(final)
@@ -190,7 +191,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
                     yield hub_id, exc
 
     def _write_csv(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-        with path.open("w", newline="", encoding=self.settings["encoding"]) as handle:
+        with open_private(path, "w", newline="", encoding=self.settings["encoding"]) as handle:
             writer = csv.writer(handle)
             writer.writerow([neutralize(c) for c in columns])
             writer.writerows([neutralize(_cell(row.get(c))) for c in columns] for row in rows)
@@ -218,7 +219,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
         book.save(path)
 
     def _write_jsonl(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-        with path.open("w", encoding="utf-8") as handle:
+        with open_private(path, "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             handle.flush()

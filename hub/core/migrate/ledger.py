@@ -25,6 +25,7 @@ from pathlib import Path
 
 from hub.core.chunks import chunks
 from hub.core.crypto import blind_index_from_hex
+from hub.core.private import create_private
 
 __all__ = ["Ledger"]
 
@@ -60,6 +61,8 @@ class Ledger:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        if self.path != ":memory:":
+            create_private(Path(self.path))  # it holds keyed digests and record ids; its -wal takes its mode
         self._db = sqlite3.connect(self.path, isolation_level="DEFERRED")
         # Scratch: WAL without fsync survives a killed process (the OS still has the pages); only a
         # power cut could lose the last batches, and those are re-read on resume anyway.

@@ -25,6 +25,7 @@ from typing import Any
 
 from hub.core.migrate.findings import FIXES
 from hub.core.migrate.job import MigrationResult
+from hub.core.private import open_private
 
 __all__ = ["build_report", "render_html", "write_reports", "REPORT_VERSION"]
 
@@ -161,10 +162,12 @@ def render_html(report: dict[str, Any]) -> str:
 
 
 def write_reports(report: dict[str, Any], directory: Path) -> tuple[Path, Path]:
-    """Write ``migration-<run>.json`` and ``migration-<run>.html`` into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write ``migration-<run>.json`` and ``migration-<run>.html`` into ``directory`` (mode 0600: they
+    name records, and a mismatch shows masked values)."""
     stem = f"migration-{report['run_id']}"
     json_path, html_path = directory / f"{stem}.json", directory / f"{stem}.html"
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-    html_path.write_text(render_html(report), encoding="utf-8")
+    with open_private(json_path, "w", encoding="utf-8") as file:
+        file.write(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
+    with open_private(html_path, "w", encoding="utf-8") as file:
+        file.write(render_html(report))
     return json_path, html_path

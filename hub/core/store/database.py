@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from hub.core.errors import StoreError
+from hub.core.private import create_private
 from hub.core.store import schema as t
 
 __all__ = ["Database", "Transactional"]
@@ -49,9 +51,12 @@ class Database:
     def open(cls, url: str) -> Database:
         """Connect to ``url``; bound parameters are hidden from database errors (they may hold tokens)."""
         try:
-            return cls(t.create_engine(url, hide_parameters=True))
+            engine = t.create_engine(url, hide_parameters=True)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL: {exc}") from None
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            create_private(Path(engine.url.database))  # its -wal and -shm files take its mode
+        return cls(engine)
 
     @staticmethod
     def now() -> dt.datetime:
