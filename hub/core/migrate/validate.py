@@ -3,8 +3,9 @@
 * :class:`TextChecks` — the raw text of a row: mojibake (U+FFFD, or GBK/UTF-8 bytes decoded as
   Latin-1) and values that exactly fill a legacy column width (probably cut).
 * :class:`RowMapper` — each entity mapping of the source on the row: required fields, enum values,
-  dates (Excel serials included), ID checksums, phones, scores... through the mapping engine and the
-  canonical model; every failure becomes a :class:`~hub.core.migrate.findings.Finding`.
+  dates (Excel serials included), ID checksums, phones, scores... through the per-record transform
+  sync uses too (:class:`~hub.core.record_transform.RecordTransform`: mapping engine, canonical model,
+  plugin validators); every failure becomes a :class:`~hub.core.migrate.findings.Finding`.
 * :class:`BatchChecks` — across rows: duplicates inside the source (the same person under two
   external ids, found by blind index, so no plaintext is remembered) and referential integrity (a
   reference to a record that neither the source nor the target holds).
@@ -29,7 +30,8 @@ from hub.core.mapping import CompiledMapping
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.reconcile import Digester
-from hub.core.models import Entity, Provenance, validate_entity
+from hub.core.models import Entity, Provenance
+from hub.core.record_transform import RecordTransform, Validator, prepare_for_store
 from hub.core.store.codec import EntityCodec, Prepared, kind_info
 
 __all__ = ["TextChecks", "RowMapper", "MappedRow", "prepare_rows", "BatchChecks", "coverage", "UNIQUE_FIELDS"]
@@ -142,7 +144,7 @@ def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str, digeste
         for entity in row.entities:
             found = done.get(id(entity))
             if found is None:
-                prepared = codec.detach(codec.prepare(entity, system))
+                prepared = prepare_for_store(codec, entity, system, detach=True)
                 digest = digester.digests_of_dump(prepared.kind, prepared.payload) if digester else b""
                 found = done[id(entity)] = (prepared, digest)
             row.prepared.append(found[0])
@@ -194,14 +196,16 @@ class _Memo:
 
 
 class RowMapper:
-    """Applies the source's entity mappings to a row and validates the results into canonical models.
+    """Applies the source's entity mappings to a row and validates the results into canonical models,
+    each through its :class:`~hub.core.record_transform.RecordTransform` (model and plugin validators).
 
     Entities that repeat exactly (same mapped dict) are validated once and shared between rows:
-    they are never modified after validation.
+    they are never modified after validation (plugin validators must not modify them either).
 
     Args:
         mappings: ``{kind: compiled mapping}`` of the source (all of one system).
         provenance: the run's provenance (system, stream, start time) set on every entity.
+        validators: the plugins' record validators (``Registry.validators``).
 
     Example:
         >>> from hub.core.mapping import load_mapping_text
@@ -216,34 +220,36 @@ class RowMapper:
         self,
         mappings: Mapping[str, CompiledMapping],
         provenance: Provenance | None = None,
+        validators: Iterable[Validator] = (),
     ) -> None:
-        self.mappings = dict(sorted(mappings.items(), key=lambda item: _ORDER.index(item[0]) if item[0] in _ORDER else 99))
+        ordered = sorted(mappings.items(), key=lambda item: _ORDER.index(item[0]) if item[0] in _ORDER else 99)
+        validators = tuple(validators)
+        self.steps = {kind: RecordTransform(mapping, validators) for kind, mapping in ordered}
         self.provenance = provenance
-        self.filled: dict[str, set[str]] = {kind: set() for kind in self.mappings}
-        self._memos = {kind: _Memo() for kind in self.mappings}
+        self.filled: dict[str, set[str]] = {kind: set() for kind in self.steps}
+        self._memos = {kind: _Memo() for kind in self.steps}
 
     def map(self, row: Mapping[str, Any], number: int | None, record: str,
             kinds: Collection[str] | None = None) -> MappedRow:  # fmt: skip
         """The row's entities, by the mappings of ``kinds`` (default: every mapping: a wide export row)."""
         result = MappedRow(number, record)
-        for kind, mapping in self.mappings.items():
+        for kind, step in self.steps.items():
             if kinds is not None and kind not in kinds:
                 continue
             memo = self._memos[kind]
             try:
-                label, data = mapping.apply_labeled(row, record_id=record)
+                label, data = step.mapped(row, record_id=record)
                 key = memo.key(data)
                 entity = memo.get(key)
                 if entity is None:
-                    entity = validate_entity(kind, data, system=mapping.system, record_id=label)
-                    entity.provenance = self.provenance
+                    entity = step.validated(data, label=label, provenance=self.provenance)
                     memo.put(key, entity)
                     self.filled[kind] |= entity.model_fields_set
             except RecordError as exc:
                 result.findings.append(Finding.from_error(exc, row=number, record=record))
-                own = mapping._plan.record_id_getter(row)  # noqa: SLF001 - the id a rejected record would have had
-                if own not in (None, ""):
-                    result.rejected.append((kind, str(own)))
+                own = step.own_id(row)
+                if own is not None:
+                    result.rejected.append((kind, own))
                 continue
             result.entities.append(entity)
         return result
