@@ -21,7 +21,7 @@ Example:
     >>> step.entity({"t": "intern"})
     Traceback (most recent call last):
     ...
-    hub.core.errors.ModelValidationError: [model-validation-error] s job intern: no interns
+    hub.core.errors.RejectedByValidatorError: [model-validation-error] s job intern: no interns
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hub.core.errors import ModelValidationError
+from hub.core.errors import RejectedByValidatorError
 from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity, Provenance
 from hub.core.store.codec import EntityCodec, Prepared
@@ -68,7 +68,8 @@ class RecordTransform:
 
         Raises:
             MappingError: the mapping could not produce a field.
-            ModelValidationError: the canonical model or a plugin validator rejected the record.
+            ModelValidationError: the canonical model rejected the record
+                (:class:`RejectedByValidatorError`: a plugin validator did).
         """
         label, data = self.mapped(source, record_id=record_id)
         return self.validated(data, label=label, provenance=provenance, raw=raw)
@@ -91,7 +92,8 @@ class RecordTransform:
         A validator that raises rejects the record (its plugin is foreign code), never the run.
 
         Raises:
-            ModelValidationError: the canonical model or a plugin validator rejected the record.
+            ModelValidationError: the canonical model rejected the record
+                (:class:`RejectedByValidatorError`: a plugin validator did).
         """
         entity = self.mapping.validate(data, label=label)
         if provenance is not None:
@@ -104,7 +106,7 @@ class RecordTransform:
             except Exception as exc:  # noqa: BLE001 — plugin code is foreign: its crash rejects the record, not the run
                 problems = [f"validator {getattr(validator, '__qualname__', validator)} crashed: {type(exc).__name__}"]
             if problems:
-                raise ModelValidationError("; ".join(problems), system=self.system, entity=self.kind, record_id=label)
+                raise RejectedByValidatorError("; ".join(problems), system=self.system, entity=self.kind, record_id=label)
         return entity
 
     def own_id(self, source: Any) -> str | None:

@@ -15,6 +15,10 @@ past the last commit is simply done again.
 A dry run validates everything and reports, but writes nothing to the target and does not
 reconcile. Pass or fail is decided by :class:`Thresholds`.
 
+Observers get ``run_started``, ``batch_committed`` (after each batch's transaction), ``record_failed``
+(each record a finding rejected, with its typed error) and ``run_finished``
+:class:`~hub.core.events.HubEvent` through the ``hub_event`` hook, as from a sync.
+
 Example:
     >>> settings = JobSettings(source={"path": "examples/legacy_ai_interview/ai_interview_results.csv",
     ...                                "export": "legacy_ai_interview"},
@@ -28,16 +32,18 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pluggy
 from pydantic_core import to_json
 
 from hub.core.errors import ConfigError, RecordError
+from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
 from hub.core.migrate.endpoints import Source, SourceRow, StoreTarget
@@ -48,6 +54,7 @@ from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_valu
 from hub.core.migrate.resume import ResumePoint
 from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
+from hub.core.record_transform import Validator
 from hub.core.store.codec import EntityCodec, Prepared, kind_info, loads
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
@@ -208,6 +215,10 @@ class Migration:
         parallel: map and validate in a forked child while this process writes (False, or a
             platform without ``fork``: all in this process; the results are the same). Default:
             :func:`~hub.core.forked.worth_forking`, the policy sync uses too.
+        validators: the plugins' record validators (``Registry.validators``), run on every record
+            as a sync runs them; a rejection is a finding (and a dead letter when the run writes).
+        pm: the plugin manager whose ``hub_event`` observers get the run's events.
+        listeners: in-process event listeners.
 
     Example:
         >>> from hub.core.crypto import KeyRing
@@ -232,8 +243,12 @@ class Migration:
         progress: bool = True,
         on_batch: Callable[[dict[str, Any]], None] | None = None,
         parallel: bool | None = None,
+        validators: Sequence[Validator] = (),
+        pm: pluggy.PluginManager | None = None,
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self.settings, self.source, self.target = settings, source, target
+        self.validators, self.pm, self.listeners = tuple(validators), pm, tuple(listeners)
         self.workdir = workdir
         self.progress = progress
         self.on_batch = on_batch
@@ -260,15 +275,20 @@ class Migration:
         folder = self.workdir or Path(scratch.name)  # type: ignore[union-attr]
         folder.mkdir(parents=True, exist_ok=True)
         ledger = Ledger(folder / f"{run_id}.ledger")
+        events = Events(self.pm, self.listeners, run_id)
+        events("run_started", engine="migrate", source=self.source.name, system=self.source.system,
+               target=self.settings.target, dry_run=dry, resumed=bool(resume))  # fmt: skip
         try:
             with rare_collections():
-                return self._run(run_id, state, ledger)
+                result = self._run(run_id, state, ledger, events)
         finally:
             ledger.close()
             if scratch is not None:
                 scratch.cleanup()
+        events("run_finished", engine="migrate", passed=result.passed, reasons=result.reasons, **self.counters(state))
+        return result
 
-    def _run(self, run_id: str, state: dict[str, Any], ledger: Ledger) -> MigrationResult:
+    def _run(self, run_id: str, state: dict[str, Any], ledger: Ledger, events: Events) -> MigrationResult:
         source, target, dry = self.source, self.target, self.settings.dry_run
         state["system"] = source.system
         target_known = target.known if target.ready() else None
@@ -277,7 +297,7 @@ class Migration:
         checks = BatchChecks(source.system, target.store.codec, ledger, target_known, unique)
         digester = Digester(self.keyring)
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
-        mapper = RowMapper(source.mappings, provenance)
+        mapper = RowMapper(source.mappings, provenance, self.validators)
         for kind, names in state["filled"].items():
             mapper.filled.setdefault(kind, set()).update(names)
         text = TextChecks(self.settings.max_length)
@@ -299,11 +319,16 @@ class Migration:
                     with target.store.transaction() as tx:
                         target.write(tx, [p for _, p, _ in written.values()], run_id)
                         for row, raw in zip(rows, batch.raws):
-                            for finding in row.findings:
-                                if finding.entity and finding.kind not in ("mojibake", "truncated"):
-                                    payload = None if raw is None else loads(raw)
-                                    target.dead_letter(tx, run_id, finding.error, payload, finding.entity, row.record)
+                            for finding in _rejections(row):
+                                payload = None if raw is None else loads(raw)
+                                target.dead_letter(tx, run_id, finding.error, payload, finding.entity, row.record)
                         target.save_checkpoint(tx, run_id, state)
+                    events("batch_committed", engine="migrate", rows=len(rows), written=len(written),
+                           position=state["position"], rows_so_far=state["rows"])  # fmt: skip
+                for row in rows:
+                    for finding in _rejections(row):
+                        events.record_failed(finding.error, engine="migrate", row=row.number, record=row.record,
+                                             kind=finding.kind)  # fmt: skip
                 bar.advance(len(rows))
                 if self.on_batch:
                     self.on_batch(state)
@@ -315,7 +340,7 @@ class Migration:
         findings += late
         results: list[KindReconciliation] = []
         if not dry:
-            target.deliver(run_id)
+            target.deliver(run_id, events)
             results, mismatches = reconcile(
                 list(source.mappings), ledger, digester, target.read_back, target.count,
                 system=source.system, sample_size=self.settings.sample_size,
@@ -458,6 +483,11 @@ def _hash_and_index(codec: EntityCodec, batch: _Batch) -> None:
             codec.hash_of(prepared)
             if kind_info(prepared.kind).indexed:
                 codec.blind_of(prepared)
+
+
+def _rejections(row: MappedRow) -> Iterator[Finding]:
+    """The row's findings that rejected a record (each becomes a dead letter), not warnings about its text."""
+    return (f for f in row.findings if f.entity and f.kind not in ("mojibake", "truncated"))
 
 
 def _as_read(raw: bytes | None, record: str) -> bytes:
