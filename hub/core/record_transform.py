@@ -26,15 +26,15 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hub.core.errors import RejectedByValidatorError
 from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity, Provenance
-from hub.core.store.codec import EntityCodec, Prepared
+from hub.core.store.codec import EntityCodec, Prepared, kind_info
 
-__all__ = ["RecordTransform", "Validator", "prepare_for_store"]
+__all__ = ["RecordTransform", "Validator", "precompute", "prepare_for_store"]
 
 #: A plugin's record check: ``validator(entity) -> problems`` (empty: the record is fine).
 Validator = Callable[[Entity], list[str]]
@@ -119,3 +119,18 @@ def prepare_for_store(codec: EntityCodec, entity: Entity, system: str, *, detach
     pickles as plain data when it crosses from a forked producer to the writing process."""
     prepared = codec.prepare(entity, system)
     return codec.detach(prepared) if detach else prepared
+
+
+def precompute(codec: EntityCodec, prepared: Iterable[Prepared]) -> None:
+    """In a forked producer whose writer is behind (``ahead(spare=...)``): the content hashes and
+    blind indexes of prepared records, which the writer would otherwise compute (they are kept in
+    the records and cross with them).
+
+    Why only then: computed in the producer for good they made it the busier process (a sync's
+    producer fetches and maps; a migration's at 100,000 rows), while a writer with a grown database
+    is the busier one and would have the producer wait.
+    """
+    for record in prepared:
+        codec.hash_of(record)
+        if kind_info(record.kind).indexed:
+            codec.blind_of(record)

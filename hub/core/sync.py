@@ -48,7 +48,9 @@ from hub.core.gcpause import settled
 from hub.core.http import HttpClient
 from hub.core.mapping import load_mapping
 from hub.core.paginators import select
+from hub.core.record_transform import precompute
 from hub.core.store import Store
+from hub.core.store.codec import EntityCodec
 from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Transformed, Validator
 from hub.core.sync_state import TOMBSTONES, StreamState, later
 
@@ -260,7 +262,8 @@ class _StreamRun:
                 else:
                     yield _Page(page.next_request, newest, batch=pipeline.transform(page.records, detach=forked))
 
-        return ahead(produce, depth=PAGES_AHEAD, enabled=forked, in_child=self.store.forget_connections)
+        return ahead(produce, depth=PAGES_AHEAD, enabled=forked, in_child=self.store.forget_connections,
+                     spare=functools.partial(_precompute, self.store.codec))  # fmt: skip
 
     def _advance(
         self, tx: sa.Connection, pipeline: RecordPipeline, state: StreamState, page: _Page, batch: BatchResult,
@@ -305,6 +308,12 @@ class _StreamRun:
         self.report.status, self.report.error = "failed", error.to_dict()
         with self.store.transaction() as tx:
             self.store.add_dead_letter(tx, system=self.key, stream=self.stream.name, error=error, run_id=self.run_id)
+
+
+def _precompute(codec: EntityCodec, page: _Page) -> None:
+    """The producer's spare work while the committing side is behind: see :func:`precompute`."""
+    if page.batch is not None:
+        precompute(codec, page.batch.prepared)
 
 
 def ingest_webhook(

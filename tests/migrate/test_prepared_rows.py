@@ -15,7 +15,7 @@ import pytest
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import ConfigError
-from hub.core.migrate.job import _Batch, _hash_and_index
+from hub.core.migrate.job import _Batch, _precompute
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.reconcile import Digester, entity_values
 from hub.core.migrate.validate import BatchChecks, MappedRow, prepare_rows
@@ -68,14 +68,14 @@ def test_digests_from_the_prepared_bytes_equal_those_of_the_model_dumped_again()
 
 def test_a_batch_hashed_and_indexed_in_the_producer_stores_exactly_as_one_that_was_not() -> None:
     """While the writer is behind, the producer computes content hashes and blind indexes
-    (``_hash_and_index``); they cross with the records and the store writes the same rows."""
+    (``_precompute``, as a forked sync does too); they cross with the records and the store writes the same rows."""
     stored = []
     for spared in (False, True):
         rows, _ = rows_sharing_a_job()
         prepare_rows(rows, CODEC, SYSTEM)
         batch = _Batch(rows, [None] * len(rows), [], {})
         if spared:
-            _hash_and_index(CODEC, batch)
+            _precompute(CODEC, batch)
         crossed = pickle.loads(pickle.dumps(batch))
         records = list({id(p): p for row in crossed.rows for p in row.prepared}.values())
         assert all((p.content_hash is not None) == spared for p in records)

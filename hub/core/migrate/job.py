@@ -54,8 +54,8 @@ from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_valu
 from hub.core.migrate.resume import ResumePoint
 from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
-from hub.core.record_transform import Validator
-from hub.core.store.codec import EntityCodec, Prepared, kind_info, loads
+from hub.core.record_transform import Validator, precompute
+from hub.core.store.codec import EntityCodec, Prepared, loads
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
 
@@ -304,7 +304,7 @@ class Migration:
         resume, columns = ResumePoint.of(state, self.keyring, source.system), state["columns"]
         batches = ahead(lambda: self._batches(source.rows(resume.number), resume, text, mapper, digester, columns), depth=2,
                         enabled=self.parallel, in_child=target.forget_connections,
-                        spare=partial(_hash_and_index, target.store.codec))  # fmt: skip
+                        spare=partial(_precompute, target.store.codec))  # fmt: skip
         with Progress(None, enabled=self.progress) as bar, closing(batches):
             for batch in batches:
                 rows = batch.rows
@@ -470,19 +470,10 @@ class Migration:
         return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
 
 
-def _hash_and_index(codec: EntityCodec, batch: _Batch) -> None:
-    """In the producer, while the writer is behind: the content hashes and the blind indexes of the
-    batch's records, which the writer would otherwise compute (they are kept in the records).
-
-    Why only then: moved to the producer for good they made it the busier process at 100,000 rows
-    (see :func:`~hub.core.migrate.validate.prepare_rows`); at 1,000,000 the writer is the busier one,
-    its database grown, and the producer would wait.
-    """
-    for row in batch.rows:
-        for prepared in row.prepared:
-            codec.hash_of(prepared)
-            if kind_info(prepared.kind).indexed:
-                codec.blind_of(prepared)
+def _precompute(codec: EntityCodec, batch: _Batch) -> None:
+    """:func:`~hub.core.record_transform.precompute` for a batch's records: at 1,000,000 rows the
+    writer, its database grown, is the busier process."""
+    precompute(codec, (prepared for row in batch.rows for prepared in row.prepared))
 
 
 def _rejections(row: MappedRow) -> Iterator[Finding]:

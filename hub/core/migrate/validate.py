@@ -131,9 +131,9 @@ def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str, digeste
     the run from 2,770 to 3,600 rows/s (``bench/bench_migrate.py --rows 100000``). The content
     hash and blind indexes are left to the writer, as in a forked sync: moved here too they made
     the producer the busier one (the producer computes them only while the writer is behind:
-    ``job._hash_and_index``). The duplicate check and the store then share one computation of
-    the blind indexes (:meth:`EntityCodec.blind_of`). An entity shared by many rows (a job) is
-    prepared once per batch, and pickled once with it.
+    :func:`~hub.core.record_transform.precompute`). The duplicate check and the store then share
+    one computation of the blind indexes (:meth:`EntityCodec.blind_of`). An entity shared by many
+    rows (a job) is prepared once per batch, and pickled once with it.
 
     The digests are computed from the prepared bytes, cut into their fields' texts rather than
     parsed (:meth:`Digester.digests_of_dump`): the same values as dumping the model again, for an
