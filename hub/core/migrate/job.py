@@ -46,16 +46,19 @@ from hub.core.errors import ConfigError, RecordError
 from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
+from hub.core.migrate.batch import Batch, MappedRow, last_of_each
+from hub.core.migrate.checks import UNIQUE_FIELDS, Coverage, Duplicates, Ledgered, References
 from hub.core.migrate.endpoints import Source, SourceRow, StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.progress import Progress
 from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_values, normalized_fields, reconcile, shown
 from hub.core.migrate.resume import ResumePoint
-from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
+from hub.core.migrate.validate import RowMapper, TextChecks, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
 from hub.core.record_transform import Validator, precompute
-from hub.core.store.codec import EntityCodec, Prepared, loads
+from hub.core.stages import Stages
+from hub.core.store.codec import EntityCodec, loads
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
 
@@ -133,55 +136,6 @@ class MigrationResult:
     findings: list[Finding]
     reconciliation: list[KindReconciliation]
     reasons: list[str]
-
-
-@dataclass
-class _Batch:
-    """One batch as the producer hands it over (pickled when it crosses from the forked child).
-
-    Besides the mapped rows it carries the raw rows as JSON (dead letters keep them; parsed only
-    for a row that becomes one, so the other rows' cells never become Python strings in the writing
-    process: ~3.3 µs a row to unpickle as dicts) and what the child learnt that the parent
-    checkpoints: the source's columns, the fields filled so far, and the number, label and
-    fingerprint of its last row (:class:`~hub.core.migrate.resume.ResumePoint`).
-    """
-
-    rows: list[MappedRow]
-    raws: list[bytes | None]
-    columns: list[str]
-    filled: dict[str, list[str]]
-    last: tuple[int, str, str] | None = None
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as plain tuples: each distinct prepared record once (in its own pickled form,
-        :meth:`Prepared.__reduce__`), and per row its fields and the positions of its records.
-
-        Why: pickled as objects (a dataclass per row, the raw rows as dicts) the batch cost ~9.6 µs
-        a row to pickle and ~9.3 to unpickle; this way, with the raw rows as JSON, ~4.5 and ~2.6.
-        A record shared by rows (a job) stays one object on the other side.
-        """
-        records: list[Prepared] = []
-        positions: dict[int, int] = {}
-        rows = []
-        for row in self.rows:
-            for prepared in row.prepared:
-                if id(prepared) not in positions:
-                    positions[id(prepared)] = len(records)
-                    records.append(prepared)
-            rows.append((row.number, row.record, row.rejected, row.findings, row.digests,
-                         [positions[id(prepared)] for prepared in row.prepared]))  # fmt: skip
-        return (_batch_from_tuples, (records, rows, self.raws, self.columns, self.filled, self.last))
-
-
-def _batch_from_tuples(
-    records: list[Prepared], rows: list[tuple[Any, ...]], raws: list[bytes | None],
-    columns: list[str], filled: dict[str, list[str]], last: tuple[int, str, str] | None,
-) -> _Batch:
-    mapped = [
-        MappedRow(number, record, rejected=rejected, findings=findings, digests=digests, prepared=[records[i] for i in at])
-        for number, record, rejected, findings, digests, at in rows
-    ]
-    return _Batch(mapped, raws, columns, filled, last)
 
 
 def _fresh_state(settings: JobSettings) -> dict[str, Any]:
@@ -294,7 +248,12 @@ class Migration:
         target_known = target.known if target.ready() else None
         identity = target.store.identity
         unique = {kind: identity.fields_for(kind) or UNIQUE_FIELDS.get(kind, ()) for kind in source.mappings}
-        checks = BatchChecks(source.system, target.store.codec, ledger, target_known, unique)
+        stages: Stages[Batch, Finding] = Stages([  # in this order: each sees what the one before rejected
+            Duplicates(source.system, target.store.codec, ledger, unique),
+            References(source.system, ledger, target_known),
+            Ledgered(ledger),
+            Coverage(source.mappings, source.every_mapping, state["columns"], state["filled"]),
+        ])
         digester = Digester(self.keyring)
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
         mapper = RowMapper(source.mappings, provenance, self.validators)
@@ -308,12 +267,8 @@ class Migration:
         with Progress(None, enabled=self.progress) as bar, closing(batches):
             for batch in batches:
                 rows = batch.rows
-                checks.duplicates(rows)
-                checks.references(rows)
-                written = _last_of_each(rows)
-                ledger.put_records((kind, ext, number, digest) for (kind, ext), (number, _, digest) in written.items())
-                ledger.put_rejected(pair for row in rows for pair in row.rejected)
-                ledger.commit()
+                stages.check(batch)
+                written = last_of_each(rows)
                 self._account(batch, state)
                 if not dry:
                     with target.store.transaction() as tx:
@@ -332,9 +287,8 @@ class Migration:
                 bar.advance(len(rows))
                 if self.on_batch:
                     self.on_batch(state)
-        filled = {kind: set(names) for kind, names in state["filled"].items()}
         findings = [Finding.from_dict(item, source.system) for item in state["findings"]]
-        late = checks.finish() + coverage(state["columns"], source.mappings, filled, source.every_mapping)
+        late = stages.finish()
         for finding in late:
             self._count(state, finding)
         findings += late
@@ -362,7 +316,7 @@ class Migration:
     def _batches(
         self, rows: Iterator[SourceRow], resume: ResumePoint, text: TextChecks, mapper: RowMapper, digester: Digester,
         columns: list[str],
-    ) -> Iterator[_Batch]:
+    ) -> Iterator[Batch]:
         """The producer: source rows read, checked, mapped and prepared for the store, in batches
         (runs in the forked child).
 
@@ -374,12 +328,12 @@ class Migration:
         raws: list[bytes | None] = []
         columns, kinds_seen = list(columns), set()
 
-        def handed_over() -> _Batch:
+        def handed_over() -> Batch:
             prepare_rows(batch, codec, system, digester)
             numbered = ((row, raw) for row, raw in zip(reversed(batch), reversed(raws)) if row.number is not None)
             row, raw = next(numbered, (None, None))  # rows come in source order: the last numbered one
             last = None if row is None else (row.number, row.record, self.keyring.content_hash(_as_read(raw, row.record)))
-            return _Batch(batch, raws, list(columns), _sorted(mapper.filled), last)
+            return Batch(batch, raws, list(columns), _sorted(mapper.filled), last)
 
         for number, record, row, kinds in rows:
             raw = None if isinstance(row, RecordError) else to_json(dict(row), serialize_unknown=True)
@@ -404,7 +358,7 @@ class Migration:
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
-    def _account(self, batch: _Batch, state: dict[str, Any]) -> None:
+    def _account(self, batch: Batch, state: dict[str, Any]) -> None:
         for row in batch.rows:
             state["rows"] += 1
             if row.findings:
@@ -470,7 +424,7 @@ class Migration:
         return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
 
 
-def _precompute(codec: EntityCodec, batch: _Batch) -> None:
+def _precompute(codec: EntityCodec, batch: Batch) -> None:
     """:func:`~hub.core.record_transform.precompute` for a batch's records: at 1,000,000 rows the
     writer, its database grown, is the busier process."""
     precompute(codec, (prepared for row in batch.rows for prepared in row.prepared))
@@ -484,16 +438,6 @@ def _rejections(row: MappedRow) -> Iterator[Finding]:
 def _as_read(raw: bytes | None, record: str) -> bytes:
     """What a row's fingerprint covers: its JSON, or for a row that could not be read, its label."""
     return raw if raw is not None else record.encode()
-
-
-def _last_of_each(batch: list[MappedRow]) -> dict[tuple[str, str], tuple[int | None, Prepared, bytes]]:
-    """``{(kind, external id): (row, prepared record, digests)}`` of the batch's valid entities, the
-    last row winning (as it would in the store), in order of first appearance (referenced kinds stay first)."""
-    written: dict[tuple[str, str], tuple[int | None, Prepared, bytes]] = {}
-    for row in batch:
-        for prepared, digest in zip(row.prepared, row.digests):
-            written[(prepared.kind, prepared.external_id)] = (row.number, prepared, digest)
-    return written
 
 
 def _sorted(filled: dict[str, set[str]]) -> dict[str, list[str]]:
