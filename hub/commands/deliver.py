@@ -8,6 +8,8 @@ import click
 
 from hub.core.config import load_config
 from hub.core.delivery import DeliveryRunner, targets_from_config
+from hub.core.events import Events
+from hub.core.plugins import get_plugin_manager
 from hub.core.store import Store
 
 __all__ = ["command"]
@@ -26,7 +28,7 @@ def command(target: str | None, dry_run: bool, drain: float | None) -> None:
     config = load_config()
     store = Store.from_config(config)
     names = {target} if target else None
-    runner = DeliveryRunner(store, config, targets=targets_from_config(config, names))
+    runner = DeliveryRunner(store, config, targets=targets_from_config(config, names), events=Events(get_plugin_manager()))
     try:
         if drain is not None and not dry_run:
             report = runner.drain(target=target, timeout=drain)

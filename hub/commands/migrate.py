@@ -28,6 +28,7 @@ from hub.core.migrate import (
     write_reports,
 )
 from hub.core.migrate.endpoints import Source
+from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import open_store
 from hub.core.store import Store
 from hub.core.yamlbounds import safe_load
@@ -52,11 +53,15 @@ def run_migration(
     source: Source | None = None,
 ) -> MigrationResult:
     """Open the source (unless the caller opened it for ``settings`` already) and the target the
-    settings name, then run (or resume) the migration. A bad target is refused here, before any row is read."""
+    settings name, then run (or resume) the migration with the plugins' record validators and
+    event observers, as a sync has them. A bad target is refused here, before any row is read."""
     if source is None:
         source = source_from_settings(settings.source, config, settings.entities or None)
     target = open_target(settings.target, store, source.system, config, source.mappings)
-    return Migration(settings, source, target, workdir=workdir, progress=progress).run(resume=resume)
+    pm = get_plugin_manager()
+    migration = Migration(settings, source, target, workdir=workdir, progress=progress,
+                          validators=load_registry(pm).validators, pm=pm)  # fmt: skip
+    return migration.run(resume=resume)
 
 
 def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[Path, Path] | None) -> None:

@@ -16,7 +16,7 @@ from rich.table import Table
 from hub.core.config import load_config
 from hub.core.delivery import DeliveryRunner, targets_from_config
 from hub.core.errors import ConfigError
-from hub.core.events import HubEvent
+from hub.core.events import Events, HubEvent
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import build_connector, open_store, pull_connector_keys
 from hub.core.sync import SyncReport, sync
@@ -108,7 +108,7 @@ def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: b
             for key, connector in connectors.items():
                 reports.append(sync(connector, store, key=key, streams=list(streams) or None, listeners=[display], **options))
         if config.routes and not no_deliver:
-            runner = DeliveryRunner(store, config, targets=targets_from_config(config, registry=registry))
+            runner = DeliveryRunner(store, config, targets=targets_from_config(config, registry=registry), events=Events(pm))
             try:
                 delivered = runner.run()
             finally:

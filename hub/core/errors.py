@@ -57,6 +57,7 @@ __all__ = [
     "PluginError",
     "RecordError",
     "ModelValidationError",
+    "RejectedByValidatorError",
     "MappingError",
     "MappingCompileError",
     "CryptoError",
@@ -181,6 +182,14 @@ class RecordError(HubError, Permanent):
 
 class ModelValidationError(RecordError):
     code = "model-validation-error"
+
+
+class RejectedByValidatorError(ModelValidationError):
+    """A plugin's record validator (``hub_register_validators``) refused a record the canonical model
+    accepted. Its code stays the model's: to whoever reads a dead letter both say "the record is not
+    valid"; ``kind`` lets a migration report name the fix (the plugin's reason)."""
+
+    kind = "rejected_by_validator"
 
 
 class MappingError(RecordError):

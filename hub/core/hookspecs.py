@@ -67,8 +67,11 @@ def hub_register_key_providers() -> dict[str, Callable[[dict[str, Any]], KeyProv
 def hub_register_validators() -> list[Callable[[Entity], list[str]]]:
     """Return extra record validators, each ``validator(entity) -> list of problems`` (empty = ok).
 
-    Called after a record validates into its canonical model and before it is stored; a non-empty
-    list sends the record to dead letters with those reasons. Validators must not modify the entity.
+    Called after a record validates into its canonical model and before it is stored, on every path
+    a record takes (sync, webhook, dead-letter replay, migration: :mod:`hub.core.record_transform`); a
+    non-empty list rejects the record with a :class:`~hub.core.errors.RejectedByValidatorError`
+    giving those reasons: a dead letter, and in a migration also a finding. Validators must not
+    modify the entity (a migration validates a record repeated on many rows once).
     """
 
 
@@ -79,7 +82,9 @@ def hub_register_validators() -> list[Callable[[Entity], list[str]]]:
 
 @hookspec
 def hub_event(event: HubEvent) -> None:
-    """Observe a sync, delivery or migration event (run started, page committed, record failed, ...).
+    """Observe a sync, delivery or migration event: run_started, page_committed (sync),
+    batch_committed (migration), record_failed, run_finished, delivery_sent, delivery_failed
+    (:class:`~hub.core.events.HubEvent` says what each carries).
 
     Called synchronously in the worker that produced the event, after the event's transaction has
     committed; keep it fast and never raise (an exception is logged and ignored).

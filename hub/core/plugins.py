@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -35,12 +34,10 @@ __all__ = [
     "PluginFailure",
     "PluginInfo",
     "Registry",
-    "emit_event",
     "get_plugin_manager",
     "load_registry",
 ]
 
-log = logging.getLogger("hub.plugins")
 
 ENTRY_POINT_GROUP = "hub.plugins"
 
@@ -187,12 +184,3 @@ def _expect(result: Any, kind: type, what: str) -> Iterable[Any]:
     if not isinstance(result, kind):
         raise TypeError(f"must return {what}, got {type(result).__name__}")
     return result
-
-
-def emit_event(pm: pluggy.PluginManager, event: Any) -> None:
-    """Give ``event`` to every ``hub_event`` observer; an observer that raises is logged and skipped."""
-    for impl in pm.hook.hub_event.get_hookimpls():
-        try:
-            impl.function(event=event)
-        except Exception:  # noqa: BLE001 — an observer must never break a run
-            log.exception("hub_event observer %s failed on %s", impl.plugin_name, event.name)

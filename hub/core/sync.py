@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,20 +42,19 @@ import sqlalchemy as sa
 
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import HubError, RecordError
-from hub.core.events import HubEvent
+from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import settled
 from hub.core.http import HttpClient
 from hub.core.mapping import load_mapping
 from hub.core.paginators import select
-from hub.core.plugins import emit_event
+from hub.core.record_transform import precompute
 from hub.core.store import Store
+from hub.core.store import EntityCodec
 from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Transformed, Validator
 from hub.core.sync_state import TOMBSTONES, StreamState, later
 
-__all__ = ["Listener", "StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
-
-Listener = Callable[[HubEvent], None]
+__all__ = ["StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
 
 
 @dataclass
@@ -119,24 +118,6 @@ class _Page:
     records: list[Any] = field(default_factory=list)
 
 
-class _Events:
-    """Sends events to plugin observers and to in-process listeners."""
-
-    def __init__(self, pm: pluggy.PluginManager | None, listeners: Sequence[Listener], run_id: str | None) -> None:
-        self.pm, self.listeners, self.run_id = pm, tuple(listeners), run_id
-
-    def __call__(self, name: str, **data: Any) -> None:
-        event = HubEvent(name, run_id=self.run_id, data=data)
-        if self.pm is not None:
-            emit_event(self.pm, event)
-        for listener in self.listeners:
-            listener(event)
-
-    def failures(self, connector: str, stream: str, failures: Iterable[tuple[Any, HubError]]) -> None:
-        for _raw, error in failures:
-            self("record_failed", **{**error.to_dict(), "connector": connector, "stream": stream})
-
-
 def pipeline_for(
     connector: RestConnector, stream: Stream, store: Store, *, client: HttpClient, key: str | None = None,
     validators: Sequence[Validator] = (),
@@ -188,10 +169,10 @@ def sync(
         prefetch = worth_forking()
     chosen = [connector.stream(name) for name in streams] if streams else list(connector.streams)
     run_id = store.start_job_run("sync")
-    events = _Events(pm, listeners, run_id)
+    events = Events(pm, listeners, run_id)
     started = time.monotonic()
     report = SyncReport(run_id, key, [])
-    events("run_started", connector=key, streams=[s.name for s in chosen], full_refresh=full_refresh, since=since)
+    events("run_started", engine="sync", connector=key, streams=[s.name for s in chosen], full_refresh=full_refresh, since=since)
     try:
         with settled(), connector.client(transport=transport) as client:
             for stream in chosen:
@@ -202,7 +183,7 @@ def sync(
         report.seconds = time.monotonic() - started
         interrupted = len(report.streams) < len(chosen)
         store.finish_job_run(run_id, "interrupted" if interrupted else report.status, report.as_dict())
-        events("run_finished", **report.as_dict())
+        events("run_finished", engine="sync", **report.as_dict())
     return report
 
 
@@ -211,7 +192,7 @@ class _StreamRun:
 
     def __init__(
         self, connector: RestConnector, stream: Stream, store: Store, client: HttpClient, *, key: str,
-        run_id: str, events: _Events, validators: Sequence[Validator], prefetch: bool,
+        run_id: str, events: Events, validators: Sequence[Validator], prefetch: bool,
     ) -> None:
         self.connector, self.stream, self.store, self.client = connector, stream, store, client
         self.key, self.run_id, self.events, self.validators = key, run_id, events, validators
@@ -253,7 +234,8 @@ class _StreamRun:
             batch.counters.pages = 1
             self.report.counters += batch.counters
             self.events("page_committed", connector=self.key, stream=self.stream.name, **batch.counters.as_dict())
-            self.events.failures(self.key, self.stream.name, batch.failures)
+            for _raw, error in batch.failures:
+                self.events.record_failed(error, connector=self.key, stream=self.stream.name)
         return state
 
     def _pages(self, pipeline: RecordPipeline, state: StreamState, tombstones: bool) -> Iterator[_Page]:
@@ -280,7 +262,8 @@ class _StreamRun:
                 else:
                     yield _Page(page.next_request, newest, batch=pipeline.transform(page.records, detach=forked))
 
-        return ahead(produce, depth=PAGES_AHEAD, enabled=forked, in_child=self.store.forget_connections)
+        return ahead(produce, depth=PAGES_AHEAD, enabled=forked, in_child=self.store.forget_connections,
+                     spare=functools.partial(_precompute, self.store.codec))  # fmt: skip
 
     def _advance(
         self, tx: sa.Connection, pipeline: RecordPipeline, state: StreamState, page: _Page, batch: BatchResult,
@@ -327,6 +310,12 @@ class _StreamRun:
             self.store.add_dead_letter(tx, system=self.key, stream=self.stream.name, error=error, run_id=self.run_id)
 
 
+def _precompute(codec: EntityCodec, page: _Page) -> None:
+    """The producer's spare work while the committing side is behind: see :func:`precompute`."""
+    if page.batch is not None:
+        precompute(codec, page.batch.prepared)
+
+
 def ingest_webhook(
     connector: RestConnector,
     headers: Mapping[str, str],
@@ -349,7 +338,7 @@ def ingest_webhook(
     by_stream: dict[str, list[Any]] = defaultdict(list)
     for stream_name, record in connector.parse_webhook(headers, raw_body):
         by_stream[stream_name].append(record)
-    events = _Events(pm, (), None)
+    events = Events(pm)
     total = Counters()
     failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
     with connector.client() as client, store.transaction() as tx:
@@ -363,5 +352,6 @@ def ingest_webhook(
             total += batch.counters
             failures.append((stream_name, batch.failures))
     for stream_name, stream_failures in failures:
-        events.failures(key, stream_name, stream_failures)
+        for _raw, error in stream_failures:
+            events.record_failed(error, connector=key, stream=stream_name)
     return total

@@ -1,11 +1,12 @@
 """One batch of raw vendor records → canonical entities in the store, inside the caller's transaction.
 
 Pulled pages, pushed webhooks and replayed dead letters all take this one path, so a record is
-treated the same whichever way it arrived: mapped (the stream's compiled mapping), validated (the
-canonical model, then every validator plugins registered through ``hub_register_validators``),
-stamped with provenance and its raw payload (``remote_data``, encrypted by the store), then upserted
-(identity resolution and the content-hash no-op happen in the store). Records the vendor flags as
-deleted are marked deleted instead.
+treated the same whichever way it arrived: mapped, validated (the canonical model, then every
+validator plugins registered through ``hub_register_validators``) and stamped with provenance and
+its raw payload (``remote_data``, encrypted by the store) by the per-record transform migration uses
+too (:class:`~hub.core.record_transform.RecordTransform`), then upserted (identity resolution and
+the content-hash no-op happen in the store). Records the vendor flags as deleted are marked deleted
+instead.
 
 A bad record never stops the batch: it comes back in :attr:`BatchResult.failures` with its typed
 error, and the caller decides what to do with it (a sync writes a dead letter; a dead-letter retry
@@ -27,15 +28,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.core.connector import Stream
-from hub.core.errors import HubError, MappingError, ModelValidationError, RecordError
+from hub.core.errors import HubError, MappingError, RecordError
 from hub.core.mapping import CompiledMapping
-from hub.core.models import Entity, Provenance
+from hub.core.models import Provenance
 from hub.core.paginators import select
+from hub.core.record_transform import RecordTransform, Validator, prepare_for_store
 from hub.core.store import Prepared, Store
 
 __all__ = ["BatchResult", "Counters", "RecordPipeline", "Transformed", "Validator"]
-
-Validator = Callable[[Entity], list[str]]
 
 
 @dataclass
@@ -120,7 +120,7 @@ class RecordPipeline:
         prepare: Callable[[list[Any]], list[Any]] | None = None,
     ) -> None:
         self.store, self.mapping, self.stream = store, mapping, stream
-        self.validators = tuple(validators)
+        self.step = RecordTransform(mapping, validators)
         self.origin = origin or mapping.system
         self.prepare = prepare
 
@@ -161,11 +161,10 @@ class RecordPipeline:
                 if self._flagged_deleted(raw):
                     result.deleted.append(self._require_id(raw, external_id))
                     continue
-                prepared = codec.prepare(self.entity(raw, provenance, source=source), self.system)
+                entity = self.step.entity(source, provenance=provenance, raw=raw)
+                result.prepared.append(prepare_for_store(codec, entity, self.system, detach=detach))
             except RecordError as exc:
                 result.failures.append((raw, exc))
-                continue
-            result.prepared.append(codec.detach(prepared) if detach else prepared)
         result.counters.failed = len(result.failures)
         return result
 
@@ -187,32 +186,6 @@ class RecordPipeline:
                 tx, self.system, self.mapping.entity, batch.deleted, origin=self.origin
             )
         return result
-
-    def entity(self, raw: Any, provenance: Provenance, *, source: Any = None) -> Entity:
-        """One raw record as a validated canonical entity with provenance and raw payload.
-
-        ``source`` is the prepared copy to map (default: ``raw`` itself); ``raw`` is kept as sent.
-        ``provenance`` is shared by the records of one batch (they were fetched together), so it is
-        validated once per batch, not once per record.
-
-        Raises:
-            MappingError: the mapping could not produce a field.
-            ModelValidationError: the canonical model or a plugin validator rejected it.
-        """
-        entity = self.mapping.to_entity(raw if source is None else source)
-        entity.provenance = provenance
-        entity.remote_data = raw
-        for validator in self.validators:
-            try:
-                problems = validator(entity)
-            except Exception as exc:  # noqa: BLE001 — plugin code is foreign: its crash rejects the record, not the run
-                problems = [f"validator {getattr(validator, '__qualname__', validator)} crashed: {type(exc).__name__}"]
-            if problems:
-                raise ModelValidationError(
-                    "; ".join(problems), system=self.system, entity=self.mapping.entity,
-                    record_id=self.external_id(raw),
-                )
-        return entity
 
     def external_id(self, raw: Any) -> str | None:
         """The record's own id at the stream's ``primary_key``, as text (None if it has none)."""

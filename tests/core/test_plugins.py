@@ -16,7 +16,8 @@ import pytest
 
 from hub import hookimpl
 from hub.core.events import HubEvent
-from hub.core.plugins import ENTRY_POINT_GROUP, emit_event, get_plugin_manager, load_registry
+from hub.core.events import emit_event
+from hub.core.plugins import ENTRY_POINT_GROUP, get_plugin_manager, load_registry
 
 
 def write_distribution(site: Path, dist: str, entry_points: dict[str, str], modules: dict[str, str]) -> None:

@@ -25,6 +25,7 @@ from hub.core.errors import ConfigError
 from hub.core.migrate import ConnectorTarget, FileSource, JobSettings, Migration
 from hub.core.store import Store
 from tests.migrate.conftest import HUB, generator
+from tests.support.observer_plugin import ObserverPlugin, manager
 
 PAYROLL_MAPPINGS = Path(__file__).resolve().parents[2] / "hub" / "mappings" / "files" / "payroll_import"
 COLUMNS = ("工号", "姓名", "身份证号", "部门", "职位", "入职日期", "银行卡号")
@@ -256,3 +257,22 @@ def test_a_line_of_the_connector_file_that_cannot_be_read_back_is_named_in_the_n
 
     assert (finding.kind, finding.record) == ("not_delivered", lost)
     assert f"its files hold 1 line that cannot be read, which may be this record ({path.name}:3: not valid JSON" in finding.error.reason
+
+
+def test_a_migrations_deliveries_are_events_of_its_run(store_factory: Any, tmp_path: Path) -> None:
+    """The delivery runner the migration drives sends delivery_sent per record the connector took,
+    under the migration's run id, after run_started and before run_finished."""
+    plugin = ObserverPlugin()
+    export = write_csv(tmp_path / "employees.csv", employees(10))
+    source = FileSource({"path": str(export), "mappings": str(PAYROLL_MAPPINGS)}, entities=["employee"])
+    target = ConnectorTarget(store_factory(), source.system, "payroll_inbox", config_for(tmp_path / "inbox"), source.mappings)
+    settings = JobSettings(source=source.settings, entities=("employee",), target="payroll_inbox", batch_size=4)
+    result = Migration(settings, source, target, workdir=tmp_path, progress=False, parallel=False, pm=manager(plugin)).run()
+
+    assert result.passed, result.reasons
+    sent = plugin.named("delivery_sent")
+    assert len(sent) == 10 and {event.run_id for event in sent} == {result.run_id}
+    assert {(event.data["target"], event.data["kind"]) for event in sent} == {("payroll_inbox", "employee")}
+    names = plugin.names()
+    assert names[0] == "run_started" and names[-1] == "run_finished"
+    assert names.index("delivery_sent") > max(i for i, name in enumerate(names) if name == "batch_committed")

@@ -15,10 +15,12 @@ import pytest
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import ConfigError
-from hub.core.migrate.job import _Batch, _hash_and_index
+from hub.core.migrate.batch import Batch, MappedRow
+from hub.core.migrate.checks import Duplicates, References
+from hub.core.migrate.job import _precompute
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.reconcile import Digester, entity_values
-from hub.core.migrate.validate import BatchChecks, MappedRow, prepare_rows
+from hub.core.migrate.validate import prepare_rows
 from hub.core.models import Application, ApplicationStatus, Candidate, Job, Offer, OfferStatus, Provenance, Ref
 from hub.core.store import Store
 from hub.core.store.codec import EntityCodec, hashed_dump
@@ -68,14 +70,14 @@ def test_digests_from_the_prepared_bytes_equal_those_of_the_model_dumped_again()
 
 def test_a_batch_hashed_and_indexed_in_the_producer_stores_exactly_as_one_that_was_not() -> None:
     """While the writer is behind, the producer computes content hashes and blind indexes
-    (``_hash_and_index``); they cross with the records and the store writes the same rows."""
+    (``_precompute``, as a forked sync does too); they cross with the records and the store writes the same rows."""
     stored = []
     for spared in (False, True):
         rows, _ = rows_sharing_a_job()
         prepare_rows(rows, CODEC, SYSTEM)
-        batch = _Batch(rows, [None] * len(rows), [], {})
+        batch = Batch(rows, [None] * len(rows), [], {})
         if spared:
-            _hash_and_index(CODEC, batch)
+            _precompute(CODEC, batch)
         crossed = pickle.loads(pickle.dumps(batch))
         records = list({id(p): p for row in crossed.rows for p in row.prepared}.values())
         assert all((p.content_hash is not None) == spared for p in records)
@@ -97,8 +99,7 @@ def test_duplicates_are_found_by_the_blind_indexes_the_store_will_write(tmp_path
     rows, _ = rows_sharing_a_job()
     rows.append(MappedRow(4, "a.csv:4", entities=[candidate(3, "11010519491231002X")]))  # row 2's person again
     prepare_rows(rows, CODEC, SYSTEM)
-    checks = BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"))
-    checks.duplicates(rows)
+    Duplicates(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger")).check(Batch(rows, [None] * len(rows), [], {}))
     assert [(f.row, f.key[1:], f.error.code) for row in rows for f in row.findings] == [
         (4, ("candidate.national_id", "duplicate"), "duplicate-record")
     ]
@@ -114,25 +115,25 @@ def test_references_left_open_by_a_kind_with_pii_are_reported_at_the_end(tmp_pat
                   application=Ref(system=SYSTEM, external_id="A404"), candidate=Ref(system=SYSTEM, external_id="C1"))
     rows = [MappedRow(2, "a.csv:2", entities=[candidate(1, "11010519491231002X"), offer])]
     prepare_rows(rows, CODEC, SYSTEM)
-    checks = BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"))
-    checks.references(rows)
+    checks = References(SYSTEM, Ledger(tmp_path / "run.ledger"))
+    checks.check(Batch(rows, [None] * len(rows), [], {}))
     assert [(f.row, f.key[1:]) for f in checks.finish()] == [(2, ("offer.application", "missing_reference"))]
 
 
 def test_unique_fields_must_be_blind_indexed(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="blind-indexed"):
-        BatchChecks(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"), unique={"candidate": ("name",)})
+        Duplicates(SYSTEM, CODEC, Ledger(tmp_path / "run.ledger"), unique={"candidate": ("name",)})
 
 
 def test_a_batch_crosses_processes_as_plain_tuples_and_comes_back_whole() -> None:
-    """The producer's batch is pickled in a flat form (``_Batch.__reduce__``); the writer must get
+    """The producer's batch is pickled in a flat form (``Batch.__reduce__``); the writer must get
     every row's fields and records back (a record split already included), the shared job still
     one object, and the raw rows as JSON."""
     rows, _ = rows_sharing_a_job()
     rows[1].rejected.append(("offer", "O9"))
     prepare_rows(rows, CODEC, SYSTEM, Digester(CODEC.keyring))
     raws = [b'{"\\u59d3\\u540d":"\\u674e\\u5a1c"}', None]
-    crossed = pickle.loads(pickle.dumps(_Batch(rows, raws, ["姓名"], {"job": ["title"]})))
+    crossed = pickle.loads(pickle.dumps(Batch(rows, raws, ["姓名"], {"job": ["title"]})))
 
     def shape(row: MappedRow) -> tuple[object, ...]:
         records = [(p.kind, p.external_id, p.payload, p.provenance, p.raw_span, p.refs) for p in row.prepared]
@@ -142,5 +143,5 @@ def test_a_batch_crosses_processes_as_plain_tuples_and_comes_back_whole() -> Non
     assert crossed.rows[0].prepared[1] is crossed.rows[1].prepared[1]  # the job
     assert (crossed.raws, crossed.columns, crossed.filled) == (raws, ["姓名"], {"job": ["title"]})
     split = CODEC.split(rows[0].prepared[0])  # a record split before crossing keeps its content
-    again = pickle.loads(pickle.dumps(_Batch(rows, raws, [], {}))).rows[0].prepared[0]
+    again = pickle.loads(pickle.dumps(Batch(rows, raws, [], {}))).rows[0].prepared[0]
     assert again.content == split and again.content.pii["national_id"] == "11010519491231002X"

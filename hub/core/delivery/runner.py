@@ -12,6 +12,9 @@ permanent refusal, the entry is dead and a dead letter keeps the target's messag
 A crash between the target's write and the bookkeeping repeats the write on the next run; targets
 make that harmless (see :mod:`hub.core.delivery.target`). Run one deliverer per target at a time.
 
+Observers get a ``delivery_sent`` :class:`~hub.core.events.HubEvent` per entry the target took and a
+``delivery_failed`` per refusal (``retry``: backed off, else dead), after its bookkeeping committed.
+
 Example:
     >>> from hub.core.config import HubConfig
     >>> from hub.core.crypto import KeyRing
@@ -36,6 +39,7 @@ from hub.core.config import HubConfig
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
+from hub.core.events import Events
 from hub.core.http import RetryPolicy
 from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity
@@ -126,12 +130,16 @@ class DeliveryRunner:
         clock: current UTC time (tests pin it); rng: the jitter source.
         pass_size: due entries taken per target and pass; a batched target (import files) writes
             one file per pass.
+        events: where ``delivery_sent`` and ``delivery_failed`` go (the plugins' ``hub_event``
+            observers; a migration's carry its run id). None: nowhere.
     """
 
     def __init__(self, store: Any, config: HubConfig, *, targets: Mapping[str, DeliveryTarget] | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 rng: Callable[[], float] = random.random, pass_size: int = 200) -> None:
+                 rng: Callable[[], float] = random.random, pass_size: int = 200,
+                 events: Events | None = None) -> None:  # fmt: skip
         self.store = store
+        self.events = events or Events()
         self.config = config
         self.routes = {route.name: route for route in config.routes}
         self.targets = dict(targets) if targets is not None else targets_from_config(config)
@@ -247,25 +255,29 @@ class DeliveryRunner:
                 if external_id is not None and item.external_id is None:
                     link_external_id(tx, system, item.kind, str(external_id), item.entity_id)
             self.outbox.set_delivered(tx, [entry for entry, _, _ in done])
-        for _ in done:
+        for entry, item, external_id in done:
             report.count(name, "delivered")
+            self.events("delivery_sent", target=name, route=entry.route, kind=item.kind, entity_id=entry.entity_id,
+                        version=entry.version, external_id=None if external_id is None else str(external_id))  # fmt: skip
 
     def _failed(self, name: str, entry: OutboxEntry, error: HubError, payload: Any, max_attempts: int,
                 report: DeliveryReport) -> None:
         attempts = entry.attempts + 1
         detail = error.to_dict()
+        retry = isinstance(error, Transient) and attempts < max_attempts
         with self.store.transaction() as tx:
-            if isinstance(error, Transient) and attempts < max_attempts:
+            if retry:
                 delay = self.rng() * min(self._policy(name).backoff_cap, self._policy(name).backoff_base * 2 ** attempts)
                 self.outbox.set_status(tx, entry.id, PENDING, attempts=attempts, last_error=detail,
                                        next_attempt_at=self.clock() + dt.timedelta(seconds=delay))
-                report.count(name, "retry_later")
-                return
-            self.outbox.set_status(tx, entry.id, DEAD, attempts=attempts, last_error=detail)
-            self.store.add_dead_letter(tx, system=self.system_of(name), error=error, payload=payload,
-                                       stream=f"{DELIVERY_STREAM_PREFIX}{entry.route}", record_ref=f"{DELIVERY_STREAM_PREFIX}{entry.id}",
-                                       attempts=attempts)
-        report.count(name, "dead")
+            else:
+                self.outbox.set_status(tx, entry.id, DEAD, attempts=attempts, last_error=detail)
+                self.store.add_dead_letter(tx, system=self.system_of(name), error=error, payload=payload,
+                                           stream=f"{DELIVERY_STREAM_PREFIX}{entry.route}",
+                                           record_ref=f"{DELIVERY_STREAM_PREFIX}{entry.id}", attempts=attempts)  # fmt: skip
+        report.count(name, "retry_later" if retry else "dead")
+        self.events("delivery_failed", **{**detail, "target": name, "route": entry.route, "entity_id": entry.entity_id,
+                                          "version": entry.version, "attempts": attempts, "retry": retry})  # fmt: skip
 
     def _policy(self, name: str) -> RetryPolicy:
         target = self.targets[name]

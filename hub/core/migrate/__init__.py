@@ -2,8 +2,9 @@
 nothing was lost or corrupted.
 
 Modules, one job each: ``endpoints`` (sources, and the store as target), ``connector_target`` (a
-connector that writes as target), ``validate`` (checks before writing),
-``ledger`` (the run's scratch file: what the source held, without PII), ``job`` (batches,
+connector that writes as target), ``validate`` (each row's checks, in the producer), ``batch`` (what
+rows became, as it crosses to the writer), ``checks`` (the checks across rows: stages of the record
+path), ``ledger`` (the run's scratch file: what the source held, without PII), ``job`` (batches,
 checkpoints, pass/fail), ``resume`` (where a resumed run picks its source up, if it has not moved),
 ``reconcile`` (counts and per-field checksums read back from the target), ``report`` (JSON and
 HTML), ``progress`` (the progress bar), ``findings`` (what a problem is).

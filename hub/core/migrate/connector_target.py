@@ -30,6 +30,7 @@ from hub.core.config import HubConfig
 from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, build_target, target_classes
 from hub.core.delivery.target import DeliveryTarget
 from hub.core.errors import ConfigError, HubError, ReconciliationError, RecordError
+from hub.core.events import Events
 from hub.core.mapping import CompiledMapping
 from hub.core.migrate.endpoints import StoreTarget
 from hub.core.migrate.findings import Finding
@@ -115,12 +116,13 @@ class ConnectorTarget(StoreTarget):
         Outbox.supersede(tx, superseded)
         Outbox.enqueue(tx, inserts)
 
-    def deliver(self, run_id: str) -> DeliveryReport:
+    def deliver(self, run_id: str, events: Events | None = None) -> DeliveryReport:
         """Deliver what the run queued (and anything else pending for this connector), until nothing
-        is pending or :data:`DELIVERY_TIMEOUT` has passed."""
+        is pending or :data:`DELIVERY_TIMEOUT` has passed; ``events`` get each delivery's outcome."""
         routes = [Route(name=self.route_name(run_id, kind), entity=kind, target=self.name) for kind in self.kinds]
         config = self.config.model_copy(update={"routes": [*self.config.routes, *routes]})
-        runner = DeliveryRunner(self.store, config, targets={self.name: self.connector}, pass_size=PASS_SIZE)
+        runner = DeliveryRunner(self.store, config, targets={self.name: self.connector}, pass_size=PASS_SIZE,
+                                events=events)  # fmt: skip
         try:
             return runner.drain(target=self.name, timeout=DELIVERY_TIMEOUT)
         finally:

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
+from hub.core.events import Events
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.mapping_files import MappingLookup
 from hub.core.migrate.findings import Finding
@@ -240,7 +241,7 @@ class StoreTarget:
             return []
         return self.store.upsert_prepared(tx, self.system, prepared, origin=f"migrate:{run_id}"[:64]).ids
 
-    def deliver(self, run_id: str) -> None:
+    def deliver(self, run_id: str, events: Events | None = None) -> None:
         """Nothing to deliver: the store is the whole target (see :class:`~hub.core.migrate.connector_target.ConnectorTarget`)."""
 
     def delivery_findings(self, run_id: str) -> dict[str, list[Finding]]:

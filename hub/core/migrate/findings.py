@@ -43,6 +43,8 @@ FIXES: dict[str, str] = {
     "unfilled_field": "The mapping declares this field but no record filled it; check the source column.",
     "count_mismatch": "Records were validated but are not in the target; resume or rerun the migration.",
     "checksum_mismatch": "The target holds different values than were written (truncated or re-encoded).",
+    "rejected_by_validator": "A plugin's record validator refused the record: correct what its reason says in the "
+                             "source (or the plugin's rule).",
     "not_delivered": "The target connector refused or has not yet taken the record: fix what its dead letter says, "
                      "then `hub outbox retry` and `hub deliver`.",
 }
@@ -120,7 +122,7 @@ class Finding:
         record's own id in brackets when the error knew one."""
         entity = error.context.get("entity")
         path = error.context.get("field_path") or ""
-        field = f"{entity}.{path}" if entity else path
+        field = f"{entity}.{path}" if entity and path else entity or path
         own = str(error.context.get("record_id", ""))
         label = own if record is None or own in ("", record) else f"{record} ({own})"
         return cls(row, label, entity, field, classify(error), error)

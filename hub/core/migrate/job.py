@@ -15,6 +15,10 @@ past the last commit is simply done again.
 A dry run validates everything and reports, but writes nothing to the target and does not
 reconcile. Pass or fail is decided by :class:`Thresholds`.
 
+Observers get ``run_started``, ``batch_committed`` (after each batch's transaction), ``record_failed``
+(each record a finding rejected, with its typed error) and ``run_finished``
+:class:`~hub.core.events.HubEvent` through the ``hub_event`` hook, as from a sync.
+
 Example:
     >>> settings = JobSettings(source={"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
     ...                                "export": "legacy_ai_interview"},
@@ -28,27 +32,33 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pluggy
 from pydantic_core import to_json
 
 from hub.core.errors import ConfigError, RecordError
+from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
+from hub.core.migrate.batch import Batch, MappedRow, last_of_each
+from hub.core.migrate.checks import UNIQUE_FIELDS, Coverage, Duplicates, Ledgered, References
 from hub.core.migrate.endpoints import Source, SourceRow, StoreTarget
 from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.migrate.progress import Progress
 from hub.core.migrate.reconcile import Digester, KindReconciliation, entity_values, normalized_fields, reconcile, shown
 from hub.core.migrate.resume import ResumePoint
-from hub.core.migrate.validate import UNIQUE_FIELDS, BatchChecks, MappedRow, RowMapper, TextChecks, coverage, prepare_rows
+from hub.core.migrate.validate import RowMapper, TextChecks, prepare_rows
 from hub.core.models import ENTITY_TYPES, Provenance, pii_fields
-from hub.core.store import EntityCodec, Prepared, kind_info, loads
+from hub.core.record_transform import Validator, precompute
+from hub.core.stages import Stages
+from hub.core.store import EntityCodec, loads
 
 __all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
 
@@ -128,55 +138,6 @@ class MigrationResult:
     reasons: list[str]
 
 
-@dataclass
-class _Batch:
-    """One batch as the producer hands it over (pickled when it crosses from the forked child).
-
-    Besides the mapped rows it carries the raw rows as JSON (dead letters keep them; parsed only
-    for a row that becomes one, so the other rows' cells never become Python strings in the writing
-    process: ~3.3 µs a row to unpickle as dicts) and what the child learnt that the parent
-    checkpoints: the source's columns, the fields filled so far, and the number, label and
-    fingerprint of its last row (:class:`~hub.core.migrate.resume.ResumePoint`).
-    """
-
-    rows: list[MappedRow]
-    raws: list[bytes | None]
-    columns: list[str]
-    filled: dict[str, list[str]]
-    last: tuple[int, str, str] | None = None
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as plain tuples: each distinct prepared record once (in its own pickled form,
-        :meth:`Prepared.__reduce__`), and per row its fields and the positions of its records.
-
-        Why: pickled as objects (a dataclass per row, the raw rows as dicts) the batch cost ~9.6 µs
-        a row to pickle and ~9.3 to unpickle; this way, with the raw rows as JSON, ~4.5 and ~2.6.
-        A record shared by rows (a job) stays one object on the other side.
-        """
-        records: list[Prepared] = []
-        positions: dict[int, int] = {}
-        rows = []
-        for row in self.rows:
-            for prepared in row.prepared:
-                if id(prepared) not in positions:
-                    positions[id(prepared)] = len(records)
-                    records.append(prepared)
-            rows.append((row.number, row.record, row.rejected, row.findings, row.digests,
-                         [positions[id(prepared)] for prepared in row.prepared]))  # fmt: skip
-        return (_batch_from_tuples, (records, rows, self.raws, self.columns, self.filled, self.last))
-
-
-def _batch_from_tuples(
-    records: list[Prepared], rows: list[tuple[Any, ...]], raws: list[bytes | None],
-    columns: list[str], filled: dict[str, list[str]], last: tuple[int, str, str] | None,
-) -> _Batch:
-    mapped = [
-        MappedRow(number, record, rejected=rejected, findings=findings, digests=digests, prepared=[records[i] for i in at])
-        for number, record, rejected, findings, digests, at in rows
-    ]
-    return _Batch(mapped, raws, columns, filled, last)
-
-
 def _fresh_state(settings: JobSettings) -> dict[str, Any]:
     return {
         "settings": settings.to_dict(),
@@ -208,6 +169,10 @@ class Migration:
         parallel: map and validate in a forked child while this process writes (False, or a
             platform without ``fork``: all in this process; the results are the same). Default:
             :func:`~hub.core.forked.worth_forking`, the policy sync uses too.
+        validators: the plugins' record validators (``Registry.validators``), run on every record
+            as a sync runs them; a rejection is a finding (and a dead letter when the run writes).
+        pm: the plugin manager whose ``hub_event`` observers get the run's events.
+        listeners: in-process event listeners.
 
     Example:
         >>> from hub.core.crypto import KeyRing
@@ -232,8 +197,12 @@ class Migration:
         progress: bool = True,
         on_batch: Callable[[dict[str, Any]], None] | None = None,
         parallel: bool | None = None,
+        validators: Sequence[Validator] = (),
+        pm: pluggy.PluginManager | None = None,
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self.settings, self.source, self.target = settings, source, target
+        self.validators, self.pm, self.listeners = tuple(validators), pm, tuple(listeners)
         self.workdir = workdir
         self.progress = progress
         self.on_batch = on_batch
@@ -259,62 +228,72 @@ class Migration:
         folder = self.workdir or Path(scratch.name)  # type: ignore[union-attr]
         folder.mkdir(parents=True, exist_ok=True)
         ledger = Ledger(folder / f"{run_id}.ledger")
+        events = Events(self.pm, self.listeners, run_id)
+        events("run_started", engine="migrate", source=self.source.name, system=self.source.system,
+               target=self.settings.target, dry_run=dry, resumed=bool(resume))  # fmt: skip
         try:
             with rare_collections():
-                return self._run(run_id, state, ledger)
+                result = self._run(run_id, state, ledger, events)
         finally:
             ledger.close()
             if scratch is not None:
                 scratch.cleanup()
+        events("run_finished", engine="migrate", passed=result.passed, reasons=result.reasons, **self.counters(state))
+        return result
 
-    def _run(self, run_id: str, state: dict[str, Any], ledger: Ledger) -> MigrationResult:
+    def _run(self, run_id: str, state: dict[str, Any], ledger: Ledger, events: Events) -> MigrationResult:
         source, target, dry = self.source, self.target, self.settings.dry_run
         state["system"] = source.system
         target_known = target.known if target.ready() else None
         identity = target.store.identity
         unique = {kind: identity.fields_for(kind) or UNIQUE_FIELDS.get(kind, ()) for kind in source.mappings}
-        checks = BatchChecks(source.system, target.store.codec, ledger, target_known, unique)
+        stages: Stages[Batch, Finding] = Stages([  # in this order: each sees what the one before rejected
+            Duplicates(source.system, target.store.codec, ledger, unique),
+            References(source.system, ledger, target_known),
+            Ledgered(ledger),
+            Coverage(source.mappings, source.every_mapping, state["columns"], state["filled"]),
+        ])
         digester = Digester(self.keyring)
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
-        mapper = RowMapper(source.mappings, provenance)
+        mapper = RowMapper(source.mappings, provenance, self.validators)
         for kind, names in state["filled"].items():
             mapper.filled.setdefault(kind, set()).update(names)
         text = TextChecks(self.settings.max_length)
         resume, columns = ResumePoint.of(state, self.keyring, source.system), state["columns"]
         batches = ahead(lambda: self._batches(source.rows(resume.number), resume, text, mapper, digester, columns), depth=2,
                         enabled=self.parallel, in_child=target.forget_connections,
-                        spare=partial(_hash_and_index, target.store.codec))  # fmt: skip
+                        spare=partial(_precompute, target.store.codec))  # fmt: skip
         with Progress(None, enabled=self.progress) as bar, closing(batches):
             for batch in batches:
                 rows = batch.rows
-                checks.duplicates(rows)
-                checks.references(rows)
-                written = _last_of_each(rows)
-                ledger.put_records((kind, ext, number, digest) for (kind, ext), (number, _, digest) in written.items())
-                ledger.put_rejected(pair for row in rows for pair in row.rejected)
-                ledger.commit()
+                stages.check(batch)
+                written = last_of_each(rows)
                 self._account(batch, state)
                 if not dry:
                     with target.store.transaction() as tx:
                         target.write(tx, [p for _, p, _ in written.values()], run_id)
                         for row, raw in zip(rows, batch.raws):
-                            for finding in row.findings:
-                                if finding.entity and finding.kind not in ("mojibake", "truncated"):
-                                    payload = None if raw is None else loads(raw)
-                                    target.dead_letter(tx, run_id, finding.error, payload, finding.entity, row.record)
+                            for finding in _rejections(row):
+                                payload = None if raw is None else loads(raw)
+                                target.dead_letter(tx, run_id, finding.error, payload, finding.entity, row.record)
                         target.save_checkpoint(tx, run_id, state)
+                    events("batch_committed", engine="migrate", rows=len(rows), written=len(written),
+                           position=state["position"], rows_so_far=state["rows"])  # fmt: skip
+                for row in rows:
+                    for finding in _rejections(row):
+                        events.record_failed(finding.error, engine="migrate", row=row.number, record=row.record,
+                                             kind=finding.kind)  # fmt: skip
                 bar.advance(len(rows))
                 if self.on_batch:
                     self.on_batch(state)
-        filled = {kind: set(names) for kind, names in state["filled"].items()}
         findings = [Finding.from_dict(item, source.system) for item in state["findings"]]
-        late = checks.finish() + coverage(state["columns"], source.mappings, filled, source.every_mapping)
+        late = stages.finish()
         for finding in late:
             self._count(state, finding)
         findings += late
         results: list[KindReconciliation] = []
         if not dry:
-            target.deliver(run_id)
+            target.deliver(run_id, events)
             results, mismatches = reconcile(
                 list(source.mappings), ledger, digester, target.read_back, target.count,
                 system=source.system, sample_size=self.settings.sample_size,
@@ -336,7 +315,7 @@ class Migration:
     def _batches(
         self, rows: Iterator[SourceRow], resume: ResumePoint, text: TextChecks, mapper: RowMapper, digester: Digester,
         columns: list[str],
-    ) -> Iterator[_Batch]:
+    ) -> Iterator[Batch]:
         """The producer: source rows read, checked, mapped and prepared for the store, in batches
         (runs in the forked child).
 
@@ -348,12 +327,12 @@ class Migration:
         raws: list[bytes | None] = []
         columns, kinds_seen = list(columns), set()
 
-        def handed_over() -> _Batch:
+        def handed_over() -> Batch:
             prepare_rows(batch, codec, system, digester)
             numbered = ((row, raw) for row, raw in zip(reversed(batch), reversed(raws)) if row.number is not None)
             row, raw = next(numbered, (None, None))  # rows come in source order: the last numbered one
             last = None if row is None else (row.number, row.record, self.keyring.content_hash(_as_read(raw, row.record)))
-            return _Batch(batch, raws, list(columns), _sorted(mapper.filled), last)
+            return Batch(batch, raws, list(columns), _sorted(mapper.filled), last)
 
         for number, record, row, kinds in rows:
             raw = None if isinstance(row, RecordError) else to_json(dict(row), serialize_unknown=True)
@@ -378,7 +357,7 @@ class Migration:
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
-    def _account(self, batch: _Batch, state: dict[str, Any]) -> None:
+    def _account(self, batch: Batch, state: dict[str, Any]) -> None:
         for row in batch.rows:
             state["rows"] += 1
             if row.findings:
@@ -444,34 +423,20 @@ class Migration:
         return {"rows": state["rows"], "rows_with_findings": state["rows_with_findings"], "entities": state["entities"]}
 
 
-def _hash_and_index(codec: EntityCodec, batch: _Batch) -> None:
-    """In the producer, while the writer is behind: the content hashes and the blind indexes of the
-    batch's records, which the writer would otherwise compute (they are kept in the records).
+def _precompute(codec: EntityCodec, batch: Batch) -> None:
+    """:func:`~hub.core.record_transform.precompute` for a batch's records: at 1,000,000 rows the
+    writer, its database grown, is the busier process."""
+    precompute(codec, (prepared for row in batch.rows for prepared in row.prepared))
 
-    Why only then: moved to the producer for good they made it the busier process at 100,000 rows
-    (see :func:`~hub.core.migrate.validate.prepare_rows`); at 1,000,000 the writer is the busier one,
-    its database grown, and the producer would wait.
-    """
-    for row in batch.rows:
-        for prepared in row.prepared:
-            codec.hash_of(prepared)
-            if kind_info(prepared.kind).indexed:
-                codec.blind_of(prepared)
+
+def _rejections(row: MappedRow) -> Iterator[Finding]:
+    """The row's findings that rejected a record (each becomes a dead letter), not warnings about its text."""
+    return (f for f in row.findings if f.entity and f.kind not in ("mojibake", "truncated"))
 
 
 def _as_read(raw: bytes | None, record: str) -> bytes:
     """What a row's fingerprint covers: its JSON, or for a row that could not be read, its label."""
     return raw if raw is not None else record.encode()
-
-
-def _last_of_each(batch: list[MappedRow]) -> dict[tuple[str, str], tuple[int | None, Prepared, bytes]]:
-    """``{(kind, external id): (row, prepared record, digests)}`` of the batch's valid entities, the
-    last row winning (as it would in the store), in order of first appearance (referenced kinds stay first)."""
-    written: dict[tuple[str, str], tuple[int | None, Prepared, bytes]] = {}
-    for row in batch:
-        for prepared, digest in zip(row.prepared, row.digests):
-            written[(prepared.kind, prepared.external_id)] = (row.number, prepared, digest)
-    return written
 
 
 def _sorted(filled: dict[str, set[str]]) -> dict[str, list[str]]:
