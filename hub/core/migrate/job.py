@@ -377,8 +377,8 @@ class Migration:
 
     @staticmethod
     def _count(state: dict[str, Any], finding: Finding) -> None:
-        key = f"{finding.field}\x1f{finding.kind}"
-        state["finding_counts"][key] = state["finding_counts"].get(key, 0) + 1
+        by_kind = state["finding_counts"].setdefault(finding.field, {})  # field -> finding kind -> count
+        by_kind[finding.kind] = by_kind.get(finding.kind, 0) + 1
         if len(state["findings"]) < MAX_DETAILS:
             state["findings"].append(finding.to_dict())
 

@@ -38,10 +38,10 @@ def build_report(result: MigrationResult) -> dict[str, Any]:
     state = result.state
     by_field: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
-    for key, count in state["finding_counts"].items():
-        name, kind = key.split("\x1f")
-        by_field[name] += count
-        by_kind[kind] += count
+    for name, kinds in state["finding_counts"].items():
+        for kind, count in kinds.items():
+            by_field[name] += count
+            by_kind[kind] += count
     findings = [finding.to_dict() for finding in result.findings]
     per_record: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in findings:
