@@ -10,7 +10,9 @@ Every authenticator exposes ``secrets``: the credential values currently in use.
 them in vendor bodies, so no error or log line repeats a key, secret or token.
 
 Token-endpoint answers map like this: 2xx with a token → cached until expiry minus ``skew``;
-429/5xx → :class:`~hub.core.errors.TransientConnectorError` (the client retries); any other answer,
+429/5xx → :class:`~hub.core.errors.TransientConnectorError` (the client retries; a 429, or a 5xx
+with a wait hint, is a :class:`~hub.core.errors.RateLimitedError` whose ``retry_after`` comes from
+``Retry-After`` or a reset header, honoured as for any data request); any other answer,
 or a 2xx without a token (DingTalk reports errors with HTTP 200) → :class:`~hub.core.errors.AuthError`
 carrying the redacted vendor body.
 """
@@ -31,7 +33,7 @@ from typing import Any
 import httpx
 
 from hub.core.errors import AuthError, ConfigError, RateLimitedError, TransientConnectorError
-from hub.core.http import is_sensitive_name, redact_text, redact_url
+from hub.core.http import is_sensitive_name, redact_text, redact_url, vendor_wait
 from hub.core.paginators import select
 
 __all__ = [
@@ -171,8 +173,10 @@ class _CachedTokenAuth(httpx.Auth, ABC):
     def _parse(self, request: httpx.Request, response: httpx.Response) -> tuple[str, float]:
         where = f"token request {request.method} {redact_url(request.url)}"
         body_text = redact_text(response.text, self.secrets)
-        if response.status_code == 429:
-            raise RateLimitedError(f"{where} was throttled", status=429, body=body_text)
+        wait = vendor_wait(response.headers, now=time.time())
+        if response.status_code == 429 or (response.status_code >= 500 and wait is not None):
+            raise RateLimitedError(f"{where} was throttled ({response.status_code})", retry_after=wait,
+                                   status=response.status_code, body=body_text)
         if response.status_code >= 500:
             raise TransientConnectorError(f"{where} failed ({response.status_code})",
                                           status=response.status_code, body=body_text)

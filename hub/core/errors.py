@@ -79,6 +79,7 @@ __all__ = [
     "ReconciliationError",
     "SourceChangedError",
     "mask",
+    "run_ending",
 ]
 
 _CONTEXT_FIELDS = ("system", "stream", "entity", "record_id", "field_path", "value")
@@ -105,6 +106,21 @@ def mask(value: Any) -> str:
     if len(text) <= 6:
         return "*" * len(text)
     return "*" * (len(text) - 4) + text[-4:]
+
+
+def run_ending(error: BaseException) -> dict[str, str]:
+    """How a run that ``error`` ended is recorded: ``interrupted`` (Ctrl-C), else ``failed``, with the
+    error — a hub error's own message, masked where it was raised; of any other only its type, whose
+    text may quote anything (a row, a value).
+
+    Example:
+        >>> run_ending(KeyboardInterrupt())
+        {'status': 'interrupted', 'error': 'KeyboardInterrupt'}
+        >>> run_ending(ValueError("bad value 11010519491231002X"))
+        {'status': 'failed', 'error': 'ValueError'}
+    """
+    status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+    return {"status": status, "error": str(error) if isinstance(error, HubError) else type(error).__name__}
 
 
 class Transient:

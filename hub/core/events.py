@@ -32,7 +32,9 @@ class HubEvent:
     :meth:`HubError.to_dict`, its value masked):
 
     * ``run_started``, ``run_finished`` — a sync or a migration began or ended (``data["engine"]``
-      is ``sync`` or ``migrate``; run_finished carries the run's counters).
+      is ``sync`` or ``migrate``; run_finished carries the run's counters, and for a run an error
+      ended, ``status`` ``failed`` or ``interrupted`` and the masked ``error``: every run_started is
+      followed by one run_finished).
     * ``page_committed`` — a sync committed one page with its cursor (its counters).
     * ``batch_committed`` — a migration committed one batch with its checkpoint (rows so far).
     * ``record_failed`` — a record was rejected: a dead letter (sync, webhook) or a finding

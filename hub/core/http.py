@@ -62,6 +62,8 @@ __all__ = [
     "is_sensitive_name",
     "parse_rate_limit_reset",
     "parse_retry_after",
+    "vendor_wait",
+    "RESET_HEADERS",
     "redact_headers",
     "redact_text",
     "redact_url",
@@ -195,6 +197,27 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
             return None
         return max(0.0, when.timestamp() - now)
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+#: Headers read for a wait when a 429/5xx has no ``Retry-After`` (GitHub-style, IETF draft, Feishu's gateway).
+RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset", "X-Ogw-Ratelimit-Reset")
+
+
+def vendor_wait(headers: Mapping[str, str], *, now: float, reset_headers: Sequence[str] = RESET_HEADERS) -> float | None:
+    """Seconds the vendor asked us to wait: ``Retry-After`` first, then the first reset header that
+    parses, else None. Data requests and token requests read the same hints.
+
+    Example:
+        >>> vendor_wait({"X-RateLimit-Reset": "1700000030"}, now=1_700_000_000)
+        30.0
+        >>> vendor_wait({"Retry-After": "7", "X-RateLimit-Reset": "30"}, now=0)
+        7.0
+    """
+    wait = parse_retry_after(headers.get("Retry-After"), now=now)
+    for name in reset_headers:
+        if wait is None:
+            wait = parse_rate_limit_reset(headers.get(name), now=now)
+    return wait
 
 
 def parse_rate_limit_reset(value: str | None, *, now: float) -> float | None:
@@ -355,7 +378,7 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         timeout: float | httpx.Timeout = 30.0,
         system: str | None = None,
-        rate_limit_reset_headers: Sequence[str] = ("X-RateLimit-Reset", "RateLimit-Reset", "X-Ogw-Ratelimit-Reset"),
+        rate_limit_reset_headers: Sequence[str] = RESET_HEADERS,
         rate_limiter: TokenBucket | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -510,12 +533,7 @@ class HttpClient:
         return PermanentConnectorError(said, status=status, body=body, **context)
 
     def _vendor_wait(self, response: httpx.Response) -> float | None:
-        now = self._wall_clock()
-        wait = parse_retry_after(response.headers.get("Retry-After"), now=now)
-        for name in self._reset_headers:
-            if wait is None:
-                wait = parse_rate_limit_reset(response.headers.get(name), now=now)
-        return wait
+        return vendor_wait(response.headers, now=self._wall_clock(), reset_headers=self._reset_headers)
 
     def _json(self, response: httpx.Response) -> Any:
         """The body parsed: pydantic-core's Rust parser first (pages are parsed on the sync's hot path,

@@ -59,11 +59,12 @@ __all__ = ["StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync
 
 @dataclass
 class StreamReport:
-    """How one stream's run ended: counts, ``succeeded``/``failed``, the masked error if any."""
+    """How one stream's run ended: counts, ``succeeded``/``failed`` (``running`` until it ends), the
+    masked error if any."""
 
     stream: str
     counters: Counters = field(default_factory=Counters)
-    status: str = "succeeded"
+    status: str = "running"
     error: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,7 +76,7 @@ class SyncReport:
     """The summary of one ``sync`` call, also stored as the job run's counters.
 
     Example:
-        >>> SyncReport("r1", "acme", [StreamReport("jobs", Counters(records=2))]).status
+        >>> SyncReport("r1", "acme", [StreamReport("jobs", Counters(records=2), "succeeded")]).status
         'succeeded'
     """
 
@@ -178,12 +179,16 @@ def sync(
             for stream in chosen:
                 run = _StreamRun(connector, stream, store, client, key=key, run_id=run_id, events=events,
                                  validators=validators, prefetch=prefetch)
-                report.streams.append(run.run(full_refresh=full_refresh, since=since))
-    finally:
+                report.streams.append(run.report)  # counted so far even if the run ends inside it
+                run.run(full_refresh=full_refresh, since=since)
+    except BaseException as exc:
         report.seconds = time.monotonic() - started
-        interrupted = len(report.streams) < len(chosen)
-        store.finish_job_run(run_id, "interrupted" if interrupted else report.status, report.as_dict())
-        events("run_finished", engine="sync", **report.as_dict())
+        ending = store.abort_job_run(run_id, exc, report.as_dict())
+        events("run_finished", engine="sync", **{**report.as_dict(), **ending})
+        raise
+    report.seconds = time.monotonic() - started
+    store.finish_job_run(run_id, report.status, report.as_dict())
+    events("run_finished", engine="sync", **report.as_dict())
     return report
 
 
@@ -216,6 +221,7 @@ class _StreamRun:
                         self.store.set_cursor(tx, self.key, self.stream.name, state.to_json())
             while state.in_pass:
                 state = self._phase(pipeline, state)
+            self.report.status = "succeeded"
         except HubError as exc:
             self._fail(exc)
         return self.report

@@ -155,6 +155,21 @@ def test_token_endpoint_outage_exhausts_as_transient(secured, clock):
     assert info.value.context["attempts"] == 3
 
 
+@pytest.mark.parametrize("hint", [{"Retry-After": "7"}, {"X-RateLimit-Reset": "7"}], ids=["retry-after", "reset"])
+def test_a_throttled_token_request_waits_as_the_vendor_says(secured, clock, hint):
+    secured.inject("/token", Fault.http(429, headers=hint))
+    with client_for(secured, clock, oauth(secured, clock)) as client:
+        assert client.get("/anything").status_code == 200
+    assert len(secured.requests_to("/token")) == 2 and clock.sleeps == [7.0]  # not a ~0.1 s jittered retry
+
+
+def test_a_token_endpoint_5xx_with_a_wait_hint_is_throttling(secured, clock):
+    secured.inject("/token", Fault.http(503, retry_after="3"))
+    with client_for(secured, clock, oauth(secured, clock)) as client:
+        assert client.get("/anything").status_code == 200
+    assert clock.sleeps == [3.0]
+
+
 # ---------------------------------------------------------------- app tokens (DingTalk, Feishu)
 
 

@@ -49,6 +49,35 @@ def test_exit_codes(tmp_path: Path, cli_env: dict[str, str]) -> None:
     assert resume.returncode == 2 and "no migration run" in resume.stderr
 
 
+@pytest.mark.parametrize("content", ["", "header"], ids=["empty", "header-only"])
+def test_an_export_without_records_is_a_failed_run(tmp_path: Path, cli_env: dict[str, str], content: str) -> None:
+    export = tmp_path / "export.csv"
+    header = EXAMPLE.read_bytes().splitlines()[0].decode("gb18030")
+    export.write_text(header + "\n" if content else "", encoding="utf-8")
+    for dry in ((), ("--dry-run",)):
+        done = hub(cli_env, "--source", str(export), "--export", "legacy_ai_interview", *dry, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert "status: FAIL" in done.stdout and "the source held no records" in done.stdout
+        report = report_of(done, tmp_path)
+        assert report["status"] == "fail" and report["totals"]["rows"] == 0
+
+
+def test_a_run_aborted_by_a_decryption_error_is_recorded_failed_not_left_running(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    args = ("--source", str(EXAMPLE), "--export", "legacy_ai_interview", "--max-error-rate", "0.2")
+    assert hub(cli_env, *args, cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.db") as conn:  # one stored name's ciphertext damaged on disk
+        entity_id, pii = conn.execute("SELECT id, pii FROM entities WHERE kind = 'candidate' AND pii IS NOT NULL").fetchone()
+        tokens = json.loads(pii)
+        tokens["name"] = tokens["name"][:-4] + ("AAAA" if not tokens["name"].endswith("AAAA") else "BBBB")
+        conn.execute("UPDATE entities SET pii = ? WHERE id = ?", (json.dumps(tokens), entity_id))
+    again = hub(cli_env, *args, cwd=tmp_path)  # its reconciliation reads the damaged record back
+    assert again.returncode != 0 and "decryption-failed" in again.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        runs = conn.execute("SELECT status, finished_at, counters FROM job_runs ORDER BY started_at").fetchall()
+    assert [status for status, _, _ in runs] == ["succeeded", "failed"]
+    assert runs[1][1] is not None and json.loads(runs[1][2])["error"].startswith("[decryption-failed] candidate")
+
+
 @pytest.mark.slow
 def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path: Path, cli_env: dict[str, str]) -> None:
     export = write_export(tmp_path / "export.csv", list(generator.generate_rows(800)))

@@ -207,11 +207,12 @@ def test_values_that_look_like_formulas_read_back_as_what_was_meant(store_factor
 
 
 def test_a_value_the_connector_re_encodes_is_caught_by_reading_its_file_back(store_factory: Any, tmp_path: Path) -> None:
-    """XLSX cannot hold control characters (XML 1.0), so the import-file target writes U+FFFD for
-    one: the workbook silently holds another name than the export. Reading it back finds it. (A CSV
-    export refuses such a row when it is read; JSON Lines, typed like an API's records, carries it.)"""
+    """XML normalizes a line break written as CR LF to LF, so a workbook's cell silently holds
+    another name than the export's (a value typed with Alt-Enter on Windows). Reading the file back
+    finds it. (Control characters, which XML 1.0 cannot hold at all, never get this far: every export
+    reader refuses their row.)"""
     source_rows = employees(6)
-    source_rows[2]["姓名"] = "王\x07芳"
+    source_rows[2]["姓名"] = "王\r\n芳"
     export = tmp_path / "employees.jsonl"
     export.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in source_rows), encoding="utf-8")
 

@@ -3,10 +3,13 @@ real export with planted faults, a real SQLite store; the forked producer and th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from hub.core.errors import DecryptionError
 from hub.core.migrate import FileSource, JobSettings, Migration, StoreTarget, Thresholds
 from hub.core.plugins import load_registry
 from tests.migrate.conftest import ROWS, source_rows, write_export
@@ -82,3 +85,19 @@ def test_run_finished_comes_last_with_the_verdict_and_counters(tmp_path: Path, s
     assert last.name == "run_finished" and last.run_id == result.run_id
     assert (last.data["engine"], last.data["passed"], last.data["rows"]) == ("migrate", result.passed, ROWS)
     assert last.data["entities"] == result.state["entities"] and last.data["entities"]["candidate"]["rejected"] >= 1
+
+
+def test_run_finished_ends_a_run_that_an_error_aborted_too(tmp_path: Path, store_factory) -> None:
+    store = store_factory()
+    migrate(store, tmp_path, ObserverPlugin())
+    with store.engine.begin() as conn:  # one stored name's ciphertext damaged: the read-back fails on it
+        entity_id, pii = conn.execute(sa.text("SELECT id, pii FROM entities WHERE kind = 'candidate' AND pii IS NOT NULL")).first()
+        tokens = json.loads(pii)
+        tokens["name"] = tokens["name"][:-4] + ("AAAA" if not tokens["name"].endswith("AAAA") else "BBBB")
+        conn.execute(sa.text("UPDATE entities SET pii = :pii WHERE id = :id"), {"pii": json.dumps(tokens), "id": entity_id})
+    plugin = ObserverPlugin()
+    with pytest.raises(DecryptionError):
+        migrate(store, tmp_path, plugin)
+    last = plugin.seen[-1][0]
+    assert (last.name, last.data["passed"], last.data["status"]) == ("run_finished", False, "failed")
+    assert last.data["error"].startswith("[decryption-failed] candidate") and last.data["rows"] == ROWS

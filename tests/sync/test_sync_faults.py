@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import threading
+
 import pytest
 
 from hub.core.sync import sync
@@ -93,3 +98,19 @@ def test_a_repeating_page_is_detected(connector, store, server) -> None:
     assert len(stored_ids(store)) == 25  # the looping page was not applied
     assert sync(connector, store, streams=["jobs"]).status == "succeeded"
     assert len(stored_ids(store)) == 60
+
+
+def test_a_run_ended_by_ctrl_c_is_recorded_interrupted_not_left_running(connector, store, server) -> None:
+    server.inject("/records", Fault(), Fault.slow(5))  # page 2 hangs; the user presses Ctrl-C meanwhile
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        sync(connector, store, streams=["jobs"], prefetch=False)
+    timer.join()
+    (run,) = job_runs(store)
+    assert run["status"] == "interrupted" and run["finished_at"] is not None
+    counters = json.loads(run["counters"])
+    assert (counters["status"], counters["error"], counters["pages"]) == ("interrupted", "KeyboardInterrupt", 1)
+    assert counters["streams"]["jobs"]["status"] == "running"  # where it stopped
+    assert len(stored_ids(store)) == 25  # page 1 was committed; the next run resumes at page 2
+    assert sync(connector, store, streams=["jobs"]).status == "succeeded" and len(stored_ids(store)) == 60

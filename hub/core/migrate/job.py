@@ -42,7 +42,7 @@ from typing import Any
 import pluggy
 from pydantic_core import to_json
 
-from hub.core.errors import ConfigError, RecordError
+from hub.core.errors import ConfigError, RecordError, run_ending
 from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
@@ -234,6 +234,13 @@ class Migration:
         try:
             with rare_collections():
                 result = self._run(run_id, state, ledger, events)
+        except BaseException as exc:
+            ending = run_ending(exc)
+            if not dry:  # resumable from its last checkpoint all the same
+                self.target.store.abort_job_run(run_id, exc, self.counters(state))
+            events("run_finished", engine="migrate", passed=False, reasons=[ending["error"]], **ending,
+                   **self.counters(state))  # fmt: skip
+            raise
         finally:
             ledger.close()
             if scratch is not None:
@@ -403,6 +410,8 @@ class Migration:
 
     def _decide(self, state: dict[str, Any], results: list[KindReconciliation]) -> tuple[bool, list[str]]:
         limits, reasons = self.settings.thresholds, []
+        if not state["rows"]:  # an export cut off after its header passes every threshold vacuously
+            reasons.append("the source held no records (an empty or header-only export?): nothing was migrated")
         rate = state["rows_with_findings"] / state["rows"] if state["rows"] else 0.0
         if rate > limits.max_error_rate:
             reasons.append(f"error rate {rate:.2%} is above max_error_rate {limits.max_error_rate:.2%}")

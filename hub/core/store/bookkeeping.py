@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.core.crypto import KeyRing
-from hub.core.errors import HubError, StoreError
+from hub.core.errors import HubError, StoreError, run_ending
 from hub.core.store import bulk
 from hub.core.store import schema as t
 from hub.core.store.codec import dumps, loads
@@ -191,6 +191,14 @@ class JobRuns:
                 .where(t.job_runs.c.id == run_id)
                 .values(finished_at=self._db.now(), status=status, counters=dumps(counters or {}))
             )
+
+    def abort(self, run_id: str, error: BaseException, counters: dict[str, Any] | None = None) -> dict[str, str]:
+        """Record a job that ended by an exception (:func:`~hub.core.errors.run_ending`); returns the
+        status and error, also put in the counters (over a ``status`` they carry: the counters of an
+        unfinished run tell of no ending)."""
+        ending = run_ending(error)
+        self.finish(run_id, ending["status"], {**(counters or {}), **ending})
+        return ending
 
 
 class AuditLog:

@@ -297,6 +297,11 @@ class Store:
         """Record how a job ended (``succeeded`` / ``failed`` / ...) and its counters."""
         self._runs.finish(run_id, status, counters)
 
+    def abort_job_run(self, run_id: str, error: BaseException, counters: dict[str, Any] | None = None) -> dict[str, str]:
+        """Record a job that an exception ended (``failed``, or ``interrupted`` by Ctrl-C), never left
+        ``running``; returns the status and error recorded."""
+        return self._runs.abort(run_id, error, counters)
+
     def audit(
         self, tx: sa.Connection, actor: str, action: str, entity_id: str | None = None, detail: dict[str, Any] | None = None
     ) -> None:

@@ -95,5 +95,5 @@ def read_rows(
     if kind == "xlsx":
         return read_workbook(path, sheet=sheet, checked=checked)
     if kind == "jsonl":
-        return read_json_lines(path, encoding=encoding)
+        return read_json_lines(path, encoding=encoding, checked=checked)
     raise UnreadableFileError(f"unknown format {kind!r}; expected one of {', '.join(FORMATS)}", stream=path.name)

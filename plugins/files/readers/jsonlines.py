@@ -4,7 +4,9 @@ Each line is bounded before it is parsed: at most ``max_line_bytes`` are read in
 line is skipped to its end) and its bracket nesting is counted before ``json.loads`` sees it, because
 CPython's json raises ``RecursionError`` on deep nesting. A line that is not valid UTF-8 (or the
 declared encoding), not JSON, too long, too deep or not an object becomes a :class:`RecordError`
-naming the file and line — yielded in place of that row so the rest of the file is still read.
+naming the file and line — yielded in place of that row so the rest of the file is still read. So
+does a line whose text :mod:`.integrity` finds implausible: JSON escapes make NUL and the other
+control characters (``\\u0000``) easy to carry, and a value's text is checked wherever it is nested.
 
 Example:
     >>> import tempfile, pathlib
@@ -28,6 +30,7 @@ from typing import BinaryIO
 from hub.core.errors import RecordError
 
 from .encoding import normalize_encoding
+from .integrity import problem
 from .rows import Row
 
 __all__ = ["MAX_LINE_BYTES", "MAX_DEPTH", "read_json_lines", "nesting_depth"]
@@ -54,7 +57,12 @@ def nesting_depth(text: str) -> int:
 
 
 def read_json_lines(
-    path: Path, *, encoding: str | None = None, max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
+    path: Path,
+    *,
+    encoding: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_depth: int = MAX_DEPTH,
+    checked: bool = True,
 ) -> Iterator[Row | RecordError]:
     """Open ``path`` now and return its rows lazily, a :class:`RecordError` in place of each bad line.
 
@@ -63,12 +71,16 @@ def read_json_lines(
         encoding: declared encoding; UTF-8 (BOM tolerated) when ``None``, as JSON requires.
         max_line_bytes: longest line read; longer lines are skipped and reported.
         max_depth: deepest bracket nesting parsed.
+        checked: refuse lines whose text :mod:`.integrity` finds implausible (see
+            :func:`~plugins.files.readers.read_rows`).
     """
     codec = normalize_encoding(encoding or "utf-8")
-    return _lines(path.open("rb"), path.name, codec, max_line_bytes, max_depth)
+    return _lines(path.open("rb"), path.name, codec, max_line_bytes, max_depth, checked)
 
 
-def _lines(handle: BinaryIO, name: str, codec: str, max_bytes: int, max_depth: int) -> Iterator[Row | RecordError]:
+def _lines(
+    handle: BinaryIO, name: str, codec: str, max_bytes: int, max_depth: int, checked: bool
+) -> Iterator[Row | RecordError]:
     with handle:
         number = 0
         while line := handle.readline(max_bytes + 1):
@@ -80,9 +92,14 @@ def _lines(handle: BinaryIO, name: str, codec: str, max_bytes: int, max_depth: i
             if not line.strip():
                 continue
             try:
-                yield _parse(line, codec, max_depth, name, number)
+                row = _parse(line, codec, max_depth, name, number)
             except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
                 yield _error(str(exc), name, number)
+                continue
+            if checked and (reason := problem(list(row), [_text(v) for v in row.values()], codec=codec)):
+                yield _error(reason, name, number)
+            else:
+                yield row
 
 
 def _parse(line: bytes, codec: str, max_depth: int, name: str, number: int) -> Row:
@@ -99,6 +116,16 @@ def _parse(line: bytes, codec: str, max_depth: int, name: str, number: int) -> R
     if not isinstance(value, dict):
         raise ValueError(f"a line must hold one JSON object, not {type(value).__name__}")
     return Row(value, file=name, number=number)
+
+
+def _text(value: object) -> object:
+    """A value as :func:`~.integrity.problem` reads a cell: nested strings joined (lines apart), so a
+    control character deep inside an object is found and named by its top-level key."""
+    if isinstance(value, dict):
+        return "\n".join(filter(None, map(_text, value.values()))) or None  # type: ignore[arg-type]
+    if isinstance(value, list):
+        return "\n".join(filter(None, map(_text, value))) or None  # type: ignore[arg-type]
+    return value if isinstance(value, str) else None
 
 
 def _skip_to_line_end(handle: BinaryIO) -> None:

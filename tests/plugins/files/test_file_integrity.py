@@ -37,6 +37,18 @@ def test_control_characters_and_lost_text_are_refused(tmp_path):
     assert third["姓名"] == "王芳"
 
 
+def test_jsonl_escapes_carry_control_characters_and_are_refused_wherever_nested(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_text('{"姓名": "韩\\u0000梅梅"}\n{"评语": {"面试官": ["好", "数据\\ufffd析"]}}\n{"姓名": "王芳\\t"}\n',
+                    encoding="utf-8")
+    nul, lost, fine = read_rows(path)
+    assert isinstance(nul, RecordError) and nul.record_id == "export.jsonl:1"
+    assert "column 姓名 holds control characters" in str(nul) and "韩" not in str(nul)
+    assert isinstance(lost, RecordError) and "column 评语 holds U+FFFD" in str(lost)
+    assert fine["姓名"] == "王芳\t"  # a tab is typed; only the other controls are damage
+    assert [row["姓名"] for row in read_rows(path, checked=False) if "姓名" in row] == ["韩\x00梅梅", "王芳\t"]
+
+
 def test_cells_beyond_the_header_are_refused_in_csv_and_xlsx(tmp_path):
     csv_path = tmp_path / "export.csv"
     csv_path.write_text(HEADER + "C1,李雷,数据分析师,15000\nC2,王芳,产品经理,,\n", encoding="utf-8")
