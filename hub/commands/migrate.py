@@ -29,7 +29,7 @@ from hub.core.migrate import (
 )
 from hub.core.migrate.endpoints import Source
 from hub.core.plugins import get_plugin_manager, load_registry
-from hub.core.runtime import open_store
+from hub.core.runtime import open_dry_run_store, open_store
 from hub.core.store import Store
 from hub.core.yamlbounds import safe_load
 
@@ -49,7 +49,7 @@ def _job_file(path: Path | None) -> dict[str, Any]:
 
 
 def run_migration(
-    store: Store, settings: JobSettings, config: HubConfig, *, resume: str | None, workdir: Path, progress: bool,
+    store: Store, settings: JobSettings, config: HubConfig, *, resume: str | None, workdir: Path | None, progress: bool,
     source: Source | None = None,
 ) -> MigrationResult:
     """Open the source (unless the caller opened it for ``settings`` already) and the target the
@@ -94,7 +94,8 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 @click.option("--export", help="The export's mapping folder files/NAME/ (yours in hub.yaml's `mappings`, else built in).")
 @click.option("--mappings", type=click.Path(file_okay=False, path_type=Path), help="A folder of mapping files instead.")
 @click.option("--entities", help="Comma-separated entity kinds to migrate (default: every mapping).")
-@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Validate and report; write nothing (no database, no ledger; needs no key ring).")
 @click.option("--resume", "resume", metavar="RUN_ID", help="Continue an interrupted run from its last checkpoint.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("migration-reports"),
               show_default=True, help="Directory for the JSON and HTML reports.")  # fmt: skip
@@ -122,7 +123,10 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
                   --entities employee --target payroll_inbox --config hub.yaml
     """
     config = load_config(config_file)
-    store = open_store(config, upgrade=False)  # the job upgrades when it writes; a dry run writes nothing
+    if dry_run and resume:
+        raise click.UsageError("--dry-run cannot --resume a run: a dry run writes nothing, so it has nothing to continue")
+    # A dry run creates nothing: no database file, no ledger folder (a temporary one), no key ring needed.
+    store = open_dry_run_store(config) if dry_run else open_store(config, upgrade=False)  # a real job upgrades when it writes
     source: Source | None = None  # a resumed run's is opened from its saved settings
     if resume:
         settings = JobSettings.from_dict(StoreTarget(store, "").load_checkpoint(resume)["settings"])
@@ -136,7 +140,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
             data["thresholds"] = {**data.get("thresholds", {}), "max_error_rate": max_error_rate}
         settings = JobSettings.from_dict({**data, "source": source.settings, "entities": kinds, "dry_run": dry_run,
                                           "target": target_spec})  # fmt: skip
-    result = run_migration(store, settings, config, resume=resume, workdir=workdir,
+    result = run_migration(store, settings, config, resume=resume, workdir=None if dry_run else workdir,
                            progress=not no_progress and sys.stderr.isatty(), source=source)  # fmt: skip
     report = build_report(result)
     paths = write_reports(report, report_dir)

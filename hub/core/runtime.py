@@ -10,11 +10,12 @@ from __future__ import annotations
 from hub.core.config import HubConfig
 from hub.core.connector import RestConnector
 from hub.core.delivery.runner import attach_routes
-from hub.core.errors import ConfigError
+from hub.core.errors import ConfigError, KeyNotFoundError
+from hub.core.keys import keyring_from_config
 from hub.core.plugins import Registry
 from hub.core.store import Store
 
-__all__ = ["open_store", "build_connector", "pull_connector_keys"]
+__all__ = ["open_store", "open_dry_run_store", "build_connector", "pull_connector_keys"]
 
 
 def open_store(config: HubConfig, *, upgrade: bool = True) -> Store:
@@ -30,6 +31,16 @@ def open_store(config: HubConfig, *, upgrade: bool = True) -> Store:
     if config.routes:
         attach_routes(store, config)
     return store
+
+
+def open_dry_run_store(config: HubConfig) -> Store:
+    """The configured store for a dry run (:meth:`Store.for_dry_run`): nothing created, no key ring
+    needed — the configured one is used and verified when there is one. No routes: nothing is queued."""
+    try:
+        keyring = keyring_from_config(config.keys.provider, config.keys.settings)
+    except KeyNotFoundError:
+        keyring = None
+    return Store.for_dry_run(config.database.url, keyring)
 
 
 def build_connector(config: HubConfig, registry: Registry, key: str) -> RestConnector:

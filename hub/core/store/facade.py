@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -94,6 +95,25 @@ class Store:
         store = cls(Database.open(url).engine, keyring, identity)
         store._key_checks.verify(keyring)
         return store
+
+    @classmethod
+    def for_dry_run(cls, url: str, keyring: KeyRing | None) -> Store:
+        """A store for a dry run, which reads (external ids, to resolve references) and writes nothing.
+
+        A SQLite file that does not exist is not created: the run gets an empty in-memory store with
+        the schema, which is what a first real run would find. Without a key ring the run gets a
+        throwaway one, unchecked against the store's key checks: a dry run decrypts nothing and its
+        blind indexes compare only records of its own input. A ring that is given is verified.
+        """
+        parsed = sa.engine.make_url(url)
+        database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        if database not in (None, "", ":memory:") and not Path(database).exists():  # type: ignore[arg-type]
+            store = cls(Database.open("sqlite://").engine, keyring or KeyRing.generate())
+            store._db.upgrade()
+            return store
+        if keyring is None:
+            return cls(Database.open(url).engine, KeyRing.generate())
+        return cls.open(url, keyring)
 
     @staticmethod
     def upgrade_schema(url: str) -> str | None:
