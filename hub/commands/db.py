@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.store import Store
 
@@ -16,13 +19,15 @@ def command() -> None:
 
 
 @command.command("upgrade")
-def upgrade() -> None:
+@config_option
+def upgrade(config_path: Path | None) -> None:
     """Apply every pending migration (safe to run repeatedly). Needs no key ring: migrations read and
     write no tokens, and the first command that opens the store with its ring records the key checks."""
-    click.echo(f"database at revision {Store.upgrade_schema(load_config().database.url)}")
+    click.echo(f"database at revision {Store.upgrade_schema(load_config(config_path).database.url)}")
 
 
 @command.command("current")
-def current() -> None:
+@config_option
+def current(config_path: Path | None) -> None:
     """Print the migration revision the database is at ("none" before `hub db upgrade`)."""
-    click.echo(Store.schema_revision(load_config().database.url) or "none")
+    click.echo(Store.schema_revision(load_config(config_path).database.url) or "none")

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from hub.commands.options import config_option
+from hub.commands.tables import print_table
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
 from hub.core.plugins import load_registry
@@ -18,8 +19,8 @@ from hub.core.sync_retry import retry_dead_letters
 
 __all__ = ["command"]
 
-_config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                              help="hub.yaml to use (default: ./hub.yaml or $HUB_CONFIG).")
+#: What a page-level letter (the stream could not be read on; no record) shows in the record column.
+_WHOLE_STREAM = "(the stream: a sync resumes it)"
 
 
 @click.group("dead-letters")
@@ -36,7 +37,7 @@ def command() -> None:
 @click.option("--status", default="open", show_default=True, type=click.Choice(["open", "resolved", "all"]))
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@_config_option
+@config_option
 def list_command(system: str | None, status: str, limit: int, as_json: bool, config_path: Path | None) -> None:
     """List dead letters, oldest first."""
     store = open_store(load_config(config_path))
@@ -47,17 +48,20 @@ def list_command(system: str | None, status: str, limit: int, as_json: bool, con
                                 "code": d.error_code, "reason": d.error.get("reason"), "attempts": d.attempts,
                                 "status": d.status, "created_at": d.created_at.isoformat()} for d in letters]))
         return
+    if not letters:
+        click.echo(f"no {'' if status == 'all' else status + ' '}dead letters" + (f" of {system}" if system else ""))
+        return
     table = Table("id", "connector", "stream", "record", "error", "attempts", "status", title=f"{len(letters)} dead letters")
     for d in letters:
-        table.add_row(d.id, d.system, d.stream or "", d.record_ref or "", f"{d.error_code}: {d.error.get('reason', '')}",
+        table.add_row(d.id, d.system, d.stream or "", d.record_ref or _WHOLE_STREAM, f"{d.error_code}: {d.error.get('reason', '')}",
                       str(d.attempts), d.status)
-    Console().print(table)
+    print_table(table)
 
 
 @command.command("show")
 @click.argument("letter_id")
 @click.option("--payload", is_flag=True, help="Also print the decrypted raw payload (may contain PII).")
-@_config_option
+@config_option
 def show_command(letter_id: str, payload: bool, config_path: Path | None) -> None:
     """Show one dead letter: its error and, with --payload, the raw record."""
     store = open_store(load_config(config_path))
@@ -74,7 +78,7 @@ def show_command(letter_id: str, payload: bool, config_path: Path | None) -> Non
 
 @command.command("retry")
 @click.argument("letter_ids", nargs=-1)
-@_config_option
+@config_option
 def retry_command(letter_ids: tuple[str, ...], config_path: Path | None) -> None:
     """Replay open dead letters (all, or the given ids) through mapping, validation and the store.
 

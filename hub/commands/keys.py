@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.crypto import KeyRing
 from hub.core.keys import keyring_from_config
@@ -25,13 +26,14 @@ def command() -> None:
 @click.option("--add", is_flag=True, help="Add a new active key to the configured ring instead of making a new ring.")
 @click.option("--kid", help="Id of the new key (default k1, or k<n+1> with --add).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the ring to this file (mode 0600).")
-def generate(add: bool, kid: str | None, out: Path | None) -> None:
+@config_option
+def generate(add: bool, kid: str | None, out: Path | None, config_path: Path | None) -> None:
     """Print a key ring as JSON (for HUB_KEYS) or write it to a key file.
 
     With --add, the old keys stay in the ring so existing data stays readable; then run
     `hub keys rotate` and remove old keys only after it reports that it finished.
     """
-    config = load_config()
+    config = load_config(config_path)
     ring = keyring_from_config(config.keys.provider, config.keys.settings).with_new_key(kid) if add else KeyRing.generate(kid or "k1")
     if out is None:
         click.echo(ring.to_json())
@@ -47,9 +49,10 @@ def generate(add: bool, kid: str | None, out: Path | None) -> None:
 @command.command("rotate")
 @click.option("--batch-size", default=500, show_default=True, help="Rows re-encrypted per transaction.")
 @click.option("--dry-run", is_flag=True, help="Only count tokens that are not on the active key.")
-def rotate(batch_size: int, dry_run: bool) -> None:
+@config_option
+def rotate(batch_size: int, dry_run: bool, config_path: Path | None) -> None:
     """Re-encrypt every stored token with the active key; resumable, the hub stays readable."""
-    store = Store.from_config(load_config())
+    store = Store.from_config(load_config(config_path))
     report = store.rotate_keys(batch_size=batch_size, dry_run=dry_run)
     if dry_run:
         click.echo(f"{report.remaining} tokens are not on the active key {report.target_kid}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.mapping import check_mapping, mapping_files
 from hub.core.mapping_files import BUILTIN_MAPPINGS, package_root

@@ -14,6 +14,7 @@ from typing import Any
 import click
 import yaml
 
+from hub.commands.options import config_option
 from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError
 from hub.core.migrate import (
@@ -104,11 +105,11 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
 @click.option("--max-error-rate", type=float, help="Override thresholds.max_error_rate (0.01 = 1%).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".hub-migrate"),
               show_default=True, help="Where run ledgers are kept (needed to resume).")  # fmt: skip
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="hub.yaml (database, keys, connectors).")
+@config_option
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def command(source_spec: str | None, target_spec: str, export: str | None, mappings: Path | None, entities: str | None,
             dry_run: bool, resume: str | None, report_dir: Path, job_file: Path | None, max_error_rate: float | None,
-            workdir: Path, config_file: Path | None, no_progress: bool) -> None:  # fmt: skip
+            workdir: Path, config_path: Path | None, no_progress: bool) -> None:  # fmt: skip
     """Migrate a legacy export, or a connector's streams, into the hub store (and, with --target,
     on to a connector that writes): validate every record, write in checkpointed batches, reconcile
     counts and per-field checksums read back from the store, count what the target connector did not
@@ -122,7 +123,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
       hub migrate --source employees.csv --mappings my-mappings/files/payroll_import \\
                   --entities employee --target payroll_inbox --config hub.yaml
     """
-    config = load_config(config_file)
+    config = load_config(config_path)
     if dry_run and resume:
         raise click.UsageError("--dry-run cannot --resume a run: a dry run writes nothing, so it has nothing to continue")
     # A dry run creates nothing: no database file, no ledger folder (a temporary one), no key ring needed.

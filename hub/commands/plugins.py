@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from hub.commands.tables import stdout_console
 from hub.core.plugins import Registry, load_registry
 
 __all__ = ["command", "registry_as_dict"]
@@ -62,7 +62,7 @@ def list_plugins(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = stdout_console()
     table = Table(title="hub plugins")
     for column in ("plugin", "connector", "category", "version", "can do"):
         table.add_column(column)

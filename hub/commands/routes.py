@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from hub.core.config import load_config
+from hub.commands.options import config_option
+from hub.core.config import HubConfig, load_config
+from hub.core.delivery import DeliveryRunner
 from hub.core.delivery.checks import check_config_routes
+from hub.core.errors import KeyNotFoundError
+from hub.core.store import Store
 
 __all__ = ["command"]
 
@@ -16,10 +22,14 @@ def command() -> None:
 
 
 @command.command("check")
-def check() -> None:
+@config_option
+def check(config_path: Path | None) -> None:
     """Validate every route: target configured, `write:<entity>` declared, condition fields known and not
-    PII, reverse mapping compiles. Prints one problem per line and exits 1 if there is any."""
-    config = load_config()
+    PII, reverse mapping compiles. Prints one problem per line and exits 1 if there is any.
+
+    Then forecasts the deliveries queued now, as `hub deliver --dry-run` would: per route, how many
+    would be sent and what the target would refuse (sending nothing)."""
+    config = load_config(config_path)
     problems = check_config_routes(config)
     for problem in problems:
         click.echo(problem)
@@ -29,3 +39,22 @@ def check() -> None:
     for route in config.routes:
         tests = "; ".join(c.describe() for c in route.when) or "every change"
         click.echo(f"ok  {route.name}: {route.entity} → {route.target} when {tests}")
+    for line in _pending_forecast(config):
+        click.echo(line)
+
+
+def _pending_forecast(config: HubConfig) -> list[str]:
+    """What `hub deliver --dry-run` would say of the entries queued now, so a route that is valid
+    but whose deliveries a target would refuse shows up here, before anything is sent."""
+    if not config.routes or not Store.exists(config.database.url):
+        return ["nothing queued yet"] if config.routes else []
+    try:
+        store = Store.from_config(config)
+    except KeyNotFoundError as exc:
+        return [f"queued deliveries not checked: {exc.reason}"]
+    runner = DeliveryRunner(store, config)
+    try:
+        return runner.run(dry_run=True).forecast() or ["nothing queued"]
+    finally:
+        runner.close()
+        store.close()

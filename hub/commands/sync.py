@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hub.commands.options import config_option
+from hub.commands.tables import print_table, stdout_console
 from hub.core.config import load_config
 from hub.core.delivery import DeliveryRunner, targets_from_config
 from hub.core.errors import ConfigError
@@ -77,7 +79,7 @@ def _summary(reports: list[SyncReport]) -> Table:
 @click.option("--stream", "-s", "streams", multiple=True, metavar="STREAM", help="Only this stream (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="List everything again; mark records the vendor no longer lists as deleted.")
 @click.option("--since", metavar="VALUE", help="Start from this incremental value (e.g. 2024-06-01T00:00:00Z) instead of the saved cursor.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="hub.yaml to use (default: ./hub.yaml or $HUB_CONFIG).")
+@config_option
 @click.option("--no-deliver", is_flag=True, help="Only pull; leave queued deliveries for a later `hub deliver`.")
 def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: bool, since: str | None,
             config_path: Path | None, no_deliver: bool) -> None:
@@ -90,13 +92,13 @@ def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: b
     delivery went to dead letters (the error is in the summary).
     """
     config = load_config(config_path)
-    if streams and not connector_key:
-        raise ConfigError("--stream needs --connector")
     pm = get_plugin_manager()
     registry = load_registry(pm)
     keys = [connector_key] if connector_key else pull_connector_keys(config, registry)
     if not keys:
         raise ConfigError("no pull connectors are configured in hub.yaml")
+    if streams and len(keys) > 1:
+        raise ConfigError(f"--stream names a stream of one connector; say which with --connector ({', '.join(keys)})")
     connectors = {key: build_connector(config, registry, key) for key in keys}
     store = open_store(config)
     console = Console(stderr=True)
@@ -115,10 +117,10 @@ def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: b
                 runner.close()
     finally:
         store.close()
-    Console().print(_summary(reports))
+    print_table(_summary(reports))
     dead = False
     if delivered is not None:
-        Console().print(f"deliveries: {json.dumps(delivered.counters, ensure_ascii=False)}")
+        stdout_console().print(f"deliveries: {json.dumps(delivered.counters, ensure_ascii=False)}")
         dead = any(counts.get("dead") for counts in delivered.counters.values())
     if dead or any(report.status != "succeeded" for report in reports):
         sys.exit(1)

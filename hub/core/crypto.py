@@ -82,8 +82,8 @@ ENV_VAR = "HUB_KEYS"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
 _WHAT_TO_DO = (
-    "set HUB_KEYS (or keys.settings.path in hub.yaml) to the key ring the data was written with; "
-    "`hub keys generate` creates a new ring"
+    "set HUB_KEYS to the key ring's JSON (or keys.settings.path in hub.yaml to its file) that the data was "
+    "written with; `hub keys generate` creates a new ring"
 )
 
 
@@ -348,6 +348,11 @@ class EnvKeyProvider:
         >>> os.environ["HUB_KEYS_DOCTEST"] = KeyRing.generate("a").to_json()
         >>> EnvKeyProvider("HUB_KEYS_DOCTEST").load().active_kid
         'a'
+        >>> os.environ["HUB_KEYS_DOCTEST"] = "keys.json"
+        >>> EnvKeyProvider("HUB_KEYS_DOCTEST").load()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hub.core.errors.ConfigError: [config-error] HUB_KEYS_DOCTEST holds the key ring's JSON itself (...), not a path; ...
     """
 
     variable: str = ENV_VAR
@@ -356,6 +361,11 @@ class EnvKeyProvider:
         text = os.environ.get(self.variable)
         if not text:
             raise KeyNotFoundError(f"no key ring: environment variable {self.variable} is not set; {_WHAT_TO_DO}")
+        if not text.lstrip().startswith("{"):  # the most common mistake: the key file's path instead of its JSON
+            raise ConfigError(
+                f"{self.variable} holds the key ring's JSON itself (`hub keys generate` prints it), not a path; "
+                f"to read a key file, set keys: {{provider: file, settings: {{path: FILE}}}} in hub.yaml"
+            )
         return KeyRing.from_json(text, source=self.variable)
 
 

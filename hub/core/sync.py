@@ -221,6 +221,8 @@ class _StreamRun:
                         self.store.set_cursor(tx, self.key, self.stream.name, state.to_json())
             while state.in_pass:
                 state = self._phase(pipeline, state)
+            with self.store.transaction() as tx:
+                self.store.resolve_stream_failures(tx, system=self.key, stream=self.stream.name)
             self.report.status = "succeeded"
         except HubError as exc:
             self._fail(exc)

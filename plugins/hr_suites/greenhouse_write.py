@@ -70,6 +70,14 @@ class GreenhouseWrites(DeliveryTarget):
             self._http.close()
             self._http = None
 
+    def refusal(self, item: Delivery) -> PermanentConnectorError | None:
+        """A new application needs its candidate's and job's Greenhouse ids: without them it cannot be created."""
+        if item.external_id is None:
+            for missing in ("candidate", "job"):
+                if item.payload.get(f"{missing}_id") is None:
+                    return self._refused(item, f"the application's {missing} has no Greenhouse id yet; deliver or sync it first")
+        return None
+
     def deliver(self, item: Delivery) -> str:
         """Create the application if Greenhouse has none for it, then move or reject it as the payload says."""
         client = self._writer()
@@ -104,10 +112,7 @@ class GreenhouseWrites(DeliveryTarget):
     # -- writes
 
     def _find_or_create(self, client: HttpClient, item: Delivery) -> dict[str, Any]:
-        candidate_id, job_id = item.payload.get("candidate_id"), item.payload.get("job_id")
-        if candidate_id is None or job_id is None:
-            missing = "candidate" if candidate_id is None else "job"
-            raise self._refused(item, f"the application's {missing} has no Greenhouse id yet; deliver or sync it first")
+        candidate_id, job_id = item.payload["candidate_id"], item.payload["job_id"]  # present: see refusal()
         existing = self._one(client, {"candidate_ids": candidate_id, "job_ids": job_id})
         if existing is not None:
             return existing

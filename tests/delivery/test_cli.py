@@ -12,7 +12,8 @@ import yaml
 from hub.core.config import HubConfig
 from hub.core.delivery import attach_routes
 from hub.core.store import Store
-from tests.delivery.conftest import ROUTE, application, hub_config, put, seed_people
+from hub.core.models import Application, Candidate, Provenance, Ref
+from tests.delivery.conftest import FETCHED, ROUTE, application, hub_config, put, seed_people
 
 
 @pytest.fixture
@@ -107,3 +108,57 @@ def test_dead_letters_cover_deliveries(project, hub_cmd, tmp_path, keyring, serv
     assert json.loads(project(hub_cmd, "outbox", "show", "1").stdout)["status"] == "pending"
     assert project(hub_cmd, "deliver").returncode == 0
     assert [app["status"] for app in server.applications.values()] == ["rejected"]
+
+
+def _candidate_unknown_to_greenhouse(store: Store) -> None:
+    """Candidate b1 and its application, as an AI-interview vendor reports them: Greenhouse has no id for them."""
+    with store.transaction() as tx:
+        store.upsert_many(tx, "beisen", [Candidate(external_ids={"beisen": "b1"}, name="李雷",
+                                                   provenance=Provenance(system="beisen", fetched_at=FETCHED))])
+    put(store, Application(external_ids={"beisen": "a-b1"}, status="offer", candidate=Ref(system="beisen", external_id="b1"),
+                           job=Ref(system="greenhouse", external_id="3"), provenance=Provenance(system="beisen", fetched_at=FETCHED)))
+
+
+def test_deliver_dry_run_shows_payloads_and_predicts_what_a_real_run_refuses(project, hub_cmd, tmp_path, keyring, server):
+    """Each planned payload is shown; an application whose candidate Greenhouse does not know is
+    predicted refused with the reason the real run then gives its dead letter. --config works
+    without HUB_CONFIG."""
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", keyring)
+    store.upgrade()
+    attach_routes(store, HubConfig.model_validate(hub_config(server)))
+    seed_people(store, 1)
+    put(store, application(0, "offer"))
+    _candidate_unknown_to_greenhouse(store)
+    store.close()
+    env = {**os.environ, "HUB_KEYS": keyring.to_json()}
+    env.pop("HUB_CONFIG", None)
+
+    def hub(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*hub_cmd, *args, "--config", str(tmp_path / "hub.yaml")], env=env, capture_output=True,
+                              text=True, timeout=60, cwd=tmp_path.parent)  # fmt: skip
+
+    dry = hub("deliver", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    planned = json.loads(dry.stdout)["planned"]
+    sent = [plan for plan in planned if "refused" not in plan]
+    [refused] = [plan for plan in planned if "refused" in plan]
+    assert [(plan["create"], plan["payload"]["candidate_id"], plan["payload"]["job_id"]) for plan in sent] == [(True, 7, 3)]
+    assert refused["refused"]["reason"] == "the application's candidate has no Greenhouse id yet; deliver or sync it first"
+    assert ("route 'applications-to-greenhouse': 1 would be sent (1 to create), 1 would be refused: "
+            "the application's candidate has no Greenhouse id yet") in dry.stderr
+    assert server.writes == []
+    assert json.loads(hub("deliver", "--dry-run").stdout)["planned"] == planned  # the dry run changed nothing
+
+    forecast = hub("routes", "check")
+    assert forecast.returncode == 0 and "1 would be sent (1 to create), 1 would be refused" in forecast.stdout
+
+    real = hub("deliver")
+    assert real.returncode == 1 and json.loads(real.stdout)["counters"] == {"greenhouse": {"delivered": 1, "dead": 1}}
+    [letter] = json.loads(hub("dead-letters", "list", "--json").stdout)
+    assert letter["reason"] == refused["refused"]["reason"]
+
+
+def test_routes_check_without_a_database_creates_none(project, hub_cmd, tmp_path):
+    result = project(hub_cmd, "routes", "check")
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "nothing queued yet"
+    assert not (tmp_path / "hub.db").exists()

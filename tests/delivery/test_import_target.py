@@ -104,3 +104,16 @@ def test_neutralized_text_never_starts_with_a_trigger_and_reads_back_as_it_was(t
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\0"))
     assert cell in (text, "'" + text)
     assert unneutralize(cell) == text
+
+
+def test_a_dry_run_shows_the_import_rows_with_the_person_masked_and_writes_no_file(tmp_path):
+    store, config = setup(tmp_path, "csv", EMPLOYEE_ROUTE)
+    with store.transaction() as tx:
+        store.upsert_many(tx, "hris", employees())
+    report = DeliveryRunner(store, config).run(dry_run=True)
+    assert report.counters == {"payroll_import": {"planned": 6}}
+    by_number = {plan["payload"]["工号"]: plan["payload"] for plan in report.planned}
+    assert (by_number["E8"]["姓名"], by_number["E8"]["部门"], by_number["E1"]["基本工资"]) == ("**", "研发部", "****0.00")  # salary is PII too
+    assert "李娜" not in json.dumps(report.planned, ensure_ascii=False)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert [entry.status for entry in Outbox(store).list()] == ["pending"] * 6

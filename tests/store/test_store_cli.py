@@ -52,3 +52,13 @@ def test_keys_generate_writes_0600_file_and_missing_keys_is_clear(tmp_path):
     assert json.loads((tmp_path / "keys.json").read_text())["active"] == "k1"
     failed = run("keys", "rotate", env={**env, "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}, cwd=tmp_path)
     assert failed.returncode == 2 and "HUB_KEYS is not set" in failed.stderr
+
+
+def test_hub_keys_holding_a_path_says_it_wants_the_json(tmp_path):
+    """The usual first mistake: HUB_KEYS=keys.json. The error says which form it wants and how to use a file."""
+    env = {"HUB_CONFIG": str(tmp_path / "none.yaml"), "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run("keys", "generate", "--out", "keys.json", env=env, cwd=tmp_path).returncode == 0
+    failed = run("keys", "rotate", env={**env, "HUB_KEYS": "keys.json"}, cwd=tmp_path)
+    assert failed.returncode == 2
+    assert "HUB_KEYS holds the key ring's JSON itself" in failed.stderr and "not a path" in failed.stderr
+    assert "provider: file, settings: {path: FILE}" in failed.stderr

@@ -74,3 +74,18 @@ def test_list_show_and_retry(hub_cmd, hub_env, letters) -> None:
     still_open = {d["id"]: d for d in json.loads(hub(hub_cmd, hub_env, "list", "--json").stdout)}
     assert set(still_open) == {letters["broken"], letters["orphan"]}
     assert still_open[letters["broken"]]["attempts"] == 1 and still_open[letters["broken"]]["code"] == "mapping-error"
+
+
+def test_a_piped_table_keeps_every_cell_whole_and_tells_page_failures_apart(hub_cmd, hub_env) -> None:
+    """Redirected (not a terminal), the table is not cut to 80 columns; a letter of a stream that could
+    not be read on says so in its record column; an empty listing says it is empty."""
+    assert hub(hub_cmd, hub_env, "list").stdout.strip() == "no open dead letters"
+    long_reason = "GET https://harvest.greenhouse.io/v3/applications?per_page=500 failed after 5 attempts: 503"
+    store = Store.open(hub_env["HUB_DATABASE_URL"], KeyRing.from_json(hub_env["HUB_KEYS"]))
+    with store.transaction() as tx:
+        store.add_dead_letter(tx, system="gh", stream="applications", error={"code": "connector-transient", "reason": long_reason})
+    store.close()
+    listed = hub(hub_cmd, hub_env, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"connector-transient: {long_reason}" in listed.stdout
+    assert "(the stream: a sync resumes it)" in listed.stdout

@@ -175,3 +175,14 @@ def test_sync_of_an_unknown_connector_names_the_configured_ones(hub_cmd, cli_env
     done = run(hub_cmd, cli_env, "sync", "--connector", "ats")
     assert done.returncode == 2
     assert "type 'nonexistent', which no installed plugin provides" in done.stderr
+
+
+def test_stream_without_connector_takes_the_only_one_and_names_them_when_there_are_more(hub_cmd, cli_env, tmp_path) -> None:
+    gh = "{type: greenhouse, settings: {client_id: i, client_secret: s, base_url: 'http://127.0.0.1:9', token_url: 'http://127.0.0.1:9/t', retry: {max_attempts: 1}}}"
+    (tmp_path / "hub.yaml").write_text(f"connectors:\n  gh: {gh}\n", encoding="utf-8")
+    done = run(hub_cmd, cli_env, "sync", "--stream", "jobs", "--no-deliver")
+    assert done.returncode == 1, done.stderr  # it ran gh's jobs stream: nothing listens on port 9
+    assert "jobs" in done.stdout and "failed" in done.stdout and "departments" not in done.stdout
+    (tmp_path / "hub.yaml").write_text(f"connectors:\n  gh: {gh}\n  gh2: {gh}\n", encoding="utf-8")
+    done = run(hub_cmd, cli_env, "sync", "--stream", "jobs")
+    assert done.returncode == 2 and "say which with --connector (gh, gh2)" in done.stderr

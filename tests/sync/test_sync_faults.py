@@ -41,9 +41,10 @@ def test_retries_stop_at_the_configured_limit_and_the_give_up_is_recorded(store,
     assert (letter.stream, letter.error_code, letter.record_ref) == ("jobs", "connector-transient", None)
     assert len(stored_ids(store)) == 25  # page 1 is committed; page 2 was never applied
     assert state(store).resume is not None and "cursor" in state(store).resume.url
-    # the next run resumes at page 2 and finishes
+    # the next run resumes at page 2 and finishes: the stream's failure is over, its letter resolved
     assert sync(connector, store, streams=["jobs"]).status == "succeeded"
     assert len(stored_ids(store)) == 60
+    assert store.dead_letters() == [] and [d.status for d in store.dead_letters(status=None)] == ["resolved"]
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])

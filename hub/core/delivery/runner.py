@@ -30,6 +30,7 @@ import datetime as dt
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ from typing import Any
 from hub.core.chunks import chunks
 from hub.core.config import HubConfig
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
+from hub.core.delivery.preview import masked_payload
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
 from hub.core.events import Events
@@ -49,6 +51,9 @@ __all__ = ["DeliveryReport", "DeliveryRunner", "attach_routes", "build_target", 
            "targets_from_config"]
 
 log = logging.getLogger(__name__)
+
+#: What a dry run links an entity it plans to create to, standing in for the id the target would assign.
+PLANNED_ID = "(planned)"
 
 
 def target_classes(config: HubConfig, registry: Any = None) -> dict[str, type | None]:
@@ -105,7 +110,8 @@ def targets_from_config(config: HubConfig, names: set[str] | None = None, regist
 
 @dataclass
 class DeliveryReport:
-    """What one run did, per target: ``delivered``, ``retry_later``, ``dead``, ``planned`` (dry run).
+    """What one run did, per target: ``delivered``, ``retry_later``, ``dead``; a dry run counts ``planned``
+    and ``refused`` (what a real run would send, and what it would have refused), listed in ``planned``.
 
     Example:
         >>> report = DeliveryReport(); report.count("greenhouse", "delivered"); report.counters
@@ -118,6 +124,27 @@ class DeliveryReport:
     def count(self, target: str, what: str) -> None:
         bucket = self.counters.setdefault(target, {})
         bucket[what] = bucket.get(what, 0) + 1
+
+    def forecast(self) -> list[str]:
+        """A dry run's plan, a line per route: what would be sent, and each refusal with its count.
+
+        Example:
+            >>> report = DeliveryReport(planned=[
+            ...     {"route": "r", "create": True}, {"route": "r", "refused": {"reason": "no id yet"}},
+            ...     {"route": "r", "refused": {"reason": "no id yet"}}])
+            >>> report.forecast()
+            ["route 'r': 1 would be sent (1 to create), 2 would be refused: no id yet (2)"]
+        """
+        lines = []
+        for route in dict.fromkeys(plan["route"] for plan in self.planned):
+            plans = [plan for plan in self.planned if plan["route"] == route]
+            sent = [plan for plan in plans if "refused" not in plan]
+            reasons = Counter(plan["refused"]["reason"] for plan in plans if "refused" in plan)
+            line = f"route {route!r}: {len(sent)} would be sent ({sum(plan['create'] for plan in sent)} to create)"
+            if reasons:
+                line += f", {reasons.total()} would be refused: " + "; ".join(f"{why} ({n})" for why, n in reasons.most_common())
+            lines.append(line)
+        return lines
 
 
 class DeliveryRunner:
@@ -198,18 +225,23 @@ class DeliveryRunner:
             due.append((entry, route))
         stored = _Stored.read(self.store, self.system_of(name), [(route.entity, entry.entity_id) for entry, route in due])
         for entry, route in due:
-            plan: dict[str, Any] = {"entry": entry.id, "target": name, "entity_id": entry.entity_id, "version": entry.version}
+            plan: dict[str, Any] = {"entry": entry.id, "target": name, "route": entry.route, "kind": route.entity,
+                                    "entity_id": entry.entity_id, "version": entry.version}  # fmt: skip
             try:
                 item = self._prepare(name, target, entry, route.entity, stored)
             except HubError as exc:
-                if dry_run:
-                    report.planned.append({**plan, "error": exc.to_dict()})
-                else:
-                    self._failed(name, entry, exc, None, route.max_attempts, report)
+                self._undeliverable(name, entry, exc, None, report, plan if dry_run else None)
+                continue
+            refusal = target.refusal(item)
+            if refusal is not None:
+                self._undeliverable(name, entry, refusal, item.payload, report, plan if dry_run else None)
                 continue
             if dry_run:
-                report.planned.append({**plan, "create": item.external_id is None})
+                report.planned.append({**plan, "create": item.external_id is None,
+                                       "payload": masked_payload(item.payload, item.entity)})  # fmt: skip
                 report.count(name, "planned")
+                if item.external_id is None and not target.batched:
+                    stored.linked(entry.entity_id, PLANNED_ID)  # a real pass links the id it gets here
                 continue
             try:
                 external_id = target.deliver(item)
@@ -259,6 +291,16 @@ class DeliveryRunner:
             report.count(name, "delivered")
             self.events("delivery_sent", target=name, route=entry.route, kind=item.kind, entity_id=entry.entity_id,
                         version=entry.version, external_id=None if external_id is None else str(external_id))  # fmt: skip
+
+    def _undeliverable(self, name: str, entry: OutboxEntry, error: HubError, payload: Any, report: DeliveryReport,
+                       plan: dict[str, Any] | None) -> None:
+        """An entry that cannot be sent: a dead letter or a retry, or in a dry run (``plan``) the refusal
+        a real run would meet, so the operator sees it before anything is sent."""
+        if plan is None:
+            self._failed(name, entry, error, payload, self.routes[entry.route].max_attempts, report)
+        else:
+            report.planned.append({**plan, "refused": error.to_dict()})
+            report.count(name, "refused")
 
     def _failed(self, name: str, entry: OutboxEntry, error: HubError, payload: Any, max_attempts: int,
                 report: DeliveryReport) -> None:

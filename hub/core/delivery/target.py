@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from hub.core.errors import RecordError
+from hub.core.errors import HubError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.models import Entity
 
@@ -87,6 +87,15 @@ class DeliveryTarget:
         :class:`~hub.core.errors.RecordError` for a payload the target will never take (dead letter).
         """
         raise NotImplementedError(f"{type(self).__name__} must implement deliver()")
+
+    def refusal(self, item: Delivery) -> HubError | None:
+        """The refusal this target would give ``item``, where it can tell without asking the system
+        (an id the payload lacks, a setting not made); None when it would try to send it.
+
+        The runner asks before each delivery, in a dry run too, so ``hub deliver --dry-run`` predicts
+        what a real run would send to dead letters; :meth:`deliver` is only called when this is None.
+        """
+        return None
 
     def finish(self) -> None:
         """Make batched writes durable (batched targets only); called once per delivery pass."""

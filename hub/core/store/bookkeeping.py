@@ -128,6 +128,13 @@ class DeadLetters:
                                          status="open", created_at=self._db.now(), **values))
         return letter_id
 
+    def resolve_stream_failures(self, tx: sa.Connection, *, system: str, stream: str) -> int:
+        """Resolve the stream's open page-level letters (no record, no payload): a run just listed
+        every page of it, so what could not be reached before was reached. Returns how many."""
+        d = t.dead_letters
+        return tx.execute(d.update().where(d.c.system == system, d.c.stream == stream, d.c.record_ref.is_(None),
+                                           d.c.payload.is_(None), d.c.status == "open").values(status="resolved")).rowcount
+
     def settle(self, tx: sa.Connection, letter_id: str, *, error: dict[str, Any] | None) -> None:
         """Record a replay of the letter: resolved if ``error`` is None, else open with that error; one more attempt."""
         d = t.dead_letters

@@ -105,15 +105,26 @@ class Store:
         throwaway one, unchecked against the store's key checks: a dry run decrypts nothing and its
         blind indexes compare only records of its own input. A ring that is given is verified.
         """
-        parsed = sa.engine.make_url(url)
-        database = parsed.database if parsed.get_backend_name() == "sqlite" else None
-        if database not in (None, "", ":memory:") and not Path(database).exists():  # type: ignore[arg-type]
+        if not cls.exists(url):
             store = cls(Database.open("sqlite://").engine, keyring or KeyRing.generate())
             store._db.upgrade()
             return store
         if keyring is None:
             return cls(Database.open(url).engine, KeyRing.generate())
         return cls.open(url, keyring)
+
+    @staticmethod
+    def exists(url: str) -> bool:
+        """False for a SQLite file not created yet (opening it would create it); a server database
+        is taken to exist — connecting tells.
+
+        Example:
+            >>> Store.exists("sqlite:////nonexistent/hub.db"), Store.exists("sqlite://")
+            (False, True)
+        """
+        parsed = sa.engine.make_url(url)
+        database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        return database in (None, "", ":memory:") or Path(database).exists()  # type: ignore[arg-type]
 
     @staticmethod
     def upgrade_schema(url: str) -> str | None:
@@ -294,6 +305,10 @@ class Store:
         """Keep a failed record, payload encrypted; returns the letter id (:meth:`DeadLetters.add`)."""
         return self._letters.add(tx, system=system, error=error, payload=payload, stream=stream,
                                  record_ref=record_ref, run_id=run_id, attempts=attempts)
+
+    def resolve_stream_failures(self, tx: sa.Connection, *, system: str, stream: str) -> int:
+        """Resolve a stream's open page-level letters once a run of it succeeded (:meth:`DeadLetters.resolve_stream_failures`)."""
+        return self._letters.resolve_stream_failures(tx, system=system, stream=stream)
 
     def settle_dead_letter(self, tx: sa.Connection, letter_id: str, *, error: dict[str, Any] | None) -> None:
         """Record a replay of the letter: resolved if ``error`` is None, else open with that error."""
