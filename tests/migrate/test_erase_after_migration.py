@@ -62,6 +62,8 @@ def test_erase_after_a_migration_leaves_no_value_of_the_person(tmp_path: Path, c
     assert erased.returncode == 0, erased.stderr
 
     values = person_values(person)
+    scanned = {path.relative_to(tmp_path).parts[0] for path in tmp_path.rglob("*") if path.is_file()}
+    assert {"cli.db", "cli.db-wal", "migration-reports", ".hub-migrate"} <= scanned
     assert leaks(tmp_path, values, skip=export) == []
     with sqlite3.connect(db) as conn:
         letters = [letter for (letter,) in conn.execute("SELECT id FROM dead_letters")]

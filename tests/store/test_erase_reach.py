@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hub.core.crypto import KeyRing
+from hub.core.letter_keys import letter_keys
 from hub.core.models import Application, Assessment, Feedback, Offer, Ref
 from hub.core.store import Store
 from tests.store.conftest import FETCHED, candidate
@@ -54,3 +55,34 @@ def test_erasure_reaches_records_through_the_application_and_their_free_text(tmp
     for path in tmp_path.glob("hub.db*"):
         assert NAME.encode() not in path.read_bytes(), path.name
     store.close()
+
+
+def test_erasure_finds_dead_letters_by_the_values_and_records_they_name(store: Store) -> None:
+    with store.transaction() as tx:
+        [cid, other] = store.upsert_many(tx, "beisen", [candidate(1), candidate(2)]).ids
+        person, someone = candidate(1), candidate(2)
+        phone_as_typed = f"{person.phones[0][3:6]}-{person.phones[0][6:10]}-{person.phones[0][10:]}"
+        named = {
+            "held back under another id": {"record_ref": "c99", "payload": {"tel": phone_as_typed}},
+            "a number cell": {"record_ref": "row:7", "payload": {"cells": [int(person.phones[0][3:])]}},
+            "a delivery of theirs": {"record_ref": "delivery:1", "payload": {"n": person.name},
+                                     "keys": letter_keys(store.keyring, {"n": person.name}, [("hub", cid)])},
+        }  # fmt: skip
+        letters = {
+            label: store.add_dead_letter(tx, system="beisen", error={"code": "x"}, payload=letter["payload"],
+                                         record_ref=letter["record_ref"],
+                                         keys=letter.get("keys") or letter_keys(store.keyring, letter["payload"]))
+            for label, letter in named.items()
+        }  # fmt: skip
+        unrelated = store.add_dead_letter(tx, system="beisen", error={"code": "x"}, record_ref="c98",
+                                          payload={"id": someone.national_id},
+                                          keys=letter_keys(store.keyring, {"id": someone.national_id}))  # fmt: skip
+
+    assert store.erase_candidate(cid, "dpo", dry_run=True).dead_letters == 3
+    store.erase_candidate(cid, "dpo")
+
+    assert {label: store.dead_letter(i, reader="dpo").payload for label, i in letters.items()} == dict.fromkeys(named)
+    assert store.dead_letter(unrelated, reader="dpo").payload == {"id": someone.national_id}
+    assert store.get("candidate", other).national_id == someone.national_id
+    reads = [entry["detail"]["dead_letter"] for entry in store.audit_entries() if entry["action"] == "read_dead_letter_payload"]
+    assert sorted(reads) == sorted([*letters.values(), unrelated])
