@@ -67,6 +67,7 @@ __all__ = [
     "TOKEN_VERSION",
     "INDEX_KEY_ID",
     "LINK",
+    "HUB_IDS",
     "KeyProvider",
     "KeyRing",
     "EnvKeyProvider",
@@ -81,6 +82,8 @@ TOKEN_VERSION = "v1"
 INDEX_KEY_ID = "index"
 #: The blind-index field of a link (:meth:`KeyRing.link_index`) among a dead letter's keys.
 LINK = "link"
+#: The system a link names a record of by its hub id (a delivery's dead letter knows no other).
+HUB_IDS = "hub"
 ENV_VAR = "HUB_KEYS"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
@@ -306,8 +309,8 @@ class KeyRing:
         return _first_64_bits(self._hmac(f"index/{field_name}", normalize_for_index(field_name, value).encode("utf-8")))
 
     def link_index(self, system: str, record_id: str) -> int:
-        """A blind index of a record's id in ``system`` (``hub`` for a hub id), taken as it is: how a dead
-        letter names the records it is about without naming them in clear (hub.core.letter_keys).
+        """A blind index of a record's id in ``system`` (:data:`HUB_IDS` for a hub id), taken as it is:
+        how a dead letter names the records it is about without naming them in clear (hub.core.letter_keys).
 
         Example:
             >>> ring = KeyRing.generate()

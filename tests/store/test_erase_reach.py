@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.core.crypto import KeyRing
+from hub.core.crypto import HUB_IDS, KeyRing
 from hub.core.letter_keys import letter_keys
 from hub.core.models import Application, Assessment, Feedback, Offer, Ref
 from hub.core.store import Store
@@ -66,7 +66,7 @@ def test_erasure_finds_dead_letters_by_the_values_and_records_they_name(store: S
             "held back under another id": {"record_ref": "c99", "payload": {"tel": phone_as_typed}},
             "a number cell": {"record_ref": "row:7", "payload": {"cells": [int(person.phones[0][3:])]}},
             "a delivery of theirs": {"record_ref": "delivery:1", "payload": {"n": person.name},
-                                     "keys": letter_keys(store.keyring, {"n": person.name}, [("hub", cid)])},
+                                     "keys": letter_keys(store.keyring, {"n": person.name}, [(HUB_IDS, cid)])},
         }  # fmt: skip
         letters = {
             label: store.add_dead_letter(tx, system="beisen", error={"code": "x"}, payload=letter["payload"],

@@ -36,6 +36,7 @@ from typing import Any
 
 from hub.core.chunks import chunks
 from hub.core.config import HubConfig
+from hub.core.crypto import HUB_IDS
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
@@ -276,7 +277,7 @@ class DeliveryRunner:
                 self.store.add_dead_letter(tx, system=self.system_of(name), error=error, payload=payload,
                                            stream=f"{DELIVERY_STREAM_PREFIX}{entry.route}",
                                            record_ref=f"{DELIVERY_STREAM_PREFIX}{entry.id}", attempts=attempts,
-                                           keys=letter_keys(self.store.keyring, payload, [("hub", entry.entity_id)]))  # fmt: skip
+                                           keys=letter_keys(self.store.keyring, payload, [(HUB_IDS, entry.entity_id)]))  # fmt: skip
         report.count(name, "retry_later" if retry else "dead")
         self.events("delivery_failed", **{**detail, "target": name, "route": entry.route, "entity_id": entry.entity_id,
                                           "version": entry.version, "attempts": attempts, "retry": retry})  # fmt: skip

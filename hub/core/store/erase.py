@@ -18,12 +18,11 @@ Example:
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from hub.core.crypto import LINK, KeyRing
+from hub.core.crypto import HUB_IDS, LINK, KeyRing
 from hub.core.errors import StoreError
 from hub.core.store import schema as t
 from hub.core.store.bookkeeping import AuditLog
@@ -109,7 +108,7 @@ class Erasure:
         sources = tx.execute(sa.select(x.c.system, x.c.external_id).where(x.c.entity_id.in_(targets))).all()
         keys = {(field, hmac) for field, hmac in tx.execute(sa.select(b.c.field, b.c.hmac).where(b.c.entity_id.in_(targets)))}
         keys.update((LINK, self._keyring.link_index(system, record_id)) for system, record_id in sources)
-        keys.update((LINK, self._keyring.link_index("hub", entity_id)) for entity_id in targets)
+        keys.update((LINK, self._keyring.link_index(HUB_IDS, entity_id)) for entity_id in targets)
         keyed = sa.select(k.c.letter_id).where(sa.tuple_(k.c.field, k.c.hmac).in_(sorted(keys)))
         named = (sa.and_(d.c.system == system, d.c.record_ref == record_id) for system, record_id in sources)
         return sa.or_(d.c.id.in_(keyed), *named)
@@ -130,7 +129,7 @@ def _referencing(tx: sa.Connection, candidate_id: str) -> list[str]:
         )
         frontier = set()
         for entity_id, kind, data in rows:
-            parsed = json.loads(data)
+            parsed = loads(data)
             if any((parsed.get(name) or {}).get("id") in seen for name, _ in kind_info(kind).refs):
                 frontier.add(entity_id)
         seen |= frontier
