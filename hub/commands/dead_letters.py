@@ -28,7 +28,7 @@ def command() -> None:
     """Records that could not be stored (or pages that could not be fetched), with their typed error.
 
     Errors are stored with PII masked; raw payloads are stored encrypted and shown only by `show
-    --payload`.
+    --payload`, which the audit log records.
     """
 
 
@@ -60,12 +60,13 @@ def list_command(system: str | None, status: str, limit: int, as_json: bool, con
 
 @command.command("show")
 @click.argument("letter_id")
-@click.option("--payload", is_flag=True, help="Also print the decrypted raw payload (may contain PII).")
+@click.option("--payload", is_flag=True, help="Also print the decrypted raw payload (may contain PII; audited).")
+@click.option("--actor", default=lambda: __import__("getpass").getuser(), help="Who reads the payload (audit log).")
 @config_option
-def show_command(letter_id: str, payload: bool, config_path: Path | None) -> None:
-    """Show one dead letter: its error and, with --payload, the raw record."""
+def show_command(letter_id: str, payload: bool, actor: str, config_path: Path | None) -> None:
+    """Show one dead letter: its error and, with --payload, the raw record (a read the audit log records)."""
     store = open_store(load_config(config_path))
-    d = store.dead_letter(letter_id, with_payload=payload)
+    d = store.dead_letter(letter_id, reader=actor if payload else None)
     store.close()
     if d is None:
         raise ConfigError(f"no dead letter {letter_id!r}")

@@ -66,6 +66,8 @@ from hub.core.errors import ConfigError, DecryptionError, KeyNotFoundError
 __all__ = [
     "TOKEN_VERSION",
     "INDEX_KEY_ID",
+    "LINK",
+    "HUB_IDS",
     "KeyProvider",
     "KeyRing",
     "EnvKeyProvider",
@@ -78,6 +80,10 @@ __all__ = [
 TOKEN_VERSION = "v1"
 #: The name the index key goes by in key checks; no data key may take it.
 INDEX_KEY_ID = "index"
+#: The blind-index field of a link (:meth:`KeyRing.link_index`) among a dead letter's keys.
+LINK = "link"
+#: The system a link names a record of by its hub id (a delivery's dead letter knows no other).
+HUB_IDS = "hub"
 ENV_VAR = "HUB_KEYS"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
@@ -300,8 +306,18 @@ class KeyRing:
         lookup compares one value against them. Fewer bits also reveal less (CipherSweet truncates
         on purpose, to create collisions; we stop far short of that because a match merges people).
         """
-        digest = self._hmac(f"index/{field_name}", normalize_for_index(field_name, value).encode("utf-8"))
-        return int.from_bytes(digest[:8], "big", signed=True)
+        return _first_64_bits(self._hmac(f"index/{field_name}", normalize_for_index(field_name, value).encode("utf-8")))
+
+    def link_index(self, system: str, record_id: str) -> int:
+        """A blind index of a record's id in ``system`` (:data:`HUB_IDS` for a hub id), taken as it is:
+        how a dead letter names the records it is about without naming them in clear (hub.core.letter_keys).
+
+        Example:
+            >>> ring = KeyRing.generate()
+            >>> ring.link_index("ats", "C1") == ring.link_index("ats", "C1") != ring.link_index("ats", "c1")
+            True
+        """
+        return _first_64_bits(self._hmac("index/link", f"{system}\x00{record_id}".encode()))
 
     def check_values(self) -> dict[str, str]:
         """A key-check value per key (``index`` for the index key): HKDF of the key for this purpose
@@ -319,6 +335,11 @@ class KeyRing:
     def content_hash(self, payload: bytes) -> str:
         """Keyed hash deciding no-op upserts (hex); reveals nothing about the PII it covers."""
         return self._hmac("content-hash", payload).hex()
+
+
+def _first_64_bits(digest: bytes) -> int:
+    """What a blind index keeps of an HMAC: its first 64 bits as a signed integer (a BIGINT column)."""
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def blind_index_from_hex(text: str) -> int:

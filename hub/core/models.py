@@ -557,9 +557,10 @@ class Assessment(Entity):
     overall: Score | None = None
     dimensions: list[DimensionScore] = Field(default_factory=list)
     recommendation: Recommendation | None = None
-    strengths: list[str] = Field(default_factory=list)
-    improvements: list[str] = Field(default_factory=list)
-    comments: str | None = None
+    # free text about the person (an interviewer names them, quotes them): PII like their contact fields
+    strengths: Annotated[list[str], PII] = Field(default_factory=list)
+    improvements: Annotated[list[str], PII] = Field(default_factory=list)
+    comments: Annotated[str | None, PII] = None
     interviewer: str | None = None
     report_url: str | None = None
 
@@ -579,7 +580,7 @@ class Feedback(Entity):
     candidate: Ref
     application: Ref | None = None
     assessment: Ref | None = None
-    text: str
+    text: Annotated[str | None, PII] = None  # written to the person about them; None once they are erased
     language: str = "zh-CN"
     channel: Literal["email", "sms", "portal", "im", "other"] = "email"
     sent_at: AwareDatetime | None = None

@@ -46,6 +46,7 @@ from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import settled
 from hub.core.http import HttpClient
+from hub.core.letter_keys import letter_keys
 from hub.core.mapping import load_mapping
 from hub.core.paginators import select
 from hub.core.record_transform import precompute
@@ -236,7 +237,8 @@ class _StreamRun:
                 batch = self._tombstones(tx, pipeline, page.records) if tombstones else pipeline.apply(tx, page.batch)
                 for raw, error in batch.failures:
                     self.store.add_dead_letter(tx, system=self.key, stream=self.stream.name, error=error,
-                                               payload=raw, record_ref=error.record_id, run_id=self.run_id)
+                                               payload=raw, record_ref=error.record_id, run_id=self.run_id,
+                                               keys=letter_keys(self.store.keyring, raw))
                 state = self._advance(tx, pipeline, state, page, batch, tombstones)
                 self.store.set_cursor(tx, self.key, self.stream.name, state.to_json())
             batch.counters.pages = 1
@@ -356,7 +358,7 @@ def ingest_webhook(
             batch = pipeline.process(tx, records)
             for raw, error in batch.failures:
                 store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
-                                      record_ref=error.record_id)
+                                      record_ref=error.record_id, keys=letter_keys(store.keyring, raw))
             total += batch.counters
             failures.append((stream_name, batch.failures))
     for stream_name, stream_failures in failures:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hub.core.errors import StoreError
-from hub.core.models import Provenance
+from hub.core.models import Application, Provenance, Ref
 from hub.core.store import bulk
 from tests.store.conftest import FETCHED, assessment, candidate
 
@@ -194,20 +194,23 @@ def test_records_prepared_and_detached_elsewhere_store_exactly_like_entities(sto
     import pickle
 
     codec = store.codec
-    shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), assessment(1))]))
+    application = Application(external_ids={"beisen": "ap1"}, provenance=Provenance(system="beisen", fetched_at=FETCHED),
+                              candidate=Ref(system="beisen", external_id="c1"), status="applied",
+                              remote_data={"resume": "r1", "source": "portal"})  # fmt: skip
+    shipped = pickle.loads(pickle.dumps([codec.detach(codec.prepare(e, "beisen")) for e in (candidate(1), application)]))
     assert all(p.entity is None for p in shipped)  # JSON text crossed, no models
     # both arrive as their hashed bytes, unhashed and unsplit: a candidate (PII beyond remote_data) is
-    # parsed if written, an assessment (dumped in parts) cut apart
+    # parsed if written, an application (dumped in parts) cut apart
     assert [(p.raw_span is not None, p.content_hash, p.content) for p in shipped] == [(False, None, None), (True, None, None)]
     with store.transaction() as tx:
         created = store.upsert_prepared(tx, "beisen", shipped)
-        again = store.upsert_many(tx, "beisen", [candidate(1), assessment(1)])
+        again = store.upsert_many(tx, "beisen", [candidate(1), application])
         merged = store.upsert_many(tx, "crm", [candidate(1, system="crm")])  # same person: merges via blind index
     assert (created.created, again.unchanged, again.ids) == (2, 2, created.ids)
     assert merged.ids[0] == created.ids[0] and merged.merged == 1
     cand = store.get("candidate", created.ids[0])
     assert (cand.national_id, cand.phones, cand.remote_data) == (candidate(1).national_id, candidate(1).phones,
                                                                  candidate(1).remote_data)
-    stored = store.get("assessment", created.ids[1])
+    stored = store.get("application", created.ids[1])
     assert stored.candidate.id == created.ids[0]  # the reference was resolved after crossing
-    assert stored.model_dump(exclude={"id", "candidate"}) == assessment(1).model_dump(exclude={"id", "candidate"})
+    assert stored.model_dump(exclude={"id", "candidate"}) == application.model_dump(exclude={"id", "candidate"})

@@ -92,7 +92,7 @@ def test_a_record_failing_again_updates_its_open_letter(store):
                      for v in (1, 2)]
         pages = [store.add_dead_letter(tx, system="beisen", stream="c", error={"code": "page"}) for _ in range(2)]
     assert again == first and other != first
-    letter = store.dead_letter(first, with_payload=True)
+    letter = store.dead_letter(first, reader="test")
     assert (letter.error_code, letter.attempts, letter.payload) == ("b", 1, {"v": 2})
     assert anonymous[0] != anonymous[1]  # records without a ref cannot be told apart: both kept
     assert pages[0] == pages[1] and store.dead_letter(pages[0]).attempts == 1

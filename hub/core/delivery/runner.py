@@ -37,12 +37,14 @@ from typing import Any
 
 from hub.core.chunks import chunks
 from hub.core.config import HubConfig
+from hub.core.crypto import HUB_IDS
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
 from hub.core.delivery.preview import masked_payload
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
 from hub.core.events import Events
 from hub.core.http import RetryPolicy
+from hub.core.letter_keys import letter_keys
 from hub.core.mapping import CompiledMapping
 from hub.core.models import Entity
 from hub.core.store import DEAD, PENDING, Outbox, OutboxEntry, external_ids_of, kind_info, link_external_id
@@ -316,7 +318,8 @@ class DeliveryRunner:
                 self.outbox.set_status(tx, entry.id, DEAD, attempts=attempts, last_error=detail)
                 self.store.add_dead_letter(tx, system=self.system_of(name), error=error, payload=payload,
                                            stream=f"{DELIVERY_STREAM_PREFIX}{entry.route}",
-                                           record_ref=f"{DELIVERY_STREAM_PREFIX}{entry.id}", attempts=attempts)  # fmt: skip
+                                           record_ref=f"{DELIVERY_STREAM_PREFIX}{entry.id}", attempts=attempts,
+                                           keys=letter_keys(self.store.keyring, payload, [(HUB_IDS, entry.entity_id)]))  # fmt: skip
         report.count(name, "retry_later" if retry else "dead")
         self.events("delivery_failed", **{**detail, "target": name, "route": entry.route, "entity_id": entry.entity_id,
                                           "version": entry.version, "attempts": attempts, "retry": retry})  # fmt: skip

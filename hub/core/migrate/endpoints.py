@@ -33,6 +33,7 @@ from hub.core.config import HubConfig
 from hub.core.connector import RestConnector, Stream
 from hub.core.errors import ConfigError, HubError, RecordError
 from hub.core.events import Events
+from hub.core.letter_keys import letter_keys
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.mapping_files import MappingLookup
 from hub.core.migrate.findings import Finding
@@ -277,10 +278,13 @@ class StoreTarget:
             raise ConfigError(f"no migration run {run_id!r} to resume in this database")
         return json.loads(text)
 
-    def dead_letter(self, tx: sa.Connection, run_id: str, error: HubError, payload: Any, kind: str, record: str) -> None:
-        """Keep a rejected record (payload encrypted) so it can be fixed and replayed."""
+    def dead_letter(self, tx: sa.Connection, run_id: str, error: HubError, payload: Any, kind: str, record: str,
+                    links: Iterable[tuple[str, str]]) -> None:  # fmt: skip
+        """Keep a rejected record (payload encrypted) so it can be fixed and replayed, keyed by the PII
+        it holds and its ``links`` (the records its row makes) so an erasure finds it."""
         self.store.add_dead_letter(tx, system=self.system, error=error, payload=payload, stream=kind,
-                                   record_ref=record[:255], run_id=run_id)  # fmt: skip
+                                   record_ref=record[:255], run_id=run_id,
+                                   keys=letter_keys(self.store.keyring, payload, links))  # fmt: skip
 
 
 #: A migration's source, whichever kind.

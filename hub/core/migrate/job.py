@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -46,6 +46,7 @@ from hub.core.errors import ConfigError, RecordError, run_ending
 from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import rare_collections
+from hub.core.mapping import CompiledMapping
 from hub.core.migrate.batch import Batch, MappedRow, last_of_each
 from hub.core.migrate.checks import UNIQUE_FIELDS, Coverage, Duplicates, Ledgered, References
 from hub.core.migrate.endpoints import Source, SourceRow, StoreTarget
@@ -282,7 +283,8 @@ class Migration:
                         for row, raw in zip(rows, batch.raws):
                             for finding in _rejections(row):
                                 payload = None if raw is None else loads(raw)
-                                target.dead_letter(tx, run_id, finding.error, payload, finding.entity, row.record)
+                                target.dead_letter(tx, run_id, finding.error, payload, finding.entity, row.record,
+                                                   _links(source.mappings.values(), payload))  # fmt: skip
                         target.save_checkpoint(tx, run_id, state)
                     events("batch_committed", engine="migrate", rows=len(rows), written=len(written),
                            position=state["position"], rows_so_far=state["rows"])  # fmt: skip
@@ -441,6 +443,12 @@ def _precompute(codec: EntityCodec, batch: Batch) -> None:
 def _rejections(row: MappedRow) -> Iterator[Finding]:
     """The row's findings that rejected a record (each becomes a dead letter), not warnings about its text."""
     return (f for f in row.findings if f.entity and f.kind not in ("mojibake", "truncated"))
+
+
+def _links(mappings: Iterable[CompiledMapping], payload: Any) -> set[tuple[str, str]]:
+    """``(system, own id)`` of each record a rejected row names: what its dead letter links to."""
+    ids = ((mapping.system, mapping.own_id(payload)) for mapping in mappings) if isinstance(payload, dict) else ()
+    return {(system, own_id) for system, own_id in ids if own_id is not None}
 
 
 def _as_read(raw: bytes | None, record: str) -> bytes:

@@ -17,7 +17,7 @@ Example:
     >>> from hub.core.crypto import KeyRing
     >>> store = Store.open("sqlite://", KeyRing.generate())
     >>> store.upgrade(); store.current_revision()
-    '0006'
+    '0007'
 """
 
 from hub.core.store.bookkeeping import DeadLetter

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,11 +79,14 @@ _LETTER_FIELDS = ("id", "run_id", "system", "stream", "record_ref", "error_code"
 
 
 class DeadLetters:
-    """Failed records kept for replay: the masked error as JSON, the payload encrypted with ``keyring``."""
+    """Failed records kept for replay: the masked error as JSON, the payload encrypted with ``keyring``
+    and found by the keyed hashes of what it names (:mod:`hub.core.letter_keys`); a payload read is
+    recorded in ``audit``."""
 
-    def __init__(self, db: Database, keyring: KeyRing) -> None:
+    def __init__(self, db: Database, keyring: KeyRing, audit: AuditLog) -> None:
         self._db = db
         self._keyring = keyring
+        self._audit = audit
 
     def add(
         self,
@@ -95,8 +99,11 @@ class DeadLetters:
         record_ref: str | None = None,
         run_id: str | None = None,
         attempts: int = 0,
+        keys: Iterable[tuple[str, int]] = (),
     ) -> str:
-        """Keep a failed record: the (already masked) error as JSON, the payload encrypted; returns the letter id.
+        """Keep a failed record: the (already masked) error as JSON, the payload encrypted with its
+        ``keys`` (``(field, hmac)`` of what it names: :func:`hub.core.letter_keys.letter_keys`, which an
+        erasure finds it by); returns the letter id.
 
         A record that fails again while its letter is open updates that letter (same system, stream
         and ``record_ref``): newest error, payload and run, one more attempt (or ``attempts`` if
@@ -126,6 +133,12 @@ class DeadLetters:
         else:
             tx.execute(d.insert().values(id=letter_id, system=system, stream=stream, record_ref=record_ref,
                                          status="open", created_at=self._db.now(), **values))
+        if "payload" in values:  # the keys tell what the payload the letter now holds names
+            k = t.dead_letter_keys
+            tx.execute(k.delete().where(k.c.letter_id == letter_id))
+            rows = [{"letter_id": letter_id, "field": field, "hmac": hmac} for field, hmac in set(keys)]
+            if rows:
+                tx.execute(k.insert(), rows)
         return letter_id
 
     def resolve_stream_failures(self, tx: sa.Connection, *, system: str, stream: str) -> int:
@@ -144,12 +157,19 @@ class DeadLetters:
         if tx.execute(d.update().where(d.c.id == letter_id).values(**values)).rowcount != 1:
             raise StoreError(f"no dead letter {letter_id!r}")
 
-    def get(self, letter_id: str, *, with_payload: bool = False) -> DeadLetter | None:
-        """One dead letter by id (None if there is none); its payload decrypted only with ``with_payload=True``."""
+    def get(self, letter_id: str, *, reader: str | None = None) -> DeadLetter | None:
+        """One dead letter by id (None if there is none); its payload decrypted only for a ``reader``,
+        whose read the audit log records like any read of PII (the letter's id, no values)."""
         d = t.dead_letters
-        with self._db.reading() as conn:
-            row = conn.execute(sa.select(d).where(d.c.id == letter_id)).mappings().first()
-        return self._letter(row, with_payload) if row else None
+        if reader is None:
+            with self._db.reading() as conn:
+                row = conn.execute(sa.select(d).where(d.c.id == letter_id)).mappings().first()
+            return self._letter(row, False) if row else None
+        with self._db.transaction() as tx:
+            row = tx.execute(sa.select(d).where(d.c.id == letter_id)).mappings().first()
+            if row:
+                self._audit.add(tx, reader, "read_dead_letter_payload", None, {"dead_letter": letter_id})
+        return self._letter(row, True) if row else None
 
     def search(
         self, *, system: str | None = None, status: str | None = "open", with_payload: bool = False, limit: int = 100

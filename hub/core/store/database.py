@@ -94,6 +94,24 @@ class Database:
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"database error ({exc.__class__.__name__}): {getattr(exc, 'orig', exc)}") from exc
 
+    @staticmethod
+    def overwrite_deletions(tx: sa.Connection) -> None:
+        """On SQLite, have ``tx``'s connection overwrite what it deletes or shrinks with zeros
+        (``secure_delete``) instead of leaving the bytes in the file's free space (erasure)."""
+        if tx.dialect.name == "sqlite":
+            tx.exec_driver_sql("PRAGMA secure_delete=ON")
+
+    def truncate_wal(self) -> None:
+        """On SQLite, copy the WAL into the database file and truncate it to nothing, so the pages an
+        erasure rewrote stay nowhere in their old form (waits, up to the busy timeout, for readers)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        connection = self.engine.raw_connection()
+        try:
+            connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+
     # ---- schema migrations ---------------------------------------------------------------------
 
     @staticmethod

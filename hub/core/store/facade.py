@@ -70,14 +70,14 @@ class Store:
         db = self._db = Database(engine)
         self._audit = AuditLog(db)
         self._cursors = Cursors(db)
-        self._letters = DeadLetters(db, keyring)
+        self._letters = DeadLetters(db, keyring, self._audit)
         self._runs = JobRuns(db)
         self._writer = EntityWriter(db, self.codec)
         self._merges = Merges(db, self.codec, self._writer, self._audit)
         self._upserter = Upserter(self.codec, self.identity, self._writer, self._merges)
         self._reader = EntityReader(db, self.codec)
         self._deletions = Deletions(self._writer)
-        self._erasure = Erasure(db, self._audit)
+        self._erasure = Erasure(db, keyring, self._audit)
         self._rotation = KeyRotation(db, keyring)
         self._key_checks = KeyChecks(db)
 
@@ -301,10 +301,12 @@ class Store:
         record_ref: str | None = None,
         run_id: str | None = None,
         attempts: int = 0,
+        keys: Iterable[tuple[str, int]] = (),
     ) -> str:
-        """Keep a failed record, payload encrypted; returns the letter id (:meth:`DeadLetters.add`)."""
+        """Keep a failed record, payload encrypted, found by ``keys`` (:func:`hub.core.letter_keys.letter_keys`)
+        when its person is erased; returns the letter id (:meth:`DeadLetters.add`)."""
         return self._letters.add(tx, system=system, error=error, payload=payload, stream=stream,
-                                 record_ref=record_ref, run_id=run_id, attempts=attempts)
+                                 record_ref=record_ref, run_id=run_id, attempts=attempts, keys=keys)
 
     def resolve_stream_failures(self, tx: sa.Connection, *, system: str, stream: str) -> int:
         """Resolve a stream's open page-level letters once a run of it succeeded (:meth:`DeadLetters.resolve_stream_failures`)."""
@@ -314,9 +316,10 @@ class Store:
         """Record a replay of the letter: resolved if ``error`` is None, else open with that error."""
         self._letters.settle(tx, letter_id, error=error)
 
-    def dead_letter(self, letter_id: str, *, with_payload: bool = False) -> DeadLetter | None:
-        """One dead letter by id (None if there is none); its payload decrypted only with ``with_payload=True``."""
-        return self._letters.get(letter_id, with_payload=with_payload)
+    def dead_letter(self, letter_id: str, *, reader: str | None = None) -> DeadLetter | None:
+        """One dead letter by id (None if there is none); its payload decrypted only for a ``reader``,
+        whose read is audited (:meth:`DeadLetters.get`)."""
+        return self._letters.get(letter_id, reader=reader)
 
     def dead_letters(
         self, *, system: str | None = None, status: str | None = "open", with_payload: bool = False, limit: int = 100

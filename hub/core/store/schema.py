@@ -1,8 +1,8 @@
 """The store's tables (SQLAlchemy Core) and the engine set-up shared by SQLite and PostgreSQL.
 
 PII never appears in a column in plaintext: ``entities.pii``, ``dead_letters.payload`` and the merge
-snapshots hold only AES-GCM tokens (see :mod:`hub.core.crypto`); ``blind_index.hmac`` holds keyed hashes
-(their first 64 bits, as integers).
+snapshots hold only AES-GCM tokens (see :mod:`hub.core.crypto`); ``blind_index.hmac`` and
+``dead_letter_keys.hmac`` hold keyed hashes (their first 64 bits, as integers).
 JSON documents are stored as text we serialize ourselves (one ``json.dumps`` per row, no per-row type
 processors), which is also what keeps the bulk paths fast. The Alembic migrations in
 ``hub/migrations`` create exactly these tables; a test compares the two.
@@ -31,6 +31,7 @@ __all__ = [
     "sync_cursors",
     "outbox",
     "dead_letters",
+    "dead_letter_keys",
     "audit_log",
     "job_runs",
     "merges",
@@ -148,6 +149,18 @@ dead_letters = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", _TS, nullable=False),
     sa.Index("ix_dead_letters_system_ref", "system", "record_ref"),
+)
+
+#: What a dead letter's payload names, as keyed hashes (never the values): blind indexes of the PII it
+#: holds (``field`` as in ``blind_index``) and of the records it links (``link``), so an erasure finds
+#: every payload that holds a person however the letter is named (hub.core.letter_keys).
+dead_letter_keys = sa.Table(
+    "dead_letter_keys",
+    metadata,
+    sa.Column("letter_id", _ID, sa.ForeignKey("dead_letters.id"), primary_key=True),
+    sa.Column("field", sa.String(32), primary_key=True),
+    sa.Column("hmac", sa.BigInteger, primary_key=True),
+    sa.Index("ix_dead_letter_keys_hmac", "hmac"),
 )
 
 audit_log = sa.Table(
