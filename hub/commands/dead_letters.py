@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from hub.commands.options import config_option, json_option
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
 from hub.core.plugins import load_registry
@@ -17,10 +18,6 @@ from hub.core.runtime import build_connector, open_store, pull_connector_keys
 from hub.core.sync_retry import retry_dead_letters
 
 __all__ = ["command"]
-
-_config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                              help="hub.yaml to use (default: ./hub.yaml or $HUB_CONFIG).")
-
 
 @click.group("dead-letters")
 def command() -> None:
@@ -35,8 +32,8 @@ def command() -> None:
 @click.option("--connector", "-c", "system", metavar="NAME", help="Only letters of this connector.")
 @click.option("--status", default="open", show_default=True, type=click.Choice(["open", "resolved", "all"]))
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@_config_option
+@json_option
+@config_option
 def list_command(system: str | None, status: str, limit: int, as_json: bool, config_path: Path | None) -> None:
     """List dead letters, oldest first."""
     store = open_store(load_config(config_path))
@@ -57,7 +54,7 @@ def list_command(system: str | None, status: str, limit: int, as_json: bool, con
 @command.command("show")
 @click.argument("letter_id")
 @click.option("--payload", is_flag=True, help="Also print the decrypted raw payload (may contain PII).")
-@_config_option
+@config_option
 def show_command(letter_id: str, payload: bool, config_path: Path | None) -> None:
     """Show one dead letter: its error and, with --payload, the raw record."""
     store = open_store(load_config(config_path))
@@ -74,7 +71,7 @@ def show_command(letter_id: str, payload: bool, config_path: Path | None) -> Non
 
 @command.command("retry")
 @click.argument("letter_ids", nargs=-1)
-@_config_option
+@config_option
 def retry_command(letter_ids: tuple[str, ...], config_path: Path | None) -> None:
     """Replay open dead letters (all, or the given ids) through mapping, validation and the store.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hub.commands.options import actor_option
 from hub.core.config import load_config
 from hub.core.store import Store
 
@@ -12,7 +13,7 @@ __all__ = ["command"]
 
 @click.command("erase")
 @click.option("--candidate", "candidate_id", required=True, help="Hub id of the candidate.")
-@click.option("--actor", default=lambda: __import__("getpass").getuser(), help="Who asked (audit log).")
+@actor_option
 @click.option("--dry-run", is_flag=True, help="Only report what would be erased.")
 def command(candidate_id: str, actor: str, dry_run: bool) -> None:
     """Remove a candidate's PII everywhere (records, raw payloads, blind indexes, dead letters).

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from pathlib import Path
 
 import click
 
+from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.store import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, Outbox, OutboxEntry, Store
 
 __all__ = ["command"]
 
 
-def _outbox() -> Outbox:
-    return Outbox(Store.from_config(load_config()))
+def _outbox(config_path: Path | None) -> Outbox:
+    return Outbox(Store.from_config(load_config(config_path)))
 
 
 def _line(entry: OutboxEntry) -> str:
@@ -31,30 +34,41 @@ def command() -> None:
 @click.option("--status", type=click.Choice([PENDING, DELIVERED, SUPERSEDED, DEAD, CANCELLED]), default=None)
 @click.option("--target", default=None, help="Only entries for this target.")
 @click.option("--limit", type=int, default=100, show_default=True)
-def list_(status: str | None, target: str | None, limit: int) -> None:
+@config_option
+def list_(status: str | None, target: str | None, limit: int, config_path: Path | None) -> None:
     """One line per entry, oldest first."""
-    for entry in _outbox().list(status=status, target=target, limit=limit):
+    for entry in _outbox(config_path).list(status=status, target=target, limit=limit):
         click.echo(_line(entry))
 
 
 @command.command("show")
 @click.argument("entry_id", type=int)
-def show(entry_id: int) -> None:
-    """Every field of one entry as JSON (the last error is already masked)."""
-    entry = _outbox().get(entry_id)
+@config_option
+def show(entry_id: int, config_path: Path | None) -> None:
+    """Every field of one entry as JSON (the last error is already masked), and the entity it delivers:
+    kind, hub id, external ids and state (no PII; `hub records show` has the rest)."""
+    store = Store.from_config(load_config(config_path))
+    try:
+        entry = Outbox(store).get(entry_id)
+        entity = store.record_ids(entry.entity_id)
+    finally:
+        store.close()
     click.echo(json.dumps({**entry.__dict__, "next_attempt_at": str(entry.next_attempt_at or ""),
-                           "created_at": str(entry.created_at or "")}, ensure_ascii=False, indent=2))
+                           "created_at": str(entry.created_at or ""), "entity": entity and asdict(entity)},
+                          ensure_ascii=False, indent=2))
 
 
 @command.command("retry")
 @click.argument("entry_id", type=int)
-def retry(entry_id: int) -> None:
+@config_option
+def retry(entry_id: int, config_path: Path | None) -> None:
     """Queue a dead or cancelled entry again, due now (its dead letter stays as the record of why)."""
-    click.echo(_line(_outbox().retry(entry_id)))
+    click.echo(_line(_outbox(config_path).retry(entry_id)))
 
 
 @command.command("cancel")
 @click.argument("entry_id", type=int)
-def cancel(entry_id: int) -> None:
+@config_option
+def cancel(entry_id: int, config_path: Path | None) -> None:
     """Stop a pending entry from being delivered."""
-    click.echo(_line(_outbox().cancel(entry_id)))
+    click.echo(_line(_outbox(config_path).cancel(entry_id)))

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.delivery import DeliveryRunner, targets_from_config
 from hub.core.errors import ConfigError
@@ -77,7 +78,7 @@ def _summary(reports: list[SyncReport]) -> Table:
 @click.option("--stream", "-s", "streams", multiple=True, metavar="STREAM", help="Only this stream (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="List everything again; mark records the vendor no longer lists as deleted.")
 @click.option("--since", metavar="VALUE", help="Start from this incremental value (e.g. 2024-06-01T00:00:00Z) instead of the saved cursor.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="hub.yaml to use (default: ./hub.yaml or $HUB_CONFIG).")
+@config_option
 @click.option("--no-deliver", is_flag=True, help="Only pull; leave queued deliveries for a later `hub deliver`.")
 def command(connector_key: str | None, streams: tuple[str, ...], full_refresh: bool, since: str | None,
             config_path: Path | None, no_deliver: bool) -> None:
