@@ -114,3 +114,12 @@ def test_outbox_show_names_the_entity_and_its_external_ids(env, stored, keyring)
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["entity"] == {"kind": "assessment", "id": stored["assessment"],
                                                  "external_ids": {"beisen": "a1"}, "erased": False, "deleted": False}
+
+
+def test_find_then_erase_without_opening_the_database(env, stored):
+    [found] = json.loads(hub(env, "records", "find", "--phone", "13800138000", "--json").stdout)
+    assert hub(env, "erase", "--candidate", found["id"], "--actor", "dpo").exit_code == 0
+    assert hub(env, "records", "find", "--phone", "13800138000").exit_code == 1  # its blind indexes are gone
+    [erased] = json.loads(hub(env, "records", "find", "--external-id", "beisen:c1", "--json").stdout)
+    assert (erased["id"], erased["erased"], erased["fields"]) == (found["id"], True, {})
+    assert "erased: true" in hub(env, "records", "show", found["id"]).stdout
