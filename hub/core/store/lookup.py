@@ -1,9 +1,9 @@
 """Finding records for an operator (``hub records``): by blind-indexed PII or a system's id, any kind,
-and reading one back with its PII in plaintext only through an audited read.
+and reading one back for a person, its PII in plaintext, through an audited read.
 
 Why in the store: a person's phone, national ID or email is searchable only through the keyed blind
-index, and a plaintext read must leave its audit entry in the same transaction as the read, so no
-PII leaves the store unrecorded. A lookup names what it finds by ids and state only
+index, and an operator's plaintext read must leave its audit entry in the same transaction as the
+read, so what an operator is shown is recorded before it is shown. A lookup names what it finds by ids and state only
 (:class:`RecordIds`); masking what is shown of the fields is the caller's (``hub.core.models.masked``).
 
 Example:
