@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from hub.commands.options import config_option
+from hub.commands.options import actor_option, config_option, json_option
 from hub.commands.tables import print_table
 from hub.core.config import load_config
 from hub.core.errors import ConfigError
@@ -36,7 +36,7 @@ def command() -> None:
 @click.option("--connector", "-c", "system", metavar="NAME", help="Only letters of this connector.")
 @click.option("--status", default="open", show_default=True, type=click.Choice(["open", "resolved", "all"]))
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@json_option
 @config_option
 def list_command(system: str | None, status: str, limit: int, as_json: bool, config_path: Path | None) -> None:
     """List dead letters, oldest first."""
@@ -61,7 +61,7 @@ def list_command(system: str | None, status: str, limit: int, as_json: bool, con
 @command.command("show")
 @click.argument("letter_id")
 @click.option("--payload", is_flag=True, help="Also print the decrypted raw payload (may contain PII; audited).")
-@click.option("--actor", default=lambda: __import__("getpass").getuser(), help="Who reads the payload (audit log).")
+@actor_option
 @config_option
 def show_command(letter_id: str, payload: bool, actor: str, config_path: Path | None) -> None:
     """Show one dead letter: its error and, with --payload, the raw record (a read the audit log records)."""

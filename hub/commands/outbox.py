@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -44,10 +45,17 @@ def list_(status: str | None, target: str | None, limit: int, config_path: Path 
 @click.argument("entry_id", type=int)
 @config_option
 def show(entry_id: int, config_path: Path | None) -> None:
-    """Every field of one entry as JSON (the last error is already masked)."""
-    entry = _outbox(config_path).get(entry_id)
+    """Every field of one entry as JSON (the last error is already masked), and the entity it delivers:
+    kind, hub id, external ids and state (no PII; `hub records show` has the rest)."""
+    store = Store.from_config(load_config(config_path))
+    try:
+        entry = Outbox(store).get(entry_id)
+        entity = store.record_ids(entry.entity_id)
+    finally:
+        store.close()
     click.echo(json.dumps({**entry.__dict__, "next_attempt_at": str(entry.next_attempt_at or ""),
-                           "created_at": str(entry.created_at or "")}, ensure_ascii=False, indent=2))
+                           "created_at": str(entry.created_at or ""), "entity": entity and asdict(entity)},
+                          ensure_ascii=False, indent=2))
 
 
 @command.command("retry")

@@ -34,6 +34,7 @@ from hub.core.errors import ModelValidationError, mask
 
 __all__ = [
     "PII",
+    "masked",
     "pii_fields",
     "Provenance",
     "Ref",
@@ -95,6 +96,20 @@ def pii_fields(model: type[BaseModel]) -> frozenset[str]:
         ['bank_account', 'birth_date', 'compensation', 'emails', 'name', 'national_id', 'phones', 'remote_data']
     """
     return frozenset(name for name, info in model.model_fields.items() if PII in info.metadata)
+
+
+def masked(entity: BaseModel) -> dict[str, Any]:
+    """The entity as JSON data, None values and empty PII fields left out, every other PII value masked
+    (:func:`~hub.core.errors.mask`): what operator output may show without an audited plaintext read.
+
+    Example:
+        >>> masked(Candidate(id="c-1", name="王芳", phones=["+8613800138000"]))
+        {'id': 'c-1', 'external_ids': {}, 'name': '**', 'phones': '[**********8000]', 'tags': []}
+    """
+    hidden = pii_fields(type(entity))
+    data = entity.model_dump(mode="json", exclude_none=True)
+    return {name: mask(value) if name in hidden else value for name, value in data.items()
+            if name not in hidden or value not in ([], {})}
 
 
 class CanonicalEnum(StrEnum):

@@ -10,7 +10,8 @@ Modules, bottom up — each part receives the parts it needs, none imports the f
 * ``writes`` (entity versions, change log, change listeners), ``reads`` (entities, change feed),
   ``deletion`` (deleted markers, full-refresh passes);
 * ``identity`` (rules, blind-index lookup, merges and unmerge), ``upsert`` (the batched upsert);
-* ``outbox`` (the delivery queue's rows), ``links`` (the ids a delivery target assigns), ``erase`` (PIPL / GDPR erasure), ``rotation`` (key rotation);
+* ``outbox`` (the delivery queue's rows), ``links`` (the ids a delivery target assigns), ``erase`` (PIPL / GDPR erasure), ``rotation`` (key rotation),
+  ``lookup`` (finding records for an operator, audited plaintext reads);
 * ``facade`` (the :class:`Store` that composes them).
 
 Example:
@@ -26,6 +27,7 @@ from hub.core.store.erase import ErasureReport
 from hub.core.store.facade import Store
 from hub.core.store.identity import IdentityRules
 from hub.core.store.links import external_ids_of, link_external_id
+from hub.core.store.lookup import RecordIds
 from hub.core.store.outbox import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, RoutedEntry
 from hub.core.store.reads import Change
 from hub.core.store.rotation import RotationReport
@@ -33,7 +35,7 @@ from hub.core.store.upsert import UpsertResult
 from hub.core.store.writes import ChangeListener, EntityChange
 
 __all__ = [
-    "Store", "UpsertResult", "Change", "ChangeListener", "EntityChange", "DeadLetter", "IdentityRules",
+    "Store", "UpsertResult", "RecordIds", "Change", "ChangeListener", "EntityChange", "DeadLetter", "IdentityRules",
     "ErasureReport", "RotationReport", "EntityCodec", "Prepared", "field_texts", "kind_info", "loads",
     "external_ids_of", "link_external_id", "Outbox", "OutboxEntry", "NewEntry", "RoutedEntry", "PENDING", "DELIVERED",
     "SUPERSEDED", "DEAD", "CANCELLED",

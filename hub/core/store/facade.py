@@ -3,7 +3,8 @@
 The parts — :class:`~hub.core.store.upsert.Upserter` and
 :class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
 :class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
-the bookkeeping parts (cursors, dead letters, job runs, audit), :class:`~hub.core.store.erase.Erasure`
+the bookkeeping parts (cursors, dead letters, job runs, audit), :class:`~hub.core.store.lookup.RecordLookup`
+(finding records for an operator), :class:`~hub.core.store.erase.Erasure`
 and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
 store builds them; none imports this module back. :class:`Store` only wires them and forwards
 calls, so sync, migration and delivery keep one object to hold.
@@ -42,6 +43,7 @@ from hub.core.store.deletion import Deletions
 from hub.core.store.erase import Erasure, ErasureReport
 from hub.core.store.identity import IdentityRules, Merges
 from hub.core.store.keycheck import KeyChecks
+from hub.core.store.lookup import RecordIds, RecordLookup
 from hub.core.store.reads import Change, EntityReader
 from hub.core.store.rotation import KeyRotation, RotationReport
 from hub.core.store.upsert import Upserter, UpsertResult
@@ -80,6 +82,7 @@ class Store:
         self._erasure = Erasure(db, keyring, self._audit)
         self._rotation = KeyRotation(db, keyring)
         self._key_checks = KeyChecks(db)
+        self._lookup = RecordLookup(db, self.codec, self._reader, self._audit)
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -279,6 +282,25 @@ class Store:
     def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
         """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
         return self._reader.changes(after_seq, limit)
+
+    # ---- finding records for an operator (lookup) ----------------------------------------------
+
+    def records_by_pii(self, field: str, value: str, *, kind: str | None = None) -> list[RecordIds]:
+        """Entities whose blind-indexed ``field`` (national_id, phones, emails) holds ``value``, given in
+        the form the record path stores (:meth:`RecordLookup.by_pii`)."""
+        return self._lookup.by_pii(field, value, kind)
+
+    def records_by_external_id(self, system: str, external_id: str, *, kind: str | None = None) -> list[RecordIds]:
+        """Entities of any kind (or ``kind``) that ``system`` knows as ``external_id``."""
+        return self._lookup.by_external_id(system, external_id, kind)
+
+    def record_ids(self, entity_id: str) -> RecordIds | None:
+        """The kind, external ids and state of one entity, no PII read (None if there is none)."""
+        return self._lookup.ids_of(entity_id)
+
+    def read_pii(self, entity_id: str, actor: str) -> Entity:
+        """The entity with its PII in plaintext, the read audited for ``actor`` (:meth:`RecordLookup.read_pii`)."""
+        return self._lookup.read_pii(entity_id, actor)
 
     # ---- cursors, dead letters, job runs, audit (bookkeeping) ----------------------------------
 
