@@ -44,6 +44,7 @@ from hub.core.models import (
     ScaleKind,
     Score,
 )
+from hub.core.transform_params import Param, takes
 from hub.core.transforms.basic import normalize_text
 
 __all__ = ["SCALE_PRESETS", "resolve_scale", "score", "recommendation"]
@@ -119,6 +120,23 @@ def _first_reason(exc: Exception) -> str:
     return "low and high must be numbers"
 
 
+def _in_words(scale: Scale) -> str:
+    """The values of a scale, in words: ``0–10``, ``E < D < C < B < A``."""
+    if scale.kind is ScaleKind.NUMERIC:
+        return f"{scale.low}–{scale.high}"
+    return " < ".join(scale.labels)
+
+
+@takes(
+    Param(
+        "scale",
+        "a scale",
+        "the scale of values that do not state their own: a name below, {low, high}, {labels: [worst, …, best]} "
+        "or {letters: ABCDE}",
+        choices={name: _in_words(preset) for name, preset in SCALE_PRESETS.items()},
+        check=resolve_scale,
+    )
+)
 def score(value: Any, *, scale: Any = None) -> Score:
     """A :class:`Score` keeping the vendor's value, on the scale it states or else the declared ``scale``.
 
@@ -246,9 +264,7 @@ def _validated_score(value: str, scale: Scale) -> Score:
 
 
 def _describe(scale: Scale) -> str:
-    if scale.kind is ScaleKind.NUMERIC:
-        return f"the scale {scale.low}–{scale.high}"
-    return "the scale " + " < ".join(scale.labels)
+    return f"the scale {_in_words(scale)}"
 
 
 # ---------------------------------------------------------------------------------------------------
