@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hub.core.errors import MappingError
+from hub.core.mapping import load_mapping_text
 from hub.core.models import (
     LETTER_A_E,
     ONE_TO_5,
@@ -156,6 +158,37 @@ def test_a_stated_denominator_is_the_scale_whatever_is_declared(number, denomina
         assert result.value == str(number)
         assert result.scale.high == denominator
         assert result.normalized == (number / denominator * 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+ASSESSMENT = """\
+system: hina
+entity: assessment
+record_id: id
+fields:
+  vendor: {const: hina}
+  overall: {from: 总分, steps: [{score: {scale: zero_to_10}}]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept", "own_scale", "normalized"),
+    [
+        ("8.7", "8.7", ZERO_TO_10, "87.00"),
+        ("8.7/10", "8.7", ZERO_TO_10, "87.00"),
+        ("85/100", "85", ZERO_TO_100, "85.00"),
+        ("4.5星", "4.5", ONE_TO_5, "87.50"),
+        ("85%", "85", ZERO_TO_100, "85.00"),
+    ],
+)
+def test_a_mapping_declaring_one_scale_keeps_the_scale_a_value_states(sent, kept, own_scale, normalized):
+    overall = load_mapping_text(ASSESSMENT).to_entity({"id": 1, "总分": sent}).overall
+    assert (overall.value, overall.scale, overall.normalized) == (kept, own_scale, Decimal(normalized))
+
+
+def test_a_bare_number_off_the_declared_scale_is_a_mapping_error_naming_the_field():
+    with pytest.raises(MappingError, match="outside the scale 0–10") as caught:
+        load_mapping_text(ASSESSMENT).apply({"id": 1, "总分": "87"})
+    assert (caught.value.field_path, caught.value.context["source_path"]) == ("overall", "总分")
 
 
 def test_presets_are_the_model_scales():
