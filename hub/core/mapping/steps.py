@@ -98,7 +98,7 @@ class StepCatalogue:
         A problem is reported at its parameter's node in ``param_nodes`` when it has one, else at ``node``.
         """
         function = self.transforms[name]
-        names, _required = parameters(function)
+        names = parameters(function)[0]
         if self.timezone is not None and names is not None and "tz" in names and "tz" not in params:
             params = {**params, "tz": self.timezone}
         found = problem(name, function, params)

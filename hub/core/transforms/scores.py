@@ -196,12 +196,14 @@ def _shared_score(value: Any, scale: Any) -> Score:
         raise ValueError(f"expected a score as a number or text, got {type(value).__name__}")
     if not text:
         raise ValueError("expected a score, got empty text")
+    ordinal = declared is not None and declared.kind is ScaleKind.ORDINAL
+    if ordinal and (label := _label(text, declared)) is not None:
+        return _validated_score(label, declared)
     match = _NUMERIC_SCORE.fullmatch(text)
-    stated = None if match is None else _stated_scale(match, declared)
-    if stated is not None:
+    if match is not None and (stated := _stated_scale(match, declared)) is not None:
         return _validated_score(match["number"], stated)
-    if declared is not None and declared.kind is ScaleKind.ORDINAL:
-        return _validated_score(_label(text, declared), declared)
+    if ordinal:
+        raise ValueError(f"{text[:40]!r} is not on {_describe(declared)}")
     if match is None:
         expected = f"a number on {_describe(declared)}" if declared else "a score such as 7/10"
         raise ValueError(f"expected {expected}, got {text[:40]!r}")
@@ -240,8 +242,8 @@ def _topped_at(high: Decimal, declared: Scale | None) -> Scale | None:
     return None
 
 
-def _label(text: str, declared: Scale) -> str:
-    """The scale's own spelling of the label ``text`` names."""
+def _label(text: str, declared: Scale) -> str | None:
+    """The scale's own spelling of the label ``text`` names, or None when it names none."""
     folded = text.casefold()
     if declared is RECOMMENDATION_EN:
         folded = _WORD_SEPARATORS.sub("_", folded)
@@ -250,7 +252,7 @@ def _label(text: str, declared: Scale) -> str:
     for label in declared.labels:
         if label.casefold() == folded:
             return label
-    raise ValueError(f"{text[:40]!r} is not on {_describe(declared)}")
+    return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -115,6 +115,7 @@ def test_score_rejects(value, scale, reason):
         ("８５分", None, "85", ZERO_TO_100, "85.00"),
         ("8分", "zero_to_10", "8", ZERO_TO_10, "80.00"),  # points on the declared numeric scale
         ("8.5 pts", {"low": 1, "high": 9}, "8.5", Scale.numeric(1, 9), "93.75"),
+        ("2星", {"labels": ["1星", "2星", "3星"]}, "2星", Scale.ordinal(["1星", "2星", "3星"]), "50.00"),  # a label first
     ],
 )
 def test_a_value_stating_its_scale_keeps_it_under_another_declared_scale(value, declared, kept, own_scale, normalized):
