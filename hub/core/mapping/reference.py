@@ -40,8 +40,9 @@ def _transform(name: str, function: Callable[..., Any]) -> Iterator[str]:
     yield f"- `{name}`" + (f" — {summary}" if summary else "")
     declared = {param.name: param for param in declared_params(function) or ()}
     for parameter in _keyword_parameters(function):
-        yield "  " + _parameter(parameter, declared.get(parameter.name))
-        for choice, meaning in declared[parameter.name].choices.items() if parameter.name in declared else ():
+        param = declared.get(parameter.name)
+        yield "  " + _parameter(parameter, param)
+        for choice, meaning in (param.choices if param else {}).items():
             yield f"    - `{choice}`: {meaning}"
 
 

@@ -103,7 +103,9 @@ def _formats(formats: Any) -> tuple[str, ...]:
 
 
 _TIME_PARAMS = (
-    Param("tz", "an IANA zone", "zone of values without an offset; the mapping's timezone unless the step sets it", check=zone),
+    Param(
+        "tz", "an IANA zone", "zone of values without an offset; the mapping's timezone unless the step sets it", check=zone
+    ),
     Param("formats", "text or a list", "strptime formats tried before the built-in forms", check=_formats),
     Param("excel", "true/false", "read every number as an Excel serial date", check=flag),
 )

@@ -70,7 +70,9 @@ def _region(region: Any) -> str:
 
 
 _REGION = Param("region", "an ISO 3166 code", "the country of numbers written without +", check=_region)
-_UPGRADE_15 = Param("upgrade_15", "true/false", "accept 15-digit IDs (issued before 1999) as their 18-digit form", check=flag)
+_UPGRADE_15 = Param(
+    "upgrade_15", "true/false", "accept 15-digit IDs (issued before 1999) as their 18-digit form", check=flag
+)
 
 
 @takes(_REGION)

@@ -140,7 +140,9 @@ _PERIODS = {
 }
 
 _CURRENCY_PARAMS = (
-    Param("currency", "an ISO 4217 code", "the currency of every value (one the value names must agree)", check=_currency),
+    Param(
+        "currency", "an ISO 4217 code", "the currency of every value (one the value names must agree)", check=_currency
+    ),
     Param("default_currency", "an ISO 4217 code", "the currency of values that name none", check=_default_currency),
 )
 
