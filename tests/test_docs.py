@@ -47,3 +47,13 @@ def test_the_test_command_runs_the_doctests_of_hub_and_plugins() -> None:
     for doctest in ("hub/core/store/__init__.py::hub.core.store", "hub/core/mapping_files.py::hub.core.mapping_files",
                     "plugins/files/export/__init__.py::plugins.files.export.FileExportConnector"):
         assert doctest in listed
+
+
+def test_the_mapping_guide_lists_every_builtin_transform_as_the_code_declares_it() -> None:
+    from hub.core.mapping import render_reference
+    from hub.core.transforms import BUILTIN_TRANSFORMS
+
+    guide = (REPO / "docs" / "mapping.md").read_text(encoding="utf-8")
+    listed = re.search(r"<!-- transforms -->\n(.*)\n<!-- /transforms -->", guide, re.DOTALL)
+    assert listed is not None, "docs/mapping.md has no <!-- transforms --> section"
+    assert listed[1] == render_reference(BUILTIN_TRANSFORMS), "regenerate it with `hub mapping transforms`"

@@ -8,8 +8,9 @@ import click
 
 from hub.commands.options import config_option
 from hub.core.config import load_config
-from hub.core.mapping import check_mapping, mapping_files
+from hub.core.mapping import check_mapping, mapping_files, render_reference
 from hub.core.mapping_files import BUILTIN_MAPPINGS, package_root
+from hub.core.plugins import load_registry
 
 __all__ = ["command", "DEFAULT_FOLDER"]
 
@@ -54,3 +55,9 @@ def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
         click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {checked}", err=True)
         raise SystemExit(1)
     click.echo(f"ok: {checked}", err=True)
+
+
+@command.command("transforms")
+def transforms() -> None:
+    """Print every transform mapping steps may use (plugins' too), its parameters and their values."""
+    click.echo(render_reference(load_registry().transforms))

@@ -50,7 +50,8 @@ def hub_register_transforms() -> dict[str, Callable[..., Any]]:
     ...params}`` calls the function with the current value and the params. A transform raises
     ``ValueError`` with a plain reason for a value it cannot convert; the engine turns it into a
     :class:`~hub.core.errors.MappingError` naming the record and field. Names must be unique across
-    plugins; built-in names cannot be overridden.
+    plugins; built-in names cannot be overridden. Declaring the parameters' values with
+    :func:`hub.core.transform_params.takes` makes a bad value a compile error with file and line.
     """
 
 

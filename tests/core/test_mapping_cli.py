@@ -106,3 +106,38 @@ def test_every_shipped_mapping_compiles() -> None:
     result = run(cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok:" in result.stderr
+
+
+BAD_PARAMS = """\
+system: hina
+entity: assessment
+record_id: id
+fields:
+  vendor: {const: hina}
+  overall:
+    from: 总分
+    steps:
+      - score:
+          scale: bogus
+  completed_at: {from: 完成时间, steps: [{datetime: {timezone: Asia/Shanghai}}]}
+  comments: {from: 评语, steps: [{split: {sep: 3}}]}
+"""
+
+
+def test_bad_transform_parameters_fail_the_check_with_file_line_and_valid_names(tmp_path: Path) -> None:
+    (tmp_path / "assessment.yaml").write_text(BAD_PARAMS, encoding="utf-8")
+    result = run("assessment.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "assessment.yaml:10: transform 'score' parameter 'scale': unknown scale 'bogus'; expected one of "
+        "zero_to_10, zero_to_100, one_to_5, letter_a_e, recommendation_en, recommendation_zh, yes_no",
+        "assessment.yaml:11: transform 'datetime' takes no parameter 'timezone' (parameters: excel, formats, tz)",
+        "assessment.yaml:12: transform 'split' parameter 'sep': expected sep to be a non-empty string",
+    ]
+
+
+def test_the_transform_reference_lists_every_transform_its_parameters_and_the_scales(tmp_path: Path) -> None:
+    result = subprocess.run([HUB, "mapping", "transforms"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for listed in ("`birth_date_from_id`", "`excel`", "`zero_to_100`", "`recommendation_zh`", "`upgrade_15`"):
+        assert listed in result.stdout

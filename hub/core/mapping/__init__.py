@@ -7,7 +7,8 @@ file and line. The compiled mapping then maps records without any parsing or ins
 
 Modules: ``paths`` (the source-path syntax), ``yamlnodes`` (YAML with line numbers), ``schema``
 (walking the canonical model), ``steps`` (transforms and ``lookup``), ``rules`` (rules → closures),
-``loader`` (the top level of a file), ``compiled`` (what runs per record).
+``signature`` (a step's parameters against its transform), ``loader`` (the top level of a file),
+``compiled`` (what runs per record), ``reference`` (the transform reference, rendered from the code).
 
 Example:
     >>> m = load_mapping_text('''
@@ -32,6 +33,7 @@ from typing import Any
 from hub.core.errors import MappingCompileError
 from hub.core.mapping.compiled import CompiledMapping, MappingResult
 from hub.core.mapping.loader import compile_document
+from hub.core.mapping.reference import render_reference
 from hub.core.mapping_files import mapping_files
 from hub.core.mapping.paths import MISSING, PathSyntaxError, format_path, parse_path
 from hub.core.mapping.yamlnodes import YamlDoc
@@ -42,6 +44,7 @@ __all__ = [
     "load_mapping",
     "load_mapping_text",
     "check_mapping",
+    "render_reference",
     "mapping_files",
     "parse_path",
     "format_path",

@@ -1,7 +1,8 @@
 """Compiling a rule's ``steps`` into bound callables, checked against each transform's signature.
 
 Everything that can be decided once is decided here: the transform is found by name, its parameters
-are checked against its signature (unknown or missing ones are compile errors), the mapping's default
+are checked against its signature and declared values (:mod:`.signature`: unknown or missing ones and
+values it does not take are compile errors at the parameter's line), the mapping's default
 ``timezone`` is bound to every transform that takes ``tz``, and ``lookup`` gets its table (inverted
 for ``reverse: true``). What remains per record is calling ``fn(value)``.
 
@@ -20,13 +21,13 @@ Example:
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
+from hub.core.mapping.signature import parameters, problem
 from hub.core.mapping.yamlnodes import YamlDoc
 
 __all__ = ["Step", "StepCatalogue", "LOOKUP"]
@@ -73,34 +74,36 @@ class StepCatalogue:
             if len(entries) != 1:
                 raise self.doc.error(node, "a step is a transform name or a one-key mapping {name: {params}}")
             name, params_node = entries[0]
-            params = self._params(params_node, name)
+            param_nodes = self._param_nodes(params_node, name)
         else:
-            name, params = self.doc.text(node, "a step"), {}
+            name, param_nodes = self.doc.text(node, "a step"), {}
+        params = {key: self.doc.value(value) for key, value in param_nodes.items()}
         if name == LOOKUP:
             return name, self._lookup(params, node)
         if name not in self.transforms:
             known = ", ".join(sorted({LOOKUP, *self.transforms}))
             raise self.doc.error(node, f"unknown transform {name!r}; known: {known}")
-        return name, self.bind(name, params, node)
+        return name, self.bind(name, params, node, param_nodes)
 
-    def _params(self, node: yaml.Node, name: str) -> dict[str, Any]:
+    def _param_nodes(self, node: yaml.Node, name: str) -> dict[str, yaml.Node]:
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
             return {}
-        return {key: self.doc.value(value) for key, value in self.doc.items(node, f"parameters of {name!r}")}
+        return dict(self.doc.items(node, f"parameters of {name!r}"))
 
-    def bind(self, name: str, params: dict[str, Any], node: yaml.Node) -> Callable[[Any], Any]:
-        """``transforms[name]`` with ``params`` bound, after checking them against its signature."""
+    def bind(
+        self, name: str, params: dict[str, Any], node: yaml.Node, param_nodes: dict[str, yaml.Node] | None = None
+    ) -> Callable[[Any], Any]:
+        """``transforms[name]`` with ``params`` bound, after checking them (:func:`.signature.problem`).
+
+        A problem is reported at its parameter's node in ``param_nodes`` when it has one, else at ``node``.
+        """
         function = self.transforms[name]
-        names, required = _parameters(function)
+        names = parameters(function)[0]
         if self.timezone is not None and names is not None and "tz" in names and "tz" not in params:
             params = {**params, "tz": self.timezone}
-        unknown = sorted(set(params) - names) if names is not None else []
-        if unknown:
-            allowed = ", ".join(sorted(names or ())) or "none"
-            raise self.doc.error(node, f"transform {name!r} takes no parameter {unknown[0]!r} (parameters: {allowed})")
-        absent = sorted(required - set(params))
-        if absent:
-            raise self.doc.error(node, f"transform {name!r} needs parameter {absent[0]!r}")
+        found = problem(name, function, params)
+        if found is not None:
+            raise self.doc.error((param_nodes or {}).get(found.param or "", node), found.reason)
         return functools.partial(function, **params) if params else function
 
     def _lookup(self, params: dict[str, Any], node: yaml.Node) -> Callable[[Any], Any]:
@@ -124,20 +127,6 @@ class StepCatalogue:
                 raise self.doc.error(node, f"default_from_value names unknown transform {fallback_name!r}")
             fallback = self.bind(fallback_name, {}, node)
         return _lookup_function(name, table, "default" in params, params.get("default"), fallback)
-
-
-def _parameters(function: Callable[..., Any]) -> tuple[frozenset[str] | None, frozenset[str]]:
-    """(accepted parameter names or None for "any", required names), after the value argument."""
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):  # some builtins have no signature: nothing to check
-        return None, frozenset()
-    params = list(signature.parameters.values())[1:]
-    keyword = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    required = frozenset(p.name for p in keyword if p.default is p.empty)
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return None, required
-    return frozenset(p.name for p in keyword), required
 
 
 def _inverted(table: dict[str, Any]) -> dict[str, Any]:

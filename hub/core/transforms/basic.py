@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub.core.errors import mask
+from hub.core.transform_params import Param, takes
 
 __all__ = [
     "normalize_text",
@@ -185,6 +186,13 @@ def upper(value: Any) -> str:
     return _require_str(value).upper()
 
 
+def _separator(sep: Any) -> str:
+    if not isinstance(sep, str) or not sep:
+        raise ValueError("expected sep to be a non-empty string")
+    return sep
+
+
+@takes(Param("sep", "text", "what separates the parts (any of , ， 、 ; ； when it is one of them)", check=_separator))
 def split(value: Any, *, sep: str = ",") -> list[str]:
     """Split text into trimmed, non-empty parts; a list passes through with its items trimmed.
 
@@ -197,8 +205,7 @@ def split(value: Any, *, sep: str = ",") -> list[str]:
         >>> split("a|b", sep="|")
         ['a', 'b']
     """
-    if not isinstance(sep, str) or not sep:
-        raise ValueError("expected sep to be a non-empty string")
+    _separator(sep)
     if isinstance(value, (list, tuple)):
         return [part for part in (strip(to_str(item)) for item in value) if part]
     text = _require_str(value)

@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.core.errors import mask
+from hub.core.transform_params import Param, flag, takes
 from hub.core.transforms.basic import normalize_text, to_decimal
 
 __all__ = ["zone", "to_datetime", "to_date"]
@@ -91,8 +92,28 @@ def _named_zone(name: str) -> dt.tzinfo:
     return zone(name)  # an unknown name raises, and is not cached
 
 
+def _formats(formats: Any) -> tuple[str, ...]:
+    if formats is None:
+        return ()
+    if isinstance(formats, str):
+        return (formats,)
+    if isinstance(formats, (list, tuple)) and all(isinstance(f, str) for f in formats):
+        return tuple(formats)
+    raise ValueError("expected formats to be a strptime format or a list of them")
+
+
+_TIME_PARAMS = (
+    Param(
+        "tz", "an IANA zone", "zone of values without an offset; the mapping's timezone unless the step sets it", check=zone
+    ),
+    Param("formats", "text or a list", "strptime formats tried before the built-in forms", check=_formats),
+    Param("excel", "true/false", "read every number as an Excel serial date", check=flag),
+)
+
+
+@takes(*_TIME_PARAMS)
 def to_datetime(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool = False) -> dt.datetime:
-    """An aware datetime from any supported input (see the module docstring for the rules).
+    """An aware datetime from any supported input (the rules: :mod:`hub.core.transforms.dates`).
 
     Args:
         value: the vendor's timestamp.
@@ -111,6 +132,7 @@ def to_datetime(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool
     return moment.astimezone(local) if is_instant else moment
 
 
+@takes(*_TIME_PARAMS)
 def to_date(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool = False) -> dt.date:
     """The calendar date of any supported input.
 
@@ -126,16 +148,6 @@ def to_date(value: Any, *, tz: str = "UTC", formats: Any = None, excel: bool = F
     local = _zone(tz)
     moment, is_instant = _parse(value, _formats(formats), excel)
     return (moment.astimezone(local) if is_instant else moment).date()
-
-
-def _formats(formats: Any) -> tuple[str, ...]:
-    if formats is None:
-        return ()
-    if isinstance(formats, str):
-        return (formats,)
-    if isinstance(formats, (list, tuple)) and all(isinstance(f, str) for f in formats):
-        return tuple(formats)
-    raise ValueError("expected formats to be a strptime format or a list of them")
 
 
 def _parse(value: Any, formats: tuple[str, ...], excel: bool) -> tuple[dt.datetime, bool]:

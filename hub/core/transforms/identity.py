@@ -27,6 +27,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from hub.core.errors import mask
+from hub.core.transform_params import Param, flag, takes
 from hub.core.transforms.basic import as_text
 
 __all__ = [
@@ -62,6 +63,19 @@ def _unique(items: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------
 
 
+def _region(region: Any) -> str:
+    if not isinstance(region, str) or region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown phone region {region!r}; expected an ISO 3166 code such as CN or US")
+    return region.upper()
+
+
+_REGION = Param("region", "an ISO 3166 code", "the country of numbers written without +", check=_region)
+_UPGRADE_15 = Param(
+    "upgrade_15", "true/false", "accept 15-digit IDs (issued before 1999) as their 18-digit form", check=flag
+)
+
+
+@takes(_REGION)
 def phone(value: Any, *, region: str = "CN") -> str:
     """The E.164 form of a phone number; numbers without ``+`` are read as numbers of ``region``.
 
@@ -71,15 +85,14 @@ def phone(value: Any, *, region: str = "CN") -> str:
         >>> phone("(415) 555-0123", region="US")
         '+14155550123'
     """
-    if not isinstance(region, str) or region.upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"unknown phone region {region!r}; expected an ISO 3166 code such as CN or US")
+    country = _region(region)
     text = as_text(value, "a phone number")
-    if region.upper() == "CN":
+    if country == "CN":
         mobile = _CN_MOBILE.fullmatch(text)
         if mobile and _cn_mobile_prefix_valid(mobile[1] + mobile[2][:2]):
             return "+86" + "".join(mobile.groups())
     try:
-        number = phonenumbers.parse(text, region.upper())
+        number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
         raise ValueError(f"not a phone number: {mask(text)}") from None
     if not phonenumbers.is_valid_number(number):
@@ -109,6 +122,7 @@ def _cn_mobile_prefix_valid(prefix: str) -> bool:
     return phonenumbers.is_valid_number(number)
 
 
+@takes(_REGION)
 def phones(value: Any, *, region: str = "CN") -> list[str]:
     """E.164 numbers from a list or from text separated by ``, ; / 、 |`` or new lines, de-duplicated.
 
@@ -201,6 +215,7 @@ _RIC_REASONS: dict[type[ValidationError], str] = {
 }
 
 
+@takes(_UPGRADE_15)
 def cn_resident_id(value: Any, *, upgrade_15: bool = False) -> str:
     """A checksum-validated 18-character resident ID: upper-case ``X``, full-width folded, spaces removed.
 
@@ -271,6 +286,7 @@ def _area_existed(area_and_year: str) -> bool:
     return True
 
 
+@takes(_UPGRADE_15)
 def birth_date_from_id(value: Any, *, upgrade_15: bool = False) -> dt.date:
     """The birth date encoded in a resident ID (validated first, see :func:`cn_resident_id`).
 
@@ -286,6 +302,7 @@ def birth_date_from_id(value: Any, *, upgrade_15: bool = False) -> dt.date:
 # ---------------------------------------------------------------------------------------------------
 
 
+@takes(Param("strict", "true/false", "false: a company account number (6–34 digits, no Luhn check)", check=flag))
 def bank_card(value: Any, *, strict: bool = True) -> str:
     """The digits of a bank card number (spaces and dashes removed), Luhn-checked.
 

@@ -42,6 +42,7 @@ import pydantic
 
 from hub.core.errors import mask
 from hub.core.models import Compensation, Money, MoneyRange, PayPeriod
+from hub.core.transform_params import Param, takes
 from hub.core.transforms.basic import normalize_text, to_decimal
 
 __all__ = ["money", "money_range", "compensation"]
@@ -105,6 +106,48 @@ class _Parsed:
     months_per_year: int | None = None
 
 
+def _code_param(code: Any, name: str) -> str | None:
+    if code is None:
+        return None
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z]{3}", code.strip()):
+        raise ValueError(f"expected {name} to be an ISO 4217 code such as CNY, got {code!r}")
+    return code.strip().upper()
+
+
+def _period_param(period: Any) -> PayPeriod | None:
+    if period is None:
+        return None
+    try:
+        return PayPeriod(str(period).strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown period {period!r}; expected one of {', '.join(PayPeriod)}") from None
+
+
+def _currency(code: Any) -> str | None:
+    return _code_param(code, "currency")
+
+
+def _default_currency(code: Any) -> str | None:
+    return _code_param(code, "default_currency")
+
+
+_PERIODS = {
+    PayPeriod.HOURLY: "pay per hour",
+    PayPeriod.DAILY: "pay per day",
+    PayPeriod.WEEKLY: "pay per week",
+    PayPeriod.MONTHLY: "pay per month",
+    PayPeriod.ANNUAL: "pay per year",
+}
+
+_CURRENCY_PARAMS = (
+    Param(
+        "currency", "an ISO 4217 code", "the currency of every value (one the value names must agree)", check=_currency
+    ),
+    Param("default_currency", "an ISO 4217 code", "the currency of values that name none", check=_default_currency),
+)
+
+
+@takes(*_CURRENCY_PARAMS)
 def money(value: Any, *, currency: str | None = None, default_currency: str | None = None) -> Money:
     """:class:`Money` from a number, money text or a ``{amount, currency}`` mapping.
 
@@ -123,6 +166,7 @@ def money(value: Any, *, currency: str | None = None, default_currency: str | No
     return _money(parsed.low, _resolve_currency(parsed.currency, currency, default_currency))
 
 
+@takes(*_CURRENCY_PARAMS)
 def money_range(value: Any, *, currency: str | None = None, default_currency: str | None = None) -> MoneyRange:
     """:class:`MoneyRange` from a salary band; a single amount gives ``low == high``.
 
@@ -144,6 +188,16 @@ def money_range(value: Any, *, currency: str | None = None, default_currency: st
     )
 
 
+@takes(
+    *_CURRENCY_PARAMS,
+    Param(
+        "period",
+        "a pay period",
+        "the period of values that name none",
+        choices=_PERIODS,
+        check=_period_param,
+    ),
+)
 def compensation(
     value: Any,
     *,
@@ -260,34 +314,17 @@ def _from_mapping(value: Mapping[str, Any]) -> _Parsed:
 
 
 def _resolve_currency(found: tuple[str, ...], currency: str | None, default_currency: str | None) -> str:
-    declared = _code_param(currency, "currency")
+    declared = _currency(currency)
     if declared:
         if found and declared not in found:
             raise ValueError(f"the value is in {found[0]} but the mapping declares currency {declared}")
         return declared
     if found:
         return found[0]
-    fallback = _code_param(default_currency, "default_currency")
+    fallback = _default_currency(default_currency)
     if fallback:
         return fallback
     raise ValueError("the value names no currency; set currency (e.g. CNY) in the mapping")
-
-
-def _code_param(code: Any, name: str) -> str | None:
-    if code is None:
-        return None
-    if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z]{3}", code.strip()):
-        raise ValueError(f"expected {name} to be an ISO 4217 code such as CNY, got {code!r}")
-    return code.strip().upper()
-
-
-def _period_param(period: Any) -> PayPeriod | None:
-    if period is None:
-        return None
-    try:
-        return PayPeriod(str(period).strip().lower())
-    except ValueError:
-        raise ValueError(f"unknown period {period!r}; expected one of {', '.join(PayPeriod)}") from None
 
 
 def _money(amount: Decimal, currency: str) -> Money:

@@ -2,8 +2,11 @@
 
 AI-interview vendors and scorecards send the same idea many ways: ``7``, ``"7/10"``, ``"85分"``,
 ``"4.5星"``, ``"b"``, ``"Strong Yes"``, ``"强烈推荐"``. :func:`score` keeps the vendor's own number (or
-the scale's own spelling of a label) as ``Score.value`` and the declared scale next to it, so nothing is
-lost and the model can normalize to 0–100. A value off the declared scale is an error, never clamped.
+the scale's own spelling of a label) as ``Score.value`` and its scale next to it, so nothing is lost
+and the model can normalize to 0–100. A value that states its own scale (``"8.7/10"``, ``"4.5星"``,
+``"85%"``) is kept on that scale whatever the mapping declares, because a vendor that writes the
+scale into the value knows it better than the mapping; only a bare number off the declared scale is
+an error, never clamped.
 
 :func:`recommendation` maps hiring-decision words, English or Chinese, onto the five canonical
 :class:`~hub.core.models.RecommendationLevel` values and keeps the word as sent.
@@ -41,6 +44,7 @@ from hub.core.models import (
     ScaleKind,
     Score,
 )
+from hub.core.transform_params import Param, takes
 from hub.core.transforms.basic import normalize_text
 
 __all__ = ["SCALE_PRESETS", "resolve_scale", "score", "recommendation"]
@@ -60,9 +64,11 @@ SCALE_PRESETS: dict[str, Scale] = {
 _NUMERIC_SCORE = re.compile(
     r"(?P<number>[+-]?(?:\d+(?:\.\d+)?|\.\d+))\s*"
     r"(?:/\s*(?P<denominator>\d+(?:\.\d+)?))?\s*"
-    r"(?:分|颗星|星|%|points?|pts?|stars?)?",
+    r"(?:(?P<points>分|points?|pts?)|(?P<stars>颗星|星|stars?)|(?P<percent>%))?",
     re.IGNORECASE,
 )
+
+_FIVE_STARS = Decimal(5)
 
 # Spaces and hyphens between the words of a label, read as underscores ("Strong Yes", "no-decision").
 _WORD_SEPARATORS = re.compile(r"[\s-]+")
@@ -114,17 +120,34 @@ def _first_reason(exc: Exception) -> str:
     return "low and high must be numbers"
 
 
+def _in_words(scale: Scale) -> str:
+    """The values of a scale, in words: ``0–10``, ``E < D < C < B < A``."""
+    if scale.kind is ScaleKind.NUMERIC:
+        return f"{scale.low}–{scale.high}"
+    return " < ".join(scale.labels)
+
+
+@takes(
+    Param(
+        "scale",
+        "a scale",
+        "the scale of values that do not state their own: a name below, {low, high}, {labels: [worst, …, best]} "
+        "or {letters: ABCDE}",
+        choices={name: _in_words(preset) for name, preset in SCALE_PRESETS.items()},
+        check=resolve_scale,
+    )
+)
 def score(value: Any, *, scale: Any = None) -> Score:
-    """A :class:`Score` keeping the vendor's value, on the declared ``scale``.
+    """A :class:`Score` keeping the vendor's value, on the scale it states or else the declared ``scale``.
 
     Numbers may carry a unit (``85分``, ``4.5星``, ``85%``) or a denominator (``7/10``); the unit is
-    dropped and the number kept as sent. Without a declared scale only ``n/d`` is accepted and infers
-    the scale 0–d. Labels match case-insensitively and are stored in the scale's own spelling; for
-    the English recommendation scale spaces and hyphens count as underscores (``Strong Yes``).
+    dropped and the number kept as sent. A denominator, stars or ``%`` state the value's own scale,
+    which wins over the declared one (see :func:`_stated_scale`); a bare number needs a declared
+    scale. Labels match case-insensitively and are stored in the scale's own spelling; for the
+    English recommendation scale spaces and hyphens count as underscores (``Strong Yes``).
 
     Raises:
-        ValueError: the value is off the scale, its denominator contradicts the scale, or it is not
-            a number/label the scale knows.
+        ValueError: the value is off its scale, or it is not a number/label the scale knows.
 
     Example:
         >>> score("4.5星", scale="one_to_5").normalized
@@ -133,6 +156,8 @@ def score(value: Any, *, scale: Any = None) -> Score:
         'B'
         >>> score("Strong Yes", scale="recommendation_en").value
         'strong_yes'
+        >>> score("8.7/10", scale="zero_to_100").scale == ZERO_TO_10
+        True
     """
     if value.__class__ in _REUSABLE_VALUES and (scale is None or scale.__class__ is str):
         return _shared_score_of(value, scale)
@@ -171,35 +196,54 @@ def _shared_score(value: Any, scale: Any) -> Score:
         raise ValueError(f"expected a score as a number or text, got {type(value).__name__}")
     if not text:
         raise ValueError("expected a score, got empty text")
-    if declared is not None and declared.kind is ScaleKind.ORDINAL:
-        return _validated_score(_label(text, declared), declared)
-    number, on_scale = _numeric(text, declared)
-    return _validated_score(number, on_scale)
-
-
-def _numeric(text: str, declared: Scale | None) -> tuple[str, Scale]:
-    """The number in ``text`` and the numeric scale it is on (declared or inferred)."""
+    ordinal = declared is not None and declared.kind is ScaleKind.ORDINAL
+    if ordinal and (label := _label(text, declared)) is not None:
+        return _validated_score(label, declared)
     match = _NUMERIC_SCORE.fullmatch(text)
+    if match is not None and (stated := _stated_scale(match, declared)) is not None:
+        return _validated_score(match["number"], stated)
+    if ordinal:
+        raise ValueError(f"{text[:40]!r} is not on {_describe(declared)}")
     if match is None:
         expected = f"a number on {_describe(declared)}" if declared else "a score such as 7/10"
         raise ValueError(f"expected {expected}, got {text[:40]!r}")
-    number, denominator = match["number"], match["denominator"]
-    if denominator is None:
-        if declared is None:
-            raise ValueError(f"no scale declared for {text[:40]!r}; set score: {{scale: ...}} in the mapping")
-        return number, declared
-    inferred = Decimal(denominator)
     if declared is None:
-        if inferred <= 0:
-            raise ValueError(f"a score out of {denominator} has no scale")
-        return number, Scale.numeric(0, inferred)
-    if inferred != declared.high:
-        raise ValueError(f"{text!r} is out of {denominator} but the declared scale is {_describe(declared)}")
-    return number, declared
+        raise ValueError(f"no scale declared for {text[:40]!r}; set score: {{scale: ...}} in the mapping")
+    return _validated_score(match["number"], declared)
 
 
-def _label(text: str, declared: Scale) -> str:
-    """The scale's own spelling of the label ``text`` names."""
+def _stated_scale(match: re.Match[str], declared: Scale | None) -> Scale | None:
+    """The scale a numeric score names itself, or None for a bare number (read on the declared scale).
+
+    ``n/d`` is out of d and ``n星`` out of five stars; each is the declared scale when that one tops
+    out at the same number (so ``4/5`` on 1–5 stays on 1–5), else 0–d and 1–5 (the usual star
+    rating). ``n%`` is on 0–100. ``n分`` (points) is on the declared numeric scale, the scale the
+    mapping says the points are counted on, and on 0–100 when none is declared or the declared
+    one is ordinal.
+    """
+    if match["denominator"] is not None:
+        denominator = Decimal(match["denominator"])
+        if denominator <= 0:
+            raise ValueError(f"a score out of {match['denominator']} has no scale")
+        return _topped_at(denominator, declared) or Scale.numeric(0, denominator)
+    if match["stars"] is not None:
+        return _topped_at(_FIVE_STARS, declared) or ONE_TO_5
+    if match["percent"] is not None:
+        return ZERO_TO_100
+    if match["points"] is not None and (declared is None or declared.kind is ScaleKind.ORDINAL):
+        return ZERO_TO_100
+    return None
+
+
+def _topped_at(high: Decimal, declared: Scale | None) -> Scale | None:
+    """The declared scale if it is numeric and its top is ``high``."""
+    if declared is not None and declared.kind is ScaleKind.NUMERIC and declared.high == high:
+        return declared
+    return None
+
+
+def _label(text: str, declared: Scale) -> str | None:
+    """The scale's own spelling of the label ``text`` names, or None when it names none."""
     folded = text.casefold()
     if declared is RECOMMENDATION_EN:
         folded = _WORD_SEPARATORS.sub("_", folded)
@@ -208,7 +252,7 @@ def _label(text: str, declared: Scale) -> str:
     for label in declared.labels:
         if label.casefold() == folded:
             return label
-    raise ValueError(f"{text[:40]!r} is not on {_describe(declared)}")
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -222,9 +266,7 @@ def _validated_score(value: str, scale: Scale) -> Score:
 
 
 def _describe(scale: Scale) -> str:
-    if scale.kind is ScaleKind.NUMERIC:
-        return f"the scale {scale.low}–{scale.high}"
-    return "the scale " + " < ".join(scale.labels)
+    return f"the scale {_in_words(scale)}"
 
 
 # ---------------------------------------------------------------------------------------------------

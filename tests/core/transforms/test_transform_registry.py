@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.core.plugins import load_registry
+from hub.core.transform_params import declared_params
 from hub.core.transforms import BUILTIN_TRANSFORMS
 
 # The names docs/mapping.md promises mapping authors (the team's mapping-format contract).
@@ -40,6 +41,14 @@ def test_params_are_keyword_only(name):
     parameters = list(inspect.signature(BUILTIN_TRANSFORMS[name]).parameters.values())
     assert parameters[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[1:])
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_TRANSFORMS))
+def test_a_transform_with_parameters_declares_each_of_them(name):
+    """What the compiler checks values against and the reference lists: every parameter, in order."""
+    function = BUILTIN_TRANSFORMS[name]
+    in_signature = list(inspect.signature(function).parameters)[1:]
+    assert [param.name for param in declared_params(function) or ()] == in_signature
 
 
 ANYTHING = st.recursive(

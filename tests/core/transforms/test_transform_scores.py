@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.models import LETTER_A_E, ONE_TO_5, RECOMMENDATION_EN, ZERO_TO_10, RecommendationLevel, Scale
+from hub.core.errors import MappingError
+from hub.core.mapping import load_mapping_text
+from hub.core.models import (
+    LETTER_A_E,
+    ONE_TO_5,
+    RECOMMENDATION_EN,
+    ZERO_TO_10,
+    ZERO_TO_100,
+    RecommendationLevel,
+    Scale,
+)
 from hub.core.transforms.scores import SCALE_PRESETS, recommendation, resolve_scale, score
 
 
@@ -68,7 +78,6 @@ def test_inferred_scale_is_zero_to_denominator():
         (-1, "zero_to_10", "outside the scale"),
         ("11/10", "zero_to_10", "outside the scale"),
         ("0.5星", "one_to_5", "outside the scale"),
-        ("7/10", "zero_to_100", "out of 10"),
         ("7", None, "no scale declared"),
         ("F", "letter_a_e", "not on the scale"),
         ("no_decision", "recommendation_en", "not on the scale"),
@@ -87,6 +96,100 @@ def test_inferred_scale_is_zero_to_denominator():
 def test_score_rejects(value, scale, reason):
     with pytest.raises(ValueError, match=reason):
         score(value, scale=scale)
+
+
+@pytest.mark.parametrize(
+    ("value", "declared", "kept", "own_scale", "normalized"),
+    [
+        ("8.7/10", "zero_to_100", "8.7", ZERO_TO_10, "87.00"),
+        ("８.７ ／ １０", "one_to_5", "8.7", ZERO_TO_10, "87.00"),
+        ("85/100", "zero_to_10", "85", ZERO_TO_100, "85.00"),
+        ("4/5", "one_to_5", "4", ONE_TO_5, "75.00"),  # the declared scale when it is the stated one
+        ("45/50", "letter_a_e", "45", Scale.numeric(0, 50), "90.00"),
+        ("4.5星", "zero_to_100", "4.5", ONE_TO_5, "87.50"),
+        ("4 颗星", "zero_to_10", "4", ONE_TO_5, "75.00"),
+        ("3 stars", "recommendation_en", "3", ONE_TO_5, "50.00"),
+        ("4.5星", {"low": 0, "high": 5}, "4.5", Scale.numeric(0, 5), "90.00"),
+        ("85%", "zero_to_10", "85", ZERO_TO_100, "85.00"),
+        ("85分", "letter_a_e", "85", ZERO_TO_100, "85.00"),
+        ("８５分", None, "85", ZERO_TO_100, "85.00"),
+        ("8分", "zero_to_10", "8", ZERO_TO_10, "80.00"),  # points on the declared numeric scale
+        ("8.5 pts", {"low": 1, "high": 9}, "8.5", Scale.numeric(1, 9), "93.75"),
+        ("2星", {"labels": ["1星", "2星", "3星"]}, "2星", Scale.ordinal(["1星", "2星", "3星"]), "50.00"),  # a label first
+    ],
+)
+def test_a_value_stating_its_scale_keeps_it_under_another_declared_scale(value, declared, kept, own_scale, normalized):
+    result = score(value, scale=declared)
+    assert (result.value, result.scale, result.normalized) == (kept, own_scale, Decimal(normalized))
+
+
+@pytest.mark.parametrize(
+    ("value", "declared", "reason"),
+    [
+        ("87", "zero_to_10", "outside the scale 0–10"),
+        (11, "zero_to_10", "outside the scale 0–10"),
+        ("85分", "zero_to_10", "outside the scale 0–10"),
+        ("11/10", "zero_to_100", "outside the scale 0–10"),
+        ("6星", "zero_to_100", "outside the scale 1–5"),
+        ("101%", "zero_to_10", "outside the scale 0–100"),
+        ("7/0", "zero_to_10", "out of 0 has no scale"),
+    ],
+)
+def test_only_a_number_off_its_own_scale_is_rejected(value, declared, reason):
+    with pytest.raises(ValueError, match=reason):
+        score(value, scale=declared)
+
+
+@given(
+    number=st.decimals(min_value=0, max_value=1000, places=2),
+    denominator=st.integers(min_value=1, max_value=1000),
+    declared=st.sampled_from([None, "zero_to_10", "zero_to_100", "one_to_5", "letter_a_e", "yes_no"]),
+    spaces=st.sampled_from(["", " ", "\u3000"]),
+    full_width=st.booleans(),
+)
+def test_a_stated_denominator_is_the_scale_whatever_is_declared(number, denominator, declared, spaces, full_width):
+    text = f"{number}{spaces}/{spaces}{denominator}"
+    if full_width:
+        text = text.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789./"})
+    try:
+        result = score(text, scale=declared)
+    except ValueError as exc:
+        assert number > denominator and "outside the scale" in str(exc)
+    else:
+        assert result.value == str(number)
+        assert result.scale.high == denominator
+        assert result.normalized == (number / denominator * 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+ASSESSMENT = """\
+system: hina
+entity: assessment
+record_id: id
+fields:
+  vendor: {const: hina}
+  overall: {from: 总分, steps: [{score: {scale: zero_to_10}}]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept", "own_scale", "normalized"),
+    [
+        ("8.7", "8.7", ZERO_TO_10, "87.00"),
+        ("8.7/10", "8.7", ZERO_TO_10, "87.00"),
+        ("85/100", "85", ZERO_TO_100, "85.00"),
+        ("4.5星", "4.5", ONE_TO_5, "87.50"),
+        ("85%", "85", ZERO_TO_100, "85.00"),
+    ],
+)
+def test_a_mapping_declaring_one_scale_keeps_the_scale_a_value_states(sent, kept, own_scale, normalized):
+    overall = load_mapping_text(ASSESSMENT).to_entity({"id": 1, "总分": sent}).overall
+    assert (overall.value, overall.scale, overall.normalized) == (kept, own_scale, Decimal(normalized))
+
+
+def test_a_bare_number_off_the_declared_scale_is_a_mapping_error_naming_the_field():
+    with pytest.raises(MappingError, match="outside the scale 0–10") as caught:
+        load_mapping_text(ASSESSMENT).apply({"id": 1, "总分": "87"})
+    assert (caught.value.field_path, caught.value.context["source_path"]) == ("overall", "总分")
 
 
 def test_presets_are_the_model_scales():
