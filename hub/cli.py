@@ -17,7 +17,7 @@ from hub.core.errors import HubError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("demo", "migrate", "plugins", "mapping", "db", "keys", "erase", "routes", "deliver", "outbox", "sync", "dead_letters")
+COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "erase", "routes", "deliver", "outbox", "sync", "dead_letters")
 
 
 class _HubGroup(click.Group):
