@@ -53,6 +53,14 @@ class Preview:
     """The canonical records an input maps to, in input order, and the findings of what failed.
 
     Each finding carries its typed error (PII already masked by whoever raised it).
+
+    Example:
+        >>> from hub.core.mapping import load_mapping_text
+        >>> m = load_mapping_text("system: s\\nentity: job\\nrecord_id: id\\nfields:\\n  title: {from: t, required: true}\\n")
+        >>> rows = [(1, "p.json:1", {"id": 1, "t": "产品经理"}, None), (2, "p.json:2", {"id": 2}, None)]
+        >>> result = preview_rows({"job": m}, rows)
+        >>> [job.title for job in result.records], [finding.field for finding in result.findings]
+        (['产品经理'], ['job.title'])
     """
 
     records: list[Entity] = field(default_factory=list)
@@ -98,12 +106,19 @@ def preview_input(config: HubConfig, system: str, path: Path, *, entity: str | N
     if systems[system] == Category.FILES:
         source = FileSource({"path": str(path), "export": system}, [entity] if entity else None, mapping_lookup=lookup)
         return preview_rows(source.mappings, source.rows(), registry.validators)
-    kinds = [name.removesuffix(".yaml") for name in lookup.folder(BUILTIN_MAPPINGS, systems[system], system)]
-    kind = _one_kind(system, kinds, entity)
+    return _preview_payload(config, registry, systems[system], system, path, entity)
+
+
+def _preview_payload(config: HubConfig, registry: Registry, category: str, system: str, path: Path,
+                     entity: str | None) -> Preview:  # fmt: skip
+    """A connector system's JSON payload: prepared by the configured connector when there is one, then mapped."""
+    lookup = config.mapping_lookup
+    kind = _one_kind(system, [name.removesuffix(".yaml") for name in lookup.folder(BUILTIN_MAPPINGS, category, system)],
+                     entity)  # fmt: skip
     records = read_payload(path)
     prepared = _configured_stream(config, registry, system, kind)
     if prepared is None:
-        mapping = load_mapping(lookup.file(BUILTIN_MAPPINGS, systems[system], system, f"{kind}.yaml"))
+        mapping = load_mapping(lookup.file(BUILTIN_MAPPINGS, category, system, f"{kind}.yaml"))
     else:
         connector, stream = prepared
         mapping = load_mapping(connector.mapping_path(stream.mapping_file))

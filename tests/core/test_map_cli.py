@@ -106,6 +106,7 @@ def test_an_export_whose_records_all_map_exits_0(tmp_path: Path) -> None:
         (("--system", "greenhouse", "--entity", "candidate", "--input", "bad.json"), "[unreadable-file] bad.json: not a JSON payload"),
         (("--system", "greenhouse", "--entity", "candidate", "--input", "number.json"), "a JSON object or a list of them, not int"),
         (("--system", "legacy_ai_interview", "--input", "missing.csv"), "[unreadable-file] missing.csv: no such file"),
+        (("--system", "legacy_ai_interview", "--entity", "offer", "--input", "x.json"), "not offer"),
     ],
 )  # fmt: skip
 def test_unusable_input_is_one_typed_error_and_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
