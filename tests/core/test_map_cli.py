@@ -49,6 +49,20 @@ def test_a_greenhouse_payload_is_prepared_and_mapped_with_its_pii_masked(tmp_pat
     assert not (tmp_path / "hub.db").exists()
 
 
+def test_a_record_that_fails_is_a_typed_error_with_its_value_masked_and_exit_1(tmp_path: Path, payload: Path) -> None:
+    (tmp_path / "hub.yaml").write_text(GREENHOUSE, encoding="utf-8")
+    records = json.loads(payload.read_text(encoding="utf-8"))
+    records[1]["email_addresses"] = [{"value": "zhang.wei.private@@example", "type": "personal"}]
+    payload.write_text(json.dumps(records), encoding="utf-8")
+    done = hub_map(tmp_path, "--system", "greenhouse", "--entity", "candidate", "--input", payload)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["candidate"] * 4 + ["error"]
+    assert lines[-1].startswith("error candidates.json:2 (1002): [mapping-error] greenhouse candidate 1002 field 'emails':")
+    assert "zhang.wei" not in done.stdout + done.stderr
+    assert done.stderr.endswith("4 records, 1 errors\n")
+
+
 def test_show_pii_prints_plaintext_and_warns(tmp_path: Path, payload: Path) -> None:
     (tmp_path / "hub.yaml").write_text(GREENHOUSE, encoding="utf-8")
     done = hub_map(tmp_path, "--system", "greenhouse", "--entity", "candidate", "--input", payload, "--show-pii")
