@@ -107,3 +107,20 @@ class MappingLookup:
             if place.is_dir():
                 found.update({str(path.relative_to(place)): path for path in mapping_files(place)})
         return dict(sorted(found.items()))
+
+    def systems(self, package: str) -> dict[str, str]:
+        """Every system some folder holds mapping files for, with its category: ``{system: category}``.
+
+        What a command that takes a system name (``hub map --system``) accepts, and lists when a name
+        is unknown; a user folder's system is listed as well as the package's.
+
+        Example:
+            >>> MappingLookup().systems("hub.mappings")["greenhouse"]
+            'hr_suites'
+        """
+        found: dict[str, str] = {}
+        for root in reversed([*self.folders, package_root(package)]):
+            for place in root.glob("*/*"):
+                if place.is_dir() and mapping_files(place):
+                    found[place.name] = place.parent.name
+        return dict(sorted(found.items()))

@@ -79,6 +79,14 @@ def test_a_missing_mapping_names_every_place_it_looked(tmp_path: Path) -> None:
     assert str(package_root(BUILTIN_MAPPINGS) / "hr_suites" / "greenhouse") in str(error.value)
 
 
+def test_systems_are_the_folders_holding_mapping_files_the_users_and_the_built_in_ones(tmp_path: Path) -> None:
+    (tmp_path / "mine" / "files" / "old_ats").mkdir(parents=True)
+    (tmp_path / "mine" / "files" / "old_ats" / "job.yaml").write_text(JOB_BY_CODE, encoding="utf-8")
+    (tmp_path / "mine" / "hr_suites" / "empty").mkdir(parents=True)
+    systems = MappingLookup((tmp_path / "mine", tmp_path / "absent")).systems(BUILTIN_MAPPINGS)
+    assert systems == {"greenhouse": "hr_suites", "legacy_ai_interview": "files", "old_ats": "files", "payroll_import": "files"}
+
+
 def test_a_third_party_connector_reads_mappings_from_its_own_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "site" / "acme_hub"
     (package / "mappings" / "hr_suites" / "acme").mkdir(parents=True)

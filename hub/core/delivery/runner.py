@@ -39,7 +39,7 @@ from hub.core.chunks import chunks
 from hub.core.config import HubConfig
 from hub.core.crypto import HUB_IDS
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
-from hub.core.delivery.preview import masked_payload
+from hub.core.delivery.payload_mask import masked_payload
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, Transient
 from hub.core.events import Events
