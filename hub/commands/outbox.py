@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
-from hub.commands.options import config_option
+from hub.commands.options import config_option, json_option
 from hub.core.config import load_config
 from hub.core.store import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, Outbox, OutboxEntry, Store
 
@@ -34,11 +35,22 @@ def command() -> None:
 @click.option("--status", type=click.Choice([PENDING, DELIVERED, SUPERSEDED, DEAD, CANCELLED]), default=None)
 @click.option("--target", default=None, help="Only entries for this target.")
 @click.option("--limit", type=int, default=100, show_default=True)
+@json_option
 @config_option
-def list_(status: str | None, target: str | None, limit: int, config_path: Path | None) -> None:
-    """One line per entry, oldest first."""
-    for entry in _outbox(config_path).list(status=status, target=target, limit=limit):
+def list_(status: str | None, target: str | None, limit: int, as_json: bool, config_path: Path | None) -> None:
+    """One line per entry, oldest first (--json: a list of the entries as `show` prints them, without the entity)."""
+    entries = _outbox(config_path).list(status=status, target=target, limit=limit)
+    if as_json:
+        click.echo(json.dumps([_fields(entry) for entry in entries], ensure_ascii=False))
+    elif not entries:
+        click.echo(f"no {status + ' ' if status else ''}entries in the outbox" + (f" for {target}" if target else ""))
+    for entry in [] if as_json else entries:
         click.echo(_line(entry))
+
+
+def _fields(entry: OutboxEntry) -> dict[str, Any]:
+    """An entry as JSON values (its last error is already masked)."""
+    return {**entry.__dict__, "next_attempt_at": str(entry.next_attempt_at or ""), "created_at": str(entry.created_at or "")}
 
 
 @command.command("show")
@@ -53,9 +65,7 @@ def show(entry_id: int, config_path: Path | None) -> None:
         entity = store.record_ids(entry.entity_id)
     finally:
         store.close()
-    click.echo(json.dumps({**entry.__dict__, "next_attempt_at": str(entry.next_attempt_at or ""),
-                           "created_at": str(entry.created_at or ""), "entity": entity and asdict(entity)},
-                          ensure_ascii=False, indent=2))
+    click.echo(json.dumps({**_fields(entry), "entity": entity and asdict(entity)}, ensure_ascii=False, indent=2))
 
 
 @command.command("retry")

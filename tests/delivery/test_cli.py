@@ -71,8 +71,12 @@ def test_deliver_and_outbox_commands(project, hub_cmd, tmp_path, keyring, server
     put(store, application(0, "offer"), application(1, "offer"))
     store.close()
 
+    assert project(hub_cmd, "outbox", "list", "--status", "dead").stdout.strip() == "no dead entries in the outbox"
     listed = project(hub_cmd, "outbox", "list", "--status", "pending")
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 2
+    as_json = json.loads(project(hub_cmd, "outbox", "list", "--json").stdout)
+    assert [(entry["id"], entry["status"], entry["route"]) for entry in as_json] == [
+        (1, "pending", "applications-to-greenhouse"), (2, "pending", "applications-to-greenhouse")]
     cancelled = project(hub_cmd, "outbox", "cancel", "1")
     assert "cancelled" in cancelled.stdout
 
