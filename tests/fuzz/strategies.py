@@ -3,9 +3,14 @@ encoding, control characters, huge values, deep nesting."""
 
 from __future__ import annotations
 
+import copy
+import functools
+from typing import Any
+
 from hypothesis import strategies as st
 
-__all__ = ["ENCODINGS", "deeply_nested", "encoded_text", "hostile_text", "huge_text", "mutated"]
+__all__ = ["ENCODINGS", "damaged", "deeply_nested", "encoded_text", "hostile_text", "hostile_values", "huge_text",
+           "mutated"]  # fmt: skip
 
 #: What a legacy export may really be in, whatever it claims: the hub's own guesses and a few wrong ones.
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-be", "latin-1", "big5", "shift_jis")
@@ -55,3 +60,43 @@ def deeply_nested(min_depth: int = 30, max_depth: int = 50_000) -> st.SearchStra
     pairs = st.sampled_from([("[", "]"), ('{"a":', "}")])
     return st.builds(lambda pair, depth, closed: pair[0] * depth + (pair[1] * depth if closed else ""),
                      pairs, st.integers(min_depth, max_depth), st.booleans())  # fmt: skip
+
+
+#: Values a vendor record may hold where another was expected: wrong types, huge numbers and text,
+#: NaN and infinities, dates (XLSX cells come as datetimes), numbers and ids in odd spellings.
+_SCALAR = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**4000),
+    st.floats(), hostile_text, huge_text(10_000, 100_000), st.datetimes(), st.dates(),
+    st.sampled_from(["", " ", "NaN", "-inf", "1e99999", "9" * 5000, "2024-02-30", "24:00", "¥-0", "13800138000" * 3,
+                     "11010519491231002X", "a@b", "＠", "1,000,000,000,000,000,000", "0x1F", "1_000", "٣٤"]),
+)  # fmt: skip
+hostile_values = st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3)
+                              | st.dictionaries(hostile_text, inner, max_size=3), max_leaves=6)  # fmt: skip
+
+
+def _places(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place inside a JSON value another value sits at: keys of objects, indexes of lists."""
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found = []
+    for key, child in children:
+        found.append((*prefix, key))
+        found.extend(_places(child, (*prefix, key)))
+    return found
+
+
+@st.composite
+def damaged(draw: st.DrawFn, record: Any, max_edits: int = 4) -> Any:
+    """A copy of a real ``record`` with a few of its values replaced by :data:`hostile_values` or
+    removed: it still looks like the record a parser or mapping expects, so it gets past the first checks."""
+    record = copy.deepcopy(record)
+    for _ in range(draw(st.integers(1, max_edits))):
+        places = _places(record)
+        if not places:
+            break
+        *parents, key = draw(st.sampled_from(places))
+        parent = functools.reduce(lambda node, step: node[step], parents, record)
+        if isinstance(parent, dict) and draw(st.integers(0, 4)) == 0:
+            del parent[key]
+        else:
+            parent[key] = draw(hostile_values)
+    return record
