@@ -107,6 +107,8 @@ def load_config(path: str | Path | None = None) -> HubConfig:
     if file.exists():
         try:
             raw = safe_load(file.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file} cannot be read as UTF-8 text: {exc}") from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{file} is not valid YAML: {exc}") from None
     elif path is not None:

@@ -353,7 +353,7 @@ class RestConnector(Connector):
         self.verify_webhook(headers, raw_body)
         try:
             body = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json's parser goes
             raise WebhookVerificationError("the webhook body is not JSON", system=self.name) from None
         pairs = self.webhook_records(body)
         for stream_name, _record in pairs:

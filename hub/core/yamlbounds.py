@@ -10,6 +10,11 @@ anything. More than :data:`MAX_ALIAS_NODES` added by aliases, or an alias inside
 refused with :class:`AliasExpansionError`, a ``yaml.YAMLError``, so each reader reports it the way it
 reports any broken YAML (a ``ConfigError`` for hub.yaml, a ``MappingCompileError`` for a mapping).
 
+Deep flow nesting is refused the same way, before PyYAML sees the text: its scanner looks at every
+open ``[``/``{`` level again at each token, so a few kilobytes of brackets kept it busy for seconds
+(``a: [[[[…`` 2,000 deep: 3 s) before its parser ran out of stack. More than :data:`MAX_FLOW_DEPTH`
+levels is an :class:`AliasExpansionError` too.
+
 Example:
     >>> safe_load("base: &b {x: 1}\\nother: *b\\n")
     {'base': {'x': 1}, 'other': {'x': 1}}
@@ -23,14 +28,19 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
-__all__ = ["AliasExpansionError", "MAX_ALIAS_NODES", "check_expansion", "compose", "safe_load"]
+__all__ = ["AliasExpansionError", "MAX_ALIAS_NODES", "MAX_FLOW_DEPTH", "check_expansion", "compose", "flow_depth",
+           "safe_load"]  # fmt: skip
 
 #: How many nodes aliases may add to a document: far beyond sharing a block of settings, far below harm.
 MAX_ALIAS_NODES = 10_000
+#: How deeply ``[...]`` and ``{...}`` may nest: far beyond any settings or mapping file, far below harm.
+MAX_FLOW_DEPTH = 100
+_FLOW = re.compile(r"[\[\]{}]")
 
 
 class AliasExpansionError(yaml.YAMLError):
@@ -74,8 +84,25 @@ def check_expansion(root: yaml.Node | None, *, limit: int = MAX_ALIAS_NODES) -> 
         raise AliasExpansionError("the document is nested too deeply") from None
 
 
+def flow_depth(text: str) -> int:
+    """How deeply brackets nest in YAML ``text``, counting every bracket: quoted or commented ones
+    too, which can only overcount a little (a stray closer never takes the count below zero).
+
+    Example:
+        >>> flow_depth("a: [1, {b: [2]}]\\nc: '[['\\n")
+        3
+    """
+    depth = deepest = 0
+    for match in _FLOW.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def compose(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> yaml.Node | None:
     """``yaml.compose`` with :func:`check_expansion` applied; deep nesting is a YAML error too."""
+    if flow_depth(text) > MAX_FLOW_DEPTH:
+        raise AliasExpansionError(f"brackets nest more than {MAX_FLOW_DEPTH} levels deep; write the document flatter")
     try:
         root = yaml.compose(text, Loader=loader)
     except RecursionError:

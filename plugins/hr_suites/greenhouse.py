@@ -44,6 +44,7 @@ from hub import hookimpl
 from hub.core.auth import OAuth2ClientCredentials
 from hub.core.chunks import chunks
 from hub.core.connector import Category, RestConnector, Stream
+from hub.core.errors import MalformedPageError
 from hub.core.http import HttpClient
 from hub.core.paginators import LinkHeaderPaginator
 
@@ -104,7 +105,8 @@ def offer_salary(record: Mapping[str, Any], field: str, default_period: str | No
         ...              "salary", "annually")
         {'text': '{"amount":5,"unit":"EUR"}', 'currency': {'amount': 5, 'unit': 'EUR'}, 'period': 'annually'}
     """
-    custom = (record.get("custom_fields") or {}).get(field)
+    fields = record.get("custom_fields")
+    custom = fields.get(field) if isinstance(fields, dict) else None
     if not isinstance(custom, dict) or custom.get("value") is None:
         return None
     value = custom["value"]
@@ -224,7 +226,10 @@ class Greenhouse(GreenhouseWrites, RestConnector):
         """
         if not isinstance(body, dict) or body.get("action") not in ("offer_created", "offer_updated"):
             return []
-        payload = dict(body.get("payload") or {})
+        payload = body.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise MalformedPageError("an offer webhook's payload is not an object", system=self.name, stream="offers")
+        payload = dict(payload)
         if "offer_status" in payload:
             payload["status"] = payload.pop("offer_status")
         if "start_date" in payload:

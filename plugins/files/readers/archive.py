@@ -68,7 +68,7 @@ def check_archive(source: Path | IO[bytes], *, name: str, limits: ArchiveLimits 
     try:
         with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # NotImplementedError: a zip version it cannot read
         raise UnreadableFileError(f"not an XLSX workbook (not a zip archive: {exc})", stream=name) from None
     if len(entries) > limits.max_entries:
         raise UnsafeFileError(f"archive has {len(entries)} entries, more than {limits.max_entries}", stream=name)

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,13 @@ MAX_CELL_CHARS = 32_767
 _CONTENT_TYPES = "[Content_Types].xml"
 _WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+#: What a damaged archive makes zipfile and zlib raise when a part is inflated (a bad CRC or
+#: header, a cut deflate stream, an unsupported compression method).
+_DAMAGED_ARCHIVE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+#: ... and what a damaged part makes the XML parser and openpyxl raise: broken XML (ParseError is a
+#: SyntaxError), an attribute or part openpyxl does not know, a cell reference that is not one.
+#: Their messages may quote a cell's text, so errors name only the type.
+_DAMAGED = (*_DAMAGED_ARCHIVE, SyntaxError, KeyError, IndexError, ValueError, TypeError)
 
 
 def read_workbook(
@@ -77,10 +85,10 @@ def read_workbook(
     _check_parts_held_in_memory(path, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (DefusedXmlException, InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (DefusedXmlException, InvalidFileException, *_DAMAGED) as exc:
         if hostile := _hostile_xml(exc):  # openpyxl wraps what defusedxml refused in its own error
             raise UnsafeFileError(f"refused hostile XML in the workbook: {hostile!r}", stream=path.name) from None
-        raise UnreadableFileError(f"not a readable XLSX workbook: {exc}", stream=path.name) from None
+        raise _damaged("not a readable XLSX workbook", exc, path.name) from None
     try:
         worksheet = _pick(book, sheet, path.name)
     except UnreadableFileError:
@@ -101,6 +109,15 @@ def _hostile_xml(exc: BaseException | None) -> DefusedXmlException | None:
     return None
 
 
+def _damaged(what: str, exc: BaseException, name: str) -> UnreadableFileError:
+    """The error for a workbook ``exc`` shows is damaged: its type and, for broken XML, where (a
+    ParseError's position); never its message, which may quote a cell."""
+    position = getattr(exc, "position", None)
+    where = f" at line {position[0]}, column {position[1]}" if isinstance(position, tuple) else ""
+    return UnreadableFileError(f"{what} ({type(exc).__name__}{where}); save it again from the spreadsheet program",
+                               stream=name)  # fmt: skip
+
+
 def _check_parts_held_in_memory(path: Path, limits: ArchiveLimits) -> None:
     """Refuse a workbook whose parts other than worksheets (which are streamed) inflate past the budget."""
     budget = limits.in_memory_budget(path.stat().st_size)
@@ -113,6 +130,8 @@ def _check_parts_held_in_memory(path: Path, limits: ArchiveLimits) -> None:
                 root = fromstring(archive.read(types))
             except (DefusedXmlException, ParseError) as exc:
                 raise UnsafeFileError(f"refused the workbook's content types: {exc!r}", stream=path.name) from None
+            except _DAMAGED_ARCHIVE as exc:
+                raise _damaged("the workbook's content types cannot be inflated", exc, path.name) from None
             streamed = {item.get("PartName", "").lstrip("/") for item in root.iter(f"{_TYPES_NS}Override")
                         if item.get("ContentType") == _WORKSHEET}  # fmt: skip
     held = sum(entry.file_size for entry in entries if entry.filename not in streamed)
@@ -124,6 +143,8 @@ def _check_parts_held_in_memory(path: Path, limits: ArchiveLimits) -> None:
 
 def _pick(book: openpyxl.Workbook, sheet: str | int | None, name: str):  # type: ignore[no-untyped-def]
     names = book.sheetnames
+    if not names:
+        raise UnreadableFileError("the workbook has no sheets", stream=name)
     if sheet is None:
         return book.worksheets[0]
     if isinstance(sheet, int) and 0 <= sheet < len(names):
@@ -152,7 +173,7 @@ def _rows(book: openpyxl.Workbook, worksheet, name: str, checked: bool) -> Itera
             yield build_row(headers, values, file=name, number=number)
     except DefusedXmlException as exc:
         raise UnsafeFileError(f"refused hostile XML in the sheet: {exc!r}", stream=name) from None
-    except SyntaxError as exc:  # xml.etree.ElementTree.ParseError
-        raise UnreadableFileError(f"the sheet XML is broken: {exc}", stream=name) from None
+    except _DAMAGED as exc:
+        raise _damaged("the sheet is damaged", exc, name) from None
     finally:
         book.close()
