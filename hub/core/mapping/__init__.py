@@ -7,7 +7,9 @@ file and line. The compiled mapping then maps records without any parsing or ins
 
 Modules: ``paths`` (the source-path syntax), ``yamlnodes`` (YAML with line numbers), ``schema``
 (walking the canonical model), ``steps`` (transforms and ``lookup``), ``rules`` (rules → closures),
-``loader`` (the top level of a file), ``compiled`` (what runs per record).
+``identifiers`` (no id reads PII), ``loader`` (the top level of a file), ``compiled`` (what runs per
+record); ``columns`` (the export headers the hub recognizes) and ``starter`` (a first mapping folder
+for an export, ``hub mapping new``).
 
 Example:
     >>> m = load_mapping_text('''
