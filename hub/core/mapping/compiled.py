@@ -63,6 +63,7 @@ class _Plan:
     forward: tuple[Filler, ...]
     backward: tuple[Filler, ...] | None
     source_paths: frozenset[str]
+    required_sources: frozenset[str]
     target_fields: frozenset[str]
     own_id_ruled: bool  # a rule transforms external_ids.<system>, so it may leave it empty
 
@@ -115,6 +116,14 @@ class CompiledMapping:
         The migration validator compares these with an export's columns to find columns never mapped.
         """
         return self._plan.source_paths
+
+    @property
+    def required_sources(self) -> frozenset[str]:
+        """The sources every record must have: ``record_id`` and those of the ``required`` top-level rules.
+
+        A migration's header check stops before the first row when an export lacks one of their columns.
+        """
+        return self._plan.required_sources
 
     @property
     def target_fields(self) -> frozenset[str]:

@@ -154,6 +154,8 @@ class RuleCompiler:
         self.sources: set[str] = set()
         self.targets: set[str] = set()
         self.pii_sources: set[str] = set()
+        #: Sources of the top-level rules marked ``required``: columns an export cannot lack.
+        self.required_sources: set[str] = set()
         #: Every ``from`` rule as (target, source path, source node): what the id check reads.
         self.reads: list[tuple[str, str, yaml.Node]] = []
 
@@ -260,6 +262,8 @@ class RuleCompiler:
         path_node = rule[kinds[0]][1]
         src_segments, src_text = self._source(path_node, source, src_prefix)
         self.reads.append((target_text, src_text, path_node))
+        if required and not src_prefix:
+            self.required_sources.add(src_text)
         if pii is None:
             pii = src_segments[0] in self.pii
         if pii:
