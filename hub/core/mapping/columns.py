@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Column", "RECORD_ID", "DIMENSION", "recognize", "is_pii_column"]
+__all__ = ["Column", "RECORD_ID", "DIMENSION", "VOCABULARY", "recognize", "is_pii_column"]
 
 #: The role of a column holding the record's own id (no canonical field: the mapping's ``record_id``).
 RECORD_ID = "record_id"
@@ -39,6 +39,7 @@ class Column:
         target: the canonical field it fills (:data:`RECORD_ID`, or :data:`DIMENSION` for a score column).
         steps: the rule's ``steps`` as YAML flow text (``""``: none).
         pii: it holds a person's data (identity, contact, free text about them): never an identifier.
+        required: a record of ``entity`` is nothing without it (a job's title, an application's status).
         dimension: the canonical dimension key of a dimension-score column.
 
     Example:
@@ -50,6 +51,7 @@ class Column:
     target: str
     steps: str = ""
     pii: bool = False
+    required: bool = False
     dimension: str = ""
 
 
@@ -58,11 +60,11 @@ _NAME = Column("candidate", "name", pii=True)
 _PHONE = Column("candidate", "phones", "[{phone: {region: CN}}]", pii=True)
 _NATIONAL_ID = Column("candidate", "national_id", "[cn_resident_id]", pii=True)
 _EMAIL = Column("candidate", "emails", "[email]", pii=True)
-_JOB = Column("job", "title")
+_JOB = Column("job", "title", required=True)
 _DEPARTMENT = Column("job", "department")
 _INTERVIEWED_AT = Column("assessment", "completed_at", "[{datetime: {excel: true}}]")
 _OVERALL = Column("assessment", "overall", "[{score: {scale: zero_to_100}}]")
-_STATUS = Column("application", "status", "[strip, {lookup: {table: status}}]")
+_STATUS = Column("application", "status", "[strip, {lookup: {table: status}}]", required=True)
 _RECOMMENDATION = Column("assessment", "recommendation", "[recommendation]")
 _COMMENTS = Column("assessment", "comments", pii=True)
 
@@ -71,7 +73,8 @@ def _dimension(key: str) -> Column:
     return Column("assessment", DIMENSION, "[{score: {scale: one_to_5}}]", dimension=key)
 
 
-_HEADERS: dict[Column, tuple[str, ...]] = {
+#: Every recognized column and the headers that name it.
+VOCABULARY: dict[Column, tuple[str, ...]] = {
     _ID: ("候选人编号", "候选人ID", "编号", "ID", "Candidate ID", "Record ID", "Applicant ID"),
     _NAME: ("姓名", "名字", "候选人姓名", "Name", "Full Name", "Candidate Name"),
     _PHONE: ("手机号", "手机", "手机号码", "电话", "联系电话", "Phone", "Mobile", "Mobile Phone", "Phone Number"),
@@ -98,7 +101,7 @@ def _fold(header: str) -> str:
     return "".join(char for char in header.casefold() if char.isalnum())
 
 
-_BY_FOLDED: dict[str, Column] = {_fold(header): column for column, headers in _HEADERS.items() for header in headers}
+_BY_FOLDED: dict[str, Column] = {_fold(header): column for column, headers in VOCABULARY.items() for header in headers}
 
 
 def recognize(header: str) -> Column | None:
