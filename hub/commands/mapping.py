@@ -1,4 +1,5 @@
-"""``hub mapping``: lint mapping files against the canonical model and the transform registry."""
+"""``hub mapping``: lint mapping files against the canonical model and the transform registry, and
+write a starter mapping folder for an export from its header."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import click
 from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.mapping import check_mapping, mapping_files, render_reference
+from hub.core.mapping.starter import write_starter
 from hub.core.mapping_files import BUILTIN_MAPPINGS, package_root
 from hub.core.plugins import load_registry
+from plugins.files.readers import read_header
 
 __all__ = ["command", "DEFAULT_FOLDER"]
 
@@ -61,3 +64,25 @@ def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
 def transforms() -> None:
     """Print every transform mapping steps may use (plugins' too), its parameters and their values."""
     click.echo(render_reference(load_registry().transforms))
+
+
+@command.command("new")
+@click.option("--from", "export_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The export (CSV, XLSX or JSONL) whose header to read; no data row is read.")
+@click.option("--export", "name", required=True, help="The export's name: the system name and the folder files/NAME.")
+@click.option("--id", "record_id", metavar="COLUMN", help="The column holding each row's own id (default: recognized).")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_FOLDER, show_default=True,
+              help="The mapping folder to write files/NAME/ into.")
+@click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
+@click.option("--encoding", help="CSV / JSONL text encoding (default: detected for CSV, UTF-8 for JSONL).")  # fmt: skip
+def new(export_file: Path, name: str, record_id: str | None, into: Path, sheet: str | None, encoding: str | None) -> None:
+    """Write a starter mapping folder for an export: a rule for each column the hub recognizes
+    (姓名, 手机号, 身份证号, 邮箱, 应聘岗位, 总分, 沟通能力 ... and their English forms) and every other
+    column listed as `# unmapped: <column>`. Refuses to overwrite an existing folder.
+    """
+    headers = read_header(export_file, sheet=sheet, encoding=encoding)
+    folder = into / "files" / name
+    for path in write_starter(folder, headers, system=name, record_id=record_id, source=export_file.name):
+        click.echo(path)
+    click.echo(f"next: review the rules, then `hub mapping check {folder}` and "
+               f"`hub migrate --source {export_file} --mappings {folder} --dry-run`", err=True)

@@ -29,7 +29,8 @@ ever need to catch hub types::
     ├── ReconciliationError          what a migration wrote differs from what it read  (permanent)
     ├── SourceChangedError           a migration's source moved under its checkpoint; no resume (permanent)
     └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
-        └── UnsafeFileError          refused before parsing: zip bomb, hostile entry names, too deep
+        ├── UnsafeFileError          refused before parsing: zip bomb, hostile entry names, too deep
+        └── MissingColumnsError      an export lacks a column its mappings require; no row is read
 
 The retry policy keys on the :class:`Transient` / :class:`Permanent` mixins, never on strings.
 
@@ -74,6 +75,7 @@ __all__ = [
     "DuplicateRecordError",
     "UnreadableFileError",
     "UnsafeFileError",
+    "MissingColumnsError",
     "MissingReferenceError",
     "SuspectValueError",
     "ReconciliationError",
@@ -309,6 +311,14 @@ class UnsafeFileError(UnreadableFileError):
     or a body too large or too deeply nested to parse safely."""
 
     code = "unsafe-file"
+
+
+class MissingColumnsError(UnreadableFileError):
+    """An export's header lacks a column its mappings cannot do without (a ``record_id`` or a
+    ``required`` rule's source): every row would fail the same way, so the run stops before reading
+    one, saying which columns were expected and which were found."""
+
+    code = "missing-columns"
 
 
 class MissingReferenceError(RecordError):

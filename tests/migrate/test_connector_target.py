@@ -120,7 +120,8 @@ def test_what_the_connector_refuses_is_reported_as_not_delivered_and_fails_the_r
 
 
 def test_a_target_that_cannot_write_a_kind_is_refused_before_any_work(store_factory: Any, tmp_path: Path) -> None:
-    source = FileSource({"path": str(write_csv(tmp_path / "e.csv", employees(2))), "mappings": str(PAYROLL_MAPPINGS)})
+    source = FileSource({"path": str(write_csv(tmp_path / "e.csv", employees(2))), "mappings": str(PAYROLL_MAPPINGS)},
+                        entities=["employee"])  # an employees file: the offer mapping's columns are not in it
     config = config_for(tmp_path / "inbox")
     with pytest.raises(ConfigError, match="no reverse mapping for candidate"):
         ConnectorTarget(store_factory(), source.system, "payroll_inbox", config, ["employee", "candidate"])

@@ -7,8 +7,10 @@ file and line. The compiled mapping then maps records without any parsing or ins
 
 Modules: ``paths`` (the source-path syntax), ``yamlnodes`` (YAML with line numbers), ``schema``
 (walking the canonical model), ``steps`` (transforms and ``lookup``), ``rules`` (rules → closures),
-``signature`` (a step's parameters against its transform), ``loader`` (the top level of a file),
-``compiled`` (what runs per record), ``reference`` (the transform reference, rendered from the code).
+``signature`` (a step's parameters against its transform), ``identifiers`` (no id reads PII), ``loader``
+(the top level of a file), ``compiled`` (what runs per record), ``reference`` (the transform reference,
+rendered from the code); ``columns`` (the export headers the hub recognizes) and ``starter`` (a first
+mapping folder for an export, ``hub mapping new``).
 
 Example:
     >>> m = load_mapping_text('''

@@ -28,7 +28,7 @@ from typing import Any
 import pydantic
 from pydantic_core import to_jsonable_python
 
-from hub.core.errors import MalformedPageError, MappingCompileError, MappingError, mask
+from hub.core.errors import MalformedPageError, MappingCompileError, MappingError
 from hub.core.mapping.paths import MISSING
 from hub.core.mapping.rules import Filler, RecordContext, is_empty
 from hub.core.models import ENTITY_TYPES, Entity, validate_entity
@@ -60,10 +60,10 @@ class _Plan:
     records_getter: Callable[[Any], Any]
     record_id_path: str
     record_id_getter: Callable[[Any], Any]
-    mask_record_ids: bool
     forward: tuple[Filler, ...]
     backward: tuple[Filler, ...] | None
     source_paths: frozenset[str]
+    required_sources: frozenset[str]
     target_fields: frozenset[str]
     own_id_ruled: bool  # a rule transforms external_ids.<system>, so it may leave it empty
 
@@ -118,6 +118,14 @@ class CompiledMapping:
         return self._plan.source_paths
 
     @property
+    def required_sources(self) -> frozenset[str]:
+        """The sources every record must have: ``record_id`` and those of the ``required`` top-level rules.
+
+        A migration's header check stops before the first row when an export lacks one of their columns.
+        """
+        return self._plan.required_sources
+
+    @property
     def target_fields(self) -> frozenset[str]:
         """The top-level-rule canonical targets, plus ``external_ids.<system>`` (always filled)."""
         return self._plan.target_fields
@@ -154,8 +162,8 @@ class CompiledMapping:
         return self._apply(record, record_id)[1]
 
     def apply_labeled(self, record: Any, *, record_id: str | None = None) -> tuple[str | None, dict[str, Any]]:
-        """:meth:`apply`, also returning how the record is named in errors (its own id, masked if
-        PII, else ``record_id``) — for callers that validate the dict later themselves.
+        """:meth:`apply`, also returning how the record is named in errors (its own id, else
+        ``record_id``) — for callers that validate the dict later themselves.
 
         Example:
             >>> from hub.core.mapping import load_mapping_text
@@ -170,7 +178,7 @@ class CompiledMapping:
         raw_id = plan.record_id_getter(record)
         own_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
         own_id = own_id if own_id and own_id.strip() else None
-        label = (mask(own_id) if plan.mask_record_ids else own_id) if own_id else fallback_label
+        label = own_id or fallback_label  # never PII: identifiers.py refuses a PII record_id
         if not isinstance(record, dict):
             raise MappingError(
                 f"a record must be an object, not a {type(record).__name__}",

@@ -21,6 +21,7 @@ import yaml
 
 from hub.core.errors import MappingCompileError
 from hub.core.mapping.compiled import CompiledMapping, _Plan
+from hub.core.mapping.identifiers import pii_identifiers
 from hub.core.mapping.paths import PathSyntaxError, compile_getter, parse_path
 from hub.core.mapping.rules import RuleCompiler
 from hub.core.mapping.steps import StepCatalogue
@@ -73,7 +74,8 @@ def _compile(doc: YamlDoc, transforms: dict[str, Any]) -> tuple[CompiledMapping 
     model = ENTITY_TYPES[entity]
     forward = RuleCompiler(doc, catalogue, model, forward=True)
     forward_fillers = forward.fields(top["fields"][1], top["fields"][0], system=system)
-    problems = list(forward.problems)
+    problems = [*forward.problems, *pii_identifiers(doc, (top["record_id"][1], record_id_path), forward.reads,
+                                                     forward.pii_sources)]  # fmt: skip
     backward_fillers = None
     if "reverse" in top:
         backward = RuleCompiler(doc, catalogue, model, forward=False)
@@ -92,10 +94,10 @@ def _compile(doc: YamlDoc, transforms: dict[str, Any]) -> tuple[CompiledMapping 
         records_getter=records_getter,
         record_id_path=record_id_path,
         record_id_getter=compile_getter(record_id_segments),
-        mask_record_ids=record_id_path in forward.pii_sources,
         forward=tuple(forward_fillers),
         backward=backward_fillers,
         source_paths=frozenset({*forward.sources, record_id_path}),
+        required_sources=frozenset({*forward.required_sources, record_id_path}),
         target_fields=frozenset({*forward.targets, f"external_ids.{system}"}),
         own_id_ruled=f"external_ids.{system}" in forward.targets,
     )

@@ -45,7 +45,8 @@ _SOURCES = ("from", "const", "each")
 
 
 class RecordContext:
-    """Who is being mapped, for error messages: system, entity and the record's id (masked if PII).
+    """Who is being mapped, for error messages: system, entity and the record's id (never PII:
+    :mod:`hub.core.mapping.identifiers` refuses an id read from a person's data).
 
     Example:
         >>> ctx = RecordContext("moka", "candidate", "c-9")
@@ -153,6 +154,10 @@ class RuleCompiler:
         self.sources: set[str] = set()
         self.targets: set[str] = set()
         self.pii_sources: set[str] = set()
+        #: Sources of the top-level rules marked ``required``: columns an export cannot lack.
+        self.required_sources: set[str] = set()
+        #: Every ``from`` rule as (target, source path, source node): what the id check reads.
+        self.reads: list[tuple[str, str, yaml.Node]] = []
 
     def fields(self, node: yaml.Node, anchor: yaml.Node | None = None, *, system: str | None = None) -> list[Filler]:
         """Compile a top-level ``fields`` mapping; ``anchor`` (its key) is where "never filled" points.
@@ -256,6 +261,9 @@ class RuleCompiler:
             return self._const(segments, rule["const"][1], steps, slot)
         path_node = rule[kinds[0]][1]
         src_segments, src_text = self._source(path_node, source, src_prefix)
+        self.reads.append((target_text, src_text, path_node))
+        if required and not src_prefix:
+            self.required_sources.add(src_text)
         if pii is None:
             pii = src_segments[0] in self.pii
         if pii:

@@ -37,6 +37,7 @@ from hub.core.letter_keys import letter_keys
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.mapping_files import MappingLookup
 from hub.core.migrate.findings import Finding
+from hub.core.migrate.header import check_header
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import build_connector
 from hub.core.store import Prepared, Store
@@ -71,6 +72,10 @@ class FileSource:
         entities: only these entity kinds (default: every mapping of the export).
         mapping_lookup: where ``export`` is looked up (hub.yaml's ``mappings`` first, then built in).
 
+    Raises:
+        MissingColumnsError: the export's header lacks a column the migrated mappings require
+            (:mod:`hub.core.migrate.header`); no row has been read.
+
     Example:
         >>> src = FileSource({"path": "hub/examples/legacy_ai_interview/ai_interview_results.csv",
         ...                   "export": "legacy_ai_interview"}, entities=["job"])
@@ -92,6 +97,8 @@ class FileSource:
             raise ConfigError(f"the export maps {', '.join(every)}; not {', '.join(unknown)}", system=self.system)
         self.mappings: dict[str, CompiledMapping] = {kind: every[kind] for kind in wanted}
         self.name = self.connector.path.name
+        if header := self.connector.header():  # a blank export is reported by the run itself
+            check_header(self.name, header, self.mappings.values())
 
     @property
     def system(self) -> str:

@@ -40,7 +40,7 @@ from hub.core.mapping_files import MappingLookup, mapping_files
 from hub.core.mapping.paths import parse_path
 from hub.core.models import Entity, Provenance
 
-from ..readers import Row, read_rows
+from ..readers import Row, detect_format, read_header, read_rows
 from .columns import ColumnLists
 from .duplicates import DuplicateGuard
 
@@ -130,6 +130,20 @@ class FileExportConnector(Connector):
     def system(self) -> str:
         """The system name the export's mappings use (errors and ``external_ids``)."""
         return next(iter(self.mappings.values())).system
+
+    def header(self) -> tuple[str, ...] | None:
+        """The export's columns, from its header row alone (``()`` for a blank file); None for JSON
+        Lines, which has no header row: each line carries its own keys, and one a line leaves out
+        may be on every other.
+
+        Raises:
+            UnreadableFileError: the file is missing, of unknown format or undecodable.
+        """
+        settings = self.settings
+        if (settings.get("format") or detect_format(self.path)) == "jsonl":
+            return None
+        return read_header(self.path, format=settings.get("format"), encoding=settings.get("encoding"),
+                           sheet=settings.get("sheet"), delimiter=settings.get("delimiter"))  # fmt: skip
 
     def read(self, entity: str) -> Iterator[Row | RecordError]:
         """The export's rows as ``entity``'s mapping reads them (column lists filled), streamed.

@@ -21,11 +21,11 @@ from pathlib import Path
 from hub.core.errors import RecordError, UnreadableFileError
 
 from .archive import ArchiveLimits, check_archive
-from .delimited import read_delimited
+from .delimited import read_delimited, read_delimited_header
 from .encoding import detect_encoding, normalize_encoding
-from .jsonlines import read_json_lines
+from .jsonlines import read_json_lines, read_json_lines_header
 from .rows import Row
-from .workbook import read_workbook
+from .workbook import read_workbook, read_workbook_header
 
 __all__ = [
     "FORMATS",
@@ -35,6 +35,7 @@ __all__ = [
     "detect_encoding",
     "detect_format",
     "normalize_encoding",
+    "read_header",
     "read_rows",
 ]
 
@@ -86,14 +87,48 @@ def read_rows(
         UnreadableFileError: missing file, unknown format or encoding, unreadable workbook.
         UnsafeFileError: a workbook refused by the zip-bomb guard.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UnreadableFileError("no such file", stream=str(path))
-    kind = format or detect_format(path)
+    path, kind = _format_of(path, format)
     if kind == "csv":
         return read_delimited(path, encoding=encoding, delimiter=delimiter, checked=checked)
     if kind == "xlsx":
         return read_workbook(path, sheet=sheet, checked=checked)
     if kind == "jsonl":
         return read_json_lines(path, encoding=encoding, checked=checked)
-    raise UnreadableFileError(f"unknown format {kind!r}; expected one of {', '.join(FORMATS)}", stream=path.name)
+    raise _unknown(kind, path)
+
+
+def read_header(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    delimiter: str | None = None,
+) -> tuple[str, ...]:
+    """The columns of an export, cleaned as :func:`read_rows` keys its rows, read without its rows:
+    what a header check and ``hub mapping new`` need, however large the file. For JSON Lines, which
+    has no header row, the keys of the first line holding an object. ``()`` for a blank file.
+
+    Raises:
+        UnreadableFileError, UnsafeFileError: as :func:`read_rows`.
+    """
+    path, kind = _format_of(path, format)
+    if kind == "csv":
+        return read_delimited_header(path, encoding=encoding, delimiter=delimiter)
+    if kind == "xlsx":
+        return read_workbook_header(path, sheet=sheet)
+    if kind == "jsonl":
+        return read_json_lines_header(path, encoding=encoding)
+    raise _unknown(kind, path)
+
+
+def _format_of(path: str | Path, format: str | None) -> tuple[Path, str]:
+    """The existing file and its format name (``format``, else from the extension)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnreadableFileError("no such file", stream=str(path))
+    return path, format or detect_format(path)
+
+
+def _unknown(kind: str, path: Path) -> UnreadableFileError:
+    return UnreadableFileError(f"unknown format {kind!r}; expected one of {', '.join(FORMATS)}", stream=path.name)

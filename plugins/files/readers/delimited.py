@@ -26,7 +26,7 @@ from .encoding import detect_encoding, normalize_encoding
 from .integrity import problem
 from .rows import Row, build_row, is_blank, make_headers
 
-__all__ = ["DELIMITERS", "read_delimited", "sniff_delimiter"]
+__all__ = ["DELIMITERS", "read_delimited", "read_delimited_header", "sniff_delimiter"]
 
 DELIMITERS = (",", "\t", ";")
 _SNIFF_CHARS = 64 * 1024
@@ -63,6 +63,33 @@ def read_delimited(path: Path, *, encoding: str | None = None, delimiter: str | 
     A row whose text the file cannot have meant (mixed encodings, control characters, cells beyond
     the header: :mod:`.integrity`) comes as a :class:`RecordError` in its place.
     """
+    handle, codec, delimiter = _open(path, encoding, delimiter)
+    return _rows(handle, path.name, codec, delimiter, checked)
+
+
+def read_delimited_header(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> tuple[str, ...]:
+    """The header row of ``path`` (cleaned as rows are keyed), reading no data row; ``()`` when the file is blank.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+        >>> _ = path.write_bytes("\\n 姓名 ,手机号\\n张伟,13800138000\\n".encode("gbk"))
+        >>> read_delimited_header(path)
+        ('姓名', '手机号')
+    """
+    handle, codec, delimiter = _open(path, encoding, delimiter)
+    with handle:
+        try:
+            for values in csv.reader(handle, delimiter=delimiter):
+                if not is_blank(values):
+                    return make_headers(values)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise UnreadableFileError(f"the header row cannot be read as {codec}: {exc}", stream=path.name) from None
+    return ()
+
+
+def _open(path: Path, encoding: str | None, delimiter: str | None) -> tuple[TextIO, str, str]:
+    """The file opened in its declared or detected encoding, with its declared or sniffed delimiter."""
     codec = normalize_encoding(encoding) if encoding else detect_encoding(path)
     handle = path.open(encoding=codec, newline="", errors="strict")
     try:
@@ -71,7 +98,7 @@ def read_delimited(path: Path, *, encoding: str | None = None, delimiter: str | 
     except UnicodeDecodeError:
         handle.close()
         raise UnreadableFileError(f"the start of the file is not valid {codec}", stream=path.name) from None
-    return _rows(handle, path.name, codec, delimiter or sniff_delimiter(sample), checked)
+    return handle, codec, delimiter or sniff_delimiter(sample)
 
 
 def _rows(handle: TextIO, name: str, codec: str, delimiter: str, checked: bool) -> Iterator[Row | RecordError]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,7 +34,7 @@ from .encoding import normalize_encoding
 from .integrity import problem
 from .rows import Row
 
-__all__ = ["MAX_LINE_BYTES", "MAX_DEPTH", "read_json_lines", "nesting_depth"]
+__all__ = ["MAX_LINE_BYTES", "MAX_DEPTH", "read_json_lines", "read_json_lines_header", "nesting_depth"]
 
 MAX_LINE_BYTES = 1 << 20
 MAX_DEPTH = 32
@@ -76,6 +77,22 @@ def read_json_lines(
     """
     codec = normalize_encoding(encoding or "utf-8")
     return _lines(path.open("rb"), path.name, codec, max_line_bytes, max_depth, checked)
+
+
+def read_json_lines_header(path: Path, *, encoding: str | None = None) -> tuple[str, ...]:
+    """The top-level keys of the first line holding a JSON object, in order: a JSON Lines file has
+    no header row, so this is what a person reads as one; ``()`` when no line parses.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.jsonl"
+        >>> _ = path.write_text('\\n{oops\\n{"姓名": "张伟", "总分": 85}\\n', encoding="utf-8")
+        >>> read_json_lines_header(path)
+        ('姓名', '总分')
+    """
+    lines = read_json_lines(path, encoding=encoding, checked=False)
+    with closing(lines):
+        return next((tuple(row) for row in lines if isinstance(row, Row)), ())
 
 
 def _lines(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ from .rows import Row, build_row, is_blank, make_headers
 if TYPE_CHECKING:
     import openpyxl
 
-__all__ = ["MAX_CELL_CHARS", "read_workbook"]
+__all__ = ["MAX_CELL_CHARS", "read_workbook", "read_workbook_header"]
 
 #: Excel's limit on the text of one cell; longer text was not written by Excel.
 MAX_CELL_CHARS = 32_767
@@ -73,6 +74,28 @@ def read_workbook(
             or defusedxml is missing.
         UnreadableFileError: not a workbook, or no such sheet.
     """
+    book, worksheet = _open(path, sheet, limits)
+    return _rows(book, worksheet, path.name, checked)
+
+
+def read_workbook_header(path: Path, *, sheet: str | int | None = None,
+                         limits: ArchiveLimits = ArchiveLimits()) -> tuple[str, ...]:  # fmt: skip
+    """The header row (the first non-blank row) of ``sheet``, reading no data row; ``()`` for a blank sheet.
+
+    Raises:
+        UnsafeFileError, UnreadableFileError: as :func:`read_workbook`.
+    """
+    book, worksheet = _open(path, sheet, limits)
+    try:
+        with _sheet_xml(path.name):
+            first = next((values for values in worksheet.iter_rows(values_only=True) if not is_blank(values)), ())
+    finally:
+        book.close()
+    return make_headers(first)
+
+
+def _open(path: Path, sheet: str | int | None, limits: ArchiveLimits):  # type: ignore[no-untyped-def]
+    """The workbook, checked and opened read-only, and its chosen sheet."""
     # Imported here, not with the module: the plugin registry imports every reader to list it, and
     # openpyxl took ~0.1 s of every `hub` command's start-up (a sync's included), XLSX or not.
     import openpyxl
@@ -95,7 +118,7 @@ def read_workbook(
         book.close()
         raise
     worksheet.reset_dimensions()  # exporters often write a wrong <dimension>; read what is there
-    return _rows(book, worksheet, path.name, checked)
+    return book, worksheet
 
 
 def _hostile_xml(exc: BaseException | None) -> DefusedXmlException | None:
@@ -157,23 +180,31 @@ def _pick(book: openpyxl.Workbook, sheet: str | int | None, name: str):  # type:
 def _rows(book: openpyxl.Workbook, worksheet, name: str, checked: bool) -> Iterator[Row | RecordError]:  # type: ignore[no-untyped-def]
     headers: tuple[str, ...] | None = None
     try:
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            if is_blank(values):
-                continue
-            if headers is None:
-                headers = make_headers(values)
-                continue
-            longest = max((len(value) for value in values if isinstance(value, str)), default=0)
-            reason = problem(headers, values, codec=None) if checked else None
-            if longest > MAX_CELL_CHARS:
-                reason = f"a cell holds {longest} characters, more than Excel's {MAX_CELL_CHARS}"
-            if reason:
-                yield RecordError(reason, record_id=f"{name}:{number}", file=name, row=number)
-                continue
-            yield build_row(headers, values, file=name, number=number)
+        with _sheet_xml(name):
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if is_blank(values):
+                    continue
+                if headers is None:
+                    headers = make_headers(values)
+                    continue
+                longest = max((len(value) for value in values if isinstance(value, str)), default=0)
+                reason = problem(headers, values, codec=None) if checked else None
+                if longest > MAX_CELL_CHARS:
+                    reason = f"a cell holds {longest} characters, more than Excel's {MAX_CELL_CHARS}"
+                if reason:
+                    yield RecordError(reason, record_id=f"{name}:{number}", file=name, row=number)
+                    continue
+                yield build_row(headers, values, file=name, number=number)
+    finally:
+        book.close()
+
+
+@contextmanager
+def _sheet_xml(name: str) -> Iterator[None]:
+    """Parsing a sheet's XML: what defusedxml refuses is unsafe, a damaged sheet is unreadable."""
+    try:
+        yield
     except DefusedXmlException as exc:
         raise UnsafeFileError(f"refused hostile XML in the sheet: {exc!r}", stream=name) from None
     except _DAMAGED as exc:
         raise _damaged("the sheet is damaged", exc, name) from None
-    finally:
-        book.close()
