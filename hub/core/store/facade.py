@@ -3,8 +3,8 @@
 The parts — :class:`~hub.core.store.upsert.Upserter` and
 :class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
 :class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
-the bookkeeping parts (cursors, dead letters, job runs, audit), :class:`~hub.core.store.erase.Erasure`
-and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
+the bookkeeping parts (cursors, dead letters, job runs, audit), the webhook receipts,
+:class:`~hub.core.store.erase.Erasure` and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
 store builds them; none imports this module back. :class:`Store` only wires them and forwards
 calls, so sync, migration and delivery keep one object to hold.
 
@@ -43,6 +43,7 @@ from hub.core.store.erase import Erasure, ErasureReport
 from hub.core.store.identity import IdentityRules, Merges
 from hub.core.store.keycheck import KeyChecks
 from hub.core.store.reads import Change, EntityReader
+from hub.core.store.receipts import WebhookReceipts
 from hub.core.store.rotation import KeyRotation, RotationReport
 from hub.core.store.upsert import Upserter, UpsertResult
 from hub.core.store.writes import ChangeListener, EntityWriter
@@ -80,6 +81,7 @@ class Store:
         self._erasure = Erasure(db, self._audit)
         self._rotation = KeyRotation(db, keyring)
         self._key_checks = KeyChecks(db)
+        self._receipts = WebhookReceipts(db)
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -269,7 +271,7 @@ class Store:
         """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
         return self._reader.changes(after_seq, limit)
 
-    # ---- cursors, dead letters, job runs, audit (bookkeeping) ----------------------------------
+    # ---- cursors, dead letters, job runs, audit (bookkeeping); webhook receipts (receipts) -----
 
     def get_cursor(self, tx: sa.Connection | None, connector: str, stream: str) -> str | None:
         """The saved position of a sync stream (None if it never ran)."""
@@ -278,6 +280,10 @@ class Store:
     def set_cursor(self, tx: sa.Connection, connector: str, stream: str, value: str) -> None:
         """Save a stream position in ``tx`` — commit it with the page it follows."""
         self._cursors.set(tx, connector, stream, value)
+
+    def record_webhook_receipt(self, tx: sa.Connection, connector: str, delivery_id: str) -> bool:
+        """Record a webhook delivery in ``tx``; False if it was received before (:mod:`~hub.core.store.receipts`)."""
+        return self._receipts.record(tx, connector, delivery_id)
 
     def add_dead_letter(
         self,
