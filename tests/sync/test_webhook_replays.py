@@ -37,6 +37,12 @@ SECRET = "whk-secret"
 GREENHOUSE = {"client_id": "cid", "client_secret": "secret", "webhook_secret": SECRET}
 
 
+class Delivered(FaultConnector):
+    """The test connector with a delivery id header, as Greenhouse has ``Greenhouse-Event-ID``."""
+
+    webhook_delivery_id_header = "Webhook-Delivery"
+
+
 def signed(body: Mapping[str, Any], **headers: str) -> tuple[dict[str, str], bytes]:
     """A body signed the Greenhouse way (``Signature: sha256 <hex>``), with extra headers."""
     raw = json.dumps(body).encode()
@@ -119,8 +125,7 @@ def test_a_sync_does_not_overwrite_a_newer_version_a_webhook_stored(store) -> No
         report = sync(FaultConnector({"base_url": server.base_url}), store, streams=["jobs"], prefetch=False)
     assert (report.counters.stale, report.counters.created) == (1, 1)
     assert report.as_dict()["stale"] == 1
-    (job,) = [store.get("job", store.find("faultsrv", "1", "job"))]
-    assert job.title == "Job 1 (renamed)"
+    assert store.get("job", store.find("faultsrv", "1", "job")).title == "Job 1 (renamed)"
 
 
 def test_the_later_of_two_copies_in_one_delivery_is_refused_when_older(store) -> None:
@@ -178,12 +183,6 @@ def test_a_limit_that_is_not_a_positive_number_of_bytes_is_a_config_error(store,
 # ---------------------------------------------------------------- Standard Webhooks: signed timestamp and id
 
 STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-class Delivered(FaultConnector):
-    """The test connector with a delivery id header, as Greenhouse has ``Greenhouse-Event-ID``."""
-
-    webhook_delivery_id_header = "Webhook-Delivery"
 
 
 class Standard(FaultConnector):
