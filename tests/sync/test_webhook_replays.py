@@ -117,12 +117,13 @@ def test_a_newer_offer_updated_still_moves_the_offer_on(store) -> None:
     assert offer_status(store) == "accepted" and versions(store) == [2]
 
 
-def test_a_sync_does_not_overwrite_a_newer_version_a_webhook_stored(store) -> None:
+@pytest.mark.parametrize("prefetch", [False, True], ids=["one process", "forked producer"])
+def test_a_sync_does_not_overwrite_a_newer_version_a_webhook_stored(store, prefetch) -> None:
     hooked = FaultConnector({"base_url": "http://127.0.0.1:9", "webhook_secret": SECRET})
     newer = record(1, name="Job 1 (renamed)", updated_at="2024-03-01T00:00:00Z")
     ingest_webhook(hooked, *signed({"events": [{"stream": "jobs", "record": newer}]}), store)
     with FaultServer(records=[record(1, updated_at="2024-02-01T00:00:00Z"), record(2)], page_size=25) as server:
-        report = sync(FaultConnector({"base_url": server.base_url}), store, streams=["jobs"], prefetch=False)
+        report = sync(FaultConnector({"base_url": server.base_url}), store, streams=["jobs"], prefetch=prefetch)
     assert (report.counters.stale, report.counters.created) == (1, 1)
     assert report.as_dict()["stale"] == 1
     assert store.get("job", store.find("faultsrv", "1", "job")).title == "Job 1 (renamed)"
