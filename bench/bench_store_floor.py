@@ -143,7 +143,7 @@ def reupsert_floor(store: Store, count: int, batch: int) -> Clock:
             for entities in (candidates, assessments):
                 hashes = {entity.external_ids[_SYSTEM]: content_hash(hashed_dump(entity)) for entity in entities}
                 stored = bulk.by_external_id(tx, _SYSTEM, entities[0].kind, sorted(hashes), read="hash")
-                unchanged = sum(1 for external_id, _, last_hash, deleted in stored
+                unchanged = sum(1 for external_id, _, last_hash, deleted, _remote_updated_at in stored
                                 if last_hash == hashes[external_id] and not deleted)
                 assert unchanged == len(entities), "the re-upsert floor runs on records stored unchanged"
     return clock

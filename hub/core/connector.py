@@ -32,13 +32,13 @@ from typing import Any, ClassVar
 
 import httpx
 
-from hub.core.errors import ConfigError, WebhookVerificationError
+from hub.core.errors import ConfigError, WebhookTooLargeError, WebhookVerificationError
 from hub.core.http import HttpClient, Page, RetryPolicy
 from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup
 from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
 from hub.core.webhooks import verify_hmac_hex
 
-__all__ = ["Category", "Connector", "RestConnector", "Stream", "Tombstones"]
+__all__ = ["Category", "Connector", "RestConnector", "Stream", "Tombstones", "WebhookDelivery"]
 
 
 class Category(StrEnum):
@@ -190,6 +190,24 @@ class Stream:
         return self.cursor_param or self.cursor_field
 
 
+#: The longest delivery id kept (the store's ``webhook_receipts.delivery_id``).
+_DELIVERY_ID_MAX = 255
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A verified webhook: the vendor's id of this delivery (None when it sends none) and its records
+    as ``(stream name, raw record)`` pairs.
+
+    Example:
+        >>> WebhookDelivery("e-1", [("offers", {"id": 8001})]).delivery_id
+        'e-1'
+    """
+
+    delivery_id: str | None
+    records: list[tuple[str, Any]]
+
+
 class RestConnector(Connector):
     """A connector for a JSON REST API: class attributes describe it, the sync engine drives it.
 
@@ -204,7 +222,9 @@ class RestConnector(Connector):
     * ``timeout`` — seconds per attempt; ``headers`` — sent on every request;
     * ``default_settings`` — defaults for settings; ``required_settings`` — names that must be set;
     * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
-      HMAC-hex webhook check used by :meth:`verify_webhook`.
+      HMAC-hex webhook check used by :meth:`verify_webhook`; ``webhook_delivery_id_header`` — the
+      header with the vendor's id of each delivery, the key replays are refused by;
+    * ``webhook_max_bytes`` — the largest webhook body taken; the setting of that name overrides it.
 
     Override :meth:`authenticator` to build the auth from settings, and :meth:`webhook_records` to
     turn a verified webhook body into records.
@@ -235,10 +255,13 @@ class RestConnector(Connector):
     retry: ClassVar[RetryPolicy] = RetryPolicy()
     timeout: ClassVar[float] = 30.0
     headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
-    common_settings: ClassVar[tuple[str, ...]] = (*Connector.common_settings, "base_url", "retry", "timeout")
+    common_settings: ClassVar[tuple[str, ...]] = (*Connector.common_settings, "base_url", "retry", "timeout",
+                                                  "webhook_max_bytes")
     webhook_secret_setting: ClassVar[str] = "webhook_secret"
     webhook_signature_header: ClassVar[str] = "Signature"
     webhook_signature_prefix: ClassVar[str] = "sha256 "
+    webhook_delivery_id_header: ClassVar[str | None] = None
+    webhook_max_bytes: ClassVar[int] = 1 << 20
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -342,15 +365,27 @@ class RestConnector(Connector):
 
     # -- webhooks
 
-    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> list[tuple[str, Any]]:
-        """Verify a pushed webhook and return its records as ``(stream name, raw record)`` pairs.
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookDelivery:
+        """Check a pushed webhook's size and signature and return its delivery id and records.
+
+        The size comes first: a body over ``webhook_max_bytes`` is refused before any work is done
+        on it, signature included.
 
         Raises:
-            WebhookVerificationError: the signature is wrong, or the connector takes no webhooks.
+            WebhookTooLargeError: the body is over the limit.
+            WebhookVerificationError: the signature is wrong, the body is not JSON, or the connector
+                takes no webhooks.
         """
         if not self.receives_webhooks:
             raise WebhookVerificationError(f"connector {self.name!r} does not receive webhooks", system=self.name)
-        self.verify_webhook(headers, raw_body)
+        limit = self.webhook_limit()
+        if len(raw_body) > limit:
+            raise WebhookTooLargeError(f"the webhook body has {len(raw_body)} bytes, over the limit of {limit} "
+                                       "(setting webhook_max_bytes)", system=self.name)  # fmt: skip
+        delivery_id = self.verify_webhook(headers, raw_body)
+        if delivery_id is not None and len(delivery_id) > _DELIVERY_ID_MAX:
+            raise WebhookVerificationError(f"the delivery id is longer than {_DELIVERY_ID_MAX} characters",
+                                           system=self.name)  # fmt: skip
         try:
             body = json.loads(raw_body)
         except (ValueError, RecursionError):  # RecursionError: nested deeper than json's parser goes
@@ -358,13 +393,28 @@ class RestConnector(Connector):
         pairs = self.webhook_records(body)
         for stream_name, _record in pairs:
             self.stream(stream_name)
-        return pairs
+        return WebhookDelivery(delivery_id, pairs)
 
-    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> None:
-        """Check the vendor's signature: by default a hex HMAC-SHA256 of the raw body in a header."""
+    def webhook_limit(self) -> int:
+        """The largest webhook body taken, in bytes: the ``webhook_max_bytes`` setting or the class's."""
+        limit = self.settings.get("webhook_max_bytes", self.webhook_max_bytes)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+            raise ConfigError(f"connector {self.name!r}: setting 'webhook_max_bytes' must be a positive number of "
+                              f"bytes, not {limit!r}", system=self.name)  # fmt: skip
+        return limit
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        """Check the vendor's signature and return its id of this delivery (None if it sends none).
+
+        By default: a hex HMAC-SHA256 of the raw body in a header, and the id from
+        ``webhook_delivery_id_header``. A connector on another scheme overrides this, e.g. Standard
+        Webhooks: ``return StandardWebhook(secret).verify(raw_body, headers)`` (signed timestamp and id).
+        """
         lowered = {key.lower(): value for key, value in headers.items()}
         verify_hmac_hex(self.setting(self.webhook_secret_setting), raw_body,
                         lowered.get(self.webhook_signature_header.lower()), prefix=self.webhook_signature_prefix)
+        header = self.webhook_delivery_id_header
+        return (lowered.get(header.lower()) or None) if header else None
 
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
         """Turn a verified webhook body into ``(stream name, raw record)`` pairs; vendor-specific."""

@@ -25,7 +25,10 @@ ever need to catch hub types::
     │   ├── PermanentConnectorError  4xx other than 429, vendor error bodies   (permanent)
     │   │   └── AuthError            401/403 after a token refresh
     │   └── MalformedPageError       a page that cannot be parsed; never half-applied (permanent)
-    ├── WebhookVerificationError     an incoming webhook's signature or timestamp is wrong (permanent)
+    ├── WebhookRefusedError          an incoming webhook is refused; ``http_status`` is the answer (permanent)
+    │   ├── WebhookVerificationError its signature or timestamp is wrong                     (401)
+    │   ├── WebhookReplayError       its delivery id was received before                     (409)
+    │   └── WebhookTooLargeError     its body is over the connector's limit, refused unread  (413)
     ├── ReconciliationError          what a migration wrote differs from what it read  (permanent)
     ├── SourceChangedError           a migration's source moved under its checkpoint; no resume (permanent)
     └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
@@ -71,7 +74,10 @@ __all__ = [
     "PermanentConnectorError",
     "AuthError",
     "MalformedPageError",
+    "WebhookRefusedError",
     "WebhookVerificationError",
+    "WebhookReplayError",
+    "WebhookTooLargeError",
     "DuplicateRecordError",
     "UnreadableFileError",
     "UnsafeFileError",
@@ -283,10 +289,35 @@ class MalformedPageError(ConnectorError, Permanent):
     code = "malformed-page"
 
 
-class WebhookVerificationError(HubError, Permanent):
+class WebhookRefusedError(HubError, Permanent):
+    """An incoming webhook is refused and nothing of it is stored. ``http_status`` is what a receiver
+    answers the vendor: a vendor retries on 5xx and timeouts, so a refusal must be a 4xx it can tell apart."""
+
+    code = "webhook-refused"
+    http_status = 400
+
+
+class WebhookVerificationError(WebhookRefusedError):
     """An incoming webhook failed verification (signature, timestamp or missing headers); reject it."""
 
     code = "webhook-verification-failed"
+    http_status = 401
+
+
+class WebhookReplayError(WebhookRefusedError):
+    """A webhook whose delivery id (Greenhouse-Event-ID, Standard Webhooks ``webhook-id``) the hub has
+    received before: a vendor's retry of a delivery already stored, or a captured request sent again."""
+
+    code = "webhook-replay"
+    http_status = 409
+
+
+class WebhookTooLargeError(WebhookRefusedError):
+    """A webhook body over the connector's ``webhook_max_bytes``, refused before its signature is
+    computed over it (hashing an unbounded body is work anyone can make the hub do)."""
+
+    code = "webhook-too-large"
+    http_status = 413
 
 
 class DuplicateRecordError(RecordError):

@@ -173,7 +173,13 @@ class Ref(_Model):
 
 
 class Entity(_Model):
-    """Fields every canonical entity carries."""
+    """Fields every canonical entity carries.
+
+    ``remote_updated_at`` is the source's own time of this version (its ``updated_at``), when it
+    sends one. The store keeps it with the source's external id and refuses an older version than
+    the one it holds (a replayed or late webhook). It says when the *source* changed the record, not
+    what the record is, so it is left out of every dump: not stored in the entity, not hashed.
+    """
 
     kind: ClassVar[str] = "entity"
 
@@ -181,6 +187,7 @@ class Entity(_Model):
     external_ids: dict[str, str] = Field(default_factory=dict)
     provenance: Provenance | None = None
     remote_data: Annotated[dict[str, Any] | None, PII] = None
+    remote_updated_at: AwareDatetime | None = Field(default=None, exclude=True)
 
 
 # ---------------------------------------------------------------------------------------------------

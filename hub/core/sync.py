@@ -41,7 +41,7 @@ import pluggy
 import sqlalchemy as sa
 
 from hub.core.connector import RestConnector, Stream
-from hub.core.errors import HubError, RecordError
+from hub.core.errors import HubError, RecordError, WebhookReplayError
 from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
 from hub.core.gcpause import settled
@@ -336,22 +336,33 @@ def ingest_webhook(
     validators: Sequence[Validator] = (),
     pm: pluggy.PluginManager | None = None,
 ) -> Counters:
-    """Verify a vendor's webhook and store its records through the same pipeline as pulled pages.
+    """Receive a vendor's webhook: size, signature, replay, then its records through the same
+    pipeline as pulled pages.
 
-    All records of the webhook are committed in one transaction with their dead letters; cursors are
-    not touched (a webhook says nothing about what a listing has covered).
+    The body's size is checked before its signature (:meth:`RestConnector.parse_webhook`). The
+    vendor's delivery id, when it sends one, is recorded with the records: a delivery received
+    before is refused and nothing of it stored again. A record older than the version its source
+    last sent is counted ``stale`` and not written (the store compares ``remote_updated_at``). All
+    records of the webhook are committed in one transaction with their dead letters and the
+    receipt; cursors are not touched (a webhook says nothing about what a listing has covered).
 
     Raises:
+        WebhookTooLargeError: the body is over the connector's ``webhook_max_bytes``; nothing is read.
         WebhookVerificationError: the signature is wrong; nothing is stored.
+        WebhookReplayError: the delivery id was received before; nothing is stored.
     """
     key = key or connector.name
+    delivery = connector.parse_webhook(headers, raw_body)
     by_stream: dict[str, list[Any]] = defaultdict(list)
-    for stream_name, record in connector.parse_webhook(headers, raw_body):
+    for stream_name, record in delivery.records:
         by_stream[stream_name].append(record)
     events = Events(pm)
     total = Counters()
     failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
     with connector.client() as client, store.transaction() as tx:
+        if delivery.delivery_id is not None and not store.record_webhook_receipt(tx, key, delivery.delivery_id):
+            raise WebhookReplayError(f"delivery {delivery.delivery_id!r} was received before and is stored; "
+                                     "not stored again", system=key)  # fmt: skip
         for stream_name, records in by_stream.items():
             stream = connector.stream(stream_name)
             pipeline = pipeline_for(connector, stream, store, client=client, key=key, validators=validators)

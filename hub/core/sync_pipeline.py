@@ -44,7 +44,9 @@ class Counters:
 
     Example:
         >>> Counters(created=1) + Counters(created=2, failed=1)
-        Counters(pages=0, records=0, created=3, updated=0, unchanged=0, failed=1, deleted=0)
+        Counters(pages=0, records=0, created=3, updated=0, unchanged=0, failed=1, deleted=0, stale=0)
+
+    ``stale`` counts records older than the version their source last sent, which are not stored.
     """
 
     pages: int = 0
@@ -54,6 +56,7 @@ class Counters:
     unchanged: int = 0
     failed: int = 0
     deleted: int = 0
+    stale: int = 0
 
     def __add__(self, other: Counters) -> Counters:
         return Counters(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -181,6 +184,7 @@ class RecordPipeline:
             result.counters.created += upserted.created
             result.counters.updated += upserted.updated
             result.counters.unchanged += upserted.unchanged
+            result.counters.stale += upserted.stale
         if batch.deleted:
             result.counters.deleted += self.store.mark_deleted(
                 tx, self.system, self.mapping.entity, batch.deleted, origin=self.origin

@@ -62,7 +62,8 @@ class StandardWebhook:
     more space-separated ``v1,<base64>`` entries, so senders can rotate secrets) are read
     case-insensitively. Entries of other versions (``v1a``, ``v2``) are ignored. Timestamps more
     than ``tolerance_seconds`` away from now, in either direction, are rejected to bound replays;
-    the caller should still de-duplicate on ``webhook-id``.
+    within the window the receiver refuses a ``webhook-id`` it has stored before (``verify`` returns
+    it; :func:`hub.core.sync.ingest_webhook` records it).
 
     Args:
         secret: the base64 secret, with or without the ``whsec_`` prefix.

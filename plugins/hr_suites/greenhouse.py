@@ -10,7 +10,8 @@ Harvest v1/v2 are retired; this follows only the v3 documents at https://harvest
   ``rel="next"`` URL exactly (:class:`~hub.core.paginators.LinkHeaderPaginator`, the base's default);
 * the v3 incremental filter ``updated_at=gte|<ISO 8601>`` on every stream;
 * 429 with ``Retry-After`` / ``X-RateLimit-Reset`` and 5xx retried by the base retry policy;
-* webhooks verified with ``Signature: sha256 <hex>`` over the raw body (the base's default check).
+* webhooks verified with ``Signature: sha256 <hex>`` over the raw body (the base's default check), a
+  delivery received twice refused by its ``Greenhouse-Event-ID`` header.
 
 What is not: the mapping format reads one source path per rule, so before mapping the connector
 derives a few values under ``_hub`` on a *copy* of each record (:meth:`Greenhouse.prepare_page`, rules
@@ -164,6 +165,7 @@ class Greenhouse(GreenhouseWrites, RestConnector):
     documentation = "https://harvestdocs.greenhouse.io"
     base_url = "https://harvest.greenhouse.io/v3"
     receives_webhooks = True
+    webhook_delivery_id_header = "Greenhouse-Event-ID"
     required_settings = ("client_id", "client_secret")
     optional_settings = ("user_id", "salary_period", "rejection_reasons", "default_rejection_reason_id")
     default_settings = {"token_url": "https://auth.greenhouse.io/token", "salary_field": "salary"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -50,6 +51,24 @@ def test_unchanged_upsert_is_a_noop(store):
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
     assert again.ids == first.ids
     assert store.changes() == before
+
+
+def test_an_older_version_than_the_source_last_sent_is_stale_and_not_written(store):
+    """``remote_updated_at``, on both backends: older is refused in the batch and in a later one, a
+    version without it is written and keeps the time stored, an equal or newer one is written; the
+    time is not part of the entity (neither stored with it nor in its content hash)."""
+    def at(day: int | None, tag: str) -> object:
+        moment = None if day is None else dt.datetime(2024, 6, day, 9, tzinfo=dt.UTC)
+        return candidate(1, tags=[tag], remote_updated_at=moment)
+
+    [entity_id] = upsert(store, "beisen", [at(10, "first")]).ids
+    result = upsert(store, "beisen", [at(12, "newer"), at(11, "older in the batch")])
+    assert (result.updated, result.stale, result.ids) == (1, 1, [entity_id, entity_id])
+    assert upsert(store, "beisen", [at(None, "no time")]).updated == 1
+    assert (upsert(store, "beisen", [at(11, "older")]).stale, upsert(store, "beisen", [at(12, "same time")]).updated) == (1, 1)
+    stored = store.get("candidate", entity_id)
+    assert stored.tags == ["same time"] and stored.remote_updated_at is None
+    assert upsert(store, "beisen", [candidate(1, tags=["same time"])]).unchanged == 1  # the time is not hashed
 
 
 def test_changed_upsert_is_one_new_version_and_one_change(store):

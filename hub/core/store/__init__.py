@@ -6,7 +6,7 @@ Modules, bottom up — each part receives the parts it needs, none imports the f
 
 * ``schema`` (tables, engine set-up), ``bulk`` (batched DBAPI statements), ``codec`` (entity ⇄ row,
   hashing, encryption), ``database`` (engine, transactions, clock, schema migrations);
-* ``bookkeeping`` (cursors, dead letters, job runs, audit log);
+* ``bookkeeping`` (cursors, dead letters, job runs, audit log), ``receipts`` (webhook delivery ids);
 * ``writes`` (entity versions, change log, change listeners), ``reads`` (entities, change feed),
   ``deletion`` (deleted markers, full-refresh passes);
 * ``identity`` (rules, blind-index lookup, merges and unmerge), ``upsert`` (the batched upsert);
@@ -18,7 +18,7 @@ Example:
     >>> from hub.core.crypto import KeyRing
     >>> store = Store.open("sqlite://", KeyRing.generate())
     >>> store.upgrade(); store.current_revision()
-    '0007'
+    '0008'
 """
 
 from hub.core.store.bookkeeping import DeadLetter

@@ -115,7 +115,7 @@ Read = Literal["hash", "state", "content"]
 #: entity row: the state an upsert decides a no-op on — from ``external_ids`` alone — what it must
 #: know of a record that may have changed, or the record as stored, which reconciliation reads back.
 _READS: dict[str, tuple[str, bool]] = {
-    "hash": ("x.entity_id, x.content_hash, x.entity_deleted", False),
+    "hash": ("x.entity_id, x.content_hash, x.entity_deleted, x.remote_updated_at", False),
     "state": ("x.entity_id, x.content_hash, e.version, e.erased, e.deleted_at IS NOT NULL", True),
     "content": ("x.entity_id, e.data, e.pii", True),
 }
@@ -138,7 +138,8 @@ def by_external_id(
 ) -> list[Any]:
     """Rows (external id, *columns*) of the stored ``external_ids``, the columns by ``read``:
 
-    - ``"hash"``: entity id, content hash, entity deleted — ``external_ids`` only, no join;
+    - ``"hash"``: entity id, content hash, entity deleted, the source's updated_at — ``external_ids``
+      only, no join;
     - ``"state"``: entity id, content hash, version, erased, deleted;
     - ``"content"``: entity id, data, encrypted PII.
 

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,6 +120,20 @@ _HASH_EXCLUDE = {"id": True, "provenance": {"fetched_at"}}
 #: The fields :meth:`EntityCodec._prepare_in_parts` dumps apart from the rest.
 _PARTS_EXCLUDE = {"id", "provenance", "remote_data"}
 _IDS_KEY, _PROVENANCE_KEY, _RAW_KEY = b'{"external_ids":', b',"provenance":', b',"remote_data":'
+
+
+def _epoch_micros(moment: dt.datetime) -> int:
+    """An aware time as whole microseconds since the Unix epoch: comparable as an integer in any database.
+
+    Example:
+        >>> _epoch_micros(dt.datetime(1970, 1, 1, 8, 0, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+        1
+    """
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def hashed_dump(entity: Entity) -> bytes:
@@ -278,6 +293,9 @@ class Prepared:
     #: the references left to resolve, noted from the model (EntityCodec._pending_refs): the store
     #: fills them into the text of kinds dumped in parts; a migration checks them before writing
     refs: tuple[PendingRef, ...] | None = None
+    #: the source's ``updated_at`` of this version (``Entity.remote_updated_at``), microseconds since
+    #: the Unix epoch: the store refuses it when older than the one it holds
+    remote_updated_at: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its fields in order, the content (if split already) as its texts.
@@ -288,17 +306,19 @@ class Prepared:
         """
         texts = None if self.content is None else self.content.texts()
         return (_prepared_from_texts, (self.kind, self.external_id, self.payload, self.entity, self.provenance,
-                                       self.raw_span, self.content_hash, texts, self.blind, self.refs))
+                                       self.raw_span, self.content_hash, texts, self.blind, self.refs,
+                                       self.remote_updated_at))
 
 
 def _prepared_from_texts(
     kind: str, external_id: str, payload: bytes, entity: Entity | None, provenance: str | None,
     raw_span: tuple[int, int, int] | None, content_hash: str | None,
     texts: tuple[str, dict[str, str], str | None] | None, blind: dict[str, list[int]] | None,
-    refs: tuple[PendingRef, ...] | None,
+    refs: tuple[PendingRef, ...] | None, remote_updated_at: int | None,
 ) -> Prepared:
     content = None if texts is None else _snapshot_from_texts(*texts)
-    return Prepared(kind, external_id, payload, entity, provenance, raw_span, content_hash, content, blind, refs)
+    return Prepared(kind, external_id, payload, entity, provenance, raw_span, content_hash, content, blind, refs,
+                    remote_updated_at)
 
 
 class EntityCodec:
@@ -334,9 +354,11 @@ class EntityCodec:
                 system=system,
                 entity=entity.kind,
             )
-        if info.in_parts:
-            return self._prepare_in_parts(entity, external_id)
-        return Prepared(entity.kind, external_id, hashed_dump(entity), entity)
+        prepared = (self._prepare_in_parts(entity, external_id) if info.in_parts
+                    else Prepared(entity.kind, external_id, hashed_dump(entity), entity))
+        if entity.remote_updated_at is not None:
+            prepared.remote_updated_at = _epoch_micros(entity.remote_updated_at)
+        return prepared
 
     def _prepare_in_parts(self, entity: Entity, external_id: str) -> Prepared:
         """The :func:`hashed_dump` bytes, assembled from the texts the store writes, and where they lie.

@@ -3,8 +3,8 @@
 The parts — :class:`~hub.core.store.upsert.Upserter` and
 :class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
 :class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
-the bookkeeping parts (cursors, dead letters, job runs, audit), :class:`~hub.core.store.lookup.RecordLookup`
-(finding records for an operator), :class:`~hub.core.store.erase.Erasure`
+the bookkeeping parts (cursors, dead letters, job runs, audit), the webhook receipts,
+:class:`~hub.core.store.lookup.RecordLookup` (finding records for an operator), :class:`~hub.core.store.erase.Erasure`
 and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
 store builds them; none imports this module back. :class:`Store` only wires them and forwards
 calls, so sync, migration and delivery keep one object to hold.
@@ -45,6 +45,7 @@ from hub.core.store.identity import IdentityRules, Merges
 from hub.core.store.keycheck import KeyChecks
 from hub.core.store.lookup import RecordIds, RecordLookup
 from hub.core.store.reads import Change, EntityReader
+from hub.core.store.receipts import WebhookReceipts
 from hub.core.store.rotation import KeyRotation, RotationReport
 from hub.core.store.upsert import Upserter, UpsertResult
 from hub.core.store.writes import ChangeListener, EntityWriter
@@ -83,6 +84,7 @@ class Store:
         self._rotation = KeyRotation(db, keyring)
         self._key_checks = KeyChecks(db)
         self._lookup = RecordLookup(db, self.codec, self._reader, self._audit)
+        self._receipts = WebhookReceipts(db)
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -302,7 +304,7 @@ class Store:
         """The entity with its PII in plaintext, the read audited for ``actor`` (:meth:`RecordLookup.read_pii`)."""
         return self._lookup.read_pii(entity_id, actor)
 
-    # ---- cursors, dead letters, job runs, audit (bookkeeping) ----------------------------------
+    # ---- cursors, dead letters, job runs, audit (bookkeeping); webhook receipts (receipts) -----
 
     def get_cursor(self, tx: sa.Connection | None, connector: str, stream: str) -> str | None:
         """The saved position of a sync stream (None if it never ran)."""
@@ -311,6 +313,10 @@ class Store:
     def set_cursor(self, tx: sa.Connection, connector: str, stream: str, value: str) -> None:
         """Save a stream position in ``tx`` — commit it with the page it follows."""
         self._cursors.set(tx, connector, stream, value)
+
+    def record_webhook_receipt(self, tx: sa.Connection, connector: str, delivery_id: str) -> bool:
+        """Record a webhook delivery in ``tx``; False if it was received before (:mod:`~hub.core.store.receipts`)."""
+        return self._receipts.record(tx, connector, delivery_id)
 
     def add_dead_letter(
         self,

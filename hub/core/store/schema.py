@@ -37,6 +37,7 @@ __all__ = [
     "merges",
     "key_rotations",
     "key_checks",
+    "webhook_receipts",
     "create_engine",
     "new_id",
 ]
@@ -75,6 +76,9 @@ external_ids = sa.Table(
     # entities.deleted_at IS NOT NULL of the entity, copied here (bulk.refresh_deleted_flags) so that
     # an unchanged re-upsert is decided from this table alone, without a join to entities
     sa.Column("entity_deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    # the source's own updated_at of the last version it sent (Entity.remote_updated_at), microseconds
+    # since the Unix epoch (UTC), when it sends one: an older version is refused as stale (store.upsert)
+    sa.Column("remote_updated_at", sa.BigInteger),
 )
 
 blind_index = sa.Table(
@@ -223,6 +227,16 @@ key_checks = sa.Table(
     sa.Column("key_id", sa.String(64), primary_key=True),
     sa.Column("check_value", sa.String(64), nullable=False),
     sa.Column("recorded_at", _TS, nullable=False),
+)
+
+
+#: The delivery ids of the webhooks stored, per connector (hub.core.store.receipts): a repeat is refused.
+webhook_receipts = sa.Table(
+    "webhook_receipts",
+    metadata,
+    sa.Column("connector", sa.String(64), primary_key=True),
+    sa.Column("delivery_id", sa.String(255), primary_key=True),
+    sa.Column("received_at", _TS, nullable=False),
 )
 
 

@@ -4,7 +4,10 @@
 ids of the batch (with their last content hashes), one for blind-index matches of new records, one
 per referenced (system, kind) group, then one DBAPI ``executemany`` per table (see
 :mod:`hub.core.store.bulk`) — no per-row ORM objects or statement compilation, and no parsing,
-encryption or blind indexing for unchanged records. The rows are written by the
+encryption or blind indexing for unchanged records. A record older than the version its source last
+sent (``Entity.remote_updated_at`` before the one kept with its external id) is stale: counted,
+never written, so a late or replayed webhook cannot turn an accepted offer back into a draft. The
+rows are written by the
 :class:`~hub.core.store.writes.EntityWriter` and merges recorded by
 :class:`~hub.core.store.identity.Merges`, both given to it.
 """
@@ -29,7 +32,11 @@ from hub.core.store.writes import EntityWrite, EntityWriter
 
 __all__ = ["UpsertResult", "Upserter"]
 
-_UPDATE_SOURCE_HASH = "UPDATE external_ids SET content_hash = ? WHERE system = ? AND kind = ? AND external_id = ?"
+#: A version without the source's updated_at keeps the one stored: the next version is still compared with it.
+_UPDATE_SOURCE_HASH = (
+    "UPDATE external_ids SET content_hash = ?, remote_updated_at = COALESCE(?, remote_updated_at)"
+    " WHERE system = ? AND kind = ? AND external_id = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class UpsertResult:
     unchanged: int
     ids: list[str]
     merged: int = 0
+    #: records older than the version their source last sent: not written
+    stale: int = 0
 
     @property
     def written(self) -> int:
@@ -60,20 +69,23 @@ class _Counts:
     updated: int = 0
     unchanged: int = 0
     merged: int = 0
+    stale: int = 0
 
     def add(self, other: _Counts) -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.merged += other.merged
+        self.stale += other.stale
 
 
 class _Known(NamedTuple):
-    """A stored source record as the no-op check reads it (``external_ids`` only)."""
+    """A stored source record as the no-op and stale checks read it (``external_ids`` only)."""
 
     entity_id: str
     content_hash: str | None
     deleted: bool
+    remote_updated_at: int | None
 
 
 class _State(NamedTuple):
@@ -87,11 +99,12 @@ class _State(NamedTuple):
 
 
 class _SourceHash(NamedTuple):
-    """The content hash a source record was seen with, to record on its external id."""
+    """The content hash (and updated_at) a source record was seen with, to record on its external id."""
 
     entity_id: str
     content_hash: str
     is_new: bool
+    remote_updated_at: int | None
 
 
 #: (system, kind, external id) -> entity id, of the records an upsert has stored or looked up.
@@ -164,16 +177,17 @@ class Upserter:
                     ids[position] = entity_id
                     stored[(system, kind, p.external_id)] = entity_id
                 totals.add(counts)
-        return UpsertResult(totals.created, totals.updated, totals.unchanged, ids, totals.merged)
+        return UpsertResult(totals.created, totals.updated, totals.unchanged, ids, totals.merged, totals.stale)
 
     def _upsert_kind(
         self, tx: sa.Connection, system: str, info: KindInfo, prepared: list[Prepared], origin: str, stored: _Stored,
     ) -> tuple[_Counts, list[str]]:
-        """Upsert one kind's records: new ones resolved by identity, the others no-ops or updates.
+        """Upsert one kind's records: new ones resolved by identity, the others stale, no-ops or updates.
 
-        A known record whose hash is the one its source last sent, on a live entity, is decided from
-        ``external_ids`` alone (``read="hash"``); only the others — changed, deleted or erased, or
-        repeated in the batch after a change — are read with their entity (:meth:`_update_changed`).
+        A known record older than the version its source last sent, or whose hash is the one its
+        source last sent on a live entity, is decided from ``external_ids`` alone (``read="hash"``);
+        only the others — changed, deleted or erased, or repeated in the batch after a change — are
+        read with their entity (:meth:`_update_changed`).
         """
         known: dict[str, _Known] = _stored(tx, system, info.kind, [p.external_id for p in prepared], "hash", _Known)
         batch = _KindBatch({}, {}, [])
@@ -190,11 +204,16 @@ class Upserter:
                 new.append((position, p))
                 continue
             ids.append(hit.entity_id)
+            incoming, last = p.remote_updated_at, hit.remote_updated_at
+            if incoming is not None and last is not None and incoming < last:
+                counts.stale += 1
+                continue
             if hit.content_hash == content_hash and not hit.deleted:
                 counts.unchanged += 1
                 continue
             maybe_changed.append(p)
-            known[p.external_id] = hit._replace(content_hash=None)  # later copies in the batch follow it
+            # later copies in the batch follow it: compared with its updated_at, never a no-op
+            known[p.external_id] = hit._replace(content_hash=None, remote_updated_at=last if incoming is None else incoming)
         counts.updated = self._update_changed(tx, system, info.kind, maybe_changed, batch)
         counts.unchanged += len(maybe_changed) - counts.updated
         if new:
@@ -226,7 +245,7 @@ class Upserter:
                 state.entity_id, self._codec.split(p), state.version, "update", content_hash, p.blind, bool(state.deleted)
             )
             existing[p.external_id] = state._replace(content_hash=content_hash)
-            batch.source_hashes[p.external_id] = _SourceHash(state.entity_id, content_hash, False)
+            batch.source_hashes[p.external_id] = _SourceHash(state.entity_id, content_hash, False, p.remote_updated_at)
         return updated
 
     def _resolve_new(
@@ -252,7 +271,7 @@ class Upserter:
                 entity_id = seen.entity_id
                 write = writes[entity_id]
                 write.content, write.content_hash, write.blind = incoming, p.content_hash, p.blind
-                source_hashes[p.external_id] = _SourceHash(entity_id, p.content_hash, True)
+                source_hashes[p.external_id] = _SourceHash(entity_id, p.content_hash, True, p.remote_updated_at)
                 ids[position] = entity_id
                 continue
             target, field = next(
@@ -274,7 +293,7 @@ class Upserter:
             for f in rule:
                 for h in p.blind.get(f, ()):
                     matches.setdefault(h, entity_id)
-            source_hashes[p.external_id] = _SourceHash(entity_id, p.content_hash, True)
+            source_hashes[p.external_id] = _SourceHash(entity_id, p.content_hash, True, p.remote_updated_at)
             ids[position] = entity_id
         return created
 
@@ -327,8 +346,10 @@ def _resolve_refs(tx: sa.Connection, info: KindInfo, writes: Any, stored: _Store
 
 
 def _write_source_hashes(tx: sa.Connection, system: str, kind: str, hashes: dict[str, _SourceHash]) -> None:
-    """Record the content hash each source record was last seen with (new ids inserted)."""
-    fresh = [(system, kind, ext, h.entity_id, h.content_hash) for ext, h in hashes.items() if h.is_new]
-    changed = [(h.content_hash, system, kind, ext) for ext, h in hashes.items() if not h.is_new]
-    bulk.insert_many(tx, t.external_ids, ("system", "kind", "external_id", "entity_id", "content_hash"), fresh)
+    """Record the content hash and updated_at each source record was last seen with (new ids inserted)."""
+    fresh = [(system, kind, ext, h.entity_id, h.content_hash, h.remote_updated_at)
+             for ext, h in hashes.items() if h.is_new]  # fmt: skip
+    changed = [(h.content_hash, h.remote_updated_at, system, kind, ext) for ext, h in hashes.items() if not h.is_new]
+    bulk.insert_many(tx, t.external_ids,
+                     ("system", "kind", "external_id", "entity_id", "content_hash", "remote_updated_at"), fresh)
     bulk.execute_many(tx, _UPDATE_SOURCE_HASH, changed)

@@ -220,7 +220,7 @@ def _signed(name: str) -> tuple[dict[str, str], bytes]:
 
 def test_a_signed_offer_webhook_becomes_a_v3_shaped_offer_record() -> None:
     headers, raw = _signed("webhook_offer_created.json")
-    ((stream, record),) = Greenhouse(SETTINGS).parse_webhook(headers, raw)
+    ((stream, record),) = Greenhouse(SETTINGS).parse_webhook(headers, raw).records
     assert stream == "offers" and (record["id"], record["status"], record["starts_on"]) == (8002, "Created", "2024-07-01")
     assert record["_hub"]["salary"] == {"text": '{"amount":105000,"unit":"USD"}',
                                         "currency": {"amount": 105000, "unit": "USD"}, "period": "annually"}
