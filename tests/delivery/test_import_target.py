@@ -73,7 +73,7 @@ def test_formula_triggers_are_neutralized_in_spreadsheets(tmp_path, fmt):
         written = text.replace("\0", "\ufffd") if fmt == "xlsx" else "'" + text
         assert by_number[number]["职位"] == written
     assert (by_number["E8"]["职位"], by_number["E8"]["姓名"], by_number["E1"]["基本工资"]) == ("工程师", "李娜", "18000.00")
-    assert by_number["E1"]["计薪周期"] == "monthly" and by_number["E1"]["hub_delivery_key"].startswith("hub-new-employees")
+    assert by_number["E1"]["计薪周期"] == "月薪" and by_number["E1"]["hub_delivery_key"].startswith("hub-new-employees")
     store.close()
 
 
