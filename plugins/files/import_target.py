@@ -24,7 +24,7 @@ leading quote off, so a migration compares what was meant, not the neutralized t
 hold control characters other than tab, CR and LF (XML 1.0): they are written as U+FFFD. JSONL is
 typed JSON, not a spreadsheet, and is written as is.
 
-Example hub.yaml::
+Every setting and how the mapping folder is found: docs/connectors/files_import.md. Example hub.yaml::
 
     connectors:
       payroll_import:
