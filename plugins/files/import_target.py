@@ -4,10 +4,15 @@ spreadsheets instead of offering an API (many payroll and ERP installations).
 Each delivery pass writes one file per entity kind into ``directory``, named
 ``<prefix><kind>-<UTC time>.<format>``; the columns are the reverse mapping's payload keys
 (``hub/mappings/files/<mappings>/<kind>.yaml``, nested keys dotted) plus ``hub_id`` and
-``hub_delivery_key``. A file is written under a temporary name and renamed into place, so an importer
-never sees half a file; outbox entries are marked delivered only after the rename. A crash between the
-rename and that bookkeeping writes the same rows again in the next file, with the same
-``hub_delivery_key`` — importers that upsert by key (or by 工号 / employee number) take it once.
+``hub_delivery_key`` (the hub's bookkeeping columns). A file is written under a temporary name and
+renamed into place, so an importer never sees half a file; outbox entries are marked delivered only after
+the rename. A crash between the rename and that bookkeeping writes the same rows again in the next file,
+with the same ``hub_delivery_key`` — importers that upsert by key (or by 工号 / employee number) take it once.
+
+``bookkeeping_columns: false`` leaves the two bookkeeping columns out, for import templates (金蝶, 用友)
+that reject columns they do not know. The read-back then matches a row to its record by the mapping's
+``record_id`` column (工号, 录用编号), remembered as each row is handed over; a record whose reverse
+mapping writes no such id cannot be matched, so its delivery fails with an error naming the column.
 
 Spreadsheet formula injection (CWE-1236), per OWASP ASVS 5.0 1.2.10: a spreadsheet must never
 evaluate a value as a formula. XLSX cells are typed, so every text is written as a text cell (an
@@ -19,7 +24,7 @@ leading quote off, so a migration compares what was meant, not the neutralized t
 hold control characters other than tab, CR and LF (XML 1.0): they are written as U+FFFD. JSONL is
 typed JSON, not a spreadsheet, and is written as is.
 
-Example hub.yaml::
+Every setting and how the mapping folder is found: docs/connectors/files_import.md. Example hub.yaml::
 
     connectors:
       payroll_import:
@@ -29,6 +34,7 @@ Example hub.yaml::
           format: xlsx                  # csv (default) | xlsx | jsonl
           mappings: payroll_import      # files/payroll_import/<kind>.yaml (default: the connector name)
           encoding: utf-8-sig           # CSV only; the BOM lets Excel open UTF-8 Chinese text
+          bookkeeping_columns: false    # no hub_id / hub_delivery_key columns (default: true)
     routes:
       - name: accepted-offers-to-payroll
         entity: offer
@@ -122,7 +128,7 @@ class ImportFileTarget(DeliveryTarget, Connector):
     writes: ClassVar[tuple[str, ...]] = tuple(ENTITY_TYPES)
     batched = True
     required_settings = ("directory",)
-    default_settings = {"format": "csv", "encoding": "utf-8-sig", "prefix": ""}
+    default_settings = {"format": "csv", "encoding": "utf-8-sig", "prefix": "", "bookkeeping_columns": True}
     optional_settings = ("mappings",)
 
     def __init__(self, settings: dict[str, Any] | None = None, *,
@@ -132,6 +138,10 @@ class ImportFileTarget(DeliveryTarget, Connector):
         if self.format not in _FORMATS:
             raise ConfigError(f"format must be one of {', '.join(_FORMATS)}, not {self.format!r}", system=self.target_name)
         self.directory = Path(self.settings["directory"])
+        self.bookkeeping = self.settings["bookkeeping_columns"]
+        if not isinstance(self.bookkeeping, bool):
+            raise ConfigError(f"bookkeeping_columns must be true or false, not {self.bookkeeping!r}", system=self.target_name)
+        self._hub_ids: dict[str, dict[str, str]] = {}  # kind -> {row's own id: hub id}, without bookkeeping columns
         self._rows: dict[str, list[dict[str, Any]]] = {}
         self._written: dict[str, list[Path]] = {}  # kind -> files this instance wrote, for read_back
 
@@ -144,9 +154,25 @@ class ImportFileTarget(DeliveryTarget, Connector):
         return load_mapping(self.mapping_path(f"{kind}.yaml", system=str(folder)))
 
     def deliver(self, item: Delivery) -> None:
-        """Hold the row until :meth:`finish` writes the pass's files; files have no ids to return."""
-        self._rows.setdefault(item.kind, []).append({"hub_id": item.entity_id, "hub_delivery_key": item.key,
-                                                     **flatten(item.payload)})
+        """Hold the row until :meth:`finish` writes the pass's files; files have no ids to return.
+
+        Raises:
+            PermanentConnectorError: without bookkeeping columns, the row has no id in the mapping's
+                ``record_id`` column, so it could never be matched to its record when read back.
+        """
+        row = flatten(item.payload)
+        if self.bookkeeping:
+            row = {"hub_id": item.entity_id, "hub_delivery_key": item.key, **row}
+        else:
+            mapping = self.reverse_mapping(item.kind)
+            own_id = mapping.own_id(row)
+            if own_id is None:
+                raise PermanentConnectorError(
+                    f"without bookkeeping columns a row is matched by its {mapping.record_id_path!r} column, "
+                    "which the reverse mapping left empty for this record", system=self.target_name,
+                    entity=item.kind, record_id=item.entity_id, field_path=mapping.record_id_path)  # fmt: skip
+            self._hub_ids.setdefault(item.kind, {})[own_id] = item.entity_id
+        self._rows.setdefault(item.kind, []).append(row)
 
     def finish(self) -> None:
         """Write one file per kind (temporary name, then an atomic rename) and forget the rows."""
@@ -184,11 +210,18 @@ class ImportFileTarget(DeliveryTarget, Connector):
                 if self.format == "csv":
                     row = Row({unneutralize(key): unneutralize(value) for key, value in row.items()},
                               file=row.file, number=row.number)  # fmt: skip
-                hub_id = str(row.get("hub_id") or "")
+                hub_id = self._hub_id(kind, mapping, row)
                 try:
                     yield hub_id, mapping.to_entity(row, record_id=hub_id)
                 except RecordError as exc:
                     yield hub_id, exc
+
+    def _hub_id(self, kind: str, mapping: CompiledMapping, row: Row) -> str:
+        """The hub id of the record a read-back row holds: its ``hub_id`` column, or without
+        bookkeeping columns the record this instance handed over with the row's own id ("" if none)."""
+        if self.bookkeeping:
+            return str(row.get("hub_id") or "")
+        return self._hub_ids.get(kind, {}).get(mapping.own_id(row) or "", "")
 
     def _write_csv(self, path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
         with open_private(path, "w", newline="", encoding=self.settings["encoding"]) as handle:

@@ -28,10 +28,10 @@ HOSTILE = {  # leading tab and CR are stripped by the canonical model; the unit 
 }
 
 
-def setup(tmp_path, fmt: str, routes: list[dict]) -> tuple[Store, HubConfig]:
+def setup(tmp_path, fmt: str, routes: list[dict], **settings) -> tuple[Store, HubConfig]:
     config = HubConfig.model_validate({
         "connectors": {"payroll_import": {"type": "files_import",
-                                          "settings": {"directory": str(tmp_path / "out"), "format": fmt}}},
+                                          "settings": {"directory": str(tmp_path / "out"), "format": fmt, **settings}}},
         "routes": routes})
     store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
     store.upgrade()
@@ -73,7 +73,7 @@ def test_formula_triggers_are_neutralized_in_spreadsheets(tmp_path, fmt):
         written = text.replace("\0", "\ufffd") if fmt == "xlsx" else "'" + text
         assert by_number[number]["职位"] == written
     assert (by_number["E8"]["职位"], by_number["E8"]["姓名"], by_number["E1"]["基本工资"]) == ("工程师", "李娜", "18000.00")
-    assert by_number["E1"]["计薪周期"] == "monthly" and by_number["E1"]["hub_delivery_key"].startswith("hub-new-employees")
+    assert by_number["E1"]["计薪周期"] == "月薪" and by_number["E1"]["hub_delivery_key"].startswith("hub-new-employees")
     store.close()
 
 
@@ -117,3 +117,19 @@ def test_a_dry_run_shows_the_import_rows_with_the_person_masked_and_writes_no_fi
     assert "李娜" not in json.dumps(report.planned, ensure_ascii=False)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert [entry.status for entry in Outbox(store).list()] == ["pending"] * 6
+
+
+def test_without_bookkeeping_columns_a_row_with_no_id_is_refused_naming_the_id_column(tmp_path):
+    store, config = setup(tmp_path, "csv", EMPLOYEE_ROUTE, bookkeeping_columns=False)
+    nameless = Employee(external_ids={"hris": "X1"}, name="李娜", department="研发部")  # no 工号 to match it by
+    with store.transaction() as tx:
+        store.upsert_many(tx, "hris", [*employees()[:1], nameless])
+    assert DeliveryRunner(store, config).run().counters["payroll_import"] == {"delivered": 1, "dead": 1}
+
+    [dead] = [entry for entry in Outbox(store).list() if entry.status == "dead"]
+    assert "matched by its '工号' column" in dead.last_error["reason"] and dead.last_error["field_path"] == "工号"
+    assert "李娜" not in json.dumps(dead.last_error, ensure_ascii=False)
+    [path] = (tmp_path / "out").iterdir()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        assert next(csv.reader(handle)) == ["工号", "姓名", "部门", "职位", "入职日期", "基本工资", "币种", "计薪周期"]
+    store.close()

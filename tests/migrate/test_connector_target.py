@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 from stdnum import luhn
 
@@ -68,9 +69,9 @@ def migrate_into(store: Store, export: Path, config: HubConfig, workdir: Path, *
     return Migration(settings, source, target, workdir=workdir, progress=False, parallel=False).run(), target
 
 
-def written_rows(directory: Path) -> list[dict[str, str]]:
+def written_rows(directory: Path, kind: str = "employee") -> list[dict[str, str]]:
     rows = []
-    for path in sorted(directory.glob("employee-*.csv")):
+    for path in sorted(directory.glob(f"{kind}-*.csv")):
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows += list(csv.DictReader(handle))
     return rows
@@ -278,3 +279,60 @@ def test_a_migrations_deliveries_are_events_of_its_run(store_factory: Any, tmp_p
     names = plugin.names()
     assert names[0] == "run_started" and names[-1] == "run_finished"
     assert names.index("delivery_sent") > max(i for i, name in enumerate(names) if name == "batch_committed")
+
+
+PAY = {"基本工资": "18000.00", "币种": "CNY", "计薪周期": "月薪"}
+OFFERS = [{"录用编号": f"L{n}", "申请编号": f"A{n}", "状态": "accepted", "入职日期": "2026-07-01", **PAY,
+           "计薪周期": ("月薪", "年薪")[n % 2]} for n in range(4)]
+
+
+def hub_migrate(tmp_path: Path, cli_env: dict[str, str], kind: str, **settings: Any) -> subprocess.CompletedProcess[str]:
+    """``hub migrate`` of a CSV of salaried employees or offers into payroll_inbox, through the real CLI."""
+    rows = [{**row, **PAY} for row in employees(6)] if kind == "employee" else OFFERS
+    export = tmp_path / f"{kind}s.csv"
+    with export.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    connector = {"type": "files_import", "settings": {"directory": str(tmp_path / "inbox"), **settings}}
+    (tmp_path / "hub.yaml").write_text(json.dumps({"connectors": {"payroll_inbox": connector}}), encoding="utf-8")
+    args = ("--source", str(export), "--mappings", str(PAYROLL_MAPPINGS), "--entities", kind,
+            "--config", str(tmp_path / "hub.yaml"), "--target", "payroll_inbox")  # fmt: skip
+    return subprocess.run([str(HUB), "migrate", "--no-progress", *args], capture_output=True, text=True, env=cli_env,
+                          cwd=tmp_path, timeout=300, check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["employee"])
+def test_salary_reaches_payroll_with_the_templates_period_labels(tmp_path: Path, cli_env: dict[str, str],
+                                                                  kind: str) -> None:  # fmt: skip
+    done = hub_migrate(tmp_path, cli_env, kind, mappings="payroll_import")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "status: PASS" in done.stdout
+
+    written = written_rows(tmp_path / "inbox", kind)
+    periods = ["月薪"] * 6 if kind == "employee" else [row["计薪周期"] for row in OFFERS]
+    assert sorted((row["基本工资"], row["币种"], row["计薪周期"]) for row in written) == sorted(
+        ("18000.00", "CNY", period) for period in periods)  # the template's labels, not "monthly"
+    assert {"hub_id", "hub_delivery_key"} <= set(written[0])
+
+
+@pytest.mark.parametrize("kind", ["employee"])
+def test_without_bookkeeping_columns_the_file_holds_the_templates_columns_and_reads_back(
+    tmp_path: Path, cli_env: dict[str, str], kind: str
+) -> None:
+    done = hub_migrate(tmp_path, cli_env, kind, mappings="payroll_import", bookkeeping_columns=False)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "status: PASS" in done.stdout
+
+    [path] = (tmp_path / "inbox").glob(f"{kind}-*.csv")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle))
+    template = yaml.safe_load((PAYROLL_MAPPINGS / f"{kind}.yaml").read_text(encoding="utf-8"))["reverse"]["fields"]
+    assert sorted(header) == sorted(template)
+
+
+def test_an_unknown_setting_of_the_import_target_is_an_error_naming_it(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    done = hub_migrate(tmp_path, cli_env, "employee", bookeeping_columns=False)
+    assert done.returncode == 2, done.stderr + done.stdout
+    assert "has no setting(s) bookeeping_columns" in done.stderr
+    assert "bookkeeping_columns, directory, encoding, format, mappings, prefix" in done.stderr

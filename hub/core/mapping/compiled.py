@@ -110,6 +110,16 @@ class CompiledMapping:
         return self._plan.entity
 
     @property
+    def record_id_path(self) -> str:
+        """Where a record holds its own id (the ``record_id`` key), as written in the mapping."""
+        return self._plan.record_id_path
+
+    @property
+    def record_id_path(self) -> str:
+        """Where a record holds its own id (the ``record_id`` key), as written in the mapping."""
+        return self._plan.record_id_path
+
+    @property
     def source_paths(self) -> frozenset[str]:
         """Every source path the forward rules read (``list[*].item`` inside ``each``), plus record_id.
 
@@ -246,9 +256,16 @@ class CompiledMapping:
 
     def own_id(self, record: Any) -> str | None:
         """The record's own id at the mapping's ``record_id`` (as text; None if absent or empty),
-        read without mapping it: what names a record the mapping or the model rejected."""
+        read without mapping it: what names a record the mapping or the model rejected.
+
+        Example:
+            >>> from hub.core.mapping import load_mapping_text
+            >>> m = load_mapping_text("system: s\\nentity: candidate\\nrecord_id: 编号\\nfields:\\n  name: {from: n}")
+            >>> m.own_id({"编号": 7}), m.own_id({"编号": ""}), m.own_id({"n": "x"})
+            ('7', None, None)
+        """
         value = self._plan.record_id_getter(record)
-        return None if value in (None, "") else str(value)
+        return None if value is MISSING or value in (None, "") else str(value)
 
     def reverse(self, canonical: Entity | dict[str, Any]) -> dict[str, Any]:
         """The write payload for this system, built from a canonical entity (or its dict form).
