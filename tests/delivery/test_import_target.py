@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from hub.core.config import HubConfig
 from hub.core.crypto import KeyRing
 from hub.core.delivery import DeliveryRunner, Outbox, attach_routes
-from hub.core.models import Compensation, Employee, Money, Offer, Ref
+from hub.core.models import Application, Compensation, Employee, Money, Offer, Ref
 from hub.core.store import Store
 from plugins.files.import_target import neutralize, unneutralize
 
@@ -132,4 +132,28 @@ def test_without_bookkeeping_columns_a_row_with_no_id_is_refused_naming_the_id_c
     [path] = (tmp_path / "out").iterdir()
     with path.open(encoding="utf-8-sig", newline="") as handle:
         assert next(csv.reader(handle)) == ["工号", "姓名", "部门", "职位", "入职日期", "基本工资", "币种", "计薪周期"]
+    store.close()
+
+
+def test_an_accepted_offer_reaches_payroll_with_its_salary_and_reads_back(tmp_path):
+    """The offer row carries 基本工资/币种/计薪周期 with the template's label, its 录用编号 and 申请编号 are the
+    hub's ids (payroll holds neither record), and the file reads back into the same offer."""
+    store, config = setup(tmp_path, "csv", [{"name": "accepted-offers", "entity": "offer", "target": "payroll_import",
+                                             "when": [{"field": "status", "equals": "accepted"}]}])
+    pay = Compensation(base=Money(amount="30000.00", currency="CNY"), period="annual")
+    with store.transaction() as tx:
+        [app_id] = store.upsert_many(tx, "ats", [Application(external_ids={"ats": "a1"}, status="offer",
+                                                             candidate=Ref(system="ats", external_id="c1"))]).ids
+        [offer_id] = store.upsert_many(tx, "ats", [Offer(external_ids={"ats": "o1"}, status="accepted", compensation=pay,
+                                                         application=Ref(system="ats", external_id="a1"))]).ids
+    runner = DeliveryRunner(store, config)
+    assert runner.run().counters == {"payroll_import": {"delivered": 1}}
+
+    [path] = (tmp_path / "out").iterdir()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["录用编号"], row["申请编号"]) == (offer_id, app_id)
+    assert (row["基本工资"], row["币种"], row["计薪周期"]) == ("30000.00", "CNY", "年薪")
+    [(hub_id, read)] = list(runner.targets["payroll_import"].read_back("offer"))
+    assert (hub_id, read.compensation, read.status) == (offer_id, pay, "accepted")
     store.close()

@@ -37,7 +37,7 @@ from hub.core.migrate.findings import Finding
 from hub.core.migrate.reconcile import Digester, entity_values, normalized_fields, shown
 from hub.core.models import ENTITY_TYPES, Entity, pii_fields
 from hub.core.routes import Route
-from hub.core.store import DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, Prepared, Store
+from hub.core.store import DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, Prepared, Store, kind_info
 
 __all__ = ["ConnectorTarget", "DELIVERY_TIMEOUT", "PASS_SIZE", "open_target"]
 
@@ -197,8 +197,11 @@ class ConnectorTarget(StoreTarget):
 
 
 def _compared_fields(kind: str, target_fields: Iterable[str]) -> list[str]:
-    """The reconciled fields of ``kind`` that a mapping's forward rules fill (top-level names)."""
-    filled = {name.split(".", 1)[0] for name in target_fields}
+    """The reconciled fields of ``kind`` that a mapping's forward rules fill (top-level names), but its
+    references: a target holds a reference in its own ids (an import file, the hub's id of a record
+    it never holds), which the store keeps apart from the source's as links; the store's reference
+    checks have already compared what the reference names."""
+    filled = {name.split(".", 1)[0] for name in target_fields} - {name for name, _ in kind_info(kind).refs}
     return [name for name in Digester.fields(kind) if name in filled]
 
 
