@@ -18,6 +18,7 @@ from hub.commands.options import config_option
 from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError
 from hub.core.migrate import (
+    DEFAULT_MAX_ERROR_RATE,
     JobSettings,
     Migration,
     MigrationResult,
@@ -102,7 +103,8 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
               show_default=True, help="Directory for the JSON and HTML reports.")  # fmt: skip
 @click.option("--job", "job_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Job file (YAML): batch_size, max_length, sample_size, thresholds {max_error_rate, max_missing, max_mismatches}.")  # fmt: skip
-@click.option("--max-error-rate", type=float, help="Override thresholds.max_error_rate (0.01 = 1%).")
+@click.option("--max-error-rate", type=float,
+              help=f"Override thresholds.max_error_rate (0.01 = 1%; default {DEFAULT_MAX_ERROR_RATE:.0%}, as `hub demo`).")  # fmt: skip
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".hub-migrate"),
               show_default=True, help="Where run ledgers are kept (needed to resume).")  # fmt: skip
 @config_option
@@ -143,7 +145,7 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
                                           "target": target_spec})  # fmt: skip
     result = run_migration(store, settings, config, resume=resume, workdir=None if dry_run else workdir,
                            progress=not no_progress and sys.stderr.isatty(), source=source)  # fmt: skip
-    report = build_report(result)
+    report = build_report(result, command=sys.argv, database=str(store.engine.url))
     paths = write_reports(report, report_dir)
     print_summary(result, report, paths)
     sys.exit(0 if result.passed else 1)

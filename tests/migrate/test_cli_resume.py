@@ -39,7 +39,7 @@ def test_exit_codes(tmp_path: Path, cli_env: dict[str, str]) -> None:
     passed = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", "--max-error-rate", "0.2", cwd=tmp_path)
     assert passed.returncode == 0, passed.stderr
     assert "status: PASS" in passed.stdout
-    failed = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", cwd=tmp_path)
+    failed = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", "--max-error-rate", "0.01", cwd=tmp_path)
     assert failed.returncode == 1 and "above max_error_rate" in failed.stdout
     missing = hub(cli_env, "--source", str(tmp_path / "nope.csv"), "--export", "legacy_ai_interview", cwd=tmp_path)
     assert missing.returncode == 2 and "neither a file nor a connector" in missing.stderr

@@ -61,10 +61,16 @@ from hub.core.record_transform import Validator, precompute
 from hub.core.stages import Stages
 from hub.core.store import EntityCodec, loads
 
-__all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
+__all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS", "DEFAULT_MAX_ERROR_RATE"]
 
 #: Findings kept in detail (the counts by field and kind are always complete).
 MAX_DETAILS = 5000
+
+#: The one default for ``hub demo`` and ``hub migrate`` (``--max-error-rate`` overrides it). A legacy
+#: export always holds some bad rows; each is rejected to a dead letter and listed in the report, so
+#: 0 % would fail every real first run, while above 15 % the export (or its mapping) is wrong as a
+#: whole and a person should look before anything is called a success.
+DEFAULT_MAX_ERROR_RATE = 0.15
 
 
 @dataclass(frozen=True)
@@ -79,10 +85,10 @@ class Thresholds:
 
     Example:
         >>> Thresholds().max_error_rate
-        0.0
+        0.15
     """
 
-    max_error_rate: float = 0.0
+    max_error_rate: float = DEFAULT_MAX_ERROR_RATE
     max_missing: int = 0
     max_mismatches: int = 0
 
@@ -235,6 +241,7 @@ class Migration:
         try:
             with rare_collections():
                 result = self._run(run_id, state, ledger, events)
+            state["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
         except BaseException as exc:
             ending = run_ending(exc)
             if not dry:  # resumable from its last checkpoint all the same
