@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from hub.commands.migrate import print_summary, run_migration
+from hub.commands.migrate import print_summary, run_migration, write_run_reports
 from hub.core.config import HubConfig
 from hub.core.crypto import KeyRing
-from hub.core.migrate import JobSettings, build_report, write_reports
+from hub.core.migrate import JobSettings
 from hub.core.plugins import load_registry
 from hub.core.store import Store
 from hub.examples import example
@@ -59,9 +59,9 @@ def command(workdir: Path, source: Path) -> None:
     click.echo(f"key ring: {key_file} ({'generated now' if fresh else 'reused'}) — a DEMO key, never use it for real data")
     click.echo(f"migrating {source.name} into {workdir / 'hub-demo.db'}")
     settings = JobSettings(source={"path": str(source), "export": "legacy_ai_interview"})
-    result = run_migration(store, settings, HubConfig(), resume=None, workdir=workdir / "ledgers", progress=sys.stderr.isatty())
-    report = build_report(result, command=sys.argv, database=str(store.engine.url))
-    paths = write_reports(report, workdir / "reports")
+    config = HubConfig()
+    result = run_migration(store, settings, config, resume=None, workdir=workdir / "ledgers", progress=sys.stderr.isatty())
+    report, paths = write_run_reports(result, store, config, workdir / "reports")
     print_summary(result, report, paths)
     store.close()
     sys.exit(0 if result.passed else 1)

@@ -3,17 +3,19 @@ threshold it was judged against — the same default for `hub demo` and `hub mig
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
 from hub.core.migrate import DEFAULT_MAX_ERROR_RATE
 from hub.core.migrate.run_facts import redact_command
-from tests.migrate.conftest import HUB
+from tests.migrate.conftest import HUB, source_rows, write_export
 from tests.migrate.test_cli_resume import EXAMPLE, hub, report_of
-from tests.migrate.test_report_reconcile import Outline
+from tests.migrate.test_report_reconcile import Outline, pii_values
 
 
 def outline(report: dict, cwd: Path, stdout: str) -> Outline:
@@ -53,3 +55,48 @@ def test_report_states_the_run_it_came_from(tmp_path: Path, cli_env: dict[str, s
 def test_command_line_hides_passwords() -> None:
     command = redact_command(["hub", "migrate", "--source", "https://svc:s3cret@files.example/export.csv?token=abc"])
     assert "s3cret" not in command and "abc" not in command and "svc:***@files.example" in command
+
+
+def rejected_csv(done: subprocess.CompletedProcess[str], cwd: Path) -> Path:
+    return cwd / (next(line for line in done.stdout.splitlines() if line.startswith("rejected rows:")).split(":", 1)[1].strip())
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_rejected_rows_come_back_as_a_csv_to_fix_and_reimport(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    rows = source_rows(30, faults=False)
+    original = {number: dict(row) for number, row in enumerate(rows, start=2)}
+    rows[5]["手机号"] = "12345"  # row 7: the candidate is rejected
+    rows[9]["总分"] = "120"  # row 11: the assessment is rejected
+    export = write_export(tmp_path / "export.csv", rows)
+    done = hub(cli_env, "--source", str(export), "--export", "legacy_ai_interview", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    path = rejected_csv(done, tmp_path)
+    assert path.name == f"rejected-rows-{report_of(done, tmp_path)['run_id']}.csv"
+    assert path.stat().st_mode & 0o777 == 0o600
+    masked = read_rows(path)
+    assert [(row["hub_row"], row["hub_reason"].split(":")[0]) for row in masked] == [("7", "candidate.phones"),
+                                                                                     ("11", "assessment.overall")]  # fmt: skip
+    assert set(masked[0]) == {*rows[0], "hub_row", "hub_reason"}
+    text = path.read_text(encoding="utf-8-sig")
+    assert not pii_values([original[7], original[11]]) & set(re.split(r"[,\s]", text)), "PII in the masked CSV"
+    assert path.name in outline(report_of(done, tmp_path), tmp_path, done.stdout).links
+
+    plain = read_rows(rejected_csv(hub(cli_env, "--source", str(export), "--export", "legacy_ai_interview", "--dry-run",
+                                       "--rejected-with-pii", cwd=tmp_path), tmp_path))  # fmt: skip
+    assert [row["身份证号"] for row in plain] == [rows[5]["身份证号"], rows[9]["身份证号"]]
+
+    fixed = tmp_path / "fixed.csv"  # what the person does: type the masked cells in again, correct the faults
+    with fixed.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(masked[0]))
+        writer.writeheader()
+        for row in masked:
+            writer.writerow({**row, **original[int(row["hub_row"])]})
+    again = hub(cli_env, "--source", str(fixed), "--export", "legacy_ai_interview", "--max-error-rate", "0", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    report = report_of(again, tmp_path)
+    assert report["rejected_rows"] == {"count": 0, "file": None}
+    assert report["entities"]["candidate"] == {"valid": 2, "rejected": 0}

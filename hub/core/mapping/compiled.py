@@ -64,6 +64,7 @@ class _Plan:
     forward: tuple[Filler, ...]
     backward: tuple[Filler, ...] | None
     source_paths: frozenset[str]
+    pii_source_paths: frozenset[str]
     target_fields: frozenset[str]
     own_id_ruled: bool  # a rule transforms external_ids.<system>, so it may leave it empty
 
@@ -116,6 +117,11 @@ class CompiledMapping:
         The migration validator compares these with an export's columns to find columns never mapped.
         """
         return self._plan.source_paths
+
+    @property
+    def pii_source_paths(self) -> frozenset[str]:
+        """The source paths whose values fill personal data: what a copy of the source must mask."""
+        return self._plan.pii_source_paths
 
     @property
     def target_fields(self) -> frozenset[str]:

@@ -96,6 +96,7 @@ def _compile(doc: YamlDoc, transforms: dict[str, Any]) -> tuple[CompiledMapping 
         forward=tuple(forward_fillers),
         backward=backward_fillers,
         source_paths=frozenset({*forward.sources, record_id_path}),
+        pii_source_paths=frozenset(forward.pii_sources),
         target_fields=frozenset({*forward.targets, f"external_ids.{system}"}),
         own_id_ruled=f"external_ids.{system}" in forward.targets,
     )

@@ -135,7 +135,12 @@ class JobSettings:
 
 @dataclass
 class MigrationResult:
-    """How a run ended: its id, pass/fail, and the state the report is built from."""
+    """How a run ended: its id, pass/fail, and the state the report is built from.
+
+    ``rejected_rows`` maps each source row number a record of which was rejected (a dead letter when
+    the run writes) to why, PII masked: the rows offered back to fix and re-import. A resumed run
+    holds those of the rows it read itself; the earlier ones are its dead letters.
+    """
 
     run_id: str
     passed: bool
@@ -143,6 +148,7 @@ class MigrationResult:
     findings: list[Finding]
     reconciliation: list[KindReconciliation]
     reasons: list[str]
+    rejected_rows: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _fresh_state(settings: JobSettings) -> dict[str, Any]:
@@ -269,6 +275,7 @@ class Migration:
             Coverage(source.mappings, source.every_mapping, state["columns"], state["filled"]),
         ])
         digester = Digester(self.keyring)
+        rejected_rows: dict[int, list[str]] = {}
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
         mapper = RowMapper(source.mappings, provenance, self.validators)
         for kind, names in state["filled"].items():
@@ -297,6 +304,8 @@ class Migration:
                            position=state["position"], rows_so_far=state["rows"])  # fmt: skip
                 for row in rows:
                     for finding in _rejections(row):
+                        if row.number is not None:
+                            rejected_rows.setdefault(row.number, []).append(f"{finding.field}: {finding.error.reason}")
                         events.record_failed(finding.error, engine="migrate", row=row.number, record=row.record,
                                              kind=finding.kind)  # fmt: skip
                 bar.advance(len(rows))
@@ -326,7 +335,7 @@ class Migration:
         passed, reasons = self._decide(state, results)
         if not dry:
             target.store.finish_job_run(run_id, "succeeded" if passed else "failed", self.counters(state))
-        return MigrationResult(run_id, passed, state, findings, results, reasons)
+        return MigrationResult(run_id, passed, state, findings, results, reasons, rejected_rows)
 
     def _batches(
         self, rows: Iterator[SourceRow], resume: ResumePoint, text: TextChecks, mapper: RowMapper, digester: Digester,

@@ -14,7 +14,7 @@ Example:
     ...           "thresholds": {"max_error_rate": 0.15, "max_missing": 0, "max_mismatches": 0},
     ...           "run": {"started_at": "2026-01-05T09:00:00+00:00", "finished_at": "2026-01-05T09:00:02+00:00",
     ...                   "duration_seconds": 2.0, "command": "hub migrate --source a.csv", "source_sha256": "ab12",
-    ...                   "database": "sqlite:///hub.db"}}
+    ...                   "database": "sqlite:///hub.db"}, "rejected_rows": {"count": 0, "file": None}}
     >>> "<svg" in render_html(report)
     True
 """
@@ -39,11 +39,13 @@ REPORT_VERSION = 1
 _WORST = 20
 
 
-def build_report(result: MigrationResult, *, command: Sequence[str] = (), database: str = "") -> dict[str, Any]:
+def build_report(result: MigrationResult, *, command: Sequence[str] = (), database: str = "",
+                 rejected_file: str | None = None) -> dict[str, Any]:  # fmt: skip
     """The report as a JSON-safe dict with stable keys (see the module docstring).
 
     ``command`` (the arguments as run, ``sys.argv``) and ``database`` (the store's URL) are stated in
-    the report's ``run`` section, passwords masked, so a person can tell what produced it.
+    the report's ``run`` section, passwords masked, so a person can tell what produced it;
+    ``rejected_file`` names the CSV of rejected rows written beside the report, which it links.
     """
     state = result.state
     by_field: Counter[str] = Counter()
@@ -69,6 +71,7 @@ def build_report(result: MigrationResult, *, command: Sequence[str] = (), databa
         "system": result.state.get("system", ""),
         "thresholds": settings["thresholds"],
         "run": run_facts(state, command=command, database=database),
+        "rejected_rows": {"count": len(result.rejected_rows), "file": rejected_file},
         "totals": {
             "rows": state["rows"],
             "rows_with_findings": state["rows_with_findings"],
@@ -139,6 +142,19 @@ def _run_rows(report: dict[str, Any]) -> list[list[Any]]:
             ["verdict", report["status"].upper()]]  # fmt: skip
 
 
+def _rejected_section(report: dict[str, Any]) -> str:
+    """Where the rejected rows are, to fix and import again."""
+    rejected = report["rejected_rows"]
+    if not rejected["count"]:
+        return "<h2>Rejected rows</h2><p>None.</p>"
+    if not rejected["file"]:
+        return f"<h2>Rejected rows</h2><p>{rejected['count']} rows; their records are in the dead letters.</p>"
+    name = _e(rejected["file"])
+    return (f'<h2>Rejected rows</h2><p>{rejected["count"]} rows, with why each was rejected: <a href="{name}">{name}</a>. '
+            "Fix the cells (masked personal data must be typed in again), then migrate the file with the same "
+            "mapping; its <code>hub_row</code> and <code>hub_reason</code> columns are ignored.</p>")
+
+
 def render_html(report: dict[str, Any]) -> str:
     """One self-contained HTML page: status, totals, charts, worst records, what to fix, reconciliation."""
     status = report["status"]
@@ -157,6 +173,7 @@ def render_html(report: dict[str, Any]) -> str:
     for kind, counts in sorted(report["entities"].items()):
         rows.append([f"{kind}: valid / rejected", f"{counts['valid']} / {counts['rejected']}"])
     out.append(_table(["", "count"], rows, "totals"))
+    out.append(_rejected_section(report))
     out.append("<h2>Findings by field</h2>" + _chart("findings by field", report["findings_by_field"]))
     out.append("<h2>Findings by kind</h2>" + _chart("findings by kind", report["findings_by_kind"]))
     out.append("<h2>What to fix</h2>")
