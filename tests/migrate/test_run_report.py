@@ -99,4 +99,5 @@ def test_rejected_rows_come_back_as_a_csv_to_fix_and_reimport(tmp_path: Path, cl
     assert again.returncode == 0, again.stdout + again.stderr
     report = report_of(again, tmp_path)
     assert report["rejected_rows"] == {"count": 0, "file": None}
+    assert report["findings"] == []  # hub_row and hub_reason are not taken for unmapped columns
     assert report["entities"]["candidate"] == {"valid": 2, "rejected": 0}

@@ -25,7 +25,7 @@ from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.store import EntityCodec, Prepared, kind_info
 
-__all__ = ["UNIQUE_FIELDS", "Coverage", "Duplicates", "Ledgered", "References"]
+__all__ = ["UNIQUE_FIELDS", "HUB_COLUMNS", "Coverage", "Duplicates", "Ledgered", "References", "source_columns"]
 
 #: Canonical fields that identify a person when the target has no identity rule for the kind: the same
 #: value under two external ids is a duplicate.
@@ -164,6 +164,26 @@ class Ledgered:
         return []
 
 
+#: The columns hub adds to an export it gives back to fix (the rejected rows: their number in the
+#: source, why they were rejected); a file migrated again carries them, and they are not data.
+HUB_COLUMNS = ("hub_row", "hub_reason")
+
+
+def source_columns(paths: Iterable[str]) -> set[str]:
+    """The export columns that mapping source paths read (``a|b`` is either column; ``a.b`` and
+    ``a[*].b`` read column ``a``).
+
+    Example:
+        >>> sorted(source_columns(["姓名|名字", "电话[*].号码", "部门"]))
+        ['名字', '姓名', '电话', '部门']
+    """
+    columns = set()
+    for path in paths:
+        head = path.split("[*]", 1)[0].split(".", 1)[0]
+        columns.update(part.strip() for part in head.split("|"))
+    return columns
+
+
 class Coverage:
     """Source columns no mapping reads, and top-level fields a mapping targets that no record filled.
 
@@ -187,14 +207,10 @@ class Coverage:
 
     def finish(self) -> list[Finding]:
         """The columns and fields no record carried over, once the whole source was read."""
-        read = set()
-        for mapping in self.every_mapping:
-            for path in mapping.source_paths:
-                head = path.split("[*]", 1)[0].split(".", 1)[0]
-                read.update(part.strip() for part in head.split("|"))
+        read = source_columns(path for mapping in self.every_mapping for path in mapping.source_paths)
         findings = []
         for column in self.columns:
-            if column not in read:
+            if column not in read and column not in HUB_COLUMNS:
                 error = SuspectValueError("no mapping reads this column; its data is not migrated", field_path=f"source.{column}")
                 findings.append(Finding(None, "", None, f"source.{column}", "unmapped_column", error))
         for kind, mapping in self.mappings.items():

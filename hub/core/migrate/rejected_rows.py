@@ -1,7 +1,7 @@
 """The rows a migration rejected, as a CSV a person fixes and imports again with the same mapping.
 
 Its columns are the source's, then ``hub_row`` (the row's number in the source) and ``hub_reason``
-(why, PII masked); the mapping ignores the two, so the fixed file goes back through ``hub migrate``
+(why, PII masked); the migration ignores the two (:data:`~hub.core.migrate.checks.HUB_COLUMNS`), so the fixed file goes back through ``hub migrate``
 as it is. The file is named after the run, never after a person, and created mode 0600. Personal
 data is masked unless the user asks for it (``--rejected-with-pii``): only columns a mapping reads
 as non-personal stay plain — a column no mapping reads may hold anything, so it is masked too.
@@ -18,12 +18,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from hub.core.errors import RecordError, mask
+from hub.core.migrate.checks import HUB_COLUMNS, source_columns
 from hub.core.migrate.endpoints import Source
 from hub.core.private import open_private
 
 __all__ = ["write_rejected_rows", "masked_columns", "rejected_rows_name", "ROW_COLUMN", "REASON_COLUMN"]
 
-ROW_COLUMN, REASON_COLUMN = "hub_row", "hub_reason"
+ROW_COLUMN, REASON_COLUMN = HUB_COLUMNS
 
 
 def rejected_rows_name(run_id: str) -> str:
@@ -40,8 +41,8 @@ def write_rejected_rows(source: Source, rejected: Mapping[int, list[str]], path:
     """Write the source rows numbered in ``rejected`` to ``path`` (UTF-8 with a BOM, for spreadsheets);
     return how many were written. A row the reader could not parse has only its number and reason."""
     mappings = list(source.every_mapping)
-    pii = {p for m in mappings for p in m.pii_source_paths}
-    read = {p for m in mappings for p in m.source_paths}
+    pii = source_columns(path for mapping in mappings for path in mapping.pii_source_paths)
+    read = source_columns(path for mapping in mappings for path in mapping.source_paths)
     columns: list[str] = []
     hidden: set[str] = set()
     written = 0
