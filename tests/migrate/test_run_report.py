@@ -1,5 +1,6 @@
 """A report a person can act on: the run it came from (times, command, source checksum, database), the
-threshold it was judged against — the same default for `hub demo` and `hub migrate`."""
+threshold it was judged against — the same default for `hub demo` and `hub migrate` —, records stored that
+point at a rejected one, and the rejected rows as a CSV to fix and import again."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def test_rejected_rows_come_back_as_a_csv_to_fix_and_reimport(tmp_path: Path, cli_env: dict[str, str]) -> None:
+def test_rejected_rows_warn_and_come_back_as_a_csv_to_fix_and_reimport(tmp_path: Path, cli_env: dict[str, str]) -> None:
     rows = source_rows(30, faults=False)
     original = {number: dict(row) for number, row in enumerate(rows, start=2)}
     rows[5]["手机号"] = "12345"  # row 7: the candidate is rejected
@@ -74,8 +75,13 @@ def test_rejected_rows_come_back_as_a_csv_to_fix_and_reimport(tmp_path: Path, cl
     export = write_export(tmp_path / "export.csv", rows)
     done = hub(cli_env, "--source", str(export), "--export", "legacy_ai_interview", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+    report = report_of(done, tmp_path)
+    warned = {(f["row"], f["field"]) for f in report["findings"] if f["kind"] == "rejected_reference"}
+    assert warned == {(7, "application.candidate"), (7, "assessment.candidate")}  # stored, pointing at nothing
+    assert report["entities"]["application"] == {"valid": 30, "rejected": 0}
+    assert "rejected_reference" in outline(report, tmp_path, done.stdout).text
     path = rejected_csv(done, tmp_path)
-    assert path.name == f"rejected-rows-{report_of(done, tmp_path)['run_id']}.csv"
+    assert path.name == f"rejected-rows-{report['run_id']}.csv"
     assert path.stat().st_mode & 0o777 == 0o600
     masked = read_rows(path)
     assert [(row["hub_row"], row["hub_reason"].split(":")[0]) for row in masked] == [("7", "candidate.phones"),
@@ -83,7 +89,7 @@ def test_rejected_rows_come_back_as_a_csv_to_fix_and_reimport(tmp_path: Path, cl
     assert set(masked[0]) == {*rows[0], "hub_row", "hub_reason"}
     text = path.read_text(encoding="utf-8-sig")
     assert not pii_values([original[7], original[11]]) & set(re.split(r"[,\s]", text)), "PII in the masked CSV"
-    assert path.name in outline(report_of(done, tmp_path), tmp_path, done.stdout).links
+    assert path.name in outline(report, tmp_path, done.stdout).links
 
     plain = read_rows(rejected_csv(hub(cli_env, "--source", str(export), "--export", "legacy_ai_interview", "--dry-run",
                                        "--rejected-with-pii", cwd=tmp_path), tmp_path))  # fmt: skip

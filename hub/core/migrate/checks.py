@@ -114,8 +114,7 @@ class References:
     def check(self, batch: Batch) -> None:
         """Remember references that neither this batch nor earlier ones resolve, for :meth:`finish`."""
         rows = batch.rows
-        produced = {(kind, ext) for row in rows for kind, ext in row.rejected}
-        produced |= {(p.kind, p.external_id) for row in rows for p in row.prepared}
+        produced = {(p.kind, p.external_id) for row in rows for p in row.prepared}  # a rejected one is not: see finish
         targets = {kind: dict(kind_info(kind).refs) for kind, _ in produced}  # {kind: {field: target kind}}
         open_refs = []
         for row in rows:
@@ -128,14 +127,26 @@ class References:
         by_target: dict[str, set[str]] = {}
         for ref in open_refs:
             by_target.setdefault(ref[2], set()).add(ref[3])
-        known = {(target, ext) for target, exts in by_target.items() for ext in self.ledger.known(target, exts)}
+        known = {(target, ext) for target, exts in by_target.items()
+                 for ext in self.ledger.known(target, exts, include_rejected=False)}  # fmt: skip
         self.ledger.add_pending(ref for ref in open_refs if (ref[2], ref[3]) not in known)
 
     def finish(self) -> list[Finding]:
-        """Resolve the remembered references against the whole source and the target; the rest dangle."""
+        """Resolve the remembered references against the whole source and the target; the rest dangle.
+
+        A reference to a record the source holds but whose row was rejected is a warning of its own
+        (``rejected_reference``): the referring record is stored, pointing at nothing until that row
+        is fixed and imported again."""
         findings = []
         for kind, name, target, ext, number, record in self.ledger.pending():
-            if self.ledger.known(target, [ext]) or (self.target_known and self.target_known(target, [ext])):
+            if self.ledger.known(target, [ext], include_rejected=False) or (self.target_known and self.target_known(target, [ext])):
+                continue
+            if self.ledger.known(target, [ext]):
+                error = MissingReferenceError(
+                    f"references {target} {ext!r}, whose source row was rejected: stored, it points at nothing",
+                    system=self.system, entity=kind, record_id=record, field_path=name,
+                )  # fmt: skip
+                findings.append(Finding(number, record, kind, f"{kind}.{name}", "rejected_reference", error))
                 continue
             error = MissingReferenceError(
                 f"references {target} {ext!r}, which is neither in the source nor in the target",
