@@ -196,8 +196,8 @@ class Migration:
         ...                   "export": "legacy_ai_interview"})
         >>> job = JobSettings(source=src.settings, thresholds=Thresholds(max_error_rate=0.2))
         >>> result = Migration(job, src, StoreTarget(store, src.system), progress=False).run()
-        >>> result.passed, result.state["rows"], len(result.findings)
-        (True, 60, 7)
+        >>> result.passed, result.state["rows"], len(result.findings), sorted(result.rejected_rows)
+        (True, 60, 16, [9, 17, 24, 32, 39, 47, 54])
     """
 
     def __init__(
