@@ -37,15 +37,14 @@ def masked_columns(columns: Iterable[str], *, pii: set[str], read: set[str]) -> 
     return [column for column in columns if column in pii or column not in read]
 
 
-def write_rejected_rows(source: Source, rejected: Mapping[int, list[str]], path: Path, *, with_pii: bool = False) -> int:
-    """Write the source rows numbered in ``rejected`` to ``path`` (UTF-8 with a BOM, for spreadsheets);
-    return how many were written. A row the reader could not parse has only its number and reason."""
+def write_rejected_rows(source: Source, rejected: Mapping[int, list[str]], path: Path, *, with_pii: bool = False) -> None:
+    """Write the source rows numbered in ``rejected`` to ``path`` (UTF-8 with a BOM, for
+    spreadsheets). A row the reader could not parse has only its number and reason."""
     mappings = list(source.every_mapping)
     pii = source_columns(path for mapping in mappings for path in mapping.pii_source_paths)
     read = source_columns(path for mapping in mappings for path in mapping.source_paths)
     columns: list[str] = []
     hidden: set[str] = set()
-    written = 0
     with open_private(path, "w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
         for number, _, row, _ in source.rows():
@@ -58,8 +57,6 @@ def write_rejected_rows(source: Source, rejected: Mapping[int, list[str]], path:
             values = {} if isinstance(row, RecordError) else row
             writer.writerow([*(_cell(values.get(column), column in hidden) for column in columns), number,
                              "; ".join(rejected[number])])  # fmt: skip
-            written += 1
-    return written
 
 
 def _cell(value: object, hide: bool) -> object:
