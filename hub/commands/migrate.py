@@ -18,6 +18,7 @@ from hub.commands.options import config_option
 from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError
 from hub.core.migrate import (
+    DEFAULT_MAX_ERROR_RATE,
     JobSettings,
     Migration,
     MigrationResult,
@@ -28,13 +29,14 @@ from hub.core.migrate import (
     source_from_settings,
     write_reports,
 )
+from hub.core.migrate.rejected_rows import rejected_rows_name, write_rejected_rows
 from hub.core.migrate.endpoints import Source
 from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.runtime import open_dry_run_store, open_store
 from hub.core.store import Store
 from hub.core.yamlbounds import safe_load
 
-__all__ = ["command", "run_migration", "print_summary"]
+__all__ = ["command", "run_migration", "print_summary", "write_run_reports"]
 
 
 def _job_file(path: Path | None) -> dict[str, Any]:
@@ -65,6 +67,21 @@ def run_migration(
     return migration.run(resume=resume)
 
 
+def write_run_reports(result: MigrationResult, store: Store, config: HubConfig, directory: Path, *,
+                      with_pii: bool = False) -> tuple[dict[str, Any], tuple[Path, Path]]:  # fmt: skip
+    """The run's JSON and HTML reports, and beside them an export's rejected rows as a CSV to fix and
+    import again (personal data masked unless ``with_pii``). A connector's rejected records are not
+    fetched again: they are in the dead letters."""
+    source_settings, rejected_file = result.state["settings"]["source"], None
+    if result.rejected_rows and "path" in source_settings:
+        path = directory / rejected_rows_name(result.run_id)
+        write_rejected_rows(source_from_settings(source_settings, config, None), result.rejected_rows, path,
+                            with_pii=with_pii)  # fmt: skip
+        rejected_file = path.name
+    report = build_report(result, command=sys.argv, database=str(store.engine.url), rejected_file=rejected_file)
+    return report, write_reports(report, directory)
+
+
 def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[Path, Path] | None) -> None:
     """A few lines a person reads in the terminal; the details are in the reports."""
     totals = report["totals"]
@@ -83,6 +100,8 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
     click.echo(f"status: {report['status'].upper()}" + "".join(f"\n  {reason}" for reason in report["reasons"]))
     if paths:
         click.echo(f"report: {paths[1]}\njson:   {paths[0]}")
+        if report["rejected_rows"]["file"]:
+            click.echo(f"rejected rows: {paths[1].parent / report['rejected_rows']['file']}")
 
 
 @click.command("migrate")
@@ -102,14 +121,18 @@ def print_summary(result: MigrationResult, report: dict[str, Any], paths: tuple[
               show_default=True, help="Directory for the JSON and HTML reports.")  # fmt: skip
 @click.option("--job", "job_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Job file (YAML): batch_size, max_length, sample_size, thresholds {max_error_rate, max_missing, max_mismatches}.")  # fmt: skip
-@click.option("--max-error-rate", type=float, help="Override thresholds.max_error_rate (0.01 = 1%).")
+@click.option("--max-error-rate", type=float,
+              help=f"Override thresholds.max_error_rate (0.01 = 1%; default {DEFAULT_MAX_ERROR_RATE:.0%}, as `hub demo`).")  # fmt: skip
+@click.option("--rejected-with-pii", is_flag=True,
+              help="Write the rejected-rows CSV (beside the reports) with personal data in plain text, to fix and "
+                   "re-import it; by default those cells are masked. The file is mode 0600 either way.")  # fmt: skip
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".hub-migrate"),
               show_default=True, help="Where run ledgers are kept (needed to resume).")  # fmt: skip
 @config_option
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def command(source_spec: str | None, target_spec: str, export: str | None, mappings: Path | None, entities: str | None,
             dry_run: bool, resume: str | None, report_dir: Path, job_file: Path | None, max_error_rate: float | None,
-            workdir: Path, config_path: Path | None, no_progress: bool) -> None:  # fmt: skip
+            rejected_with_pii: bool, workdir: Path, config_path: Path | None, no_progress: bool) -> None:  # fmt: skip
     """Migrate a legacy export, or a connector's streams, into the hub store (and, with --target,
     on to a connector that writes): validate every record, write in checkpointed batches, reconcile
     counts and per-field checksums read back from the store, count what the target connector did not
@@ -143,7 +166,6 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
                                           "target": target_spec})  # fmt: skip
     result = run_migration(store, settings, config, resume=resume, workdir=None if dry_run else workdir,
                            progress=not no_progress and sys.stderr.isatty(), source=source)  # fmt: skip
-    report = build_report(result)
-    paths = write_reports(report, report_dir)
+    report, paths = write_run_reports(result, store, config, report_dir, with_pii=rejected_with_pii)
     print_summary(result, report, paths)
     sys.exit(0 if result.passed else 1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.core.migrate import FileSource, JobSettings, Migration, StoreTarget
+from hub.core.migrate import FileSource, JobSettings, Migration, StoreTarget, Thresholds
 from tests.migrate.conftest import HUB, generator, source_rows, write_export
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "hub" / "examples" / "legacy_ai_interview" / "ai_interview_results.csv"
@@ -39,7 +39,7 @@ def test_exit_codes(tmp_path: Path, cli_env: dict[str, str]) -> None:
     passed = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", "--max-error-rate", "0.2", cwd=tmp_path)
     assert passed.returncode == 0, passed.stderr
     assert "status: PASS" in passed.stdout
-    failed = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", cwd=tmp_path)
+    failed = hub(cli_env, "--source", str(EXAMPLE), "--export", "legacy_ai_interview", "--max-error-rate", "0.01", cwd=tmp_path)
     assert failed.returncode == 1 and "above max_error_rate" in failed.stdout
     missing = hub(cli_env, "--source", str(tmp_path / "nope.csv"), "--export", "legacy_ai_interview", cwd=tmp_path)
     assert missing.returncode == 2 and "neither a file nor a connector" in missing.stderr
@@ -110,7 +110,8 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path: Path, cli_en
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert end_state(db, report_of(resumed, tmp_path)) == end_state(tmp_path / "clean.db", report_of(clean, tmp_path))
     resumed_report = report_of(resumed, tmp_path)
-    assert resumed_report["totals"]["rows"] == 800 and resumed_report["totals"]["findings"] == 7
+    # 7 planted faults, and the 9 records stored that reference a record one of them rejected
+    assert resumed_report["totals"]["rows"] == 800 and resumed_report["totals"]["findings"] == 7 + 9
     with sqlite3.connect(db) as conn:  # no record written twice: one version per entity, one change each
         assert conn.execute("SELECT max(version) FROM entities").fetchone()[0] == 1
 
@@ -122,7 +123,7 @@ class Crash(Exception):
 def test_resume_after_a_crash_in_process(tmp_path: Path, store_factory, cli_env: dict[str, str]) -> None:
     export = write_export(tmp_path / "export.csv", source_rows(200))
     source = FileSource({"path": str(export), "export": "legacy_ai_interview"})
-    settings = JobSettings(source=source.settings, batch_size=30)
+    settings = JobSettings(source=source.settings, batch_size=30, thresholds=Thresholds(max_error_rate=0.01))
     store = store_factory("cli")  # the database the CLI env points at
 
     def crash(state: dict) -> None:
@@ -134,7 +135,7 @@ def test_resume_after_a_crash_in_process(tmp_path: Path, store_factory, cli_env:
                   progress=False, on_batch=crash).run()  # fmt: skip
     run_id = _only_run(tmp_path / "cli.db")
     resumed = hub(cli_env, "--resume", run_id, cwd=tmp_path)
-    assert resumed.returncode == 1  # the planted faults are above the default threshold of 0
+    assert resumed.returncode == 1  # the planted faults are above the run's saved threshold of 1 %
     clean_store = store_factory("clean")
     clean = Migration(settings, source, StoreTarget(clean_store, source.system), progress=False).run()
     ids, sums = end_state(tmp_path / "cli.db", report_of(resumed, tmp_path))

@@ -26,7 +26,7 @@ def test_forked_and_in_process_runs_report_the_same(tmp_path: Path, store_factor
         store = store_factory(name)
         result = Migration(settings, source, StoreTarget(store, source.system), progress=False, parallel=parallel).run()
         report = build_report(result)
-        for volatile in ("run_id", "started_at", "finished_at", "duration_seconds"):
+        for volatile in ("run_id", "run"):  # "run": its times
             report.pop(volatile, None)
         reports[name] = (report, result.state["findings"], [item.to_dict() for item in result.reconciliation])
         store.close()

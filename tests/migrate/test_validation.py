@@ -84,7 +84,9 @@ def test_a_phone_the_target_would_merge_on_is_held_back_and_reconciles(tmp_path:
     rows = source_rows(faults=False)
     rows[9]["手机号"] = rows[3]["手机号"]  # rows 11 and 5 of the file
     result = migrate(store_factory(), write_export(tmp_path / "export.csv", rows))
-    assert {f.key for f in result.findings} == {(11, "candidate.phones", "duplicate")}
+    assert {f.key for f in result.findings} == {(11, "candidate.phones", "duplicate"),
+                                                (11, "application.candidate", "rejected_reference"),
+                                                (11, "assessment.candidate", "rejected_reference")}  # fmt: skip
     assert all(not item.missing and not item.mismatched for item in result.reconciliation)
 
 
@@ -94,7 +96,8 @@ def test_each_rejected_record_keeps_its_source_row_as_a_dead_letter(tmp_path: Pa
     store = store_factory()
     rows = source_rows()
     result = migrate(store, write_export(tmp_path / "export.csv", rows))
-    rejected = {(f.entity, f.row) for f in result.findings if f.entity and f.kind not in ("mojibake", "truncated")}
+    rejected = {(f.entity, f.row) for f in result.findings
+                if f.entity and f.kind not in ("mojibake", "truncated", "rejected_reference")}  # fmt: skip
     letters = store.dead_letters(system=EXPORT, with_payload=True, limit=1000)
     assert {(letter.stream, int(letter.record_ref.rsplit(":", 1)[1])) for letter in letters} == rejected
     assert len(letters) == len(rejected) == 8

@@ -64,6 +64,7 @@ class _Plan:
     backward: tuple[Filler, ...] | None
     source_paths: frozenset[str]
     required_sources: frozenset[str]
+    pii_source_paths: frozenset[str]
     target_fields: frozenset[str]
     own_id_ruled: bool  # a rule transforms external_ids.<system>, so it may leave it empty
 
@@ -134,6 +135,11 @@ class CompiledMapping:
         A migration's header check stops before the first row when an export lacks one of their columns.
         """
         return self._plan.required_sources
+
+    @property
+    def pii_source_paths(self) -> frozenset[str]:
+        """The source paths whose values fill personal data: what a copy of the source must mask."""
+        return self._plan.pii_source_paths
 
     @property
     def target_fields(self) -> frozenset[str]:

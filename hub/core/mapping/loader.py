@@ -98,6 +98,7 @@ def _compile(doc: YamlDoc, transforms: dict[str, Any]) -> tuple[CompiledMapping 
         backward=backward_fillers,
         source_paths=frozenset({*forward.sources, record_id_path}),
         required_sources=frozenset({*forward.required_sources, record_id_path}),
+        pii_source_paths=frozenset(forward.pii_sources),
         target_fields=frozenset({*forward.targets, f"external_ids.{system}"}),
         own_id_ruled=f"external_ids.{system}" in forward.targets,
     )

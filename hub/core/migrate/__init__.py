@@ -30,10 +30,11 @@ from hub.core.migrate.endpoints import (
     source_from_settings,
 )
 from hub.core.migrate.findings import FIXES, KINDS, Finding, classify
-from hub.core.migrate.job import JobSettings, Migration, MigrationResult, Thresholds
+from hub.core.migrate.job import DEFAULT_MAX_ERROR_RATE, JobSettings, Migration, MigrationResult, Thresholds
 from hub.core.migrate.report import build_report, render_html, write_reports
 
 __all__ = [
+    "DEFAULT_MAX_ERROR_RATE",
     "FileSource",
     "ConnectorSource",
     "StoreTarget",

@@ -25,7 +25,7 @@ from hub.core.migrate.findings import Finding
 from hub.core.migrate.ledger import Ledger
 from hub.core.store import EntityCodec, Prepared, kind_info
 
-__all__ = ["UNIQUE_FIELDS", "Coverage", "Duplicates", "Ledgered", "References"]
+__all__ = ["UNIQUE_FIELDS", "HUB_COLUMNS", "Coverage", "Duplicates", "Ledgered", "References", "source_columns"]
 
 #: Canonical fields that identify a person when the target has no identity rule for the kind: the same
 #: value under two external ids is a duplicate.
@@ -114,8 +114,7 @@ class References:
     def check(self, batch: Batch) -> None:
         """Remember references that neither this batch nor earlier ones resolve, for :meth:`finish`."""
         rows = batch.rows
-        produced = {(kind, ext) for row in rows for kind, ext in row.rejected}
-        produced |= {(p.kind, p.external_id) for row in rows for p in row.prepared}
+        produced = {(p.kind, p.external_id) for row in rows for p in row.prepared}  # a rejected one is not: see finish
         targets = {kind: dict(kind_info(kind).refs) for kind, _ in produced}  # {kind: {field: target kind}}
         open_refs = []
         for row in rows:
@@ -128,14 +127,27 @@ class References:
         by_target: dict[str, set[str]] = {}
         for ref in open_refs:
             by_target.setdefault(ref[2], set()).add(ref[3])
-        known = {(target, ext) for target, exts in by_target.items() for ext in self.ledger.known(target, exts)}
+        known = {(target, ext) for target, exts in by_target.items()
+                 for ext in self.ledger.known(target, exts, include_rejected=False)}  # fmt: skip
         self.ledger.add_pending(ref for ref in open_refs if (ref[2], ref[3]) not in known)
 
     def finish(self) -> list[Finding]:
-        """Resolve the remembered references against the whole source and the target; the rest dangle."""
+        """Resolve the remembered references against the whole source and the target; the rest dangle.
+
+        A reference to a record the source holds but whose row was rejected is a warning of its own
+        (``rejected_reference``): the referring record is stored, pointing at nothing until that row
+        is fixed and imported again. A batch read again after a resume left its references in the
+        ledger twice: each row's reference is judged once."""
         findings = []
-        for kind, name, target, ext, number, record in self.ledger.pending():
-            if self.ledger.known(target, [ext]) or (self.target_known and self.target_known(target, [ext])):
+        for kind, name, target, ext, number, record in dict.fromkeys(map(tuple, self.ledger.pending())):
+            if self.ledger.known(target, [ext], include_rejected=False) or (self.target_known and self.target_known(target, [ext])):
+                continue
+            if self.ledger.known(target, [ext]):
+                error = MissingReferenceError(
+                    f"references {target} {ext!r}, whose source row was rejected: stored, it points at nothing",
+                    system=self.system, entity=kind, record_id=record, field_path=name,
+                )  # fmt: skip
+                findings.append(Finding(number, record, kind, f"{kind}.{name}", "rejected_reference", error))
                 continue
             error = MissingReferenceError(
                 f"references {target} {ext!r}, which is neither in the source nor in the target",
@@ -164,6 +176,26 @@ class Ledgered:
         return []
 
 
+#: The columns hub adds to an export it gives back to fix (the rejected rows: their number in the
+#: source, why they were rejected); a file migrated again carries them, and they are not data.
+HUB_COLUMNS = ("hub_row", "hub_reason")
+
+
+def source_columns(paths: Iterable[str]) -> set[str]:
+    """The export columns that mapping source paths read (``a|b`` is either column; ``a.b`` and
+    ``a[*].b`` read column ``a``).
+
+    Example:
+        >>> sorted(source_columns(["姓名|名字", "电话[*].号码", "部门"]))
+        ['名字', '姓名', '电话', '部门']
+    """
+    columns = set()
+    for path in paths:
+        head = path.split("[*]", 1)[0].split(".", 1)[0]
+        columns.update(part.strip() for part in head.split("|"))
+    return columns
+
+
 class Coverage:
     """Source columns no mapping reads, and top-level fields a mapping targets that no record filled.
 
@@ -187,14 +219,10 @@ class Coverage:
 
     def finish(self) -> list[Finding]:
         """The columns and fields no record carried over, once the whole source was read."""
-        read = set()
-        for mapping in self.every_mapping:
-            for path in mapping.source_paths:
-                head = path.split("[*]", 1)[0].split(".", 1)[0]
-                read.update(part.strip() for part in head.split("|"))
+        read = source_columns(path for mapping in self.every_mapping for path in mapping.source_paths)
         findings = []
         for column in self.columns:
-            if column not in read:
+            if column not in read and column not in HUB_COLUMNS:
                 error = SuspectValueError("no mapping reads this column; its data is not migrated", field_path=f"source.{column}")
                 findings.append(Finding(None, "", None, f"source.{column}", "unmapped_column", error))
         for kind, mapping in self.mappings.items():

@@ -36,6 +36,8 @@ FIXES: dict[str, str] = {
     "missing_required": "Fill the required value in the source, or make the field optional in the mapping.",
     "duplicate": "Merge or delete the repeated person in the source; the later row was held back.",
     "missing_reference": "Migrate the referenced records first, or correct the reference in the source.",
+    "rejected_reference": "Fix and import again the rejected row of the record it references (the rejected-rows "
+                          "CSV); until then the stored record points at nothing.",
     "mojibake": "Re-export the file in its real encoding (GBK or UTF-8); the text was decoded wrongly.",
     "truncated": "Re-export the column without the width limit; the value fills the limit and was probably cut.",
     "invalid_format": "Correct the value in the source or adapt the mapping's steps.",

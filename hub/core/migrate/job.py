@@ -61,10 +61,16 @@ from hub.core.record_transform import Validator, precompute
 from hub.core.stages import Stages
 from hub.core.store import EntityCodec, loads
 
-__all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS"]
+__all__ = ["Thresholds", "JobSettings", "MigrationResult", "Migration", "MAX_DETAILS", "DEFAULT_MAX_ERROR_RATE"]
 
 #: Findings kept in detail (the counts by field and kind are always complete).
 MAX_DETAILS = 5000
+
+#: The one default for ``hub demo`` and ``hub migrate`` (``--max-error-rate`` overrides it). A legacy
+#: export always holds some bad rows; each is rejected to a dead letter and listed in the report, so
+#: 0 % would fail every real first run, while above 15 % the export (or its mapping) is wrong as a
+#: whole and a person should look before anything is called a success.
+DEFAULT_MAX_ERROR_RATE = 0.15
 
 
 @dataclass(frozen=True)
@@ -79,10 +85,10 @@ class Thresholds:
 
     Example:
         >>> Thresholds().max_error_rate
-        0.0
+        0.15
     """
 
-    max_error_rate: float = 0.0
+    max_error_rate: float = DEFAULT_MAX_ERROR_RATE
     max_missing: int = 0
     max_mismatches: int = 0
 
@@ -129,7 +135,12 @@ class JobSettings:
 
 @dataclass
 class MigrationResult:
-    """How a run ended: its id, pass/fail, and the state the report is built from."""
+    """How a run ended: its id, pass/fail, and the state the report is built from.
+
+    ``rejected_rows`` maps each source row number a record of which was rejected (a dead letter when
+    the run writes) to why, PII masked: the rows offered back to fix and re-import. A resumed run
+    holds those of the rows it read itself; the earlier ones are its dead letters.
+    """
 
     run_id: str
     passed: bool
@@ -137,6 +148,7 @@ class MigrationResult:
     findings: list[Finding]
     reconciliation: list[KindReconciliation]
     reasons: list[str]
+    rejected_rows: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _fresh_state(settings: JobSettings) -> dict[str, Any]:
@@ -184,8 +196,8 @@ class Migration:
         ...                   "export": "legacy_ai_interview"})
         >>> job = JobSettings(source=src.settings, thresholds=Thresholds(max_error_rate=0.2))
         >>> result = Migration(job, src, StoreTarget(store, src.system), progress=False).run()
-        >>> result.passed, result.state["rows"], len(result.findings)
-        (True, 60, 7)
+        >>> result.passed, result.state["rows"], len(result.findings), sorted(result.rejected_rows)
+        (True, 60, 16, [9, 17, 24, 32, 39, 47, 54])
     """
 
     def __init__(
@@ -235,6 +247,7 @@ class Migration:
         try:
             with rare_collections():
                 result = self._run(run_id, state, ledger, events)
+            state["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
         except BaseException as exc:
             ending = run_ending(exc)
             if not dry:  # resumable from its last checkpoint all the same
@@ -262,6 +275,7 @@ class Migration:
             Coverage(source.mappings, source.every_mapping, state["columns"], state["filled"]),
         ])
         digester = Digester(self.keyring)
+        rejected_rows: dict[int, list[str]] = {}
         provenance = Provenance(system=source.system, stream=source.name, fetched_at=dt.datetime.fromisoformat(state["started_at"]))
         mapper = RowMapper(source.mappings, provenance, self.validators)
         for kind, names in state["filled"].items():
@@ -290,6 +304,8 @@ class Migration:
                            position=state["position"], rows_so_far=state["rows"])  # fmt: skip
                 for row in rows:
                     for finding in _rejections(row):
+                        if row.number is not None:
+                            rejected_rows.setdefault(row.number, []).append(f"{finding.field}: {finding.error.reason}")
                         events.record_failed(finding.error, engine="migrate", row=row.number, record=row.record,
                                              kind=finding.kind)  # fmt: skip
                 bar.advance(len(rows))
@@ -319,7 +335,7 @@ class Migration:
         passed, reasons = self._decide(state, results)
         if not dry:
             target.store.finish_job_run(run_id, "succeeded" if passed else "failed", self.counters(state))
-        return MigrationResult(run_id, passed, state, findings, results, reasons)
+        return MigrationResult(run_id, passed, state, findings, results, reasons, rejected_rows)
 
     def _batches(
         self, rows: Iterator[SourceRow], resume: ResumePoint, text: TextChecks, mapper: RowMapper, digester: Digester,

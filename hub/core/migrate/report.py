@@ -10,7 +10,11 @@ Example:
     >>> report = {"run_id": "r1", "status": "pass", "dry_run": False, "source": "a.csv", "system": "s",
     ...           "totals": {"rows": 2, "rows_with_findings": 0, "error_rate": 0.0, "findings": 0},
     ...           "entities": {}, "findings_by_field": {}, "findings_by_kind": {}, "findings": [],
-    ...           "worst_records": [], "fixes": [], "reconciliation": [], "reasons": []}
+    ...           "worst_records": [], "fixes": [], "reconciliation": [], "reasons": [],
+    ...           "thresholds": {"max_error_rate": 0.15, "max_missing": 0, "max_mismatches": 0},
+    ...           "run": {"started_at": "2026-01-05T09:00:00+00:00", "finished_at": "2026-01-05T09:00:02+00:00",
+    ...                   "duration_seconds": 2.0, "command": "hub migrate --source a.csv", "source_sha256": "ab12",
+    ...                   "database": "sqlite:///hub.db"}, "rejected_rows": {"count": 0, "file": None}}
     >>> "<svg" in render_html(report)
     True
 """
@@ -20,11 +24,13 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hub.core.migrate.findings import FIXES
 from hub.core.migrate.job import MigrationResult
+from hub.core.migrate.run_facts import run_facts
 from hub.core.private import open_private
 
 __all__ = ["build_report", "render_html", "write_reports", "REPORT_VERSION"]
@@ -33,8 +39,14 @@ REPORT_VERSION = 1
 _WORST = 20
 
 
-def build_report(result: MigrationResult) -> dict[str, Any]:
-    """The report as a JSON-safe dict with stable keys (see the module docstring)."""
+def build_report(result: MigrationResult, *, command: Sequence[str] = (), database: str = "",
+                 rejected_file: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The report as a JSON-safe dict with stable keys (see the module docstring).
+
+    ``command`` (the arguments as run, ``sys.argv``) and ``database`` (the store's URL) are stated in
+    the report's ``run`` section, passwords masked, so a person can tell what produced it;
+    ``rejected_file`` names the CSV of rejected rows written beside the report, which it links.
+    """
     state = result.state
     by_field: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
@@ -58,6 +70,8 @@ def build_report(result: MigrationResult) -> dict[str, Any]:
         "source": Path(settings["source"].get("path", "")).name,
         "system": result.state.get("system", ""),
         "thresholds": settings["thresholds"],
+        "run": run_facts(state, command=command, database=database),
+        "rejected_rows": {"count": len(result.rejected_rows), "file": rejected_file},
         "totals": {
             "rows": state["rows"],
             "rows_with_findings": state["rows_with_findings"],
@@ -117,6 +131,30 @@ def _chart(title: str, counts: dict[str, int]) -> str:
     return "".join(parts)
 
 
+def _run_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """What ran, when, on what, and the threshold the verdict was judged against."""
+    run, limits = report["run"], report["thresholds"]
+    return [["run id", report["run_id"]], ["started (UTC)", run["started_at"]], ["finished (UTC)", run["finished_at"]],
+            ["duration", f"{run['duration_seconds']:.1f} s"], ["command", run["command"]],
+            ["source SHA-256", run["source_sha256"] or "not a file"], ["database", run["database"]],
+            ["threshold", f"max error rate {limits['max_error_rate']:.2%}, max missing {limits['max_missing']}, "
+                          f"max mismatches {limits['max_mismatches']}"],
+            ["verdict", report["status"].upper()]]  # fmt: skip
+
+
+def _rejected_section(report: dict[str, Any]) -> str:
+    """Where the rejected rows are, to fix and import again."""
+    rejected = report["rejected_rows"]
+    if not rejected["count"]:
+        return "<h2>Rejected rows</h2><p>None.</p>"
+    if not rejected["file"]:
+        return f"<h2>Rejected rows</h2><p>{rejected['count']} rows; their records are in the dead letters.</p>"
+    name = _e(rejected["file"])
+    return (f'<h2>Rejected rows</h2><p>{rejected["count"]} rows, with why each was rejected: <a href="{name}">{name}</a>. '
+            "Fix the cells (masked personal data must be typed in again), then migrate the file with the same "
+            "mapping; its <code>hub_row</code> and <code>hub_reason</code> columns are ignored.</p>")
+
+
 def render_html(report: dict[str, Any]) -> str:
     """One self-contained HTML page: status, totals, charts, worst records, what to fix, reconciliation."""
     status = report["status"]
@@ -128,12 +166,14 @@ def render_html(report: dict[str, Any]) -> str:
     out.append(f'<p>Run <code>{_e(report["run_id"])}</code>, {_e(mode)}: <span class="{status}">{status.upper()}</span></p>')
     if report["reasons"]:
         out.append("<ul>" + "".join(f"<li>{_e(reason)}</li>" for reason in report["reasons"]) + "</ul>")
+    out.append("<h2>Run</h2>" + _table(["", ""], _run_rows(report), "run"))
     out.append("<h2>Totals</h2>")
     rows = [["source rows", totals["rows"]], ["rows with findings", totals["rows_with_findings"]],
             ["error rate", f"{totals['error_rate']:.2%}"], ["findings", totals["findings"]]]  # fmt: skip
     for kind, counts in sorted(report["entities"].items()):
         rows.append([f"{kind}: valid / rejected", f"{counts['valid']} / {counts['rejected']}"])
     out.append(_table(["", "count"], rows, "totals"))
+    out.append(_rejected_section(report))
     out.append("<h2>Findings by field</h2>" + _chart("findings by field", report["findings_by_field"]))
     out.append("<h2>Findings by kind</h2>" + _chart("findings by kind", report["findings_by_kind"]))
     out.append("<h2>What to fix</h2>")
