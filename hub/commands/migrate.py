@@ -158,8 +158,8 @@ def command(source_spec: str | None, target_spec: str, export: str | None, mappi
         if not source_spec:
             raise click.UsageError("--source is required (or --resume RUN_ID)")
         kinds = tuple(kind.strip() for kind in entities.split(",") if kind.strip()) if entities else ()
+        data = _job_file(job_file)  # every argument is checked before the source is opened
         source = open_source(source_spec, config, export=export, mappings=str(mappings) if mappings else None, entities=kinds or None)
-        data = _job_file(job_file)
         if max_error_rate is not None:
             data["thresholds"] = {**data.get("thresholds", {}), "max_error_rate": max_error_rate}
         settings = JobSettings.from_dict({**data, "source": source.settings, "entities": kinds, "dry_run": dry_run,
