@@ -30,6 +30,9 @@ def check(config_path: Path | None) -> None:
     Then forecasts the deliveries queued now, as `hub deliver --dry-run` would: per route, how many
     would be sent and what the target would refuse (sending nothing)."""
     config = load_config(config_path)
+    if not config.routes:
+        click.echo("no routes in hub.yaml: nothing is delivered (see `routes:` in the README)")
+        return
     problems = check_config_routes(config)
     for problem in problems:
         click.echo(problem)
@@ -46,8 +49,8 @@ def check(config_path: Path | None) -> None:
 def _pending_forecast(config: HubConfig) -> list[str]:
     """What `hub deliver --dry-run` would say of the entries queued now, so a route that is valid
     but whose deliveries a target would refuse shows up here, before anything is sent."""
-    if not config.routes or not Store.exists(config.database.url):
-        return ["nothing queued yet"] if config.routes else []
+    if not Store.exists(config.database.url):
+        return ["nothing queued yet"]
     try:
         store = Store.from_config(config)
     except KeyNotFoundError as exc:

@@ -166,3 +166,9 @@ def test_routes_check_without_a_database_creates_none(project, hub_cmd, tmp_path
     result = project(hub_cmd, "routes", "check")
     assert result.returncode == 0 and result.stdout.splitlines()[-1] == "nothing queued yet"
     assert not (tmp_path / "hub.db").exists()
+
+
+def test_routes_check_without_routes_says_so(project, hub_cmd, server):
+    project.write(hub_config(server, routes=[]))
+    result = project(hub_cmd, "routes", "check")
+    assert result.returncode == 0 and result.stdout.startswith("no routes in hub.yaml")
