@@ -24,6 +24,7 @@ def test_db_keys_rotate_and_erase_end_to_end(tmp_path):
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     env = {"HUB_DATABASE_URL": url, "HUB_CONFIG": str(tmp_path / "none.yaml")}
     assert run("db", "current", env=env, cwd=tmp_path).stdout.strip() == "none"
+    assert not (tmp_path / "hub.db").exists()  # asking creates nothing
     assert "revision 0008" in run("db", "upgrade", env=env, cwd=tmp_path).stdout
 
     ring_json = run("keys", "generate", env=env, cwd=tmp_path).stdout

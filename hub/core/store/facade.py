@@ -144,7 +144,10 @@ class Store:
 
     @staticmethod
     def schema_revision(url: str) -> str | None:
-        """The migration revision of the database at ``url`` (None before any upgrade), without a key ring."""
+        """The migration revision of the database at ``url`` (None before any upgrade), without a key ring;
+        a SQLite file not created yet stays uncreated."""
+        if not Store.exists(url):
+            return None
         db = Database.open(url)
         try:
             return db.current_revision()
