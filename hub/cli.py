@@ -18,7 +18,7 @@ from hub.core.errors import HubError
 __all__ = ["main", "COMMANDS"]
 
 COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "records", "erase", "routes", "deliver", "outbox", "sync",
-            "dead_letters")
+            "dead_letters", "serve")
 
 
 class _HubGroup(click.Group):

@@ -40,7 +40,7 @@ from hub.core.mapping_files import MappingLookup
 from hub.core.routes import Route
 from hub.core.yamlbounds import safe_load
 
-__all__ = ["HubConfig", "ConnectorConfig", "DatabaseConfig", "KeysConfig", "load_config", "DEFAULT_CONFIG_FILE"]
+__all__ = ["HubConfig", "ConnectorConfig", "DatabaseConfig", "KeysConfig", "ServiceConfig", "load_config", "DEFAULT_CONFIG_FILE"]
 
 DEFAULT_CONFIG_FILE = "hub.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -68,12 +68,24 @@ class ConnectorConfig(_Config):
     settings: dict[str, Any] = Field(default_factory=dict)
 
 
+class ServiceConfig(_Config):
+    """The HTTP service's limits (``hub serve``): what one request or one token may ask for."""
+
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="largest request body taken; larger is refused (413)")
+    max_json_depth: int = Field(32, ge=2, description="deepest nesting of a JSON body taken (400 beyond)")
+    default_page_size: int = Field(100, ge=1)
+    max_page_size: int = Field(500, ge=1, description="largest page a client may ask for (400 beyond)")
+    rate_limit_per_minute: int = Field(600, ge=1, description="requests per token per minute (429 beyond)")
+    long_poll_max_seconds: float = Field(30, gt=0, le=300, description="longest wait of a change-feed long poll")
+
+
 class HubConfig(_Config):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     timezone: str = "UTC"
     keys: KeysConfig = Field(default_factory=KeysConfig)
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     routes: list[Route] = Field(default_factory=list)  # see hub.core.routes
+    service: ServiceConfig = Field(default_factory=ServiceConfig)  # `hub serve` (hub.api)
     #: The user's mapping folders, searched before the connectors' built-in mappings (hub.core.mapping_files).
     mappings: list[Path] = Field(default_factory=list)
 

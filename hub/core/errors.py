@@ -29,6 +29,13 @@ ever need to catch hub types::
     │   ├── WebhookVerificationError its signature or timestamp is wrong                     (401)
     │   ├── WebhookReplayError       its delivery id was received before                     (409)
     │   └── WebhookTooLargeError     its body is over the connector's limit, refused unread  (413)
+    ├── ApiRequestError              the HTTP service refuses a request; ``http_status`` is the answer
+    │   ├── UnauthenticatedError     no token, an unknown, expired or revoked one                 (401)
+    │   ├── ForbiddenError           the token's role may not use this endpoint or kind           (403)
+    │   ├── NotFoundError            no such record, or none the token may see (the same answer)  (404)
+    │   ├── BadRequestError          a bad cursor, filter or parameter                            (400)
+    │   ├── PayloadTooLargeError     the request body is over the service's limit                 (413)
+    │   └── TooManyRequestsError     the token's rate limit is spent; carries retry_after         (429)
     ├── ReconciliationError          what a migration wrote differs from what it read  (permanent)
     ├── SourceChangedError           a migration's source moved under its checkpoint; no resume (permanent)
     └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
@@ -78,6 +85,13 @@ __all__ = [
     "WebhookVerificationError",
     "WebhookReplayError",
     "WebhookTooLargeError",
+    "ApiRequestError",
+    "UnauthenticatedError",
+    "ForbiddenError",
+    "NotFoundError",
+    "BadRequestError",
+    "PayloadTooLargeError",
+    "TooManyRequestsError",
     "DuplicateRecordError",
     "UnreadableFileError",
     "UnsafeFileError",
@@ -318,6 +332,53 @@ class WebhookTooLargeError(WebhookRefusedError):
 
     code = "webhook-too-large"
     http_status = 413
+
+
+class ApiRequestError(HubError, Permanent):
+    """The HTTP service refuses a request. ``http_status`` is the answer; the JSON body is
+    :meth:`HubError.to_dict`, so a client reads the same ``code`` and ``reason`` as a log does.
+    Nothing in one names a record outside the caller's scope (hub.core.access)."""
+
+    code = "bad-request"
+    http_status = 400
+
+
+class UnauthenticatedError(ApiRequestError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class ForbiddenError(ApiRequestError):
+    code = "forbidden"
+    http_status = 403
+
+
+class NotFoundError(ApiRequestError):
+    """No such record, or one outside the token's scope: the two answers are the same on purpose."""
+
+    code = "not-found"
+    http_status = 404
+
+
+class BadRequestError(ApiRequestError):
+    code = "bad-request"
+    http_status = 400
+
+
+class PayloadTooLargeError(ApiRequestError):
+    code = "payload-too-large"
+    http_status = 413
+
+
+class TooManyRequestsError(ApiRequestError):
+    """The token's request budget is spent; ``retry_after`` (seconds) is sent as ``Retry-After``."""
+
+    code = "too-many-requests"
+    http_status = 429
+
+    def __init__(self, reason: str, *, retry_after: float, **context: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(reason, **context)
 
 
 class DuplicateRecordError(RecordError):

@@ -25,7 +25,7 @@ def test_db_keys_rotate_and_erase_end_to_end(tmp_path):
     env = {"HUB_DATABASE_URL": url, "HUB_CONFIG": str(tmp_path / "none.yaml")}
     assert run("db", "current", env=env, cwd=tmp_path).stdout.strip() == "none"
     assert not (tmp_path / "hub.db").exists()  # asking creates nothing
-    assert "revision 0008" in run("db", "upgrade", env=env, cwd=tmp_path).stdout
+    assert "revision 0010" in run("db", "upgrade", env=env, cwd=tmp_path).stdout
 
     ring_json = run("keys", "generate", env=env, cwd=tmp_path).stdout
     ring = KeyRing.from_json(ring_json)

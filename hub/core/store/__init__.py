@@ -6,7 +6,8 @@ Modules, bottom up — each part receives the parts it needs, none imports the f
 
 * ``schema`` (tables, engine set-up), ``bulk`` (batched DBAPI statements), ``codec`` (entity ⇄ row,
   hashing, encryption), ``database`` (engine, transactions, clock, schema migrations);
-* ``bookkeeping`` (cursors, dead letters, job runs, audit log), ``receipts`` (webhook delivery ids);
+* ``bookkeeping`` (cursors, dead letters, job runs, audit log), ``receipts`` (webhook delivery ids),
+  ``tokens`` (the HTTP service's API tokens, hashed);
 * ``writes`` (entity versions, change log, change listeners), ``reads`` (entities, change feed),
   ``deletion`` (deleted markers, full-refresh passes);
 * ``identity`` (rules, blind-index lookup, merges and unmerge), ``upsert`` (the batched upsert);
@@ -18,7 +19,7 @@ Example:
     >>> from hub.core.crypto import KeyRing
     >>> store = Store.open("sqlite://", KeyRing.generate())
     >>> store.upgrade(); store.current_revision()
-    '0008'
+    '0010'
 """
 
 from hub.core.store.bookkeeping import DeadLetter
@@ -31,6 +32,7 @@ from hub.core.store.lookup import RecordIds
 from hub.core.store.outbox import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, RoutedEntry
 from hub.core.store.reads import Change
 from hub.core.store.rotation import RotationReport
+from hub.core.store.tokens import ApiTokens, TokenInfo
 from hub.core.store.upsert import UpsertResult
 from hub.core.store.writes import ChangeListener, EntityChange
 
@@ -38,5 +40,5 @@ __all__ = [
     "Store", "UpsertResult", "RecordIds", "Change", "ChangeListener", "EntityChange", "DeadLetter", "IdentityRules",
     "ErasureReport", "RotationReport", "EntityCodec", "Prepared", "field_texts", "kind_info", "loads",
     "external_ids_of", "link_external_id", "Outbox", "OutboxEntry", "NewEntry", "RoutedEntry", "PENDING", "DELIVERED",
-    "SUPERSEDED", "DEAD", "CANCELLED",
+    "SUPERSEDED", "DEAD", "CANCELLED", "ApiTokens", "TokenInfo",
 ]

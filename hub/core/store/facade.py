@@ -3,7 +3,7 @@
 The parts — :class:`~hub.core.store.upsert.Upserter` and
 :class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
 :class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
-the bookkeeping parts (cursors, dead letters, job runs, audit), the webhook receipts,
+the bookkeeping parts (cursors, dead letters, job runs, audit), the webhook receipts, the API tokens,
 :class:`~hub.core.store.lookup.RecordLookup` (finding records for an operator), :class:`~hub.core.store.erase.Erasure`
 and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
 store builds them; none imports this module back. :class:`Store` only wires them and forwards
@@ -47,6 +47,7 @@ from hub.core.store.lookup import RecordIds, RecordLookup
 from hub.core.store.reads import Change, EntityReader
 from hub.core.store.receipts import WebhookReceipts
 from hub.core.store.rotation import KeyRotation, RotationReport
+from hub.core.store.tokens import ApiTokens
 from hub.core.store.upsert import Upserter, UpsertResult
 from hub.core.store.writes import ChangeListener, EntityWriter
 
@@ -85,6 +86,7 @@ class Store:
         self._key_checks = KeyChecks(db)
         self._lookup = RecordLookup(db, self.codec, self._reader, self._audit)
         self._receipts = WebhookReceipts(db)
+        self._tokens = ApiTokens(db)
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -162,6 +164,11 @@ class Store:
     @property
     def keyring(self) -> KeyRing:
         return self.codec.keyring
+
+    @property
+    def api_tokens(self) -> ApiTokens:
+        """The HTTP service's bearer tokens (:mod:`~hub.core.store.tokens`)."""
+        return self._tokens
 
     def close(self) -> None:
         self._db.close()

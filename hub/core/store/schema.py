@@ -9,7 +9,7 @@ processors), which is also what keeps the bulk paths fast. The Alembic migration
 
 Example:
     >>> sorted(t for t in metadata.tables)[:3]
-    ['audit_log', 'blind_index', 'change_log']
+    ['api_tokens', 'audit_log', 'blind_index']
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
     "key_rotations",
     "key_checks",
     "webhook_receipts",
+    "api_tokens",
     "create_engine",
     "new_id",
 ]
@@ -101,6 +102,8 @@ change_log = sa.Table(
     sa.Column("op", sa.String(16), nullable=False),
     sa.Column("origin", sa.String(64)),
     sa.Column("at", _TS, nullable=False),
+    sa.Column("data", sa.Text),  # JSON of the non-PII fields at this version (the change feed's state)
+    sa.Column("pii", sa.Text),  # JSON {field: token} at this version; blanked by erasure
 )
 
 #: External ids a full-refresh pass has listed so far, committed with each page (see
@@ -237,6 +240,24 @@ webhook_receipts = sa.Table(
     sa.Column("connector", sa.String(64), primary_key=True),
     sa.Column("delivery_id", sa.String(255), primary_key=True),
     sa.Column("received_at", _TS, nullable=False),
+)
+
+
+#: The HTTP service's bearer tokens (hub.core.access): only the SHA-256 of a token is kept; ``scope`` is
+#: JSON (departments, interviewer, kinds, subject, permissions), never PII.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("expires_at", _TS, nullable=False),
+    sa.Column("revoked_at", _TS),
+    sa.Column("last_used_at", _TS),
 )
 
 

@@ -1,0 +1,52 @@
+"""The FastAPI application of ``hub serve`` and uvicorn's factory for it.
+
+:func:`create_app` builds the application over a :class:`~hub.api.service.Service`; the routers live
+in their own modules. :func:`app_from_environment` is what uvicorn calls in each worker process:
+it reads hub.yaml from ``HUB_CONFIG`` (``hub serve`` sets it), so every worker opens its own store.
+:func:`openapi_document` is the OpenAPI document without a store, for ``hub serve --openapi`` and the
+test that keeps the checked-in copy (docs/openapi.json) true.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from hub import __version__
+from hub.api.errors import install_error_handlers
+from hub.api.service import Service
+from hub.core.config import load_config
+
+__all__ = ["create_app", "app_from_environment", "openapi_document"]
+
+_DESCRIPTION = """\
+The hub's HTTP service: the canonical records (candidates, jobs, applications, assessments, feedback,
+offers, employees) as HR systems read them, the change feed that follows them, and the endpoint
+vendors push webhooks to. Every read endpoint takes `Authorization: Bearer <token>`
+(`hub tokens create`); what a token sees is its role's scope, PII masked unless it holds `pii:read`.
+"""
+
+
+def create_app(service: Service | None) -> FastAPI:
+    """The application; ``service`` None builds it only to describe it (no request can be served)."""
+    app = FastAPI(title="hub", version=__version__, description=_DESCRIPTION,
+                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
+    app.state.service = service
+    install_error_handlers(app)
+
+    @app.get("/v1/health", tags=["service"], summary="Liveness: the server answers")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory (``hub serve``): the service hub.yaml (``HUB_CONFIG``) describes."""
+    return create_app(Service.open(load_config()))
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of the service, built without opening a store."""
+    return create_app(None).openapi()
