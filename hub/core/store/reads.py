@@ -143,5 +143,6 @@ class EntityReader:
         """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
         c = t.change_log
         with self._db.reading() as conn:
-            rows = conn.execute(sa.select(c).where(c.c.seq > after_seq).order_by(c.c.seq).limit(limit)).mappings()
+            columns = [c.c[name] for name in Change.__dataclass_fields__]
+            rows = conn.execute(sa.select(*columns).where(c.c.seq > after_seq).order_by(c.c.seq).limit(limit)).mappings()
             return [Change(**row) for row in rows]
