@@ -279,8 +279,9 @@ class DeliveryRunner:
         if key not in self._mappings:
             self._mappings[key] = target.reverse_mapping(kind)
         payload = self._mappings[key].reverse(data)
+        deleted = entry.version > 1 and self.store.deleted_at(kind, entry.entity_id) is not None  # a first version never is
         return Delivery(route=entry.route, kind=kind, entity_id=entry.entity_id, version=entry.version,
-                        payload=payload, external_id=entity.external_ids.get(system), entity=entity)
+                        payload=payload, external_id=entity.external_ids.get(system), entity=entity, deleted=deleted)
 
     def _delivered(self, name: str, done: list[tuple[OutboxEntry, Delivery, str | None]], report: DeliveryReport) -> None:
         system = self.system_of(name)
