@@ -17,7 +17,7 @@ from hub.core.errors import HubError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "records", "erase", "routes", "deliver", "outbox", "sync",
+COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "records", "erase", "routes", "deliver", "outbox", "webhooks", "sync",
             "dead_letters")
 
 

@@ -53,10 +53,6 @@ from hub.core.webhooks import StandardWebhook
 
 __all__ = ["WebhookTarget", "message"]
 
-#: The connector type of hub.yaml (``type: webhook``); `hub webhooks` lists the connectors of this type.
-WEBHOOK = "webhook"
-
-
 def message(item: Delivery, *, pii: bool, now: dt.datetime) -> dict[str, Any]:
     """The Standard Webhooks body of ``item``: type ``<kind>.<event>``, the time, the entity as ``data``.
 
@@ -90,7 +86,7 @@ class WebhookTarget(DeliveryTarget, Connector):
         ('hooks.example.com', False, True)
     """
 
-    name = WEBHOOK
+    name = "webhook"  # hub.yaml's `type:`; `hub webhooks` lists the connectors of this type
     category = Category.OUTBOUND
     title = "Standard Webhooks (out)"
     documentation = "https://www.standardwebhooks.com/"

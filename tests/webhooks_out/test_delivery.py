@@ -1,0 +1,255 @@
+"""Webhooks out end to end: real upserts into a real store (a SQLite file) queue outbox entries, the
+delivery runner (in process, or `hub deliver` as a subprocess) sends them to a local consumer that
+verifies them with the `standardwebhooks` package; then `hub webhooks list|failures|replay`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hub.core.config import HubConfig
+from hub.core.crypto import KeyRing
+from hub.core.delivery import DeliveryRunner, attach_routes
+from hub.core.models import Candidate, Provenance
+from hub.core.store import DEAD, DELIVERED, Outbox, Store
+from hub.core.webhooks import new_secret
+from tests.webhooks_out.receiver import Receiver
+
+SECRET = new_secret()
+FETCHED = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
+ROUTE = "candidates-to-payroll"
+NAME, PHONE, EMAIL = "王芳", "+8613800138000", "wang.fang@example.com"
+
+
+def settings(receiver: Receiver, tmp_path: Path, *, events: list[str] | None = None, pii: bool = False,
+             max_attempts: int = 3) -> dict[str, Any]:
+    """hub.yaml as a dict: one subscription (its secret from the environment, as in production) and its route."""
+    route: dict[str, Any] = {"name": ROUTE, "entity": "candidate", "target": "payroll_hook", "max_attempts": max_attempts}
+    if events is not None:
+        route["events"] = events
+    hook = {"url": receiver.url, "secrets": ["${PAYROLL_WHSEC}"], "pii": pii, "timeout": 5,
+            "retry": {"backoff_base": 0.01, "backoff_cap": 0.02}}
+    return {"database": {"url": f"sqlite:///{tmp_path / 'hub.db'}"},
+            "connectors": {"payroll_hook": {"type": "webhook", "settings": hook}}, "routes": [route]}
+
+
+@pytest.fixture(autouse=True)
+def whsec(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYROLL_WHSEC", SECRET)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver(SECRET) as consumer:
+        yield consumer
+
+
+@pytest.fixture
+def keyring() -> KeyRing:
+    return KeyRing.generate()
+
+
+class Project:
+    """hub.yaml, the store the hub writes, and `hub ...` run as a subprocess on them."""
+
+    def __init__(self, tmp_path: Path, keyring: KeyRing, hub_cmd: list[str], config: dict[str, Any]) -> None:
+        self.tmp_path, self.keyring, self.hub_cmd = tmp_path, keyring, hub_cmd
+        self.write(config)
+
+    def write(self, config: dict[str, Any]) -> None:
+        self.raw = config
+        (self.tmp_path / "hub.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+
+    @property
+    def config(self) -> HubConfig:
+        return HubConfig.model_validate({**self.raw, "connectors": {
+            name: {**c, "settings": {**c["settings"], "secrets": [SECRET]}} for name, c in self.raw["connectors"].items()}})
+
+    def store(self) -> Store:
+        store = Store.open(self.raw["database"]["url"], self.keyring)
+        store.upgrade()
+        attach_routes(store, self.config)
+        return store
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "HUB_CONFIG": str(self.tmp_path / "hub.yaml"), "HUB_KEYS": self.keyring.to_json()}
+
+    def hub(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.hub_cmd, *args], env=self.env(), capture_output=True, text=True, timeout=120,
+                              cwd=self.tmp_path)
+
+    def json(self, *args: str) -> Any:
+        done = self.hub(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+def person(n: int = 1, *, title: str = "candidate", **fields: Any) -> Candidate:
+    return Candidate(external_ids={"beisen": f"c{n}"}, name=NAME, phones=[PHONE], emails=[EMAIL], tags=[title],
+                     provenance=Provenance(system="beisen", fetched_at=FETCHED), **fields)
+
+
+def upsert(store: Store, *people: Candidate) -> list[str]:
+    with store.transaction() as tx:
+        return store.upsert_many(tx, "beisen", list(people)).ids
+
+
+def deliver(project: Project, store: Store, timeout: float = 10) -> dict[str, dict[str, int]]:
+    runner = DeliveryRunner(store, project.config)
+    try:
+        return runner.drain(timeout=timeout).counters
+    finally:
+        runner.close()
+
+
+def test_a_change_is_sent_signed_with_the_person_masked(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path))
+    store = project.store()
+    [hub_id] = upsert(store, person())
+    store.close()
+
+    sent = project.hub("deliver")
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["counters"] == {"payroll_hook": {"delivered": 1}}
+    [got] = receiver.received
+    assert got.error is None and got.answered == 204  # the reference package verified it
+    assert got.webhook_id == f"hub-{ROUTE}-{hub_id}-1" and got.signature.startswith("v1,")
+    assert abs(int(got.timestamp) - dt.datetime.now(dt.UTC).timestamp()) < 60
+    message = got.message
+    assert message["type"] == "candidate.created"
+    assert dt.datetime.fromisoformat(message["timestamp"]).tzinfo is not None
+    assert message["data"]["id"] == hub_id and message["data"]["tags"] == ["candidate"]
+    assert message["data"]["name"] == "**" and message["data"]["phones"].endswith("8000]")
+    raw = got.body.decode()
+    assert all(value not in raw for value in (NAME, PHONE, EMAIL, "13800138000"))
+
+
+def test_pii_true_sends_the_values(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path, pii=True))
+    store = project.store()
+    upsert(store, person())
+    assert deliver(project, store) == {"payroll_hook": {"delivered": 1}}
+    store.close()
+    [message] = receiver.verified
+    assert (message["data"]["name"], message["data"]["phones"], message["data"]["emails"]) == (NAME, [PHONE], [EMAIL])
+
+
+def test_a_503_is_retried_with_the_same_webhook_id(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path))
+    store = project.store()
+    [hub_id] = upsert(store, person())
+    receiver.answers.extend([503])
+    counters = deliver(project, store)
+    [entry] = Outbox(store).list()
+    store.close()
+    assert counters == {"payroll_hook": {"retry_later": 1, "delivered": 1}}
+    assert [(r.answered, r.error) for r in receiver.received] == [(503, None), (204, None)]
+    assert {r.webhook_id for r in receiver.received} == {f"hub-{ROUTE}-{hub_id}-1"}
+    assert (entry.status, entry.attempts) == (DELIVERED, 2)
+
+
+def test_a_4xx_is_a_dead_letter_at_once(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path))
+    store = project.store()
+    upsert(store, person())
+    receiver.answers.extend([422])
+    assert deliver(project, store) == {"payroll_hook": {"dead": 1}}
+    [entry] = Outbox(store).list()
+    [letter] = store.dead_letters()
+    store.close()
+    assert (entry.status, entry.attempts, len(receiver.received)) == (DEAD, 1, 1)
+    assert letter.stream == f"outbox:{ROUTE}" and "422" in letter.error["reason"]
+
+
+def test_dead_after_max_attempts_then_failures_and_replay(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path, max_attempts=3))
+    store = project.store()
+    [hub_id] = upsert(store, person())
+    store.close()
+    receiver.default = 503
+
+    assert project.hub("deliver", "--drain", "20").returncode == 1  # an entry went to dead letters
+    assert [r.answered for r in receiver.received] == [503, 503, 503]
+    [failure] = project.json("webhooks", "failures")
+    assert (failure["status"], failure["attempts"], failure["subscription"]) == ("dead", 3, "payroll_hook")
+    assert failure["error"].startswith("connector-transient") and "503" in failure["error"]
+    assert "path-secret" not in failure["error"]  # the URL's query is redacted
+    assert "503" in project.hub("webhooks", "failures").stdout
+    [letter] = project.json("dead-letters", "list")
+    assert letter["record"] == f"outbox:{failure['id']}"
+    [listed] = project.json("webhooks", "list")
+    assert listed == {"subscription": "payroll_hook", "host": "127.0.0.1", "kinds": ["candidate"],
+                      "events": ["created", "deleted", "updated"], "routes": [ROUTE], "pii": False,
+                      "pending": 0, "delivered": 0, "dead": 1}
+
+    planned = project.json("webhooks", "replay", "--all", "payroll_hook", "--dry-run")
+    assert [row["id"] for row in planned["replayed"]] == [failure["id"]]
+    assert project.json("webhooks", "failures")[0]["status"] == "dead"  # a dry run changes nothing
+    replayed = project.hub("webhooks", "replay", "--all", "payroll_hook")
+    assert replayed.returncode == 0 and "queued 1" in replayed.stdout, replayed.stderr
+    assert project.json("dead-letters", "list") == []  # resolved with the replay
+
+    receiver.default = 204
+    assert project.hub("deliver").returncode == 0
+    assert [r.answered for r in receiver.received] == [503, 503, 503, 204]
+    assert {r.webhook_id for r in receiver.received} == {f"hub-{ROUTE}-{hub_id}-1"}
+    assert project.json("webhooks", "failures") == []
+    assert project.json("webhooks", "list")[0]["delivered"] == 1
+
+
+def test_replay_refuses_what_is_not_a_dead_webhook_delivery(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path))
+    store = project.store()
+    upsert(store, person())
+    store.close()
+    assert project.hub("webhooks", "replay").returncode == 2  # neither an id nor --all
+    pending = project.hub("webhooks", "replay", "1")
+    assert pending.returncode == 2 and "is pending" in pending.stderr
+    assert "not a webhook subscription" in project.hub("webhooks", "replay", "--all", "nowhere").stderr
+
+
+def test_an_event_the_route_does_not_take_is_never_queued(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path, events=["created", "deleted"]))
+    store = project.store()
+    upsert(store, person())
+    assert deliver(project, store) == {"payroll_hook": {"delivered": 1}}
+    upsert(store, person(title="hired"))  # an update: not subscribed
+    assert [entry.version for entry in Outbox(store).list()] == [1]
+    assert deliver(project, store) == {}
+    with store.transaction() as tx:
+        store.mark_deleted(tx, "beisen", "candidate", ["c1"], origin="beisen")
+    assert deliver(project, store) == {"payroll_hook": {"delivered": 1}}
+    store.close()
+    assert [m["type"] for m in receiver.verified] == ["candidate.created", "candidate.deleted"]
+    assert receiver.verified[1]["data"]["tags"] == ["hired"]  # the entity as stored when it was deleted
+
+
+def test_a_resend_after_a_crash_carries_the_same_webhook_id(tmp_path, keyring, hub_cmd, receiver):
+    """`hub deliver` killed while the consumer holds the request (it has the message, the hub has not
+    recorded the delivery): the next run sends it again with the same webhook-id, so the consumer can
+    take it once."""
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path))
+    store = project.store()
+    [hub_id] = upsert(store, person())
+    store.close()
+    receiver.hold.clear()
+    first = subprocess.Popen([*hub_cmd, "deliver"], env=project.env(), cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert receiver.arrived.wait(60)
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.wait(30)
+        receiver.hold.set()
+    assert project.hub("deliver").returncode == 0
+    assert [r.webhook_id for r in receiver.received] == [f"hub-{ROUTE}-{hub_id}-1"] * 2
+    assert all(r.error is None for r in receiver.received)
