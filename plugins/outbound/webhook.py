@@ -29,7 +29,8 @@ consumer's refusal and a dead letter at once (`hub webhooks failures`, `hub webh
 characters at most), which is enough to know *what* changed and fetch the rest through an audited
 read. ``pii: true`` sends the values in plaintext: the consumer then holds personal data outside the
 hub's encryption, erasure and audit, so grant it only to a system that is itself a processor of that
-data, and only over HTTPS (plain ``http://`` is refused except to this machine, for tests).
+data, and only over HTTPS (plain ``http://`` is refused except to this machine, for tests). Each
+such delivery is in the audit log as a ``read_pii`` by ``target:<connector name>``.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class WebhookTarget(DeliveryTarget, Connector):
 
     Example:
         >>> target = WebhookTarget({"url": "https://hooks.example.com/hub", "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]})
-        >>> target.host, target.pii, len(WebhookTarget.writes) > 5
+        >>> target.host, target.discloses_pii, len(WebhookTarget.writes) > 5
         ('hooks.example.com', False, True)
     """
 
@@ -105,9 +106,9 @@ class WebhookTarget(DeliveryTarget, Connector):
         self.host = _checked_host(self.url, where)
         secrets = self.settings["secrets"]
         self.signer = StandardWebhook([secrets] if isinstance(secrets, str) else list(secrets))
-        self.pii = self.settings["pii"]
-        if not isinstance(self.pii, bool):
-            raise ConfigError(f"pii must be true or false, not {self.pii!r}", system=where)
+        self.discloses_pii = self.settings["pii"]
+        if not isinstance(self.discloses_pii, bool):
+            raise ConfigError(f"pii must be true or false, not {self.discloses_pii!r}", system=where)
         self._clock = clock
         self._http: HttpClient | None = None
 
@@ -128,7 +129,7 @@ class WebhookTarget(DeliveryTarget, Connector):
         A webhook has no id at the consumer to remember, so nothing is returned (nothing is linked).
         """
         now = self._clock()
-        body = json.dumps(message(item, pii=self.pii, now=dt.datetime.fromtimestamp(now, dt.UTC)),
+        body = json.dumps(message(item, pii=self.discloses_pii, now=dt.datetime.fromtimestamp(now, dt.UTC)),
                           ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"content-type": "application/json", **self.signer.headers(item.key, int(now), body)}
         self._client().request("POST", self.url, content=body, headers=headers)

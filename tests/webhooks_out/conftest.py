@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -19,10 +20,10 @@ from hub.core.crypto import KeyRing
 from hub.core.delivery import DeliveryRunner, attach_routes
 from hub.core.models import Candidate, Provenance
 from hub.core.store import Store
-from hub.core.webhooks import new_secret
 from tests.webhooks_out.receiver import Receiver
 
-SECRET = new_secret()
+#: The subscription's secret (fixed: the fixtures and the tests importing this module must agree on it).
+SECRET = "whsec_" + base64.b64encode(b"webhooks-out: the tests secret!!").decode()
 FETCHED = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
 ROUTE = "candidates-to-payroll"
 NAME, PHONE, EMAIL = "王芳", "+8613800138000", "wang.fang@example.com"

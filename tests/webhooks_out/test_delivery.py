@@ -33,16 +33,22 @@ def test_a_change_is_sent_signed_with_the_person_masked(tmp_path, keyring, hub_c
     assert message["data"]["name"] == "**" and message["data"]["phones"].endswith("8000]")
     raw = got.body.decode()
     assert all(value not in raw for value in (NAME, PHONE, EMAIL, "13800138000"))
+    store = project.store()
+    assert store.audit_entries(hub_id) == []  # nothing of the person was disclosed
+    store.close()
 
 
 def test_pii_true_sends_the_values(tmp_path, keyring, hub_cmd, receiver):
     project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path, pii=True))
     store = project.store()
-    upsert(store, person())
+    [hub_id] = upsert(store, person())
     assert deliver(project, store) == {"payroll_hook": {"delivered": 1}}
+    audited = [(a["actor"], a["action"], a["detail"]) for a in store.audit_entries(hub_id)]
     store.close()
     [message] = receiver.verified
     assert (message["data"]["name"], message["data"]["phones"], message["data"]["emails"]) == (NAME, [PHONE], [EMAIL])
+    assert audited == [("target:payroll_hook", "read_pii", {"kind": "candidate", "fields": ["emails", "name", "phones"],
+                                                            "route": ROUTE, "version": 1})]
 
 
 def test_a_503_is_retried_with_the_same_webhook_id(tmp_path, keyring, hub_cmd, receiver):

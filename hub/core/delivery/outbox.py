@@ -13,7 +13,7 @@ the entity as stored now, so sending the old entry would be a stale overwrite):
 
 A route takes only the kinds of change in its ``events`` (:func:`hub.core.routes.change_event`); a
 change of another kind queues nothing and leaves an older entry as it is (it still goes out, with
-the entity as stored then), except a deletion: the entity is gone, so what the older entry announced
+the entity as stored when it is sent), except a deletion: the entity is gone, so what the older entry announced
 is superseded too — a subscriber that does not hear deletions hears nothing more of it.
 
 Loop prevention: a change whose origin is the route's target system is never queued for it. The
@@ -45,7 +45,7 @@ class RouteEnqueuer:
             ``external_ids`` and change origins; defaults to the connector name itself.
 
     Example:
-        >>> from hub.core.routes import Route, change_event
+        >>> from hub.core.routes import Route
         >>> enqueuer = RouteEnqueuer([Route(name="r", entity="offer", target="payroll")])
         >>> [r.name for r in enqueuer.routes_for("offer", origin="ats")], enqueuer.routes_for("offer", origin="payroll")
         (['r'], [])

@@ -79,6 +79,9 @@ class DeliveryTarget:
 
     writes: ClassVar[tuple[str, ...]] = ()
     batched: ClassVar[bool] = False
+    #: The target is sent the person's values for others to read (a webhook consumer granted ``pii``):
+    #: the runner records each delivery in the audit log as a PII read by the target, with the delivery.
+    discloses_pii: bool = False
 
     def reverse_mapping(self, kind: str) -> CompiledMapping:
         """The mapping whose ``reverse:`` section builds this target's payload for ``kind``.
