@@ -38,11 +38,10 @@ def _subscriptions(config: HubConfig) -> dict[str, dict[str, Any]]:
     for name, connector in config.connectors.items():
         if connector.type != WEBHOOK:
             continue
-        routes = [route for route in config.routes if route.target == name]
+        routes = [{"route": route.name, "kind": route.entity, "events": list(route.events)}
+                  for route in config.routes if route.target == name]
         found[name] = {"subscription": name, "host": urlsplit(str(connector.settings.get("url", ""))).hostname or "",
-                       "kinds": sorted({route.entity for route in routes}),
-                       "events": sorted({event for route in routes for event in route.events}),
-                       "routes": [route.name for route in routes], "pii": connector.settings.get("pii") is True}
+                       "routes": routes, "pii": connector.settings.get("pii") is True}
     return found
 
 
@@ -71,10 +70,12 @@ def command() -> None:
 @json_option
 @config_option
 def list_(as_json: bool, config_path: Path | None) -> None:
-    """Each subscription: its connector name, the URL's host, the entity kinds and events its routes take,
-    whether it receives PII, and its deliveries pending, delivered and dead."""
+    """Each subscription: its connector name, the URL's host, the entity kinds and events of each route
+    to it, whether it receives PII (else masked), and its deliveries pending, delivered and dead."""
     config = load_config(config_path)
     found = _subscriptions(config)
+    for row in found.values():
+        row.update(dict.fromkeys((PENDING, DELIVERED, DEAD), 0))
     if found and Store.exists(config.database.url):
         store, outbox = _open(config)
         try:
@@ -89,10 +90,12 @@ def list_(as_json: bool, config_path: Path | None) -> None:
     if not found:
         click.echo("no webhook subscriptions in hub.yaml (a connector of `type: webhook`; see docs/webhooks.md)")
         return
-    table = Table("subscription", "host", "kinds", "events", "pii", PENDING, DELIVERED, DEAD, title=f"{len(found)} webhook subscriptions")
+    table = Table("subscription", "host", "kinds: events (route)", "pii", PENDING, DELIVERED, DEAD,
+                  title=f"{len(found)} webhook subscriptions")
     for row in found.values():
-        table.add_row(row["subscription"], row["host"], ", ".join(row["kinds"]) or "(no routes)", ", ".join(row["events"]),
-                      "yes" if row["pii"] else "masked", *(str(row.get(status, 0)) for status in (PENDING, DELIVERED, DEAD)))
+        routes = "\n".join(f"{r['kind']}: {', '.join(r['events'])} ({r['route']})" for r in row["routes"]) or "(no routes)"
+        table.add_row(row["subscription"], row["host"], routes, "yes" if row["pii"] else "masked",
+                      *(str(row[status]) for status in (PENDING, DELIVERED, DEAD)))
     print_table(table)
 
 

@@ -98,9 +98,10 @@ def test_dead_after_max_attempts_then_failures_and_replay(tmp_path, keyring, hub
     [letter] = project.json("dead-letters", "list")
     assert letter["record"] == f"outbox:{failure['id']}"
     [listed] = project.json("webhooks", "list")
-    assert listed == {"subscription": "payroll_hook", "host": "127.0.0.1", "kinds": ["candidate"],
-                      "events": ["created", "deleted", "updated"], "routes": [ROUTE], "pii": False,
+    assert listed == {"subscription": "payroll_hook", "host": "127.0.0.1", "pii": False,
+                      "routes": [{"route": ROUTE, "kind": "candidate", "events": ["created", "updated", "deleted"]}],
                       "pending": 0, "delivered": 0, "dead": 1}
+    assert "path-secret" not in project.hub("webhooks", "list").stdout
 
     planned = project.json("webhooks", "replay", "--all", "payroll_hook", "--dry-run")
     assert [row["id"] for row in planned["replayed"]] == [failure["id"]]
