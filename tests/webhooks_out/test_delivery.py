@@ -77,6 +77,14 @@ def test_a_4xx_is_a_dead_letter_at_once(tmp_path, keyring, hub_cmd, receiver):
     assert (entry.status, entry.attempts, len(receiver.received)) == (DEAD, 1, 1)
     assert letter.stream == f"outbox:{ROUTE}" and "422" in letter.error["reason"]
 
+    replayed = project.hub("webhooks", "replay", str(entry.id))  # the consumer fixed its side
+    assert replayed.returncode == 0 and f"  {entry.id}  payroll_hook" in replayed.stdout, replayed.stderr
+    store = project.store()
+    assert deliver(project, store) == {"payroll_hook": {"delivered": 1}}
+    assert store.dead_letters() == []
+    store.close()
+    assert [r.answered for r in receiver.received] == [422, 204]
+
 
 def test_dead_after_max_attempts_then_failures_and_replay(tmp_path, keyring, hub_cmd, receiver):
     project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path, max_attempts=3))
@@ -143,6 +151,18 @@ def test_an_event_the_route_does_not_take_is_never_queued(tmp_path, keyring, hub
     store.close()
     assert [m["type"] for m in receiver.verified] == ["candidate.created", "candidate.deleted"]
     assert receiver.verified[1]["data"]["tags"] == ["hired"]  # the entity as stored when it was deleted
+
+
+def test_a_deletion_drops_what_is_queued_for_a_route_that_does_not_take_deletions(tmp_path, keyring, hub_cmd, receiver):
+    project = Project(tmp_path, keyring, hub_cmd, settings(receiver, tmp_path, events=["created", "updated"]))
+    store = project.store()
+    upsert(store, person())
+    with store.transaction() as tx:
+        store.mark_deleted(tx, "beisen", "candidate", ["c1"], origin="beisen")
+    assert [entry.status for entry in Outbox(store).list()] == ["superseded"]
+    assert deliver(project, store) == {}
+    store.close()
+    assert receiver.received == []
 
 
 def test_a_resend_after_a_crash_carries_the_same_webhook_id(tmp_path, keyring, hub_cmd, receiver):
