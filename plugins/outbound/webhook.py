@@ -54,6 +54,7 @@ from hub.core.webhooks import StandardWebhook
 
 __all__ = ["WebhookTarget", "message"]
 
+
 def message(item: Delivery, *, pii: bool, now: dt.datetime) -> dict[str, Any]:
     """The Standard Webhooks body of ``item``: type ``<kind>.<event>``, the time, the entity as ``data``.
 
@@ -109,15 +110,17 @@ class WebhookTarget(DeliveryTarget, Connector):
         self.discloses_pii = self.settings["pii"]
         if not isinstance(self.discloses_pii, bool):
             raise ConfigError(f"pii must be true or false, not {self.discloses_pii!r}", system=where)
+        try:  # checked here, so `hub routes check` reports a bad value rather than the first delivery
+            self.policy = RetryPolicy(**{**self.retry.model_dump(), **(self.settings.get("retry") or {}), "max_attempts": 1})
+            self.timeout = float(self.settings["timeout"])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"bad 'retry' or 'timeout' setting: {exc}", system=where) from None
         self._clock = clock
         self._http: HttpClient | None = None
 
     def retry_policy(self) -> RetryPolicy:
         """The runner's back-off between attempts: :attr:`retry` with the ``retry`` setting laid over it."""
-        try:
-            return RetryPolicy(**{**self.retry.model_dump(), **(self.settings.get("retry") or {}), "max_attempts": 1})
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"webhook to {self.host}: bad 'retry' setting: {exc}", system=self.name) from None
+        return self.policy
 
     def reverse_mapping(self, kind: str) -> Any:
         """No mapping file: the payload a dry run shows and a dead letter keeps is the canonical entity."""
@@ -141,7 +144,7 @@ class WebhookTarget(DeliveryTarget, Connector):
 
     def _client(self) -> HttpClient:
         if self._http is None:
-            self._http = HttpClient(retry=self.retry_policy(), timeout=float(self.settings["timeout"]), system=self.name)
+            self._http = HttpClient(retry=self.policy, timeout=self.timeout, system=self.name)
         return self._http
 
 

@@ -39,6 +39,8 @@ def hook_config(**hook: object) -> HubConfig:
     ({"secrets": []}, "no webhook secret given"),
     ({"pii": "yes"}, "pii must be true or false"),
     ({"sign_with": "md5"}, "has no setting(s) sign_with"),
+    ({"retry": {"backoff_cap": -1}}, "bad 'retry' or 'timeout' setting"),
+    ({"timeout": "soon"}, "bad 'retry' or 'timeout' setting"),
 ])
 def test_routes_check_validates_the_subscription(hook, problem):
     problems = check_config_routes(hook_config(**hook))
