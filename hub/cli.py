@@ -17,8 +17,8 @@ from hub.core.errors import HubError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "records", "erase", "routes", "deliver", "outbox", "sync",
-            "dead_letters", "serve")
+COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "records", "erase", "routes", "deliver", "outbox",
+            "webhooks", "sync", "dead_letters", "serve")
 
 
 class _HubGroup(click.Group):

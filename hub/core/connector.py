@@ -47,6 +47,7 @@ class Category(StrEnum):
     PAYROLL = "payroll"
     ERP = "erp"
     FILES = "files"
+    OUTBOUND = "outbound"  # the hub's own protocols for consumers (Standard Webhooks)
 
 
 class Connector:

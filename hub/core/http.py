@@ -424,9 +424,12 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request, retrying per the policy; return the 2xx response.
+
+        ``content`` is a body sent byte for byte (a signed one: re-serialised JSON would break its signature).
 
         Raises:
             TransientConnectorError: retries ran out (``context["attempts"]`` says how many).
@@ -437,7 +440,7 @@ class HttpClient:
         """
         try:
             request = self._client.build_request(
-                method, url, params=params, json=json, data=data, headers=headers
+                method, url, params=params, json=json, data=data, content=content, headers=headers
             )
         except httpx.InvalidURL as exc:
             raise ConfigError(f"invalid URL {redact_url(url)}: {exc}", system=self.system) from None

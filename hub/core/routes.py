@@ -4,7 +4,9 @@ A route names one entity kind, one target (a connector configured in hub.yaml) a
 condition — a list of field tests that must all hold. There is no code in a route: a test is
 ``equals``, ``in`` or ``changed_to`` on a dotted path of the entity's non-PII fields. ``changed_to``
 holds when the new version has the value and the previous version did not (a created entity had no
-previous version), so "status changed to rejected" fires once, not on every later edit.
+previous version), so "status changed to rejected" fires once, not on every later edit. ``events``
+narrows a route to the kinds of change it takes (:func:`change_event`: ``created``, ``updated``,
+``deleted``; all three by default): a change of another kind is never queued for it.
 
 Routes are checked twice: their shape when hub.yaml loads (pydantic, :class:`Route`), and against the
 connectors by ``hub routes check`` (:func:`check_routes`): the target is configured, its connector
@@ -24,20 +26,41 @@ Example hub.yaml::
         target: payroll_import
         when:
           - {field: status, equals: accepted}
+      - name: offers-to-payroll-hook
+        entity: offer
+        target: payroll_hook
+        events: [created, updated]
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.core.models import ENTITY_TYPES, pii_fields
 
-__all__ = ["Condition", "Route", "check_routes", "field_value"]
+__all__ = ["EVENTS", "Condition", "Event", "Route", "change_event", "check_routes", "field_value"]
 
 _MISSING = object()
+
+#: The kind of a change, as a subscriber sees it (the ``events`` of a route, a webhook's type suffix).
+Event = Literal["created", "updated", "deleted"]
+EVENTS: tuple[Event, ...] = get_args(Event)
+
+
+def change_event(version: int, *, deleted: bool) -> Event:
+    """What the change that made ``version`` of an entity is to a subscriber: its deletion, its first
+    version (a sync, a migration or an unmerge created it), or any later one (edits, merges, restores).
+
+    Example:
+        >>> change_event(1, deleted=False), change_event(4, deleted=False), change_event(5, deleted=True)
+        ('created', 'updated', 'deleted')
+    """
+    if deleted:
+        return "deleted"
+    return "created" if version == 1 else "updated"
 
 
 def field_value(data: Mapping[str, Any] | None, path: str) -> Any:
@@ -133,6 +156,7 @@ class Route(BaseModel):
     target: str = Field(min_length=1, max_length=64)
     when: list[Condition] = Field(default_factory=list)
     max_attempts: int = Field(5, ge=1, description="delivery attempts (each with the target's retries) before a dead letter")
+    events: tuple[Event, ...] = Field(EVENTS, min_length=1, description="the kinds of change the route takes")
 
     @model_validator(mode="after")
     def _known_entity(self) -> Route:

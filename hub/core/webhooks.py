@@ -4,7 +4,9 @@ Two schemes cover most vendors:
 
 * a hex HMAC-SHA256 of the raw body in one header, with a prefix — Greenhouse ``Signature: sha256 <hex>``,
   GitHub-style ``sha256=<hex>``, Gusto — see :func:`verify_hmac_hex`;
-* Standard Webhooks v1 (Svix and others; also what the hub itself sends) — see :class:`StandardWebhook`.
+* Standard Webhooks v1 (Svix and others; also what the hub itself sends) — see :class:`StandardWebhook`,
+  which signs as well as verifies: one ``v1,<base64>`` entry per secret, so a secret can be rotated
+  without a window in which the receiver refuses deliveries (:func:`new_secret` makes one).
 
 Both always verify the *raw* body bytes (re-serialised JSON breaks signatures), compare in constant
 time, and fail with :class:`~hub.core.errors.WebhookVerificationError`, whose message never contains
@@ -17,12 +19,13 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from hub.core.errors import ConfigError, WebhookVerificationError
 
-__all__ = ["StandardWebhook", "verify_hmac_hex"]
+__all__ = ["StandardWebhook", "new_secret", "verify_hmac_hex"]
 
 
 def verify_hmac_hex(
@@ -55,6 +58,21 @@ def verify_hmac_hex(
         raise WebhookVerificationError("the signature does not match the body; check the webhook secret")
 
 
+def new_secret(size: int = 32) -> str:
+    """A fresh Standard Webhooks secret: ``whsec_`` and the base64 of ``size`` random bytes.
+
+    The specification asks for 24 to 64 bytes; 32 is the size of the HMAC-SHA256 digest it keys.
+
+    Example:
+        >>> secret = new_secret()
+        >>> secret.startswith("whsec_"), len(base64.b64decode(secret[6:]))
+        (True, 32)
+    """
+    if not 24 <= size <= 64:
+        raise ConfigError(f"a webhook secret takes 24 to 64 random bytes, not {size}")
+    return StandardWebhook.PREFIX + base64.b64encode(secrets.token_bytes(size)).decode("ascii")
+
+
 class StandardWebhook:
     """Standard Webhooks v1: HMAC-SHA256 over ``{webhook-id}.{webhook-timestamp}.{raw body}``.
 
@@ -65,8 +83,12 @@ class StandardWebhook:
     within the window the receiver refuses a ``webhook-id`` it has stored before (``verify`` returns
     it; :func:`hub.core.sync.ingest_webhook` records it).
 
+    Several secrets are a rotation: a sender signs with each (the new one and the one consumers still
+    hold), a receiver accepts a signature by any of them. Retire the old secret once every consumer
+    verifies with the new one.
+
     Args:
-        secret: the base64 secret, with or without the ``whsec_`` prefix.
+        secret: the base64 secret, with or without the ``whsec_`` prefix; or several (rotation).
         tolerance_seconds: the replay window (the reference library uses 5 minutes).
         clock: Unix time, injectable for tests.
 
@@ -74,25 +96,49 @@ class StandardWebhook:
         >>> hook = StandardWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         >>> hook.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
         'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+        >>> rotating = StandardWebhook(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2Vjb25kLXNlY3JldC1vZi0yNC1ieXRlcw=="])
+        >>> sorted(rotating.headers("msg_1", 1614265330, b"{}"))
+        ['webhook-id', 'webhook-signature', 'webhook-timestamp']
+        >>> len(rotating.headers("msg_1", 1614265330, b"{}")["webhook-signature"].split())
+        2
     """
 
     PREFIX = "whsec_"
 
     def __init__(
-        self, secret: str, *, tolerance_seconds: float = 300, clock: Callable[[], float] = time.time
+        self, secret: str | Sequence[str], *, tolerance_seconds: float = 300, clock: Callable[[], float] = time.time
     ) -> None:
-        encoded = secret[len(self.PREFIX) :] if secret.startswith(self.PREFIX) else secret
-        try:
-            self._key = base64.b64decode(encoded, validate=True)
-        except binascii.Error:
-            raise ConfigError("the webhook secret is not valid base64 (expected whsec_<base64>)") from None
+        given = [secret] if isinstance(secret, str) else list(secret)
+        if not given:
+            raise ConfigError("no webhook secret given (expected whsec_<base64>)")
+        self._keys = [self._key_of(one) for one in given]
         self._tolerance, self._clock = tolerance_seconds, clock
 
-    def sign(self, msg_id: str, timestamp: int, raw_body: bytes) -> str:
-        """The ``webhook-signature`` value for a message: ``v1,<base64 HMAC-SHA256>``."""
-        signed = f"{msg_id}.{timestamp}.".encode() + raw_body
-        return "v1," + base64.b64encode(hmac.new(self._key, signed, hashlib.sha256).digest()).decode("ascii")
+    @classmethod
+    def _key_of(cls, secret: str) -> bytes:
+        encoded = secret[len(cls.PREFIX) :] if secret.startswith(cls.PREFIX) else secret
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise ConfigError("the webhook secret is not valid base64 (expected whsec_<base64>)") from None
+        if not key:
+            raise ConfigError("the webhook secret is empty (expected whsec_<base64>)")
+        return key
 
+    def sign(self, msg_id: str, timestamp: int, raw_body: bytes) -> str:
+        """The ``webhook-signature`` value for a message: ``v1,<base64 HMAC-SHA256>`` per secret, space-separated."""
+        return " ".join("v1," + signature for signature in self._signatures(msg_id, timestamp, raw_body))
+
+    def headers(self, msg_id: str, timestamp: int, raw_body: bytes) -> dict[str, str]:
+        """The three headers a sender puts on ``raw_body``: ``webhook-id``, ``webhook-timestamp`` and
+        ``webhook-signature``. ``msg_id`` must stay the same when the message is sent again (the
+        receiver's idempotency key); ``timestamp`` is the time of this attempt."""
+        return {"webhook-id": msg_id, "webhook-timestamp": str(int(timestamp)),
+                "webhook-signature": self.sign(msg_id, timestamp, raw_body)}
+
+    def _signatures(self, msg_id: str, timestamp: int, raw_body: bytes) -> list[str]:
+        signed = f"{msg_id}.{int(timestamp)}.".encode() + raw_body
+        return [base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode("ascii") for key in self._keys]
     def verify(self, raw_body: bytes, headers: Mapping[str, str]) -> str:
         """Check a received webhook; return its ``webhook-id`` (the idempotency key).
 
@@ -114,9 +160,9 @@ class StandardWebhook:
             raise WebhookVerificationError("webhook-timestamp is too old; possible replay")
         if timestamp > now + self._tolerance:
             raise WebhookVerificationError("webhook-timestamp is too far in the future; check clocks")
-        expected = self.sign(msg_id, timestamp, raw_body).partition(",")[2].encode()
+        expected = [signature.encode() for signature in self._signatures(msg_id, timestamp, raw_body)]
         for entry in signatures.split():
             version, _, value = entry.partition(",")
-            if version == "v1" and hmac.compare_digest(value.encode(), expected):
+            if version == "v1" and any(hmac.compare_digest(value.encode(), one) for one in expected):
                 return msg_id
         raise WebhookVerificationError("no v1 signature matches; check the webhook secret")

@@ -11,6 +11,11 @@ the entity as stored now, so sending the old entry would be a stale overwrite):
   old entry is superseded by a new one too: the change it announced is still true, only newer;
 * otherwise the old entry is superseded without replacement: the change it announced was undone.
 
+A route takes only the kinds of change in its ``events`` (:func:`hub.core.routes.change_event`); a
+change of another kind queues nothing and leaves an older entry as it is (it still goes out, with
+the entity as stored when it is sent), except a deletion: the entity is gone, so what the older entry announced
+is superseded too — a subscriber that does not hear deletions hears nothing more of it.
+
 Loop prevention: a change whose origin is the route's target system is never queued for it. The
 rows themselves — statuses, queries, updates — are the store's (:mod:`hub.core.store.outbox`).
 """
@@ -22,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.core.routes import Route
+from hub.core.routes import Route, change_event
 from hub.core.store import NewEntry, Outbox
 
 __all__ = ["RouteEnqueuer", "DELIVERY_STREAM_PREFIX"]
@@ -70,8 +75,13 @@ class RouteEnqueuer:
             if not routes:
                 continue
             pending = Outbox.pending_by_route(tx, change.entity_id, [r.name for r in routes])
+            event = change_event(change.version, deleted=change.op == "delete")
             for route in routes:
                 older = pending.get(route.name, [])
+                if event not in route.events:
+                    if event == "deleted":
+                        Outbox.supersede(tx, older)
+                    continue
                 Outbox.supersede(tx, older)
                 if route.matches(change.data, change.previous) or (older and route.holds(change.data)):
                     queued.append(NewEntry(route.name, route.target, change.entity_id, change.version))

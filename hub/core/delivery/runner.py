@@ -46,7 +46,7 @@ from hub.core.events import Events
 from hub.core.http import RetryPolicy
 from hub.core.letter_keys import letter_keys
 from hub.core.mapping import CompiledMapping
-from hub.core.models import Entity
+from hub.core.models import Entity, pii_fields
 from hub.core.store import DEAD, PENDING, Outbox, OutboxEntry, external_ids_of, kind_info, link_external_id
 
 __all__ = ["DeliveryReport", "DeliveryRunner", "attach_routes", "build_target", "enqueuer_from_config", "target_classes",
@@ -279,15 +279,21 @@ class DeliveryRunner:
         if key not in self._mappings:
             self._mappings[key] = target.reverse_mapping(kind)
         payload = self._mappings[key].reverse(data)
+        # a deletion is never an entity's first version: a migration's new records cost no extra query
+        deleted = entry.version > 1 and self.store.deleted_at(kind, entry.entity_id) is not None
         return Delivery(route=entry.route, kind=kind, entity_id=entry.entity_id, version=entry.version,
-                        payload=payload, external_id=entity.external_ids.get(system), entity=entity)
+                        payload=payload, external_id=entity.external_ids.get(system), entity=entity, deleted=deleted)
 
     def _delivered(self, name: str, done: list[tuple[OutboxEntry, Delivery, str | None]], report: DeliveryReport) -> None:
-        system = self.system_of(name)
+        system, disclosed = self.system_of(name), self.targets[name].discloses_pii
         with self.store.transaction() as tx:
             for entry, item, external_id in done:
                 if external_id is not None and item.external_id is None:
                     link_external_id(tx, system, item.kind, str(external_id), item.entity_id)
+                if disclosed and item.entity is not None:
+                    fields = sorted(f for f in pii_fields(type(item.entity)) if getattr(item.entity, f) not in (None, [], {}))
+                    self.store.audit(tx, f"target:{name}", "read_pii", item.entity_id,
+                                     {"kind": item.kind, "fields": fields, "route": entry.route, "version": entry.version})
             self.outbox.set_delivered(tx, [entry for entry, _, _ in done])
         for entry, item, external_id in done:
             report.count(name, "delivered")

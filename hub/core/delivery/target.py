@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from hub.core.errors import HubError, RecordError
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.models import Entity
+from hub.core.routes import Event, change_event
 
 __all__ = ["Delivery", "DeliveryTarget"]
 
@@ -37,6 +38,7 @@ class Delivery:
         payload: the reverse-mapped write payload (references already translated to the target's ids).
         external_id: the target's id for this entity, None if the hub knows none yet (create).
         entity: the canonical entity as stored now (for targets that need more than the payload).
+        deleted: the entity is marked deleted (the entry announces its deletion).
 
     Example:
         >>> Delivery(route="offers", kind="offer", entity_id="e1", version=3, payload={"a": 1}, external_id="77").key
@@ -50,6 +52,12 @@ class Delivery:
     payload: dict[str, Any]
     external_id: str | None
     entity: Entity | None = None
+    deleted: bool = False
+
+    @property
+    def event(self) -> Event:
+        """What the entry announces: ``created``, ``updated`` or ``deleted`` (:func:`~hub.core.routes.change_event`)."""
+        return change_event(self.version, deleted=self.deleted)
 
     @property
     def key(self) -> str:
@@ -71,6 +79,9 @@ class DeliveryTarget:
 
     writes: ClassVar[tuple[str, ...]] = ()
     batched: ClassVar[bool] = False
+    #: The target is sent the person's values for others to read (a webhook consumer granted ``pii``):
+    #: the runner records each delivery in the audit log as a PII read by the target, with the delivery.
+    discloses_pii: bool = False
 
     def reverse_mapping(self, kind: str) -> CompiledMapping:
         """The mapping whose ``reverse:`` section builds this target's payload for ``kind``.

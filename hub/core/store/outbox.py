@@ -166,6 +166,13 @@ class Outbox:
         with self.store.reading() as conn:
             return [OutboxEntry.from_row(row) for row in conn.execute(query).mappings()]
 
+    def counts(self, target: str) -> dict[str, int]:
+        """``{status: number of entries}`` of ``target``, statuses without entries left out."""
+        o = t.outbox
+        query = sa.select(o.c.status, sa.func.count()).where(o.c.target == target).group_by(o.c.status)
+        with self.store.reading() as conn:
+            return {status: count for status, count in conn.execute(query)}
+
     def get(self, entry_id: int) -> OutboxEntry:
         """One entry; :class:`ConfigError` if there is none with that id."""
         with self.store.reading() as conn:
