@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from hub.core.access import Grant, Role
 from hub.core.store import schema as t
@@ -36,6 +37,9 @@ class json_text(FunctionElement[str]):  # noqa: N801 - used like a SQL function
 
     type = sa.String()
     inherit_cache = True
+    # the path is part of the statement's cache key: without it, SQLAlchemy's compiled-statement
+    # cache would reuse one path's SQL for another (a status filter answered with employment_status')
+    _traverse_internals = [*FunctionElement._traverse_internals, ("path", InternalTraversal.dp_string)]
 
     def __init__(self, column: Any, path: str) -> None:
         self.path = path
