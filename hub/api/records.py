@@ -82,6 +82,12 @@ class LookupResult(BaseModel):
 _NOT_MODIFIED = {304: {"description": "not modified (If-None-Match matched the ETag)"}}
 
 
+#: The query parameters of a list (anything else is refused, see :func:`_refuse_unknown`).
+_LIST_PARAMETERS = frozenset(("job", "department", "status", "system", "updated_since", "updated_before", "deleted",
+                              "limit", "cursor"))
+_LOOKUP_PARAMETERS = frozenset(("phone", "national_id", "email", "system", "external_id"))
+
+
 def _list_endpoint(kind: str) -> Callable[..., Response]:
     def list_records(
         request: Request,
@@ -97,7 +103,7 @@ def _list_endpoint(kind: str) -> Callable[..., Response]:
         limit: Annotated[int | None, Query(ge=1, description="page size (at most the service's max_page_size)")] = None,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     ) -> Response:
-        _refuse_unknown(request, list_parameters)
+        _refuse_unknown(request, _LIST_PARAMETERS)
         _require_kind(grant, kind)
         filters = RecordFilter(job=job, department=department, status=status, system=system,
                                updated_since=updated_since, updated_before=updated_before, deleted=deleted)
@@ -109,8 +115,6 @@ def _list_endpoint(kind: str) -> Callable[..., Response]:
         content = _json(body)
         return _answer(request, content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"')
 
-    list_parameters = frozenset(("job", "department", "status", "system", "updated_since", "updated_before",
-                                 "deleted", "limit", "cursor"))
     return list_records
 
 
@@ -150,22 +154,20 @@ def lookup(
     external_id: Annotated[str | None, Query(description="with system: that system's id for the record")] = None,
 ) -> Response:
     """Exactly one of phone, national_id, email, or system with external_id; every kind the token may read."""
-    _refuse_unknown(request, frozenset(("phone", "national_id", "email", "system", "external_id")))
-    by_pii = {name: value for name, value in (("phone", phone), ("national_id", national_id), ("email", email))
-              if value is not None}
-    by_id = system is not None or external_id is not None
-    if len(by_pii) + by_id != 1 or (by_id and not (system and external_id)):
-        raise BadRequestError("give exactly one of phone, national_id, email, or system with external_id")
-    if by_id:
-        found = service.store.visible_by_external_id(grant, system or "", external_id or "")
-    else:
-        [(name, value)] = by_pii.items()
+    _refuse_unknown(request, _LOOKUP_PARAMETERS)
+    given = {name: value for name, value in (("phone", phone), ("national_id", national_id), ("email", email),
+                                             ("system", system), ("external_id", external_id)) if value is not None}
+    if set(given) == {"system", "external_id"}:
+        found = service.store.visible_by_external_id(grant, given["system"], given["external_id"])
+    elif len(given) == 1 and (name := next(iter(given))) in _BY_PII:
         field, normalize = _BY_PII[name]
         try:
-            normalized = normalize(value)
+            normalized = normalize(given[name])
         except ValueError as exc:  # the transforms' messages mask the value
             raise BadRequestError(str(exc), field_path=name) from None
         found = service.store.visible_by_pii(grant, field, normalized)
+    else:
+        raise BadRequestError("give exactly one of phone, national_id, email, or system with external_id")
     return JSONResponse({"items": [_rendered(record, grant) for record in found], "next_cursor": None})
 
 
