@@ -180,17 +180,20 @@ class Catalog:
         return conditions
 
     def _read(self, grant: Grant, kind: str, entity_ids: sa.Select, *, limit: int | None = None) -> tuple[list[Record], bool]:
-        """The records of ``kind`` whose ids ``entity_ids`` selects, in its order, the first ``limit``
+        """The records of ``kind`` whose ids ``entity_ids`` selects, in id order, the first ``limit``
         of them, and whether it selected more; read in one transaction that also writes the audit
-        entries when ``grant`` reads PII in plaintext (only for the records returned)."""
+        entries when ``grant`` reads PII in plaintext (only for the records returned).
+
+        The rows come from the statement that applies the scope (``entity_ids`` is its subquery), so
+        what is returned is what the scope admitted, even on PostgreSQL where each statement of a
+        READ COMMITTED transaction sees its own snapshot."""
         e = t.entities
+        ordered = entity_ids.subquery()
+        query = sa.select(e).join(ordered, ordered.c.id == e.c.id).order_by(e.c.id)  # every caller's order
         with self._db.transaction() if grant.pii_read else self._db.reading() as conn:
-            ids = list(conn.execute(entity_ids).scalars())
-            more = limit is not None and len(ids) > limit
-            ids = ids[:limit]
-            states = {i: (version, deleted_at) for i, version, deleted_at in conn.execute(
-                sa.select(e.c.id, e.c.version, e.c.deleted_at).where(e.c.id.in_(ids)))} if ids else {}
-            entities = self._reader.get_many(kind, ids, tx=conn) if ids else []
+            rows = list(conn.execute(query).mappings())
+            more, rows = limit is not None and len(rows) > limit, rows[:limit]
+            entities = self._reader.built(conn, kind, rows)
             if grant.pii_read:
                 self._lookup.audit_reads(conn, grant.actor, entities)
-        return [Record(entity, *states[entity.id]) for entity in entities], more  # type: ignore[index]
+        return [Record(entity, row["version"], row["deleted_at"]) for entity, row in zip(entities, rows, strict=True)], more
