@@ -19,12 +19,13 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from hub.api.auth import current_grant
 from hub.api.errors import ERROR_RESPONSES
@@ -55,6 +56,19 @@ _BY_PII: dict[str, tuple[str, Callable[[str], str]]] = {
 
 _CURSOR_PREFIX = "1:"
 
+#: An ISO 8601 / RFC 3339 date and time with its offset (pydantic alone would also take a number as a Unix time).
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})", re.IGNORECASE)
+
+
+def _timestamp_text(value: Any) -> Any:
+    """Refuse anything but a date-time text with an offset, as the OpenAPI document says (``format: date-time``)."""
+    if not (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
+        raise ValueError("expected a date and time with an offset, e.g. 2026-12-01T08:00:00+08:00")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
+
 
 class RecordJson(BaseModel):
     """A canonical record as JSON (its kind's fields; PII masked as strings unless the token holds pii:read)."""
@@ -79,7 +93,11 @@ class LookupResult(BaseModel):
     next_cursor: None = None
 
 
-_NOT_MODIFIED = {304: {"description": "not modified (If-None-Match matched the ETag)"}}
+#: The refusals of these endpoints as they are sent: the error body for 422 too (a query parameter of
+#: the wrong type), where FastAPI would document its own validation body, which the service never sends.
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES, 422: {**ERROR_RESPONSES[400], "description": "a query parameter of the wrong type"}}
+_CACHED_RESPONSES = {**_RESPONSES, 304: {"description": "not modified (If-None-Match matched the ETag)"}}
 
 
 #: The query parameters of a list (anything else is refused, see :func:`_refuse_unknown`).
@@ -97,8 +115,8 @@ def _list_endpoint(kind: str) -> Callable[..., Response]:
         department: Annotated[str | None, Query(description="department as jobs name it")] = None,
         status: Annotated[str | None, Query(description="status (applications, offers, jobs; employees' employment_status)")] = None,
         system: Annotated[str | None, Query(description="only records this system has an id for")] = None,
-        updated_since: Annotated[AwareDatetime | None, Query(description="updated at or after (ISO 8601 with offset)")] = None,
-        updated_before: Annotated[AwareDatetime | None, Query(description="updated before (ISO 8601 with offset)")] = None,
+        updated_since: Annotated[Timestamp | None, Query(description="updated at or after (ISO 8601 with offset)")] = None,
+        updated_before: Annotated[Timestamp | None, Query(description="updated before (ISO 8601 with offset)")] = None,
         deleted: Annotated[bool, Query(description="true: only records marked deleted; false: only live ones")] = False,
         limit: Annotated[int | None, Query(ge=1, description="page size (at most the service's max_page_size)")] = None,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
@@ -134,14 +152,14 @@ def _get_endpoint(kind: str) -> Callable[..., Response]:
 
 for _plural, _kind in KINDS.items():
     router.add_api_route(f"/v1/{_plural}", _list_endpoint(_kind), methods=["GET"], response_model=RecordPage,
-                         responses={**ERROR_RESPONSES, **_NOT_MODIFIED}, operation_id=f"list_{_plural}",
+                         responses=_CACHED_RESPONSES, operation_id=f"list_{_plural}",
                          summary=f"List {_plural} (filters, cursor pages)")
     router.add_api_route(f"/v1/{_plural}/{{entity_id}}", _get_endpoint(_kind), methods=["GET"],
-                         response_model=RecordJson, responses={**ERROR_RESPONSES, **_NOT_MODIFIED},
+                         response_model=RecordJson, responses=_CACHED_RESPONSES,
                          operation_id=f"get_{_kind}", summary=f"One {_kind} by hub id")
 
 
-@router.get("/v1/lookup", response_model=LookupResult, responses=ERROR_RESPONSES, operation_id="lookup",
+@router.get("/v1/lookup", response_model=LookupResult, responses=_RESPONSES, operation_id="lookup",
             summary="Records by a person's phone, national ID or email, or by a system's id")
 def lookup(
     request: Request,

@@ -154,3 +154,6 @@ def test_malformed_requests_are_400(hub_server: HubServer) -> None:
             answer = client.get(path, params=params)
             assert answer.status_code == 400 and answer.json()["code"] == "bad-request", (params, answer.text)
             assert reason in answer.json()["reason"], params
+        for params in ({"updated_since": "0.5"}, {"updated_before": "2026-12-01T08:00:00"}, {"limit": 0}, {"deleted": "maybe"}):
+            answer = client.get("/v1/jobs", params=params)  # the types the OpenAPI document declares
+            assert (answer.status_code, answer.json()["code"]) == (422, "invalid-request"), params
