@@ -154,6 +154,7 @@ class Catalog:
         return self._found(grant, sa.select(x.c.entity_id).where(x.c.system == system, x.c.external_id == external_id))
 
     def _found(self, grant: Grant, entity_ids: sa.Select) -> list[Record]:
+        """The records among ``entity_ids`` (any kinds) that ``grant`` sees, by kind then id."""
         e = t.entities
         with self._db.reading() as conn:
             kinds = sorted(conn.execute(sa.select(e.c.kind).distinct()
