@@ -10,7 +10,8 @@ import pytest
 from hub.core.models import Application, Candidate
 from tests.api.conftest import HubServer
 from tests.api.records_seed import PEOPLE, RND, SALES, seed
-from tests.api.test_records_scope import all_pages
+from tests.api.test_records_scope import all_pages, pg_database  # noqa: F401 - a fixture
+from tests.store.conftest import pg_url  # noqa: F401 - the session fixture pg_database empties
 
 
 @pytest.fixture
@@ -103,7 +104,10 @@ def test_updated_range_and_deleted(world: tuple[HubServer, dict[str, str]]) -> N
         assert client.get(f"/v1/applications/{ids['A2']}").status_code == 200
 
 
-def test_pages_while_writes_go_on_lose_and_repeat_nothing(hub_server: HubServer) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_pages_while_writes_go_on_lose_and_repeat_nothing(hub_server_factory: Any, request: pytest.FixtureRequest,
+                                                          database: str) -> None:
+    hub_server = hub_server_factory(database_url=request.getfixturevalue("pg_database") if database == "postgresql" else None)
     store = hub_server.store
 
     def write(names: range, tag: str) -> None:
