@@ -13,6 +13,7 @@ Modules, bottom up — each part receives the parts it needs, none imports the f
 * ``identity`` (rules, blind-index lookup, merges and unmerge), ``upsert`` (the batched upsert);
 * ``outbox`` (the delivery queue's rows), ``links`` (the ids a delivery target assigns), ``erase`` (PIPL / GDPR erasure), ``rotation`` (key rotation),
   ``lookup`` (finding records for an operator, audited plaintext reads);
+* ``scope`` (a token's grant as a SQL condition), ``catalog`` (the records a token may read: lists, pages, look-ups);
 * ``facade`` (the :class:`Store` that composes them).
 
 Example:
@@ -23,6 +24,7 @@ Example:
 """
 
 from hub.core.store.bookkeeping import DeadLetter
+from hub.core.store.catalog import Page, Record, RecordFilter
 from hub.core.store.codec import EntityCodec, Prepared, field_texts, kind_info, loads
 from hub.core.store.erase import ErasureReport
 from hub.core.store.facade import Store
@@ -41,4 +43,5 @@ __all__ = [
     "ErasureReport", "RotationReport", "EntityCodec", "Prepared", "field_texts", "kind_info", "loads",
     "external_ids_of", "link_external_id", "Outbox", "OutboxEntry", "NewEntry", "RoutedEntry", "PENDING", "DELIVERED",
     "SUPERSEDED", "DEAD", "CANCELLED", "ApiTokens", "TokenInfo",
+    "Page", "Record", "RecordFilter",
 ]

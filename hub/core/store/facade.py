@@ -4,7 +4,8 @@ The parts — :class:`~hub.core.store.upsert.Upserter` and
 :class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
 :class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
 the bookkeeping parts (cursors, dead letters, job runs, audit), the webhook receipts, the API tokens,
-:class:`~hub.core.store.lookup.RecordLookup` (finding records for an operator), :class:`~hub.core.store.erase.Erasure`
+:class:`~hub.core.store.lookup.RecordLookup` (finding records for an operator),
+:class:`~hub.core.store.catalog.Catalog` (what a token may read), :class:`~hub.core.store.erase.Erasure`
 and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
 store builds them; none imports this module back. :class:`Store` only wires them and forwards
 calls, so sync, migration and delivery keep one object to hold.
@@ -36,7 +37,9 @@ from hub.core.crypto import KeyRing
 from hub.core.errors import HubError
 from hub.core.keys import keyring_from_config
 from hub.core.models import Entity
+from hub.core.access import Grant
 from hub.core.store.bookkeeping import AuditLog, Cursors, DeadLetter, DeadLetters, JobRuns
+from hub.core.store.catalog import Catalog, Page, Record, RecordFilter
 from hub.core.store.codec import EntityCodec, Prepared, Snapshot
 from hub.core.store.database import Database
 from hub.core.store.deletion import Deletions
@@ -87,6 +90,7 @@ class Store:
         self._lookup = RecordLookup(db, self.codec, self._reader, self._audit)
         self._receipts = WebhookReceipts(db)
         self._tokens = ApiTokens(db)
+        self._catalog = Catalog(db, self.codec, self._reader, self._lookup)
 
     @classmethod
     def open(cls, url: str, keyring: KeyRing, *, identity: IdentityRules | None = None) -> Store:
@@ -313,6 +317,24 @@ class Store:
     def read_pii(self, entity_id: str, actor: str) -> Entity:
         """The entity with its PII in plaintext, the read audited for ``actor`` (:meth:`RecordLookup.read_pii`)."""
         return self._lookup.read_pii(entity_id, actor)
+
+    # ---- what a token may read (catalog: the HTTP service's read API) ---------------------------
+
+    def records_page(self, grant: Grant, kind: str, filters: RecordFilter, *, after: str | None, limit: int) -> Page:
+        """A page of the records of ``kind`` ``grant`` sees, in hub id order after ``after`` (:meth:`Catalog.page`)."""
+        return self._catalog.page(grant, kind, filters, after=after, limit=limit)
+
+    def visible_record(self, grant: Grant, kind: str, entity_id: str) -> Record | None:
+        """One record if ``grant`` sees it; None if absent or out of scope alike (:meth:`Catalog.get`)."""
+        return self._catalog.get(grant, kind, entity_id)
+
+    def visible_by_pii(self, grant: Grant, field: str, value: str) -> list[Record]:
+        """The records ``grant`` sees whose blind-indexed ``field`` holds ``value`` (:meth:`Catalog.by_pii`)."""
+        return self._catalog.by_pii(grant, field, value)
+
+    def visible_by_external_id(self, grant: Grant, system: str, external_id: str) -> list[Record]:
+        """The records ``grant`` sees that ``system`` knows as ``external_id`` (:meth:`Catalog.by_external_id`)."""
+        return self._catalog.by_external_id(grant, system, external_id)
 
     # ---- cursors, dead letters, job runs, audit (bookkeeping); webhook receipts (receipts) -----
 

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -93,9 +94,16 @@ class RecordLookup:
             if kind is None:
                 raise StoreError("no such entity", record_id=entity_id)
             entity = self._reader.get(kind, entity_id, tx=tx)
-            read = sorted(name for name in pii_fields(type(entity)) if getattr(entity, name) not in (None, [], {}))
-            self._audit.add(tx, actor, READ_PII, entity_id, {"kind": kind, "fields": read})
+            self.audit_reads(tx, actor, [entity])
         return entity
+
+    def audit_reads(self, tx: sa.Connection, actor: str, entities: Iterable[Entity]) -> None:
+        """Record in ``tx`` that ``actor`` reads ``entities`` with their PII in plaintext: one entry
+        each (which entity, which PII fields it holds; no values). The caller's transaction is the
+        read's, so the entries commit before the plaintext is shown."""
+        for entity in entities:
+            read = sorted(name for name in pii_fields(type(entity)) if getattr(entity, name) not in (None, [], {}))
+            self._audit.add(tx, actor, READ_PII, entity.id, {"kind": entity.kind, "fields": read})
 
     def _named(self, entity_ids: sa.Select) -> list[RecordIds]:
         """The entities whose ids ``entity_ids`` selects, by kind then id, with their external ids."""

@@ -68,18 +68,25 @@ class EntityReader:
 
     def get_many(self, kind: str, entity_ids: Sequence[str], *, tx: sa.Connection | None = None) -> list[Entity]:
         """Entities by id (decrypted), in the order given; ids not stored are skipped."""
-        e, x = t.entities, t.external_ids
+        e = t.entities
         rows: dict[str, Any] = {}
-        external: dict[str, dict[str, str]] = {}
         with self._db.reading(tx) as conn:
             for chunk in chunks(entity_ids):
-                for row in conn.execute(sa.select(e).where(e.c.kind == kind, e.c.id.in_(chunk))).mappings():
-                    rows[row["id"]] = row
-                for system, external_id, entity_id in conn.execute(
-                    sa.select(x.c.system, x.c.external_id, x.c.entity_id).where(x.c.entity_id.in_(chunk))
-                ):
-                    external.setdefault(entity_id, {})[system] = external_id
-        return [self._codec.build(kind, i, rows[i], external.get(i, {})) for i in entity_ids if i in rows]
+                rows.update((row["id"], row) for row in conn.execute(
+                    sa.select(e).where(e.c.kind == kind, e.c.id.in_(chunk))).mappings())
+            return self.built(conn, kind, [rows[i] for i in entity_ids if i in rows])
+
+    def built(self, conn: sa.Connection, kind: str, rows: Sequence[Any]) -> list[Entity]:
+        """The entities of ``kind`` that ``rows`` of ``entities`` (mappings) hold, decrypted, in their
+        order, with their external ids read on ``conn``."""
+        x = t.external_ids
+        external: dict[str, dict[str, str]] = {}
+        for chunk in chunks([row["id"] for row in rows]):
+            for system, external_id, entity_id in conn.execute(
+                sa.select(x.c.system, x.c.external_id, x.c.entity_id).where(x.c.entity_id.in_(chunk))
+            ):
+                external.setdefault(entity_id, {})[system] = external_id
+        return [self._codec.build(kind, row["id"], row, external.get(row["id"], {})) for row in rows]
 
     def find(self, system: str, external_id: str, kind: str | None = None) -> str | None:
         """The hub id of the entity ``system`` knows as ``external_id`` (StoreError if ambiguous)."""

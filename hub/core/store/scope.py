@@ -24,11 +24,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from hub.core.access import Grant, Role
 from hub.core.store import schema as t
 
-__all__ = ["json_text", "visible", "department_of"]
+__all__ = ["json_text", "visible", "department_of", "job_of"]
 
 
 class json_text(FunctionElement[str]):  # noqa: N801 - used like a SQL function
@@ -36,6 +37,9 @@ class json_text(FunctionElement[str]):  # noqa: N801 - used like a SQL function
 
     type = sa.String()
     inherit_cache = True
+    # the path is part of the statement's cache key: without it, SQLAlchemy's compiled-statement
+    # cache would reuse one path's SQL for another (a status filter answered with employment_status')
+    _traverse_internals = [*FunctionElement._traverse_internals, ("path", InternalTraversal.dp_string)]
 
     def __init__(self, column: Any, path: str) -> None:
         self.path = path
@@ -71,16 +75,23 @@ def _application_job(application_id: ColumnElement[Any]) -> sa.ScalarSelect[Any]
             .where(application.c.id == application_id).correlate_except(application).scalar_subquery())
 
 
-def department_of(entity: sa.FromClause = t.entities) -> ColumnElement[Any]:
-    """The department of the record ``entity`` (a row of ``entities``), by its kind; NULL if it has none."""
+def job_of(entity: sa.FromClause = t.entities) -> ColumnElement[Any]:
+    """The hub id of the job of the record ``entity``, by its kind: a job is its own; an application's
+    and an assessment's job is theirs, else their application's; any other record's is its
+    application's job (NULL if it has none)."""
     data, kind = entity.c.data, entity.c.kind
-    job_id = sa.case(
+    return sa.case(
         (kind == "job", entity.c.id),
         (kind.in_(("application", "assessment")),
          sa.func.coalesce(json_text(data, "job.id"), _application_job(json_text(data, "application.id")))),
         else_=_application_job(json_text(data, "application.id")),
     )
-    return sa.case((kind.in_(("employee",)), json_text(data, "department")), else_=_job_department(job_id))
+
+
+def department_of(entity: sa.FromClause = t.entities) -> ColumnElement[Any]:
+    """The department of the record ``entity`` (a row of ``entities``), by its kind; NULL if it has none."""
+    return sa.case((entity.c.kind.in_(("employee",)), json_text(entity.c.data, "department")),
+                   else_=_job_department(job_of(entity)))
 
 
 def visible(grant: Grant, entity: sa.FromClause = t.entities) -> ColumnElement[bool]:
