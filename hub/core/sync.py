@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -55,7 +56,7 @@ from hub.core.store import EntityCodec
 from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Transformed, Validator
 from hub.core.sync_state import TOMBSTONES, StreamState, later
 
-__all__ = ["StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
+__all__ = ["StreamReport", "SyncReport", "WebhookReceiver", "ingest_webhook", "pipeline_for", "sync"]
 
 
 @dataclass
@@ -326,6 +327,89 @@ def _precompute(codec: EntityCodec, page: _Page) -> None:
         precompute(codec, page.batch.prepared)
 
 
+class WebhookReceiver:
+    """One connector's webhooks into the store, with what every delivery needs built once: the
+    connector's client and each stream's compiled pipeline.
+
+    Building an HTTP client (its TLS context) and compiling a mapping take far longer than storing
+    a webhook's records, so a server keeps one receiver per connector for all its deliveries;
+    :func:`ingest_webhook` is one delivery through a receiver of its own. :meth:`receive` may be
+    called from several threads at once (each delivery is its own transaction).
+
+    Example:
+        >>> with WebhookReceiver(Greenhouse(settings), store, key="greenhouse") as receiver:   # doctest: +SKIP
+        ...     receiver.receive(headers, raw_body).created
+        1
+    """
+
+    def __init__(self, connector: RestConnector, store: Store, *, key: str | None = None,
+                 validators: Sequence[Validator] = (), pm: pluggy.PluginManager | None = None) -> None:
+        self.connector, self.store, self.key = connector, store, key or connector.name
+        self.validators = validators
+        self.events = Events(pm)
+        self.client = connector.client()
+        self._pipelines: dict[str, RecordPipeline] = {}
+        self._building = threading.Lock()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def receive(self, headers: Mapping[str, str], raw_body: bytes) -> Counters:
+        """Receive one delivery: size, signature, replay, then its records through the same
+        pipeline as pulled pages.
+
+        The body's size is checked before its signature (:meth:`RestConnector.parse_webhook`). The
+        vendor's delivery id, when it sends one, is recorded with the records: a delivery received
+        before is refused and nothing of it stored again. A record older than the version its source
+        last sent is counted ``stale`` and not written (the store compares ``remote_updated_at``). All
+        records of the webhook are committed in one transaction with their dead letters and the
+        receipt; cursors are not touched (a webhook says nothing about what a listing has covered).
+
+        Raises:
+            WebhookTooLargeError: the body is over the connector's ``webhook_max_bytes``; nothing is read.
+            WebhookVerificationError: the signature is wrong; nothing is stored.
+            WebhookReplayError: the delivery id was received before; nothing is stored.
+        """
+        delivery = self.connector.parse_webhook(headers, raw_body)
+        by_stream: dict[str, list[Any]] = defaultdict(list)
+        for stream_name, record in delivery.records:
+            by_stream[stream_name].append(record)
+        pipelines = {stream_name: self._pipeline(stream_name) for stream_name in by_stream}
+        store, key = self.store, self.key
+        total = Counters()
+        failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
+        with store.transaction() as tx:
+            if delivery.delivery_id is not None and not store.record_webhook_receipt(tx, key, delivery.delivery_id):
+                raise WebhookReplayError(f"delivery {delivery.delivery_id!r} was received before and is stored; "
+                                         "not stored again", system=key)  # fmt: skip
+            for stream_name, records in by_stream.items():
+                batch = pipelines[stream_name].process(tx, records)
+                for raw, error in batch.failures:
+                    store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
+                                          record_ref=error.record_id, keys=letter_keys(store.keyring, raw))
+                total += batch.counters
+                failures.append((stream_name, batch.failures))
+        for stream_name, stream_failures in failures:
+            for _raw, error in stream_failures:
+                self.events.record_failed(error, connector=key, stream=stream_name)
+        return total
+
+    def _pipeline(self, stream_name: str) -> RecordPipeline:
+        """The stream's pipeline, its mapping compiled on the first delivery that names it."""
+        with self._building:
+            if stream_name not in self._pipelines:
+                stream = self.connector.stream(stream_name)
+                self._pipelines[stream_name] = pipeline_for(self.connector, stream, self.store, client=self.client,
+                                                            key=self.key, validators=self.validators)
+            return self._pipelines[stream_name]
+
+
 def ingest_webhook(
     connector: RestConnector,
     headers: Mapping[str, str],
@@ -336,43 +420,8 @@ def ingest_webhook(
     validators: Sequence[Validator] = (),
     pm: pluggy.PluginManager | None = None,
 ) -> Counters:
-    """Receive a vendor's webhook: size, signature, replay, then its records through the same
-    pipeline as pulled pages.
-
-    The body's size is checked before its signature (:meth:`RestConnector.parse_webhook`). The
-    vendor's delivery id, when it sends one, is recorded with the records: a delivery received
-    before is refused and nothing of it stored again. A record older than the version its source
-    last sent is counted ``stale`` and not written (the store compares ``remote_updated_at``). All
-    records of the webhook are committed in one transaction with their dead letters and the
-    receipt; cursors are not touched (a webhook says nothing about what a listing has covered).
-
-    Raises:
-        WebhookTooLargeError: the body is over the connector's ``webhook_max_bytes``; nothing is read.
-        WebhookVerificationError: the signature is wrong; nothing is stored.
-        WebhookReplayError: the delivery id was received before; nothing is stored.
+    """Receive one vendor's webhook through a :class:`WebhookReceiver` of its own (see
+    :meth:`WebhookReceiver.receive`: what is checked, what is stored, what is raised).
     """
-    key = key or connector.name
-    delivery = connector.parse_webhook(headers, raw_body)
-    by_stream: dict[str, list[Any]] = defaultdict(list)
-    for stream_name, record in delivery.records:
-        by_stream[stream_name].append(record)
-    events = Events(pm)
-    total = Counters()
-    failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
-    with connector.client() as client, store.transaction() as tx:
-        if delivery.delivery_id is not None and not store.record_webhook_receipt(tx, key, delivery.delivery_id):
-            raise WebhookReplayError(f"delivery {delivery.delivery_id!r} was received before and is stored; "
-                                     "not stored again", system=key)  # fmt: skip
-        for stream_name, records in by_stream.items():
-            stream = connector.stream(stream_name)
-            pipeline = pipeline_for(connector, stream, store, client=client, key=key, validators=validators)
-            batch = pipeline.process(tx, records)
-            for raw, error in batch.failures:
-                store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
-                                      record_ref=error.record_id, keys=letter_keys(store.keyring, raw))
-            total += batch.counters
-            failures.append((stream_name, batch.failures))
-    for stream_name, stream_failures in failures:
-        for _raw, error in stream_failures:
-            events.record_failed(error, connector=key, stream=stream_name)
-    return total
+    with WebhookReceiver(connector, store, key=key, validators=validators, pm=pm) as receiver:
+        return receiver.receive(headers, raw_body)
