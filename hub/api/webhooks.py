@@ -5,8 +5,10 @@ The vendor's signature is the authentication (no bearer token): the connector co
 The body is read with its connector's ``webhook_max_bytes`` as a hard cap: a ``Content-Length`` over
 it is refused before a byte is read, a chunked body as soon as the count passes it. The records then
 take the record path of a sync (:class:`~hub.core.sync.WebhookReceiver`: mapping, validators, dead
-letters, one transaction with the delivery's receipt), in a worker thread, and the 200 is sent only
-after that transaction has committed: a process killed after answering has nothing left to lose.
+letters, the delivery's receipt), in a worker thread, and the 200 is sent only after that
+transaction has committed: a process killed after answering has nothing left to lose. Deliveries
+arriving while one is being stored are stored together in the next transaction (:class:`GroupCommit`):
+under load one commit serves many webhooks.
 
 Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 
@@ -21,12 +23,14 @@ Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import anyio
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
+from starlette.datastructures import Headers
 
 from hub.api.errors import ERROR_RESPONSES
 from hub.api.service import Service, service_of
@@ -42,30 +46,29 @@ from hub.core.errors import (
 )
 from hub.core.plugins import get_plugin_manager
 from hub.core.runtime import build_connector
-from hub.core.sync import WebhookReceiver
+from hub.core.sync import Accepted, WebhookReceiver
 
-__all__ = ["router", "WebhookReceivers"]
+__all__ = ["router", "GroupCommit", "WebhookReceivers"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-#: Deliveries stored at once per process. SQLite takes one writer at a time: more threads would only
-#: queue on its lock with back-off sleeps. PostgreSQL commits concurrent transactions together.
+#: Groups stored at once per process, over all connectors. SQLite takes one writer at a time: more
+#: threads would only queue on its lock with back-off sleeps.
 _WRITERS = {"sqlite": 1}
 _DEFAULT_WRITERS = 8
+#: The most deliveries committed in one transaction.
+_GROUP = 64
 
 
 class Received(BaseModel):
-    """What the delivery's records did; ``dead_lettered`` records failed mapping or validation and
+    """The delivery's records: ``stored`` were taken by the store (created, updated, or found
+    unchanged or older than the version held), ``dead_lettered`` failed mapping or validation and
     wait in dead letters (``hub dead-letters``) — the delivery is acknowledged all the same."""
 
     records: int
-    created: int
-    updated: int
-    unchanged: int
-    stale: int
-    deleted: int
+    stored: int
     dead_lettered: int
 
 
@@ -73,17 +76,58 @@ class Acknowledged(BaseModel):
     received: Received
 
 
+class GroupCommit:
+    """One connector's deliveries, stored a group per transaction in a worker thread.
+
+    Deliveries that arrive while a group is being stored wait and go together in the next one
+    (:meth:`~hub.core.sync.WebhookReceiver.receive_many`): under load one commit serves many
+    webhooks, alone a webhook is stored at once. Each request still gets its own outcome, only
+    after the transaction holding it has committed.
+    """
+
+    def __init__(self, receiver: WebhookReceiver, writers: anyio.CapacityLimiter) -> None:
+        self.receiver, self.writers = receiver, writers
+        self._waiting: list[tuple[Headers, bytes, asyncio.Future[Accepted]]] = []
+        self._storing: asyncio.Task[None] | None = None
+
+    async def receive(self, headers: Headers, raw_body: bytes) -> Accepted:
+        """The delivery's counts once it is committed; its refusal raised."""
+        outcome: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
+        self._waiting.append((headers, raw_body, outcome))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._store())
+        return await asyncio.shield(outcome)  # a client hanging up does not take its delivery out of a group
+
+    async def _store(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[:_GROUP], self._waiting[_GROUP:]
+                try:
+                    async with self.writers:
+                        outcomes, _ = await to_thread.run_sync(self.receiver.receive_many,
+                                                               [(headers, body) for headers, body, _ in group])
+                except Exception as exc:  # noqa: BLE001 — every request of the group answers for it
+                    outcomes = [exc] * len(group)
+                for (_, _, future), outcome in zip(group, outcomes, strict=True):
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            self._storing = None
+
+
 class WebhookReceivers:
-    """The process's :class:`~hub.core.sync.WebhookReceiver` per hub.yaml key, each built on its
-    first delivery (a connector's HTTP client and compiled mappings cost more than a delivery)."""
+    """The process's receiving side per hub.yaml key, each built on its first delivery (a connector's
+    HTTP client and compiled mappings cost more than a delivery)."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
         self.writers = anyio.CapacityLimiter(_WRITERS.get(service.store.engine.dialect.name, _DEFAULT_WRITERS))
-        self._receivers: dict[str, WebhookReceiver] = {}
+        self._receivers: dict[str, GroupCommit] = {}
         self._pm = get_plugin_manager()  # the hub_event observers that hear of dead-lettered records
 
-    def get(self, key: str) -> WebhookReceiver:
+    def get(self, key: str) -> GroupCommit:
         """The receiver of ``key``.
 
         Raises:
@@ -96,8 +140,9 @@ class WebhookReceivers:
             cls = registry.connectors.get(entry.type) if entry is not None else None
             if not (isinstance(cls, type) and issubclass(cls, RestConnector) and cls.receives_webhooks):
                 raise NotFoundError("no connector by that name receives webhooks here")
-            self._receivers[key] = WebhookReceiver(build_connector(config, registry, key), self.service.store, key=key,
-                                                   validators=registry.validators, pm=self._pm)
+            receiver = WebhookReceiver(build_connector(config, registry, key), self.service.store, key=key,
+                                       validators=registry.validators, pm=self._pm)
+            self._receivers[key] = GroupCommit(receiver, self.writers)
         return self._receivers[key]
 
 
@@ -130,10 +175,9 @@ def receivers_of(request: Request) -> WebhookReceivers:
 async def receive_webhook(connector: str, request: Request,
                           receivers: WebhookReceivers = Depends(receivers_of)) -> Acknowledged:
     try:
-        receiver = receivers.get(connector)
-        raw_body = await _capped_body(request, receiver.connector.webhook_limit(), connector)
-        async with receivers.writers:
-            counters = await to_thread.run_sync(receiver.receive, request.headers, raw_body)
+        group = receivers.get(connector)
+        raw_body = await _capped_body(request, group.receiver.connector.webhook_limit(), connector)
+        accepted = await group.receive(request.headers, raw_body)
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
         raise
@@ -145,10 +189,8 @@ async def receive_webhook(connector: str, request: Request,
                   connector, exc.code, exc.reason)
         raise ServiceUnavailableError("this connector cannot take webhooks now; retry later",
                                       system=connector) from None
-    return Acknowledged(received=Received(records=counters.records, created=counters.created,
-                                          updated=counters.updated, unchanged=counters.unchanged,
-                                          stale=counters.stale, deleted=counters.deleted,
-                                          dead_lettered=counters.failed))
+    return Acknowledged(received=Received(records=accepted.records, stored=accepted.stored,
+                                          dead_lettered=accepted.dead_lettered))
 
 
 async def _capped_body(request: Request, limit: int, key: str) -> bytes:
