@@ -55,9 +55,10 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 #: Groups stored at once per process, over all connectors. SQLite takes one writer at a time: more
-#: threads would only queue on its lock with back-off sleeps.
+#: threads would only queue on its lock with back-off sleeps. On PostgreSQL a second group fills
+#: while the first waits for its commit to be flushed.
 _WRITERS = {"sqlite": 1}
-_DEFAULT_WRITERS = 8
+_DEFAULT_WRITERS = 2
 #: The most deliveries committed in one transaction.
 _GROUP = 64
 
@@ -88,33 +89,35 @@ class GroupCommit:
     def __init__(self, receiver: WebhookReceiver, writers: anyio.CapacityLimiter) -> None:
         self.receiver, self.writers = receiver, writers
         self._waiting: list[tuple[Headers, bytes, asyncio.Future[Accepted]]] = []
-        self._storing: asyncio.Task[None] | None = None
+        self._storing: set[asyncio.Task[None]] = set()
 
     async def receive(self, headers: Headers, raw_body: bytes) -> Accepted:
         """The delivery's counts once it is committed; its refusal raised."""
         outcome: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
         self._waiting.append((headers, raw_body, outcome))
-        if self._storing is None:
-            self._storing = asyncio.create_task(self._store())
+        if len(self._storing) < self.writers.total_tokens:
+            task = asyncio.create_task(self._store())
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
         return await asyncio.shield(outcome)  # a client hanging up does not take its delivery out of a group
 
     async def _store(self) -> None:
-        try:
-            while self._waiting:
+        """Store what waits, a group at a time, until nothing does."""
+        while self._waiting:
+            async with self.writers:
                 group, self._waiting = self._waiting[:_GROUP], self._waiting[_GROUP:]
+                if not group:  # another writer took them while this one waited for its turn
+                    return
                 try:
-                    async with self.writers:
-                        outcomes, _ = await to_thread.run_sync(self.receiver.receive_many,
-                                                               [(headers, body) for headers, body, _ in group])
+                    outcomes, _ = await to_thread.run_sync(self.receiver.receive_many,
+                                                           [(headers, body) for headers, body, _ in group])
                 except Exception as exc:  # noqa: BLE001 — every request of the group answers for it
                     outcomes = [exc] * len(group)
-                for (_, _, future), outcome in zip(group, outcomes, strict=True):
-                    if isinstance(outcome, Exception):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-        finally:
-            self._storing = None
+            for (_, _, future), outcome in zip(group, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
 
 
 class WebhookReceivers:

@@ -352,8 +352,8 @@ class WebhookReceiver:
 
     Building an HTTP client (its TLS context) and compiling a mapping take far longer than storing
     a webhook's records, so a server keeps one receiver per connector for all its deliveries;
-    :func:`ingest_webhook` is one delivery through a receiver of its own. :meth:`receive` may be
-    called from several threads at once (each delivery is its own transaction).
+    :func:`ingest_webhook` is one delivery through a receiver of its own. :meth:`receive` and
+    :meth:`receive_many` may be called from several threads at once (each call is its own transaction).
 
     Example:
         >>> with WebhookReceiver(Greenhouse(settings), store, key="greenhouse") as receiver:   # doctest: +SKIP
@@ -431,6 +431,8 @@ class WebhookReceiver:
             accepted[len(outcomes)] = Accepted(len(delivery.records))
             outcomes.append(accepted[len(outcomes)])
         total = Counters()
+        if not taken:
+            return outcomes, total
         failures: list[tuple[str, HubError]] = []
         with store.transaction() as tx:
             by_stream: dict[str, list[tuple[int, Any]]] = defaultdict(list)
