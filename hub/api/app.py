@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from hub import __version__
-from hub.api import records
+from hub.api import records, webhooks
 from hub.api.errors import install_error_handlers
 from hub.api.service import Service
 from hub.core.config import load_config
@@ -36,6 +36,7 @@ def create_app(service: Service | None) -> FastAPI:
     app.state.service = service
     install_error_handlers(app)
     app.include_router(records.router)
+    app.include_router(webhooks.router)
 
     @app.get("/v1/health", tags=["service"], summary="Liveness: the server answers")
     def health() -> dict[str, str]:

@@ -35,7 +35,8 @@ ever need to catch hub types::
     │   ├── NotFoundError            no such record, or none the token may see (the same answer)  (404)
     │   ├── BadRequestError          a bad cursor, filter or parameter                            (400)
     │   ├── PayloadTooLargeError     the request body is over the service's limit                 (413)
-    │   └── TooManyRequestsError     the token's rate limit is spent; carries retry_after         (429)
+    │   ├── TooManyRequestsError     the token's rate limit is spent; carries retry_after         (429)
+    │   └── ServiceUnavailableError  the server cannot serve this now (a connector misconfigured)  (503)
     ├── ReconciliationError          what a migration wrote differs from what it read  (permanent)
     ├── SourceChangedError           a migration's source moved under its checkpoint; no resume (permanent)
     └── UnreadableFileError          an input file is missing, of unknown format or undecodable (permanent)
@@ -92,6 +93,7 @@ __all__ = [
     "BadRequestError",
     "PayloadTooLargeError",
     "TooManyRequestsError",
+    "ServiceUnavailableError",
     "DuplicateRecordError",
     "UnreadableFileError",
     "UnsafeFileError",
@@ -379,6 +381,14 @@ class TooManyRequestsError(ApiRequestError):
     def __init__(self, reason: str, *, retry_after: float, **context: Any) -> None:
         self.retry_after = retry_after
         super().__init__(reason, **context)
+
+
+class ServiceUnavailableError(ApiRequestError):
+    """The server cannot serve this request until its operator acts (a connector's hub.yaml settings
+    are wrong). A 5xx on purpose: a vendor retries it later, so its webhooks are not lost meanwhile."""
+
+    code = "service-unavailable"
+    http_status = 503
 
 
 class DuplicateRecordError(RecordError):

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -40,7 +41,7 @@ import httpx
 import pluggy
 import sqlalchemy as sa
 
-from hub.core.connector import RestConnector, Stream
+from hub.core.connector import RestConnector, Stream, WebhookDelivery
 from hub.core.errors import HubError, RecordError, WebhookReplayError
 from hub.core.events import Events, Listener
 from hub.core.forked import ahead, worth_forking
@@ -55,7 +56,7 @@ from hub.core.store import EntityCodec
 from hub.core.sync_pipeline import BatchResult, Counters, RecordPipeline, Transformed, Validator
 from hub.core.sync_state import TOMBSTONES, StreamState, later
 
-__all__ = ["StreamReport", "SyncReport", "ingest_webhook", "pipeline_for", "sync"]
+__all__ = ["StreamReport", "SyncReport", "Accepted", "WebhookReceiver", "ingest_webhook", "pipeline_for", "sync"]
 
 
 @dataclass
@@ -326,6 +327,147 @@ def _precompute(codec: EntityCodec, page: _Page) -> None:
         precompute(codec, page.batch.prepared)
 
 
+@dataclass
+class Accepted:
+    """A delivery stored by :meth:`WebhookReceiver.receive_many`: its records, and how many of them
+    failed mapping or validation and wait in dead letters.
+
+    Example:
+        >>> Accepted(records=2, dead_lettered=1).stored
+        1
+    """
+
+    records: int
+    dead_lettered: int = 0
+
+    @property
+    def stored(self) -> int:
+        """Records taken by the store (created, updated, or found unchanged or stale)."""
+        return self.records - self.dead_lettered
+
+
+class WebhookReceiver:
+    """One connector's webhooks into the store, with what every delivery needs built once: the
+    connector's client and each stream's compiled pipeline.
+
+    Building an HTTP client (its TLS context) and compiling a mapping take far longer than storing
+    a webhook's records, so a server keeps one receiver per connector for all its deliveries;
+    :func:`ingest_webhook` is one delivery through a receiver of its own. :meth:`receive` and
+    :meth:`receive_many` may be called from several threads at once (each call is its own transaction).
+
+    Example:
+        >>> with WebhookReceiver(Greenhouse(settings), store, key="greenhouse") as receiver:   # doctest: +SKIP
+        ...     receiver.receive(headers, raw_body).created
+        1
+    """
+
+    def __init__(self, connector: RestConnector, store: Store, *, key: str | None = None,
+                 validators: Sequence[Validator] = (), pm: pluggy.PluginManager | None = None) -> None:
+        self.connector, self.store, self.key = connector, store, key or connector.name
+        self.validators = validators
+        self.events = Events(pm)
+        self.client = connector.client()
+        self._pipelines: dict[str, RecordPipeline] = {}
+        self._building = threading.Lock()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def receive(self, headers: Mapping[str, str], raw_body: bytes) -> Counters:
+        """Receive one delivery: size, signature, replay, then its records through the same
+        pipeline as pulled pages.
+
+        The body's size is checked before its signature (:meth:`RestConnector.parse_webhook`). The
+        vendor's delivery id, when it sends one, is recorded with the records: a delivery received
+        before is refused and nothing of it stored again. A record older than the version its source
+        last sent is counted ``stale`` and not written (the store compares ``remote_updated_at``). All
+        records of the webhook are committed in one transaction with their dead letters and the
+        receipt; cursors are not touched (a webhook says nothing about what a listing has covered).
+
+        Raises:
+            WebhookTooLargeError: the body is over the connector's ``webhook_max_bytes``; nothing is read.
+            WebhookVerificationError: the signature is wrong; nothing is stored.
+            WebhookReplayError: the delivery id was received before; nothing is stored.
+        """
+        outcomes, total = self.receive_many([(headers, raw_body)])
+        if isinstance(outcomes[0], HubError):
+            raise outcomes[0]
+        return total
+
+    def receive_many(
+        self, deliveries: Sequence[tuple[Mapping[str, str], bytes]]
+    ) -> tuple[list[Accepted | HubError], Counters]:
+        """Receive several deliveries in ONE transaction (a group commit), each as :meth:`receive` does:
+        each one's outcome in its place, and what the group's records did.
+
+        Each delivery is checked on its own: one refused (size, signature, a replay — also of a copy
+        earlier in the same group — or the connector's settings) is its error in its place, and the
+        others are stored all the same. Their records go through each stream's pipeline together, in
+        the order they arrived, so a server under load pays for one transaction and one batch of
+        statements per group of webhooks, not per webhook, and still answers each after its commit.
+
+        Raises:
+            StoreError: the database refused the transaction: none of the group is stored.
+        """
+        store, key = self.store, self.key
+        outcomes: list[Accepted | HubError] = []
+        taken: list[tuple[int, WebhookDelivery]] = []
+        accepted: dict[int, Accepted] = {}
+        for headers, raw_body in deliveries:
+            try:
+                delivery = self.connector.parse_webhook(headers, raw_body)
+                for stream_name in {stream_name for stream_name, _ in delivery.records}:
+                    self._pipeline(stream_name)
+            except HubError as exc:
+                outcomes.append(exc)
+                continue
+            taken.append((len(outcomes), delivery))
+            accepted[len(outcomes)] = Accepted(len(delivery.records))
+            outcomes.append(accepted[len(outcomes)])
+        total = Counters()
+        if not taken:
+            return outcomes, total
+        failures: list[tuple[str, HubError]] = []
+        with store.transaction() as tx:
+            by_stream: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+            new = store.record_webhook_receipts(tx, key, [d.delivery_id for _, d in taken if d.delivery_id is not None])
+            for index, delivery in taken:
+                if delivery.delivery_id is not None and delivery.delivery_id not in new:
+                    outcomes[index] = WebhookReplayError(f"delivery {delivery.delivery_id!r} was received before and is "
+                                                         "stored; not stored again", system=key)  # fmt: skip
+                    continue
+                new.discard(delivery.delivery_id)  # a second copy in the group is a replay of this one
+                for stream_name, record in delivery.records:
+                    by_stream[stream_name].append((index, record))
+            for stream_name, owned in by_stream.items():
+                batch = self._pipelines[stream_name].process(tx, [record for _, record in owned])
+                owner = {id(record): index for index, record in owned}
+                for raw, error in batch.failures:
+                    store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
+                                          record_ref=error.record_id, keys=letter_keys(store.keyring, raw))
+                    accepted[owner[id(raw)]].dead_lettered += 1
+                    failures.append((stream_name, error))
+                total += batch.counters
+        for stream_name, error in failures:
+            self.events.record_failed(error, connector=key, stream=stream_name)
+        return outcomes, total
+
+    def _pipeline(self, stream_name: str) -> RecordPipeline:
+        """The stream's pipeline, its mapping compiled on the first delivery that names it."""
+        with self._building:
+            if stream_name not in self._pipelines:
+                stream = self.connector.stream(stream_name)
+                self._pipelines[stream_name] = pipeline_for(self.connector, stream, self.store, client=self.client,
+                                                            key=self.key, validators=self.validators)
+            return self._pipelines[stream_name]
+
+
 def ingest_webhook(
     connector: RestConnector,
     headers: Mapping[str, str],
@@ -336,43 +478,8 @@ def ingest_webhook(
     validators: Sequence[Validator] = (),
     pm: pluggy.PluginManager | None = None,
 ) -> Counters:
-    """Receive a vendor's webhook: size, signature, replay, then its records through the same
-    pipeline as pulled pages.
-
-    The body's size is checked before its signature (:meth:`RestConnector.parse_webhook`). The
-    vendor's delivery id, when it sends one, is recorded with the records: a delivery received
-    before is refused and nothing of it stored again. A record older than the version its source
-    last sent is counted ``stale`` and not written (the store compares ``remote_updated_at``). All
-    records of the webhook are committed in one transaction with their dead letters and the
-    receipt; cursors are not touched (a webhook says nothing about what a listing has covered).
-
-    Raises:
-        WebhookTooLargeError: the body is over the connector's ``webhook_max_bytes``; nothing is read.
-        WebhookVerificationError: the signature is wrong; nothing is stored.
-        WebhookReplayError: the delivery id was received before; nothing is stored.
+    """Receive one vendor's webhook through a :class:`WebhookReceiver` of its own (see
+    :meth:`WebhookReceiver.receive`: what is checked, what is stored, what is raised).
     """
-    key = key or connector.name
-    delivery = connector.parse_webhook(headers, raw_body)
-    by_stream: dict[str, list[Any]] = defaultdict(list)
-    for stream_name, record in delivery.records:
-        by_stream[stream_name].append(record)
-    events = Events(pm)
-    total = Counters()
-    failures: list[tuple[str, list[tuple[Any, HubError]]]] = []
-    with connector.client() as client, store.transaction() as tx:
-        if delivery.delivery_id is not None and not store.record_webhook_receipt(tx, key, delivery.delivery_id):
-            raise WebhookReplayError(f"delivery {delivery.delivery_id!r} was received before and is stored; "
-                                     "not stored again", system=key)  # fmt: skip
-        for stream_name, records in by_stream.items():
-            stream = connector.stream(stream_name)
-            pipeline = pipeline_for(connector, stream, store, client=client, key=key, validators=validators)
-            batch = pipeline.process(tx, records)
-            for raw, error in batch.failures:
-                store.add_dead_letter(tx, system=key, stream=stream_name, error=error, payload=raw,
-                                      record_ref=error.record_id, keys=letter_keys(store.keyring, raw))
-            total += batch.counters
-            failures.append((stream_name, batch.failures))
-    for stream_name, stream_failures in failures:
-        for _raw, error in stream_failures:
-            events.record_failed(error, connector=key, stream=stream_name)
-    return total
+    with WebhookReceiver(connector, store, key=key, validators=validators, pm=pm) as receiver:
+        return receiver.receive(headers, raw_body)

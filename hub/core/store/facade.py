@@ -350,6 +350,10 @@ class Store:
         """Record a webhook delivery in ``tx``; False if it was received before (:mod:`~hub.core.store.receipts`)."""
         return self._receipts.record(tx, connector, delivery_id)
 
+    def record_webhook_receipts(self, tx: sa.Connection, connector: str, delivery_ids: Sequence[str]) -> set[str]:
+        """Record several webhook deliveries in ``tx``; the ids not received before (:mod:`~hub.core.store.receipts`)."""
+        return self._receipts.record_many(tx, connector, delivery_ids)
+
     def add_dead_letter(
         self,
         tx: sa.Connection,

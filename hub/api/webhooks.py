@@ -1,0 +1,214 @@
+"""``POST /v1/webhooks/{connector}``: a vendor's webhook, verified, stored, then acknowledged.
+
+The vendor's signature is the authentication (no bearer token): the connector configured under
+``connectors.<connector>`` in hub.yaml verifies it (:meth:`~hub.core.connector.RestConnector.parse_webhook`).
+The body is read with its connector's ``webhook_max_bytes`` as a hard cap: a ``Content-Length`` over
+it is refused before a byte is read, a chunked body as soon as the count passes it. The records then
+take the record path of a sync (:class:`~hub.core.sync.WebhookReceiver`: mapping, validators, dead
+letters, the delivery's receipt), in a worker thread, and the 200 is sent only after that
+transaction has committed: a process killed after answering has nothing left to lose. Deliveries
+arriving while one is being stored are stored together in the next transaction (:class:`GroupCommit`):
+under load one commit serves many webhooks.
+
+Answers (the vendor retries a 5xx and a timeout, never a 4xx):
+
+* 200 ``{"received": {...}}`` — stored; bad records are dead letters (``dead_lettered``), still acknowledged;
+* 401 bad or stale signature, 409 a delivery id received before, 413 a body over the limit, 400 a
+  verified body the connector cannot read — nothing stored; logged at WARNING with the connector,
+  code and reason, never the body or a header;
+* 404 no connector by that name, or one that receives no webhooks (the same answer);
+* 503 the connector's settings are wrong (say a missing ``webhook_secret``) or the store refused:
+  logged at ERROR for the operator; the vendor keeps the delivery and retries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import anyio
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from starlette.datastructures import Headers
+
+from hub.api.errors import ERROR_RESPONSES
+from hub.api.service import Service, service_of
+from hub.core.connector import RestConnector
+from hub.core.errors import (
+    ConfigError,
+    MalformedPageError,
+    NotFoundError,
+    ServiceUnavailableError,
+    StoreError,
+    WebhookRefusedError,
+    WebhookTooLargeError,
+)
+from hub.core.plugins import get_plugin_manager
+from hub.core.runtime import build_connector
+from hub.core.sync import Accepted, WebhookReceiver
+
+__all__ = ["router", "GroupCommit", "WebhookReceivers"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+#: Groups stored at once per process, over all connectors. SQLite takes one writer at a time: more
+#: threads would only queue on its lock with back-off sleeps. On PostgreSQL a second group fills
+#: while the first waits for its commit to be flushed.
+_WRITERS = {"sqlite": 1}
+_DEFAULT_WRITERS = 2
+#: The most deliveries committed in one transaction.
+_GROUP = 64
+
+
+class Received(BaseModel):
+    """The delivery's records: ``stored`` were taken by the store (created, updated, or found
+    unchanged or older than the version held), ``dead_lettered`` failed mapping or validation and
+    wait in dead letters (``hub dead-letters``) — the delivery is acknowledged all the same."""
+
+    records: int
+    stored: int
+    dead_lettered: int
+
+
+class Acknowledged(BaseModel):
+    received: Received
+
+
+class GroupCommit:
+    """One connector's deliveries, stored a group per transaction in a worker thread.
+
+    Deliveries that arrive while a group is being stored wait and go together in the next one
+    (:meth:`~hub.core.sync.WebhookReceiver.receive_many`): under load one commit serves many
+    webhooks, alone a webhook is stored at once. Each request still gets its own outcome, only
+    after the transaction holding it has committed.
+    """
+
+    def __init__(self, receiver: WebhookReceiver, writers: anyio.CapacityLimiter) -> None:
+        self.receiver, self.writers = receiver, writers
+        self._waiting: list[tuple[Headers, bytes, asyncio.Future[Accepted]]] = []
+        self._storing: set[asyncio.Task[None]] = set()
+
+    async def receive(self, headers: Headers, raw_body: bytes) -> Accepted:
+        """The delivery's counts once it is committed; its refusal raised."""
+        outcome: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
+        self._waiting.append((headers, raw_body, outcome))
+        if len(self._storing) < self.writers.total_tokens:
+            task = asyncio.create_task(self._store())
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
+        return await asyncio.shield(outcome)  # a client hanging up does not take its delivery out of a group
+
+    async def _store(self) -> None:
+        """Store what waits, a group at a time, until nothing does."""
+        while self._waiting:
+            async with self.writers:
+                group, self._waiting = self._waiting[:_GROUP], self._waiting[_GROUP:]
+                if not group:  # another writer took them while this one waited for its turn
+                    return
+                try:
+                    outcomes, _ = await to_thread.run_sync(self.receiver.receive_many,
+                                                           [(headers, body) for headers, body, _ in group])
+                except Exception as exc:  # noqa: BLE001 — every request of the group answers for it
+                    outcomes = [exc] * len(group)
+            for (_, _, future), outcome in zip(group, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+
+class WebhookReceivers:
+    """The process's receiving side per hub.yaml key, each built on its first delivery (a connector's
+    HTTP client and compiled mappings cost more than a delivery)."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.writers = anyio.CapacityLimiter(_WRITERS.get(service.store.engine.dialect.name, _DEFAULT_WRITERS))
+        self._receivers: dict[str, GroupCommit] = {}
+        self._pm = get_plugin_manager()  # the hub_event observers that hear of dead-lettered records
+
+    def get(self, key: str) -> GroupCommit:
+        """The receiver of ``key``.
+
+        Raises:
+            NotFoundError: no connector ``key``, or it receives no webhooks: one answer for both.
+            ConfigError: its settings are wrong.
+        """
+        if key not in self._receivers:
+            config, registry = self.service.config, self.service.registry
+            entry = config.connectors.get(key)
+            cls = registry.connectors.get(entry.type) if entry is not None else None
+            if not (isinstance(cls, type) and issubclass(cls, RestConnector) and cls.receives_webhooks):
+                raise NotFoundError("no connector by that name receives webhooks here")
+            receiver = WebhookReceiver(build_connector(config, registry, key), self.service.store, key=key,
+                                       validators=registry.validators, pm=self._pm)
+            self._receivers[key] = GroupCommit(receiver, self.writers)
+        return self._receivers[key]
+
+
+def receivers_of(request: Request) -> WebhookReceivers:
+    """The application's receivers, made on the first webhook (requests share the event loop's thread)."""
+    state = request.app.state
+    if getattr(state, "webhook_receivers", None) is None:
+        state.webhook_receivers = WebhookReceivers(service_of(request))
+    return state.webhook_receivers
+
+
+@router.post(
+    "/{connector}",
+    summary="Receive a vendor's signed webhook",
+    description="Authenticated by the vendor's signature, checked by the connector configured under this name in "
+                "hub.yaml (Greenhouse: `Signature: sha256 <hex>` and `Greenhouse-Event-ID`); no bearer token. "
+                "Answered 200 only once the records are stored; bad records become dead letters and are "
+                "counted in `dead_lettered`. 401 bad or stale signature, 409 a delivery received before, "
+                "413 a body over the connector's `webhook_max_bytes`; 503 asks the vendor to retry later.",
+    response_model=Acknowledged,
+    responses={status: ERROR_RESPONSES[status] for status in (400, 404, 413)}
+    | {401: {**ERROR_RESPONSES[401], "description": "the signature is missing, wrong or stale"},
+       409: {**ERROR_RESPONSES[400], "description": "this delivery id was received and stored before"},
+       503: {**ERROR_RESPONSES[400], "description": "the connector is misconfigured or the store is unavailable; "
+                                                   "retry later"}},
+    openapi_extra={"security": [],
+                   "requestBody": {"required": True, "description": "the vendor's payload, signed as sent",
+                                   "content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+async def receive_webhook(connector: str, request: Request,
+                          receivers: WebhookReceivers = Depends(receivers_of)) -> Acknowledged:
+    try:
+        group = receivers.get(connector)
+        raw_body = await _capped_body(request, group.receiver.connector.webhook_limit(), connector)
+        accepted = await group.receive(request.headers, raw_body)
+    except WebhookRefusedError as exc:
+        log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
+        raise
+    except MalformedPageError as exc:
+        log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
+        raise WebhookRefusedError(exc.reason, system=connector) from None
+    except (ConfigError, StoreError) as exc:
+        log.error("webhook not taken, the vendor will retry: connector=%s code=%s reason=%s",
+                  connector, exc.code, exc.reason)
+        raise ServiceUnavailableError("this connector cannot take webhooks now; retry later",
+                                      system=connector) from None
+    return Acknowledged(received=Received(records=accepted.records, stored=accepted.stored,
+                                          dead_lettered=accepted.dead_lettered))
+
+
+async def _capped_body(request: Request, limit: int, key: str) -> bytes:
+    """The body, never more than ``limit`` bytes of it held: a declared length over the limit is
+    refused unread, a chunked one as soon as what arrived passes it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise WebhookTooLargeError(f"the webhook body has {declared} bytes, over the limit of {limit} "
+                                   "(setting webhook_max_bytes)", system=key)  # fmt: skip
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise WebhookTooLargeError(f"the webhook body is over the limit of {limit} bytes "
+                                       "(setting webhook_max_bytes)", system=key)  # fmt: skip
+        parts.append(part)
+    return b"".join(parts)
