@@ -7,8 +7,8 @@ exist keeps its 404 / 405 in the same shape too, so a client parses one error fo
 
 Anything else a handler raises is a defect, not the client's doing: :class:`InternalErrors` answers
 500 ``{"code": "internal-error"}`` with nothing of the exception in the body, and logs where it was
-raised with its message only when it is a hub error (masked where raised) — a foreign exception's
-text may quote a row, so only its type is logged.
+raised (files, lines and functions: no source text) with its message only when it is a hub error
+(masked where raised) — a foreign exception's text may quote a row, so only its type is logged.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ class InternalErrors:
         except Exception as exc:  # noqa: BLE001 - the last resort: answered and logged, never re-raised
             _log.error("internal-error on %s %s: %s\n%s", scope.get("method", ""), scope.get("path", ""),
                        str(exc) if isinstance(exc, HubError) else type(exc).__name__,
-                       "".join(traceback.format_tb(exc.__traceback__)))
+                       "\n".join(f"  {frame.filename}:{frame.lineno} in {frame.name}"
+                                 for frame in traceback.extract_tb(exc.__traceback__)))
             if not started and scope["type"] == "http":
                 await JSONResponse({"code": "internal-error", "reason": "the server failed; the error is logged"},
                                    status_code=500)(scope, receive, send)

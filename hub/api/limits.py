@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from functools import cache
 from itertools import accumulate
 
 from fastapi import FastAPI, Request
@@ -121,9 +120,15 @@ def known_parameters_only(request: Request) -> None:
         raise BadRequestError("a parameter holds a NUL character")
 
 
-@cache
 def _query_names(route: APIRoute) -> frozenset[str]:
-    """The query parameters ``route`` and its dependencies take (a parameter model: its fields)."""
+    """The query parameters ``route`` and its dependencies take (a parameter model: its fields), worked
+    out once per route and kept on it."""
+    if (known := getattr(route, "_hub_query_names", None)) is None:
+        known = route._hub_query_names = _declared_query_names(route)  # type: ignore[attr-defined]
+    return known
+
+
+def _declared_query_names(route: APIRoute) -> frozenset[str]:
     names: set[str] = set()
     pending = [route.dependant]
     while pending:
