@@ -46,6 +46,27 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.add_middleware(InternalErrors)
+    _document_refusals(app)
+
+
+def _document_refusals(app: FastAPI) -> None:
+    """Every operation of the OpenAPI document lists the refusals the service's own layers may answer
+    it with, whatever its router declares: 400 (a query parameter it does not take, a NUL), 413 for a
+    body over the cap, and with a bearer token 401 and 429 — so a client and schemathesis expect them."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = build()
+        for methods in document.get("paths", {}).values():
+            for operation in methods.values():
+                statuses = [400] + [413] * ("requestBody" in operation) + [401, 429] * bool(operation.get("security"))
+                for status in statuses:
+                    operation.setdefault("responses", {}).setdefault(str(status), ERROR_RESPONSES[status])
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _refused(_request: Request, exc: ApiRequestError | WebhookRefusedError) -> JSONResponse:

@@ -70,10 +70,12 @@ class World:
     problems: list[str] = field(default_factory=list)
     #: (caller, response text) of every answer, for the PII check at the end.
     answers: list[tuple[str, str]] = field(default_factory=list)
+    clients: dict[str, httpx.Client] = field(default_factory=dict)
 
     def call(self, caller: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        with self.server.client(self.tokens[caller]) as client:
-            response = client.request(method, url, **kwargs)
+        if caller not in self.clients:
+            self.clients[caller] = self.server.client(self.tokens[caller])
+        response = self.clients[caller].request(method, url, **kwargs)
         self.answers.append((caller, response.text))
         return response
 
@@ -100,7 +102,10 @@ def world(tmp_path_factory) -> Iterator[World]:
     server.store.api_tokens.revoke("revoked")
     tokens["expired"] = server.token("hr_admin", name="expired", pii_read=True, days=1 / 86400)
     time.sleep(1.2)  # past the expired token's one second
-    yield World(server, ids, tokens, {hub_id: label for label, hub_id in ids.items()})
+    world = World(server, ids, tokens, {hub_id: label for label, hub_id in ids.items()})
+    yield world
+    for client in world.clients.values():
+        client.close()
     server.stop()
 
 

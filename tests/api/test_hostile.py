@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -61,7 +62,7 @@ def test_hostile_parameters_on_every_endpoint_get_4xx_never_500(server) -> None:
             for param in params:
                 for value in HOSTILE_VALUES:
                     if param["in"] == "path":
-                        answer = client.request(method, fill(path, httpx.URL(path=value).raw_path.decode()))
+                        answer = client.request(method, fill(path, quote(value, safe="")))
                     else:
                         answer = client.request(method, fill(path), params={param["name"]: value})
                     if not refused_cleanly(answer):
@@ -101,7 +102,7 @@ def test_an_unexpected_error_is_a_500_that_tells_and_logs_nothing_of_it(caplog) 
     """A defect (here a route that raises with a phone number in its message) reaches the last resort."""
     app = create_app(None)
 
-    @app.get("/v1/broken")
+    @app.get("/test/broken")
     def broken() -> None:
         raise ValueError("no row for 13800138000")
 
@@ -113,11 +114,11 @@ def test_an_unexpected_error_is_a_500_that_tells_and_logs_nothing_of_it(caplog) 
         while not server.started:
             time.sleep(0.05)
         with caplog.at_level(logging.ERROR):
-            answer = httpx.get(f"http://127.0.0.1:{port}/v1/broken")
+            answer = httpx.get(f"http://127.0.0.1:{port}/test/broken")
     finally:
         server.should_exit = True
         thread.join(10)
     assert (answer.status_code, answer.json()["code"]) == (500, "internal-error")
     assert "13800138000" not in answer.text and "Traceback" not in answer.text
-    assert "internal-error on GET /v1/broken: ValueError" in caplog.text
+    assert "internal-error on GET /test/broken: ValueError" in caplog.text
     assert "13800138000" not in caplog.text
