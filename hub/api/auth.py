@@ -44,6 +44,8 @@ def current_grant(
         raise UnauthenticatedError("the token is unknown, expired or revoked")
     if wait := limits.tokens.spend(grant.token_id):
         raise TooManyRequestsError("this token's requests a minute are spent", retry_after=wait)
+    if not limits.use_records.spend(grant.token_id):
+        service_of(request).store.api_tokens.mark_used(grant.token_id)
     return grant
 
 

@@ -184,11 +184,13 @@ class TokenBuckets:
 
 
 class RateLimits:
-    """The process's buckets: one per token, one per client address for its 401 answers."""
+    """The process's buckets: one per token, one per client address for its 401 answers; and one
+    per token that allows a write of its ``last_used_at`` once a minute, so use costs no write per request."""
 
     def __init__(self, per_minute: int) -> None:
         self.tokens = TokenBuckets(per_minute)
         self.refused_clients = TokenBuckets(per_minute)
+        self.use_records = TokenBuckets(1)
 
 
 def rate_limits_of(request: Request) -> RateLimits:

@@ -35,6 +35,7 @@ def test_a_created_token_is_shown_once_works_and_is_refused_once_revoked(hub_ser
     (row,) = json.loads(hub_tokens(hub_server, "list", "--json").stdout)
     assert (row["name"], row["role"], row["scope"], row["created_by"], row["revoked"], row["expired"]) == (
         "ats-feed", "system", {"kinds": ["application", "offer"]}, "ops", False, False)
+    assert row["last_used_at"] is not None and row["last_used_at"] >= row["created_at"]
     assert "kinds application, offer" in hub_tokens(hub_server, "list").stdout
 
     assert "revoked token 'ats-feed'" in hub_tokens(hub_server, "revoke", "ats-feed").stdout
