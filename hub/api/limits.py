@@ -19,8 +19,8 @@ Example:
     (0.0, 0.0, 30.0)
     >>> buckets.spend("t", now=30.0)
     0.0
-    >>> json_depth(b'{"a": [1, {"b": "[[[["}]}')
-    3
+    >>> json_depth(b'{"a": [1, {"b": "[[[["}]}'), json_depth(b'"[[["'), json_depth(b"12")
+    (3, 0, 0)
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def json_depth(body: bytes) -> int:
     if body.count(b"[") + body.count(b"{") == 0:
         return 0
     steps = (1 if bracket in (b"[", b"{") else -1 for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", body)))
-    return max(0, *accumulate(steps))
+    return max(accumulate(steps), default=0)
 
 
 class BodyLimit:

@@ -84,6 +84,8 @@ def create(name: str, role: str, departments: tuple[str, ...], interviewer: str 
            subject: str | None, pii_read: bool, expires: str | None, link_base: str | None, actor: str,
            config_path: Path | None) -> None:
     """Create a token and print it once: only its hash is stored, it cannot be shown again."""
+    if link_base and role != Role.PERSONAL:
+        raise ConfigError("--link-base is for a personal link (--role personal)")
     with _tokens_store(config_path) as store:
         expires_at = expiry(expires or _DEFAULT_EXPIRY.get(Role(role), "90d"), store.now())
         token, info = store.api_tokens.create(

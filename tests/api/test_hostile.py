@@ -24,7 +24,7 @@ HOSTILE_VALUES = ["", "\x00", "a\x00b", "9" * 400, "-99999999999999999999", "1e3
 #: The same, raw in the URL: percent-encoded bytes that are not UTF-8.
 RAW_HOSTILE = ["%FF%FE", "%C0%80", "%00"]
 HOSTILE_BODIES = [b"\xff\xfe\x00", b"[]", b"1", b"null", b'{"a":', b"1" * 3000, b'{"a": ' + b"9" * 3000 + b"}",
-                  b'{"' + b"k" * 200 + b'": {}}', b"[" * 33 + b"]" * 33]
+                  b'{"' + b"k" * 200 + b'": {}}', b"[" * 33 + b"]" * 33, b'"[[[["', b'"\\"[[', b"]]]]"]
 HOSTILE_AUTHORIZATION = ["Bearer", "Bearer " + "x" * 8000, "Basic dXNlcjpwYXNz", "bearer hub_ x",
                          "Bearer hub_" + "A" * 43]
 
@@ -71,7 +71,7 @@ def test_hostile_parameters_on_every_endpoint_get_4xx_never_500(server) -> None:
                     url = fill(path, raw) if param["in"] == "path" else f"{fill(path)}?{param['name']}={raw}"
                     if not refused_cleanly(answer := client.request(method, url)):
                         failures.append((method, path, param["name"], raw, answer.status_code))
-            for body in HOSTILE_BODIES if "requestBody" in operation or method == "POST" else ():
+            for body in HOSTILE_BODIES:  # every request's body is read (and capped) before routing
                 answer = client.request(method, fill(path), content=body, headers={"content-type": "application/json"})
                 if not refused_cleanly(answer):
                     failures.append((method, path, "body", body[:20], answer.status_code))

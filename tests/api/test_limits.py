@@ -33,8 +33,9 @@ def test_a_body_nested_deeper_than_the_cap_is_refused_before_it_is_parsed(limite
         deep = client.post("/v1/health", content=nested(9), headers={"content-type": "application/json"})
         flat = client.post("/v1/health", content=nested(8), headers={"content-type": "application/json"})
         quoted = client.post("/v1/health", content=json.dumps({"a": "[" * 100}).encode())
+        scalar = client.post("/v1/health", content=json.dumps("[" * 100).encode())
     assert (deep.status_code, deep.json()["code"]) == (400, "bad-request")
-    assert flat.status_code == quoted.status_code == 405
+    assert flat.status_code == quoted.status_code == scalar.status_code == 405
 
 
 def test_a_token_that_spends_its_requests_a_minute_gets_429_with_retry_after_and_others_go_on(limited) -> None:
