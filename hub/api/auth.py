@@ -3,7 +3,8 @@ the token's rate limit.
 
 An unknown, expired and revoked token get the same 401: the answer does not tell which it was. A
 client address that keeps sending such tokens runs out of 401 answers like a token runs out of
-requests (429), so guessing tokens is slow and costs no database look-up once its budget is spent.
+requests (429 instead), so a scanner or a misconfigured client is told to back off. A valid token is
+never refused for its address's failures: behind a proxy every client shares one address.
 
 ``GET /v1/token`` tells a client what its token is: a personal link's page checks the link before
 showing anything, and an operator checks a token's scope without reading the database.
@@ -33,12 +34,10 @@ def current_grant(
     """The grant of the request's ``Authorization: Bearer <token>``; 401 without a live token, 429 when
     the token's requests a minute (or the client's refused ones) are spent."""
     limits = rate_limits_of(request)
-    client = request.client.host if request.client else "unknown"
-    if wait := limits.refused_clients.wait(client):
-        raise TooManyRequestsError("too many requests without a valid token from this address", retry_after=wait)
     grant = service_of(request).store.api_tokens.authenticate(credentials.credentials) if credentials else None
     if grant is None:
-        limits.refused_clients.spend(client)
+        if wait := limits.refused_clients.spend(request.client.host if request.client else "unknown"):
+            raise TooManyRequestsError("too many requests without a valid token from this address", retry_after=wait)
         if credentials is None:
             raise UnauthenticatedError("send 'Authorization: Bearer <token>' (tokens come from `hub tokens create`)")
         raise UnauthenticatedError("the token is unknown, expired or revoked")

@@ -160,20 +160,16 @@ class TokenBuckets:
 
     def spend(self, key: str, *, now: float | None = None) -> float:
         """Spend one request of ``key``'s budget: 0.0 when it may go on, else the seconds until it may."""
-        return self._take(key, 1.0, time.monotonic() if now is None else now)
+        return self._take(key, time.monotonic() if now is None else now)
 
-    def wait(self, key: str, *, now: float | None = None) -> float:
-        """The seconds until ``key`` may spend one (0.0: now), spending nothing."""
-        return self._take(key, 0.0, time.monotonic() if now is None else now)
-
-    def _take(self, key: str, cost: float, now: float) -> float:
+    def _take(self, key: str, now: float) -> float:
         with self._lock:
             tokens, then = self._buckets.get(key, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - then) * self.rate)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
                 return (1.0 - tokens) / self.rate
-            self._buckets[key] = (tokens - cost, now)
+            self._buckets[key] = (tokens - 1.0, now)
             if len(self._buckets) > self._FORGET_ABOVE:
                 self._forget_full(now)
             return 0.0

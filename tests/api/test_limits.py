@@ -49,7 +49,9 @@ def test_a_token_that_spends_its_requests_a_minute_gets_429_with_retry_after_and
         assert client.get("/v1/token").status_code == 200
 
 
-def test_a_client_sending_bad_tokens_runs_out_of_401_answers(limited) -> None:
+def test_a_client_sending_bad_tokens_runs_out_of_401_answers_but_its_valid_tokens_go_on(limited) -> None:
     with limited.client("hub_guess") as client:
         answers = [client.get("/v1/token").status_code for _ in range(6)]
     assert answers == [401] * 5 + [429]
+    with limited.client(limited.token("hr_admin")) as client:
+        assert client.get("/v1/token").status_code == 200
