@@ -19,16 +19,16 @@ Example:
     (0.0, 0.0, 30.0)
     >>> buckets.spend("t", now=30.0)
     0.0
-    >>> json_depth(b'{"a": [1, {"b": "[[[["}]}'), json_depth(b'"[[["'), json_depth(b"12")
-    (3, 0, 0)
+    >>> json_depth(b'{"a": [1, {"b": "[[[["}]}'), json_depth(b'"[["'), json_depth(b"[" * 99)
+    (3, 0, 99)
 """
 
 from __future__ import annotations
 
-import re
+from array import array
+from itertools import accumulate
 import threading
 import time
-from itertools import accumulate
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
@@ -41,18 +41,23 @@ from hub.core.errors import BadRequestError, PayloadTooLargeError
 
 __all__ = ["BodyLimit", "TokenBuckets", "install_limits", "json_depth", "known_parameters_only", "rate_limits_of"]
 
-#: A JSON string, escapes included: brackets inside one do not nest anything.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+#: An opening bracket → 1, a closing one → -1 as a signed byte.
+_SIGNS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 def json_depth(body: bytes) -> int:
     """How deep the arrays and objects of a JSON text nest (0 for a scalar), without parsing it: a
-    parser recursing into a hostile body is what the cap prevents."""
-    if body.count(b"[") + body.count(b"{") == 0:
-        return 0
-    steps = (1 if bracket in (b"[", b"{") else -1 for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", body)))
-    return max(accumulate(steps), default=0)
+    parser recursing into a hostile body is what the limit prevents.
+
+    Brackets inside strings nest nothing: with the escaped backslashes and quotes removed, every
+    other piece between quotes is outside a string. The brackets left become +1 / -1 and their
+    running sum is taken in C (``array``, ``accumulate``) — a megabyte costs milliseconds. Brackets
+    opened and never closed count as levels.
+    """
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(unescaped.split(b'"')[::2])
+    return max(0, max(accumulate(array("b", outside.translate(_SIGNS, _NOT_BRACKETS))), default=0))
 
 
 class BodyLimit:
@@ -73,7 +78,7 @@ class BodyLimit:
         body, gone = await self._read(receive)
         if body is None:
             await _refuse(too_large, scope, receive, send)
-        elif json_depth(body) > self.max_depth:
+        elif body.count(b"[") + body.count(b"{") > self.max_depth and json_depth(body) > self.max_depth:
             await _refuse(BadRequestError(f"the body nests deeper than {self.max_depth} levels"), scope, receive, send)
         else:
             await self.app(scope, _replay(gone or {"type": "http.request", "body": body, "more_body": False}, receive),
