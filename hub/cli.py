@@ -18,7 +18,7 @@ from hub.core.errors import HubError
 __all__ = ["main", "COMMANDS"]
 
 COMMANDS = ("demo", "migrate", "plugins", "mapping", "map", "db", "keys", "records", "erase", "routes", "deliver", "outbox",
-            "webhooks", "sync", "dead_letters", "serve")
+            "webhooks", "sync", "dead_letters", "serve", "tokens")
 
 
 class _HubGroup(click.Group):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from hub import __version__
-from hub.api import records, webhooks
+from hub.api import auth, records, webhooks
 from hub.api.errors import install_error_handlers
+from hub.api.limits import install_limits, known_parameters_only
 from hub.api.service import Service
 from hub.core.config import load_config
 
@@ -32,15 +33,19 @@ vendors push webhooks to. Every read endpoint takes `Authorization: Bearer <toke
 def create_app(service: Service | None) -> FastAPI:
     """The application; ``service`` None builds it only to describe it (no request can be served)."""
     app = FastAPI(title="hub", version=__version__, description=_DESCRIPTION,
-                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
+                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None,
+                  dependencies=[Depends(known_parameters_only)])
     app.state.service = service
-    install_error_handlers(app)
+    install_limits(app, service.config.service if service else None)
+    install_error_handlers(app)  # after the limits: its last-resort middleware wraps theirs
     app.include_router(records.router)
     app.include_router(webhooks.router)
 
     @app.get("/v1/health", tags=["service"], summary="Liveness: the server answers")
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    app.include_router(auth.router)
 
     return app
 

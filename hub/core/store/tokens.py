@@ -120,6 +120,12 @@ class ApiTokens:
                      scope.get("interviewer"), frozenset(scope.get("kinds", ())), scope.get("subject"),
                      PII_READ in scope.get("permissions", ()))
 
+    def mark_used(self, token_id: str) -> None:
+        """Record that the token was used now (``hub tokens list`` shows it; callers rate it, see hub.api.auth)."""
+        a = t.api_tokens
+        with self._db.transaction() as tx:
+            tx.execute(a.update().where(a.c.id == token_id).values(last_used_at=self._db.now()))
+
     def list(self) -> list[TokenInfo]:
         a = t.api_tokens
         with self._db.reading() as conn:
