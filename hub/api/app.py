@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from hub import __version__
+from hub.api import changes
 from hub.api.errors import install_error_handlers
 from hub.api.service import Service
 from hub.core.config import load_config
@@ -34,6 +35,7 @@ def create_app(service: Service | None) -> FastAPI:
                   openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
     app.state.service = service
     install_error_handlers(app)
+    app.include_router(changes.router)
 
     @app.get("/v1/health", tags=["service"], summary="Liveness: the server answers")
     def health() -> dict[str, str]:
