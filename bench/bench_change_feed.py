@@ -14,6 +14,14 @@ turn (one httpx client each, the order alternating), and each side's pages/s is 
 summed request time; the ratio (hub ÷ bare) is the median of the rounds'. This machine is shared and
 its speed drifts within seconds, so only figures measured request by request side by side compare. The target is a ratio of at least 0.5 on SQLite; PostgreSQL is reported too.
 
+Where the hub's time goes (one page of 100 candidates, in-process, SQLite, the quietest of five
+runs): the same rows as the bare query 1.9 ms; with the join to ``entities``, the grant's condition,
+the external ids and parsing each version's data 4.9 ms; decrypting the 400 PII tokens +1.9 ms;
+masking them +1.5 ms; the token look-up 0.6 ms; then the JSON. Masking needs the plaintext (it keeps
+the last four characters), so every PII value of a page is decrypted even when none is shown. What
+would go further: more uvicorn workers (the pages are independent), or a masked form that needs no
+plaintext (one fixed mask per field set), which would change what records show elsewhere too.
+
 Run::
 
     .venv/bin/python bench/bench_change_feed.py                          # SQLite, 100,000 changes, 5 rounds

@@ -63,7 +63,10 @@ def lock_change_log(tx: sa.Connection) -> None:
     11 would skip 10 forever. A transaction-scoped advisory lock, taken before the first seq is
     allocated and released only after the commit is visible, makes change-log writers commit one
     after another; everything before it in the transaction (entity rows, blind indexes) still runs
-    concurrently. Taking it again in the same transaction is free (it is re-entrant).
+    concurrently. Taking it again in the same transaction is free (it is re-entrant). The price: from
+    its first change-log entry to its commit, a PostgreSQL writer waits for the others; and one that
+    holds the lock and then updates a row another writer holds while waiting for the lock is a
+    deadlock PostgreSQL breaks by failing one (a StoreError: the page is retried, as for any conflict).
     """
     if tx.dialect.name == "postgresql":
         tx.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
