@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from hub import __version__
-from hub.api import auth, records, webhooks
+from hub.api import auth, changes, records, webhooks
 from hub.api.errors import install_error_handlers
 from hub.api.limits import install_limits, known_parameters_only
 from hub.api.service import Service
@@ -39,6 +39,7 @@ def create_app(service: Service | None) -> FastAPI:
     install_limits(app, service.config.service if service else None)
     install_error_handlers(app)  # after the limits: its last-resort middleware wraps theirs
     app.include_router(records.router)
+    app.include_router(changes.router)
     app.include_router(webhooks.router)
 
     @app.get("/v1/health", tags=["service"], summary="Liveness: the server answers")

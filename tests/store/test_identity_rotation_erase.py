@@ -56,9 +56,9 @@ def _all_values(store, ids):
     return {e.id: (e.national_id, e.phones, e.remote_data) for e in store.get_many("candidate", ids)}
 
 
-def _kids(store):
+def _kids(store, table=t.entities):
     with store.engine.connect() as conn:
-        tokens = [tok for (pii,) in conn.execute(sa.select(t.entities.c.pii)) if pii for tok in __import__("json").loads(pii).values()]
+        tokens = [tok for (pii,) in conn.execute(sa.select(table.c.pii)) if pii for tok in __import__("json").loads(pii).values()]
     return {tok.split(".")[1] for tok in tokens}
 
 
@@ -68,7 +68,8 @@ def test_rotation_is_resumable_and_readers_never_fail(store, db_url, keyring):
         store.add_dead_letter(tx, system="beisen", record_ref="x", error={"code": "x"}, payload={"a": 1})
     expected = _all_values(store, ids)
     rotated = Store.open(db_url, keyring.with_new_key("k2"))
-    assert rotated.rotate_keys(dry_run=True).remaining == 40 * 5 + 1
+    # each candidate's 5 PII tokens are kept twice: the entity row and its change-log entry (the feed's history)
+    assert rotated.rotate_keys(dry_run=True).remaining == 2 * 40 * 5 + 1
 
     first = rotated.rotate_keys(batch_size=10, max_batches=1)
     assert not first.finished and first.rotated == 50
@@ -94,8 +95,8 @@ def test_rotation_is_resumable_and_readers_never_fail(store, db_url, keyring):
         stop.set()
         thread.join()
     assert errors == [] and reads[0] > 0
-    assert rest.finished and first.rotated + rest.rotated == 40 * 5 + 1
-    assert _kids(store) == {"k2"}
+    assert rest.finished and first.rotated + rest.rotated == 2 * 40 * 5 + 1
+    assert _kids(store) == {"k2"} and _kids(store, t.change_log) == {"k2"}
     assert rotated.rotate_keys(dry_run=True).remaining == 0
     assert rotated.dead_letters(with_payload=True)[0].payload == {"a": 1}
     assert _all_values(rotated, ids) == expected

@@ -38,7 +38,8 @@ def test_db_keys_rotate_and_erase_end_to_end(tmp_path):
     new_ring = run("keys", "generate", "--add", env=env, cwd=tmp_path).stdout
     assert KeyRing.from_json(new_ring).active_kid == "k2"
     env["HUB_KEYS"] = new_ring
-    assert run("keys", "rotate", "--dry-run", env=env, cwd=tmp_path).stdout.startswith("5 tokens")
+    # the candidate's 5 PII tokens, twice: its row and its change-log entry (the change feed's history)
+    assert run("keys", "rotate", "--dry-run", env=env, cwd=tmp_path).stdout.startswith("10 tokens")
     assert "every token now uses key k2" in run("keys", "rotate", "--batch-size", "1", env=env, cwd=tmp_path).stdout
 
     out = run("erase", "--candidate", cid, "--actor", "dpo", env=env, cwd=tmp_path)

@@ -8,11 +8,11 @@ Modules, bottom up — each part receives the parts it needs, none imports the f
   hashing, encryption), ``database`` (engine, transactions, clock, schema migrations);
 * ``bookkeeping`` (cursors, dead letters, job runs, audit log), ``receipts`` (webhook delivery ids),
   ``tokens`` (the HTTP service's API tokens, hashed);
-* ``writes`` (entity versions, change log, change listeners), ``reads`` (entities, change feed),
+* ``writes`` (entity versions, change log, change listeners), ``reads`` (entities),
   ``deletion`` (deleted markers, full-refresh passes);
 * ``identity`` (rules, blind-index lookup, merges and unmerge), ``upsert`` (the batched upsert);
 * ``outbox`` (the delivery queue's rows), ``links`` (the ids a delivery target assigns), ``erase`` (PIPL / GDPR erasure), ``rotation`` (key rotation),
-  ``lookup`` (finding records for an operator, audited plaintext reads);
+  ``lookup`` (finding records for an operator, audited plaintext reads), ``feed`` (the change feed under a grant);
 * ``scope`` (a token's grant as a SQL condition), ``catalog`` (the records a token may read: lists, pages, look-ups);
 * ``facade`` (the :class:`Store` that composes them).
 
@@ -32,7 +32,7 @@ from hub.core.store.identity import IdentityRules
 from hub.core.store.links import external_ids_of, link_external_id
 from hub.core.store.lookup import RecordIds
 from hub.core.store.outbox import CANCELLED, DEAD, DELIVERED, PENDING, SUPERSEDED, NewEntry, Outbox, OutboxEntry, RoutedEntry
-from hub.core.store.reads import Change
+from hub.core.store.feed import Change
 from hub.core.store.rotation import RotationReport
 from hub.core.store.tokens import ApiTokens, TokenInfo
 from hub.core.store.upsert import UpsertResult

@@ -6,7 +6,7 @@ its blind indexes, the PII tokens of every entity that references it directly or
 name the person), the encrypted payloads of every dead letter that holds the person however it is
 named — by one of their external ids, or by the keys kept with it (:mod:`hub.core.letter_keys`):
 a blind index of the person's, or a link to one of their records — and the snapshots of merges they
-took part in. What stays: the non-PII skeleton (ids, statuses, scores, dates) marked ``erased`` — the
+took part in, and the PII of every past version the change feed keeps (``change_log.pii``). What stays: the non-PII skeleton (ids, statuses, scores, dates) marked ``erased`` — the
 store ignores later upserts into an erased entity — a change-log entry and an audit entry listing
 what was removed (no values). On SQLite the removed bytes are overwritten (``secure_delete``) and the
 WAL is checkpointed and truncated, so they linger neither in the file's free space nor in the WAL.
@@ -28,6 +28,7 @@ from hub.core.store import schema as t
 from hub.core.store.bookkeeping import AuditLog
 from hub.core.store.codec import dumps, kind_info, loads
 from hub.core.store.database import Database
+from hub.core.store.writes import lock_change_log
 
 __all__ = ["ErasureReport", "Erasure"]
 
@@ -84,17 +85,20 @@ class Erasure:
             tx.execute(d.update().where(d.c.id.in_(letter_ids)).values(payload=None, status="erased"))
             tx.execute(m.update().where(merge_filter).values(before=None, incoming=None))
             rows = tx.execute(sa.select(e.c.id, e.c.kind, e.c.version, e.c.data).where(e.c.id.in_(targets))).all()
+            skeletons = [(i, kind, v, _without_pii(kind, data)) for i, kind, v, data in rows]
             tx.execute(
                 e.update()
                 .where(e.c.id == sa.bindparam("b_id"))
                 .values(pii=None, provenance=None, erased=True, data=sa.bindparam("b_data"),
                         version=sa.bindparam("b_version"), updated_at=now),
-                [{"b_id": i, "b_version": v + 1, "b_data": _without_pii(kind, data)} for i, kind, v, data in rows],
+                [{"b_id": i, "b_version": v + 1, "b_data": data} for i, _, v, data in skeletons],
             )
+            _erase_history(tx, targets)
+            lock_change_log(tx)
             tx.execute(
                 t.change_log.insert(),
-                [{"entity_id": i, "kind": kind, "version": v + 1, "op": "erase", "origin": None, "at": now}
-                 for i, kind, v, _ in rows],
+                [{"entity_id": i, "kind": kind, "version": v + 1, "op": "erase", "origin": None, "at": now, "data": data}
+                 for i, kind, v, data in skeletons],
             )
             detail = {key: value for key, value in asdict(report).items() if key != "dry_run"}
             self._audit.add(tx, actor, "erase", candidate_id, detail)
@@ -135,6 +139,17 @@ def _referencing(tx: sa.Connection, candidate_id: str) -> list[str]:
         seen |= frontier
         found += sorted(frontier)
     return found
+
+
+def _erase_history(tx: sa.Connection, targets: list[str]) -> None:
+    """The change feed's copies of the erased entities' past versions: PII tokens dropped, and any field
+    that is PII today dropped from the stored non-PII data (a version written before it was marked PII)."""
+    c = t.change_log
+    tx.execute(c.update().where(c.c.entity_id.in_(targets), c.c.pii.is_not(None)).values(pii=None))
+    rows = tx.execute(sa.select(c.c.seq, c.c.kind, c.c.data).where(c.c.entity_id.in_(targets), c.c.data.is_not(None)))
+    cleaned = [{"b_seq": seq, "b_data": clean} for seq, kind, data in rows if (clean := _without_pii(kind, data)) != data]
+    if cleaned:
+        tx.execute(c.update().where(c.c.seq == sa.bindparam("b_seq")).values(data=sa.bindparam("b_data")), cleaned)
 
 
 def _without_pii(kind: str, data: str) -> str:

@@ -4,7 +4,7 @@ The parts — :class:`~hub.core.store.upsert.Upserter` and
 :class:`~hub.core.store.writes.EntityWriter` (entity writes), :class:`~hub.core.store.reads.EntityReader`,
 :class:`~hub.core.store.deletion.Deletions`, :class:`~hub.core.store.identity.Merges` (identity),
 the bookkeeping parts (cursors, dead letters, job runs, audit), the webhook receipts, the API tokens,
-:class:`~hub.core.store.lookup.RecordLookup` (finding records for an operator),
+:class:`~hub.core.store.lookup.RecordLookup` (finding records for an operator), :class:`~hub.core.store.feed.ChangeFeed`,
 :class:`~hub.core.store.catalog.Catalog` (what a token may read), :class:`~hub.core.store.erase.Erasure`
 and :class:`~hub.core.store.rotation.KeyRotation` — receive the collaborators they need when the
 store builds them; none imports this module back. :class:`Store` only wires them and forwards
@@ -26,13 +26,14 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from hub.core.access import Grant
 from hub.core.crypto import KeyRing
 from hub.core.errors import HubError
 from hub.core.keys import keyring_from_config
@@ -47,7 +48,8 @@ from hub.core.store.erase import Erasure, ErasureReport
 from hub.core.store.identity import IdentityRules, Merges
 from hub.core.store.keycheck import KeyChecks
 from hub.core.store.lookup import RecordIds, RecordLookup
-from hub.core.store.reads import Change, EntityReader
+from hub.core.store.feed import Change, ChangeFeed
+from hub.core.store.reads import EntityReader
 from hub.core.store.receipts import WebhookReceipts
 from hub.core.store.rotation import KeyRotation, RotationReport
 from hub.core.store.tokens import ApiTokens
@@ -88,6 +90,7 @@ class Store:
         self._rotation = KeyRotation(db, keyring)
         self._key_checks = KeyChecks(db)
         self._lookup = RecordLookup(db, self.codec, self._reader, self._audit)
+        self._feed = ChangeFeed(db, self.codec, self._audit)
         self._receipts = WebhookReceipts(db)
         self._tokens = ApiTokens(db)
         self._catalog = Catalog(db, self.codec, self._reader, self._lookup)
@@ -295,9 +298,13 @@ class Store:
         """The stored records' fields as JSON texts, PII decrypted (:meth:`EntityReader.fields_as_stored`)."""
         return self._reader.fields_as_stored(system, kind, external_ids, chunk_size=chunk_size)
 
-    def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
-        """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
-        return self._reader.changes(after_seq, limit)
+    def changes(
+        self, after_seq: int = 0, limit: int = 100, *, kinds: Collection[str] | None = None, grant: Grant | None = None
+    ) -> list[Change]:
+        """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``, of ``kinds``;
+        under a ``grant`` only what it may see, each with its state at that version, PII masked unless
+        it holds pii:read (those reads audited) (:meth:`ChangeFeed.page`)."""
+        return self._feed.page(after_seq, limit, kinds=kinds, grant=grant)
 
     # ---- finding records for an operator (lookup) ----------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Reading entities back: by hub id (decrypted), by a source's external id, as stored, and the change feed.
+"""Reading entities back: by hub id (decrypted), by a source's external id, as stored (the change feed: :mod:`~hub.core.store.feed`).
 
 Example:
     >>> from hub.core.crypto import KeyRing
@@ -6,15 +6,14 @@ Example:
     >>> from hub.core.store.database import Database
     >>> db = Database.open("sqlite://"); db.upgrade()
     >>> reads = EntityReader(db, EntityCodec(KeyRing.generate()))
-    >>> reads.find("ats", "1"), reads.changes()
-    (None, [])
+    >>> reads.find("ats", "1"), reads.count("ats", "job")
+    (None, 0)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,21 +26,7 @@ from hub.core.store import schema as t
 from hub.core.store.codec import EntityCodec, field_texts
 from hub.core.store.database import Database
 
-__all__ = ["Change", "EntityReader"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change-log entry: the feed consumers read in ``seq`` order."""
-
-    seq: int
-    entity_id: str
-    kind: str
-    version: int
-    op: str
-    origin: str | None
-    at: dt.datetime
-
+__all__ = ["EntityReader"]
 
 class EntityReader:
     """Entities as stored, PII decrypted with ``codec``; reads run in ``tx`` when given one."""
@@ -145,11 +130,3 @@ class EntityReader:
                     texts = field_texts(data)
                     texts.update((name, text.encode()) for name, text in pii_texts(kind, entity_id, pii).items())
                     yield ext, texts
-
-    def changes(self, after_seq: int = 0, limit: int = 100) -> list[Change]:
-        """The change feed: entries with ``seq > after_seq`` in order, at most ``limit``."""
-        c = t.change_log
-        with self._db.reading() as conn:
-            columns = [c.c[name] for name in Change.__dataclass_fields__]
-            rows = conn.execute(sa.select(*columns).where(c.c.seq > after_seq).order_by(c.c.seq).limit(limit)).mappings()
-            return [Change(**row) for row in rows]

@@ -1,11 +1,13 @@
 """Key rotation: re-encrypt every stored token with the active key, in batches, resumably.
 
-Rotation walks three token-holding tables in primary-key order — ``entities.pii``,
-``dead_letters.payload``, the ``merges`` snapshots — one batch per transaction, and saves its
+Rotation walks four token-holding tables in primary-key order — ``entities.pii``, the change feed's
+copies of past versions (``change_log.pii``), ``dead_letters.payload``, the ``merges`` snapshots —
+one batch per transaction, and saves its
 position (table and last key) in ``key_rotations`` in the same transaction, so a rotation that is
 killed resumes where it stopped. Readers keep working throughout: the ring still holds the old keys
 and every token names its key. An entity row is rewritten only if its version did not change since
-the batch read it (a concurrent upsert already wrote it with the active key). Remove an old key from
+the batch read it (a concurrent upsert already wrote it with the active key), a change-log entry
+only if its tokens did not change (an erasure may have blanked them meanwhile). Remove an old key from
 the ring only after a rotation to the new key has finished (``hub keys rotate`` says so).
 
 Example:
@@ -47,6 +49,11 @@ class _Stage:
     table: sa.Table
     columns: tuple[str, ...]
     guard: str | None  # a column that must be unchanged for the rewrite to apply
+    key: str = "id"  # the primary key walked in order: text ids, or the change log's integer seq
+
+    def position(self, cursor: str) -> Any:
+        """The saved cursor (text in ``key_rotations``) as a value of :attr:`key`."""
+        return int(cursor or 0) if self.key == "seq" else cursor
 
     def tokens(self, row: Any) -> list[str]:
         out = []
@@ -60,9 +67,10 @@ class _Stage:
 
     def reencrypt(self, ring: KeyRing, row: Any) -> dict[str, Any]:
         """New column values for ``row`` with every token on the active key."""
-        if self.table is t.entities:
+        if "pii" in self.columns:  # entity tokens, bound to (kind, entity id, field)
+            entity_id = row["entity_id"] if self.table is t.change_log else row["id"]
             moved = {
-                name: _move(ring, token, (row["kind"], row["id"], name)) for name, token in json.loads(row["pii"]).items()
+                name: _move(ring, token, (row["kind"], entity_id, name)) for name, token in json.loads(row["pii"]).items()
             }
             return {"pii": dumps(moved)}
         scope = "dead_letter" if self.table is t.dead_letters else "merge"
@@ -77,6 +85,7 @@ def _move(ring: KeyRing, token: str, aad: tuple[str, str, str]) -> str:
 
 _STAGES = (
     _Stage(t.entities, ("pii",), "version"),
+    _Stage(t.change_log, ("pii",), "pii", key="seq"),
     _Stage(t.dead_letters, ("payload",), None),
     _Stage(t.merges, ("before", "incoming"), None),
 )
@@ -142,22 +151,23 @@ class KeyRotation:
         ring, table, now = self._keyring, stage.table, self._db.now()
         stale = _is_stale(ring.active_kid)
         with self._db.transaction() as tx:
+            key = table.c[stage.key]
             rows = tx.execute(
-                sa.select(table).where(table.c.id > progress.cursor).order_by(table.c.id).limit(batch_size)
+                sa.select(table).where(key > stage.position(progress.cursor)).order_by(key).limit(batch_size)
             ).mappings().all()
             count = 0
             for row in rows:
                 tokens = stage.tokens(row)
                 if not any(stale(token) for token in tokens):
                     continue
-                query = table.update().where(table.c.id == row["id"])
+                query = table.update().where(key == row[stage.key])
                 if stage.guard:
                     query = query.where(table.c[stage.guard] == row[stage.guard])
                 count += tx.execute(query.values(**stage.reencrypt(ring, row))).rowcount and len(tokens)
             if len(rows) < batch_size:
                 progress.stage, progress.cursor = _STAGE_ORDER[_STAGE_ORDER.index(table.name) + 1], ""
             else:
-                progress.cursor = rows[-1]["id"]
+                progress.cursor = str(rows[-1][stage.key])
             progress.rotated += count
             values = {"stage": progress.stage, "cursor": progress.cursor, "rotated": progress.rotated, "updated_at": now}
             if progress.stage == "done":

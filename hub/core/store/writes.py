@@ -32,7 +32,7 @@ from hub.core.store import schema as t
 from hub.core.store.codec import EntityCodec, Snapshot, kind_info, loads
 from hub.core.store.database import Database
 
-__all__ = ["ChangeListener", "EntityChange", "EntityWrite", "EntityWriter"]
+__all__ = ["ChangeListener", "EntityChange", "EntityWrite", "EntityWriter", "lock_change_log"]
 
 _ENTITY_COLUMNS = ("id", "kind", "version", "content_hash", "data", "provenance", "pii", "erased", "created_at", "updated_at")
 _UPDATE_ENTITY = (
@@ -43,7 +43,33 @@ _RESTORE = "UPDATE entities SET deleted_at = NULL WHERE id = ?"
 _MARK_DELETED = (
     "UPDATE entities SET version = ?, deleted_at = ?, updated_at = ? WHERE id = ? AND version = ? AND deleted_at IS NULL"
 )
-_CHANGE_COLUMNS = ("entity_id", "kind", "version", "op", "origin", "at")
+_CHANGE_COLUMNS = ("entity_id", "kind", "version", "op", "origin", "at", "data", "pii")
+#: A deletion's change carries the state it deletes: the row's data and PII tokens, copied by the database.
+_LOG_DELETE = (
+    "INSERT INTO change_log (entity_id, kind, version, op, origin, at, data, pii)"
+    " SELECT id, kind, ?, 'delete', ?, ?, data, pii FROM entities WHERE id = ?"
+)
+#: The key of the PostgreSQL advisory lock that orders change-log writers (see :func:`lock_change_log`).
+_CHANGE_LOG_LOCK = 0x6875620C  # "hub" + 0x0C: any constant no other advisory-lock user of the database takes
+
+
+def lock_change_log(tx: sa.Connection) -> None:
+    """Make ``tx``'s change-log entries become visible in ``seq`` order: call before inserting them.
+
+    A consumer remembers only the last ``seq`` it read, so an entry must never appear behind one
+    already visible. SQLite has one writer at a time (``BEGIN IMMEDIATE``): commit order is ``seq``
+    order already. PostgreSQL allocates sequence numbers at insert and commits transactions in any
+    order, so a transaction holding seq 10 could commit after one holding 11 and a reader that saw
+    11 would skip 10 forever. A transaction-scoped advisory lock, taken before the first seq is
+    allocated and released only after the commit is visible, makes change-log writers commit one
+    after another; everything before it in the transaction (entity rows, blind indexes) still runs
+    concurrently. Taking it again in the same transaction is free (it is re-entrant). The price: from
+    its first change-log entry to its commit, a PostgreSQL writer waits for the others; and one that
+    holds the lock and then updates a row another writer holds while waiting for the lock is a
+    deadlock PostgreSQL breaks by failing one (a StoreError: the page is retried, as for any conflict).
+    """
+    if tx.dialect.name == "postgresql":
+        tx.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
 
 
 @dataclass(frozen=True)  # change listeners: added for delivery (issue 5)
@@ -108,6 +134,10 @@ class EntityWriter:
     def write(self, tx: sa.Connection, kind: str, writes: list[EntityWrite], origin: str | None) -> None:
         """Insert / update entity rows, their blind indexes and one change-log entry each.
 
+        The change-log entry keeps the version's state — the same non-PII ``data`` text and
+        encrypted ``pii`` text the entity row gets, no extra encoding — so the change feed serves
+        each version as it was written.
+
         One ``executemany`` per table; the timestamp and booleans are converted for the driver once.
         An update is conditional on the version read at the start of the batch, so a concurrent
         writer makes the batch fail (and roll back) instead of silently losing a version.
@@ -129,7 +159,7 @@ class EntityWriter:
                 updates.append((w.version + 1, content_hash, data, provenance, pii, live, now, w.entity_id, w.version))
             hmacs = w.blind if w.blind is not None else codec.blind_indexes(info, content)
             blind.extend((w.entity_id, name, h, kind) for name, hs in hmacs.items() for h in hs)
-            log.append((w.entity_id, kind, w.version + 1, w.op, origin, now))
+            log.append((w.entity_id, kind, w.version + 1, w.op, origin, now, data, pii))
         bulk.insert_many(tx, t.entities, _ENTITY_COLUMNS, inserts)
         if updates:
             if bulk.execute_many(tx, _UPDATE_ENTITY, updates) != len(updates):
@@ -140,6 +170,7 @@ class EntityWriter:
             bulk.execute_many(tx, _RESTORE, [(entity_id,) for entity_id in restored])
             bulk.refresh_deleted_flags(tx, restored)
         bulk.insert_many(tx, t.blind_index, ("entity_id", "field", "hmac", "kind"), blind)
+        lock_change_log(tx)
         bulk.insert_many(tx, t.change_log, _CHANGE_COLUMNS, log)
         if self._listeners:
             self._tell(tx, [EntityChange(w.entity_id, kind, w.version + 1, w.op, origin, w.content.data,
@@ -159,8 +190,8 @@ class EntityWriter:
             if bulk.execute_many(tx, _MARK_DELETED, rows) != len(rows):
                 raise StoreError("entities changed concurrently while marking them deleted; retry", entity=kind)
             bulk.refresh_deleted_flags(tx, [entity_id for entity_id, _ in chunk])
-            bulk.insert_many(tx, t.change_log, _CHANGE_COLUMNS,
-                             [(entity_id, kind, version + 1, "delete", origin, now) for entity_id, version in chunk])
+            lock_change_log(tx)
+            bulk.execute_many(tx, _LOG_DELETE, [(version + 1, origin, now, entity_id) for entity_id, version in chunk])
             if self._listeners:
                 data = self.data_of(tx, [entity_id for entity_id, _ in chunk])
                 self._tell(tx, [EntityChange(i, kind, v + 1, "delete", origin, data[i], data[i]) for i, v in chunk])
