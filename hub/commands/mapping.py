@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from hub.commands.options import config_option
 from hub.core.config import load_config
 from hub.core.mapping import check_mapping, mapping_files, render_reference
 from hub.core.mapping.starter import write_starter

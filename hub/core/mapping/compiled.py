@@ -116,11 +116,6 @@ class CompiledMapping:
         return self._plan.record_id_path
 
     @property
-    def record_id_path(self) -> str:
-        """Where a record holds its own id (the ``record_id`` key), as written in the mapping."""
-        return self._plan.record_id_path
-
-    @property
     def source_paths(self) -> frozenset[str]:
         """Every source path the forward rules read (``list[*].item`` inside ``each``), plus record_id.
 

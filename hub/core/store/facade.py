@@ -38,7 +38,6 @@ from hub.core.crypto import KeyRing
 from hub.core.errors import HubError
 from hub.core.keys import keyring_from_config
 from hub.core.models import Entity
-from hub.core.access import Grant
 from hub.core.store.bookkeeping import AuditLog, Cursors, DeadLetter, DeadLetters, JobRuns
 from hub.core.store.catalog import Catalog, Page, Record, RecordFilter
 from hub.core.store.codec import EntityCodec, Prepared, Snapshot
