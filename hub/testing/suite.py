@@ -60,6 +60,7 @@ from hub.core.errors import (
 )
 from hub.core.http import is_sensitive_name
 from hub.core.mapping import load_mapping
+from hub.core.mapping_files import MappingLookup
 from hub.core.models import ENTITY_TYPES
 from hub.core.paginators import Paginator, select, select_records
 from hub.core.record_transform import Validator
@@ -102,6 +103,8 @@ class ConnectorSuite:
             and at least one it takes.
         webhook_samples: raw webhook bodies, as the vendor sends them (required if the connector
             receives webhooks).
+        mapping_folders: user mapping folders searched before the connector's own mappings
+            (``<category>/<name>/<file>.yaml``, as hub.yaml's ``mappings``).
         validators: plugin validators the records also pass (``Registry.validators``).
         phone_region: how numbers without a country code are read when looking for real people.
         allowed_people: exact texts a person scan may find that are known to be made up.
@@ -117,6 +120,7 @@ class ConnectorSuite:
     retried: ClassVar[tuple[str, str] | None] = None
     malformed: ClassVar[tuple[str, str] | None] = None
     webhook_samples: ClassVar[Sequence[Path]] = ()
+    mapping_folders: ClassVar[Sequence[Path]] = ()
     validators: ClassVar[Sequence[Validator]] = ()
     phone_region: ClassVar[str] = "US"
     allowed_people: ClassVar[Sequence[str]] = ()
@@ -140,7 +144,7 @@ class ConnectorSuite:
         opened.close()
 
     def make_connector(self) -> RestConnector:
-        return self.connector(dict(self.settings))
+        return self.connector(dict(self.settings), mapping_lookup=MappingLookup.of(self.mapping_folders))
 
     def vcr(self) -> vcr.VCR:
         """The replaying VCR; override to register matchers (e.g. one checking credentials on the wire)."""
@@ -170,7 +174,7 @@ class ConnectorSuite:
         """One in-process sync of ``stream`` from cassette ``stem`` (in-process: the cassette counts the requests)."""
         self._cassette(stem)
         with self.vcr().use_cassette(f"{stem}.yaml") as cassette:
-            report = sync(self.make_connector(), store, streams=[stream], prefetch=False)
+            report = sync(self.make_connector(), store, streams=[stream], prefetch=False, validators=self.validators)
         return report, cassette
 
     def _pages(self, stem: str, stream: Stream) -> list[Interaction]:
@@ -229,6 +233,7 @@ class ConnectorSuite:
         report, _ = self._replay(store, stem, stream)
         where = f"{self._where(stream)} (cassette {stem})"
         assert records, f"{where}: the cassette's pages hold no records"
+        assert report.status == "succeeded", f"{where}: the pass {report.status}: {report.streams[0].error}"
         assert report.counters.failed == 0, f"{where}: records refused: {self._letters(store)}"
         missing = [select(r, declared.primary_key) for r in records if not self._stored(store, declared, r)]
         assert not missing, f"{where}: recorded records not stored as {declared.entity}: {missing}"
@@ -295,7 +300,7 @@ class ConnectorSuite:
         for number, sample in enumerate(self._samples()):
             raw = sample.read_bytes()
             headers = self.sign_webhook(raw, f"hub-testing-{number}")
-            counters = ingest_webhook(connector, headers, raw, store)
+            counters = ingest_webhook(connector, headers, raw, store, validators=self.validators)
             pairs = connector.parse_webhook(headers, raw).records
             where = f"{self._where()} webhook {sample.name}"
             assert pairs and counters.failed == 0, f"{where}: {len(pairs)} records, refused: {self._letters(store)}"
@@ -309,7 +314,8 @@ class ConnectorSuite:
             raw = sample.read_bytes()
             tampered = raw.replace(b"}", b" }", 1)
             with pytest.raises(WebhookVerificationError) as refused:
-                ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store)
+                ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store,
+                               validators=self.validators)
             assert refused.value.http_status == 401, f"{self._where()} webhook {sample.name}: answered {refused.value.http_status}"
         assert store.dead_letters(system=self.connector.name) == [], f"{self._where()}: a refused webhook left letters"
 
@@ -318,9 +324,9 @@ class ConnectorSuite:
         for sample in self._samples():
             raw = sample.read_bytes()
             headers = self.sign_webhook(raw, f"hub-testing-replay-{sample.name}")
-            ingest_webhook(connector, headers, raw, store)
+            ingest_webhook(connector, headers, raw, store, validators=self.validators)
             with pytest.raises(WebhookRefusedError) as refused:
-                ingest_webhook(connector, headers, raw, store)
+                ingest_webhook(connector, headers, raw, store, validators=self.validators)
             assert isinstance(refused.value, WebhookReplayError) and refused.value.http_status == 409, (
                 f"{self._where()} webhook {sample.name}: a replay answered {refused.value!r}")
 
