@@ -17,7 +17,7 @@ command never does.
 from hub.testing.cassettes import people_findings, scrubbing_vcr, secret_findings
 from hub.testing.fixtures import FixturePair, canonical
 from hub.testing.people import real_looking
-from hub.testing.suite import ConnectorSuite
+from hub.testing.suite import ConnectorSuite, sqlite_store
 
 __all__ = ["ConnectorSuite", "FixturePair", "canonical", "people_findings", "real_looking", "scrubbing_vcr",
-           "secret_findings"]
+           "secret_findings", "sqlite_store"]

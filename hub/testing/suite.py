@@ -4,7 +4,8 @@ Every connector, built-in or third-party, proves the same things against its rec
 conversation (vcrpy cassettes), through the real sync engine into a real SQLite store:
 
 * every stream is declared whole: entity, paginator, a mapping file that exists and compiles;
-* every stream pages through its cassette, request for request, and one spans ``min_pages`` pages;
+* every stream pages through its cassette, request for request, at least two pages each and
+  ``min_pages`` (3) for one;
 * every recorded record maps and validates into the canonical model and is stored;
 * the cursor advances to the latest value seen, and a second run resumes from it;
 * one 429 (with ``Retry-After``) and one 5xx are retried and the pass completes;
@@ -35,6 +36,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -71,7 +73,18 @@ from hub.testing.cassettes import Interaction, interactions, people_findings, sc
 from hub.testing.fixtures import FixturePair, canonical, updating
 from hub.testing.people import real_looking, texts
 
-__all__ = ["ConnectorSuite"]
+__all__ = ["ConnectorSuite", "sqlite_store"]
+
+
+@contextlib.contextmanager
+def sqlite_store(folder: Path) -> Iterator[Store]:
+    """A real, upgraded store in a new SQLite file in ``folder``, with a fresh key ring; closed after."""
+    opened = Store.open(f"sqlite:///{folder / 'hub.db'}", KeyRing.generate())
+    try:
+        opened.upgrade()
+        yield opened
+    finally:
+        opened.close()
 
 
 def _record_codes() -> frozenset[str]:
@@ -94,7 +107,9 @@ class ConnectorSuite:
         cassettes: the folder of its cassettes (``tests/cassettes/<category>/<name>/``).
         fixtures: the folder of its before/after mapping fixtures.
         stream_cassettes: stream name → cassette file stem of its full pass; default: the stream's name.
-        min_pages: the most pages one stream's cassette must span (pagination really exercised).
+        min_stream_pages: the pages every stream's cassette must span (its next link followed).
+        min_pages: the pages at least one stream's cassette must span (pagination carried on past
+            the second page, where a cursor from a cursor is first used).
         resume: ``(stream, cassette stem)``: the second run, whose first request filters from the
             cursor the stream's full pass leaves.
         retried: ``(stream, cassette stem)``: a pass whose cassette holds a 429 with ``Retry-After``
@@ -115,6 +130,7 @@ class ConnectorSuite:
     cassettes: ClassVar[Path]
     fixtures: ClassVar[Path]
     stream_cassettes: ClassVar[Mapping[str, str]] = {}
+    min_stream_pages: ClassVar[int] = 2
     min_pages: ClassVar[int] = 3
     resume: ClassVar[tuple[str, str] | None] = None
     retried: ClassVar[tuple[str, str] | None] = None
@@ -138,10 +154,8 @@ class ConnectorSuite:
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[Store]:
         """A real store in a fresh SQLite file."""
-        opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-        opened.upgrade()
-        yield opened
-        opened.close()
+        with sqlite_store(tmp_path) as opened:
+            yield opened
 
     def make_connector(self) -> RestConnector:
         return self.connector(dict(self.settings), mapping_lookup=MappingLookup.of(self.mapping_folders))
@@ -214,8 +228,11 @@ class ConnectorSuite:
     def test_stream_pages_through_its_cassette(self, stream: str, store: Store) -> None:
         declared, stem = self.connector.stream(stream), self.stream_cassettes.get(stream, stream)
         recorded = self._pages(stem, declared)
-        report, cassette = self._replay(store, stem, stream)
         where = f"{self._where(stream)} (cassette {stem})"
+        assert len(recorded) >= self.min_stream_pages, (
+            f"{where}: {len(recorded)} recorded pages, fewer than {self.min_stream_pages}: paging is not exercised; "
+            "record it with a smaller page size")
+        report, cassette = self._replay(store, stem, stream)
         assert report.status == "succeeded", f"{where}: the pass {report.status}: {report.streams[0].error}"
         assert report.counters.pages == len(recorded), (
             f"{where}: {report.counters.pages} pages synced, {len(recorded)} recorded")

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from hub.core.crypto import KeyRing
 from hub.core.http import RetryPolicy
 from hub.core.paginators import LinkHeaderPaginator
 from hub.core.store import Store
+from hub.testing import sqlite_store
 from tests.plugins.hr_suites import test_greenhouse_suite as greenhouse
 
 #: Not bound to a ``Test*`` name here, so pytest does not collect the whole suite in this module again.
@@ -29,10 +29,8 @@ GREENHOUSE_MAPPINGS = Path(__file__).resolve().parents[2] / "hub" / "mappings" /
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-    opened.upgrade()
-    yield opened
-    opened.close()
+    with sqlite_store(tmp_path) as opened:
+        yield opened
 
 
 def suite_with(**attributes: Any) -> greenhouse.TestGreenhouse:
@@ -123,6 +121,12 @@ def test_a_connector_that_stops_after_one_page_fails(store: Store) -> None:
     broken = type("OnePage", (SUITE.connector,), {"paginator": FirstPageOnly})
     with pytest.raises(AssertionError, match=r"stream 'candidates' \(cassette candidates\): 1 pages synced, 3 recorded"):
         suite_with(connector=broken).test_stream_pages_through_its_cassette("candidates", store)
+
+
+def test_a_cassette_of_one_page_fails(store: Store) -> None:
+    suite = suite_with(stream_cassettes={"jobs": "rate_limited"})  # its jobs fit one page
+    with pytest.raises(AssertionError, match=r"stream 'jobs' \(cassette rate_limited\): 1 recorded pages, fewer than 2"):
+        suite.test_stream_pages_through_its_cassette("jobs", store)
 
 
 def test_a_connector_that_does_not_retry_fails(store: Store) -> None:
