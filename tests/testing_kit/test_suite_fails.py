@@ -8,6 +8,7 @@ connector, the stream or file, and what is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -127,6 +128,25 @@ def test_a_cassette_of_one_page_fails(store: Store) -> None:
     suite = suite_with(stream_cassettes={"jobs": "rate_limited"})  # its jobs fit one page
     with pytest.raises(AssertionError, match=r"stream 'jobs' \(cassette rate_limited\): 1 recorded pages, fewer than 2"):
         suite.test_stream_pages_through_its_cassette("jobs", store)
+
+
+def test_a_connector_that_filters_by_another_parameter_fails(store: Store) -> None:
+    streams = tuple(dataclasses.replace(s, cursor_param="updated_since") if s.name == "candidates" else s
+                    for s in SUITE.connector.streams)  # fmt: skip
+    broken = type("WrongFilter", (SUITE.connector,), {"streams": streams})
+    with pytest.raises(AssertionError, match=r"stream 'candidates': cassette resume does not start from the cursor"):
+        suite_with(connector=broken).test_cursor_advances_and_a_second_run_resumes_from_it(store)
+
+
+def test_a_connector_that_ignores_the_stored_cursor_fails(store: Store) -> None:
+    def from_the_start(self: Any, stream: Any, *, since: str | None, tombstones: bool = False) -> Any:
+        return SUITE.connector.first_request(self, stream, since=None, tombstones=tombstones)
+
+    broken = type("Forgetful", (SUITE.connector,), {"first_request": from_the_start})
+    with pytest.raises(pytest.fail.Exception, match=r"stream 'candidates' \(cassette resume\): sent a request no "
+                                                    r"recorded interaction matches: GET https://harvest.greenhouse.io/v3/"
+                                                    r"candidates\?per_page=2$"):
+        suite_with(connector=broken).test_cursor_advances_and_a_second_run_resumes_from_it(store)
 
 
 def test_a_connector_that_does_not_retry_fails(store: Store) -> None:
