@@ -12,6 +12,8 @@ Example:
     []
     >>> real_looking(["Call Ada on +1 212-736-5000 or ada@gmail.com"])
     ['an email address *********.com', 'a phone number ***********5000']
+    >>> real_looking(["手机13800138000"], phone_region="CN")
+    ['a phone number *******8000']
     >>> real_looking(["ID 11010519491231002X"]), real_looking(["ID 11010519491231002X"], allowed=["11010519491231002X"])
     (['a resident ID **************002X'], [])
 """
@@ -31,8 +33,9 @@ __all__ = ["RESERVED_EMAIL_DOMAINS", "real_looking", "texts"]
 RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "example", "test", "invalid", "localhost")
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Digits with the separators people write, at least 7 digits long, not glued to letters (ids, hashes).
-_PHONE = re.compile(r"(?<![\w.:/|-])\+?\(?\d[\d\s().-]{5,}\d(?![\w:])")
+# Digits with the separators people write, at least 7 long, not glued to Latin letters or digits (ids,
+# hashes, timestamps); glued to other scripts they may be (手机13800138000).
+_PHONE = re.compile(r"(?<![0-9A-Za-z_.:/|-])\+?\(?\d[\d\s().-]{5,}\d(?![0-9A-Za-z_:])")
 _RESIDENT_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 #: E.164 numbers reserved for fiction: +1 NXX 555-01XX.
 _FICTIONAL_PHONE = re.compile(r"\+1\d{3}55501\d\d")
