@@ -30,7 +30,7 @@ from vcr.serializers import yamlserializer
 from hub.core.http import is_sensitive_name
 from hub.testing.people import real_looking, texts
 
-__all__ = ["Interaction", "PLACEHOLDER", "interactions", "people_findings", "scrubbing_vcr", "secret_findings"]
+__all__ = ["MATCH_ON", "Interaction", "PLACEHOLDER", "interactions", "people_findings", "scrubbing_vcr", "secret_findings"]
 
 #: What a scrubbed credential reads as; any value containing it counts as scrubbed.
 PLACEHOLDER = "<REDACTED>"
@@ -75,7 +75,11 @@ def interactions(path: Path) -> list[Interaction]:
             for request, response in zip(requests, responses, strict=True)]  # fmt: skip
 
 
-def scrubbing_vcr(folder: Path, *, match_on: Iterable[str] = ("method", "scheme", "host", "port", "path", "query")) -> vcr.VCR:
+#: What a replayed request must match: all of it but headers and body (credentials are scrubbed there).
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
+
+
+def scrubbing_vcr(folder: Path, *, match_on: Iterable[str] = MATCH_ON) -> vcr.VCR:
     """A vcrpy ``VCR`` for ``folder`` that scrubs credentials before a cassette is written.
 
     Replay only (``record_mode="none"``) unless ``HUB_RECORD_CASSETTES=1``, which records the

@@ -37,7 +37,9 @@ def updating() -> bool:
     return os.environ.get(UPDATE_ENV) == "1"
 
 
-def canonical(mapping: CompiledMapping, records: Sequence[Any], validators: Sequence[Validator] = ()) -> list[dict[str, Any]]:
+def canonical(
+    mapping: CompiledMapping, records: Sequence[Any], validators: Sequence[Validator] = ()
+) -> list[dict[str, Any]]:
     """Each record through the record path's transform (:class:`RecordTransform`), in JSON form.
 
     Raises:

@@ -190,7 +190,8 @@ class ConnectorSuite:
         self._cassette(stem)
         try:
             with self.vcr().use_cassette(f"{stem}.yaml") as cassette:
-                report = sync(self.make_connector(), store, streams=[stream], prefetch=False, validators=self.validators)
+                report = sync(self.make_connector(), store, streams=[stream], prefetch=False,
+                              validators=self.validators)
         except CannotOverwriteExistingCassetteException as exc:
             pytest.fail(f"{self._where(stream)} (cassette {stem}): sent a request no recorded interaction matches: "
                         f"{exc.failed_request.method} {redact_url(exc.failed_request.uri)}")  # fmt: skip
@@ -310,7 +311,8 @@ class ConnectorSuite:
         stream, stem = self.malformed
         where = f"{self._where(stream)} (cassette {stem})"
         report, cassette = self._replay(store, stem, stream)
-        assert report.status == "succeeded" and cassette.all_played, f"{where}: the run stopped: {report.streams[0].error}"
+        assert report.status == "succeeded" and cassette.all_played, (
+            f"{where}: the run stopped: {report.streams[0].error}")
         assert report.counters.failed >= 1, f"{where}: no record was refused"
         assert report.counters.created >= 1, f"{where}: the good records were not stored beside the bad one"
         letters = store.dead_letters(system=self.connector.name)
@@ -348,7 +350,8 @@ class ConnectorSuite:
             with pytest.raises(WebhookVerificationError) as refused:
                 ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store,
                                validators=self.validators)
-            assert refused.value.http_status == 401, f"{self._where()} webhook {sample.name}: answered {refused.value.http_status}"
+            assert refused.value.http_status == 401, (
+                f"{self._where()} webhook {sample.name}: a bad signature answered {refused.value.http_status}")
         assert store.dead_letters(system=self.connector.name) == [], f"{self._where()}: a refused webhook left letters"
 
     def test_a_replayed_webhook_is_refused(self, store: Store) -> None:
