@@ -162,6 +162,11 @@ OFFERS = [
            sent=False, resolved=False),
 ]
 
+#: The cursor a full pass over CANDIDATES leaves (their latest updated_at): where a resumed run starts.
+RESUMED = max(c["updated_at"] for c in CANDIDATES)
+#: An offer whose status is none Greenhouse documents: the offer mapping refuses it (a dead letter).
+MALFORMED_OFFER = {**OFFERS[1], "id": 8004, "version": 3, "status": "Pending"}
+
 
 # ---------------------------------------------------------------- HTTP pieces
 
@@ -234,6 +239,12 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
                                                                  else pages(resource, records, _first())))],
         "incremental": [token_interaction(), *pages("candidates", recent, _first(since))],
         "rate_limited": rate_limited(),
+        # the standard suite (hub.testing): a 429 and a 5xx retried mid-pass, a run resumed from the
+        # cursor the candidates cassette leaves, a page with one record the offer mapping refuses
+        "retried": retried(),
+        "resume": [token_interaction(), *pages("candidates", [c for c in CANDIDATES if c["updated_at"] >= RESUMED],
+                                               _first({"updated_at": f"gte|{RESUMED}"}))],
+        "malformed": [token_interaction(), *pages("offers", [OFFERS[0], MALFORMED_OFFER], _first())],
         "token_refresh": token_refresh(),
         "errors": errors(),
     }
@@ -265,6 +276,16 @@ def rate_limited() -> list[dict[str, Any]]:
                  "response": _response(429, "Too Many Requests", None, {"Retry-After": ["1"], "X-RateLimit-Remaining": ["0"]})}
     ok = {"request": _request("GET", uri), "response": _response(200, "OK", JOBS[:1], RATE)}
     return [token_interaction(), throttled, ok]
+
+
+def retried() -> list[dict[str, Any]]:
+    """Every page of jobs, the first one answered 429 (``Retry-After: 1``), then 503, before it is served."""
+    listing = pages("jobs", JOBS, _first())
+    first = listing[0]["request"]
+    throttled = {"request": first, "response": _response(429, "Too Many Requests", {"message": "Rate limit exceeded"},
+                                                         {"Retry-After": ["1"], "X-RateLimit-Remaining": ["0"]})}
+    unavailable = {"request": first, "response": _response(503, "Service Unavailable", {"message": "Service Unavailable"})}
+    return [token_interaction(), throttled, unavailable, *listing]
 
 
 def token_refresh() -> list[dict[str, Any]]:
