@@ -10,7 +10,8 @@ is what to send next time. Two forms spare a consumer polling in a loop:
 * ``/v1/changes/stream`` is a server-sent-events stream (``id: <seq>``, ``event: change``,
   ``data: <item JSON>``) that resumes after ``Last-Event-ID`` when the client reconnects, with a
   comment line every :data:`HEARTBEAT_SECONDS` of quiet, which also re-checks the token: a revoked or
-  expired token ends the stream.
+  expired token ends the stream. A stream also ends after ``service.stream_max_seconds`` (EventSource
+  reconnects by itself), so no connection outlives its token by long or holds a worker forever.
 
 The database is read in the thread pool, never on the event loop, and a waiting request only sleeps.
 """
@@ -42,6 +43,12 @@ __all__ = ["router", "POLL_SECONDS", "HEARTBEAT_SECONDS"]
 POLL_SECONDS = 0.2
 #: How long a stream stays quiet before a comment line keeps proxies from closing it.
 HEARTBEAT_SECONDS = 15.0
+
+#: One server-sent event of the stream, as a client's parser gives it (the data: a change's JSON).
+_EVENT_SCHEMA = {"type": "object", "required": ["id", "event", "data"], "properties": {
+    "id": {"type": "string", "description": "the change's seq; sent back as Last-Event-ID"},
+    "event": {"type": "string", "enum": ["change"]},
+    "data": {"type": "string", "description": "the change as JSON, as one item of GET /v1/changes"}}}
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"], responses=ERROR_RESPONSES)
 
@@ -112,7 +119,7 @@ async def list_changes(
 
 @router.get("/stream", summary="Changes as server-sent events, resuming after Last-Event-ID",
             response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+            responses={200: {"content": {"text/event-stream": {"schema": _EVENT_SCHEMA}},
                              "description": "`id: <seq>` / `event: change` / `data: <change JSON>` events"}})
 async def stream_changes(
     request: Request,
@@ -136,7 +143,8 @@ async def stream_changes(
 async def _events(request: Request, service: Service, grant: Grant, token: str, after: int,
                   kinds: frozenset[str] | None) -> AsyncIterator[str]:
     size, quiet_since = service.config.service.default_page_size, time.monotonic()
-    while not await request.is_disconnected():
+    ends = quiet_since + service.config.service.stream_max_seconds
+    while time.monotonic() < ends and not await request.is_disconnected():
         page = await run_in_threadpool(service.store.changes, after, size, kinds=kinds, grant=grant)
         for change in page:
             yield f"id: {change.seq}\nevent: change\ndata: {pydantic_core.to_json(_item(change)).decode()}\n\n"

@@ -77,6 +77,8 @@ class ServiceConfig(_Config):
     max_page_size: int = Field(500, ge=1, description="largest page a client may ask for (400 beyond)")
     rate_limit_per_minute: int = Field(600, ge=1, description="requests per token per minute (429 beyond)")
     long_poll_max_seconds: float = Field(30, gt=0, le=300, description="longest wait of a change-feed long poll")
+    stream_max_seconds: float = Field(300, gt=0, le=3600, description="a change stream (SSE) ends after this; "
+                                      "the client reconnects with Last-Event-ID, so nothing is missed")
 
 
 class HubConfig(_Config):

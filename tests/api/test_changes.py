@@ -188,3 +188,18 @@ def test_without_a_token_the_feed_is_refused(hub_server):
     with hub_server.client() as client:
         assert client.get("/v1/changes").status_code == 401
         assert client.get("/v1/changes/stream").status_code == 401
+
+
+def test_a_stream_ends_after_stream_max_seconds_and_resumes_where_it_ended(hub_server_factory):
+    """A bounded connection: the stream closes by itself; reconnecting with Last-Event-ID misses nothing."""
+    server = hub_server_factory(config={"service": {"stream_max_seconds": 1}})
+    upsert(server, "beisen", [candidate(n) for n in range(2)])
+    token = server.token("hr_admin")
+    with server.client(token) as client:
+        started = time.monotonic()
+        first = list(_events(client.get("/v1/changes/stream").text.splitlines()))
+        assert time.monotonic() - started < 10  # it ended by itself, well before the client's timeout
+        upsert(server, "beisen", [candidate(5)])
+        resumed = list(_events(client.get("/v1/changes/stream", headers={"Last-Event-ID": first[-1]["id"]}).text
+                               .splitlines()))
+    assert len(first) == 2 and len(resumed) == 1 and int(resumed[0]["id"]) > int(first[-1]["id"])

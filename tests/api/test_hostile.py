@@ -41,7 +41,8 @@ def fill(path: str, value: str = "x") -> str:
 
 @pytest.fixture
 def server(hub_server_factory):
-    return hub_server_factory(config={"service": {"rate_limit_per_minute": 100_000}})
+    return hub_server_factory(config={"service": {"rate_limit_per_minute": 100_000, "long_poll_max_seconds": 0.5,
+                                                  "stream_max_seconds": 0.5}})
 
 
 def refused_cleanly(response: httpx.Response) -> bool:

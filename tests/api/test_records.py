@@ -149,9 +149,9 @@ def test_malformed_requests_are_400(hub_server: HubServer) -> None:
         ("/v1/candidates", {"cursor": "bm90LWEtY3Vyc29y"}, "not a cursor"),
         ("/v1/candidates", {"cursor": "%%%"}, "not a cursor"),
         ("/v1/candidates", {"limit": 100000}, "limit is at most 500"),
-        ("/v1/candidates", {"staus": "hired"}, "unknown query parameter(s): staus"),
+        ("/v1/candidates", {"staus": "hired"}, "1 unknown query parameter(s); this endpoint takes: cursor, deleted"),
         ("/v1/candidates", {"job": "x"}, "do not apply to candidate"),
-        ("/v1/candidates/some-id", {"pretty": "1"}, "unknown query parameter(s): pretty"),
+        ("/v1/candidates/some-id", {"pretty": "1"}, "1 unknown query parameter(s); this endpoint takes: none"),
     ]
     with hub_server.client(hub_server.token("hr_admin")) as client:
         for path, params, reason in cases:

@@ -27,7 +27,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture(scope="module")
 def seeded_server(tmp_path_factory) -> Iterator[HubServer]:
     server = HubServer(tmp_path_factory.mktemp("schemathesis"),
-                       config={"service": {"rate_limit_per_minute": 1_000_000, "long_poll_max_seconds": 1}})
+                       config={"service": {"rate_limit_per_minute": 1_000_000, "long_poll_max_seconds": 1,
+                                           "stream_max_seconds": 0.5}})
     server.start()
     seed(server.store)
     yield server

@@ -89,7 +89,7 @@ class ChangeFeed:
             query = query.where(_LOG.c.kind.in_(sorted(kinds)))
         if grant is None:
             with self._db.reading() as conn:
-                return [Change(*row) for row in conn.execute(query)]
+                return [Change(*row[:6], t.as_utc(row[6])) for row in conn.execute(query)]
         e = t.entities
         with self._db.reading() as conn:
             query = (query.add_columns(sa.func.coalesce(_LOG.c.data, e.c.data),
@@ -100,7 +100,7 @@ class ChangeFeed:
         if grant.pii_read and rows:
             self._audit_reads(grant, rows)
         state = self._plaintext if grant.pii_read else self._masked
-        return [Change(*row[:7], state(row[2], row[1], row[7], row[8], _as_dict(row[9]))) for row in rows]
+        return [Change(*row[:6], t.as_utc(row[6]), state(row[2], row[1], row[7], row[8], _as_dict(row[9]))) for row in rows]
 
     def _masked(self, kind: str, entity_id: str, data: str, pii: str | None, external: dict[str, str]) -> dict[str, Any]:
         """The state as :func:`hub.core.models.masked` shows it: PII masked, empty PII and None left out."""

@@ -202,9 +202,7 @@ class Outbox:
                 o.c.target == target, o.c.status == PENDING)).scalar_one()
         if not pending:
             return None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        return when or self.clock()
+        return t.as_utc(when) if when is not None else self.clock()
 
     def set_status(self, tx: sa.Connection, entry_id: int, status: str, *, current: tuple[str, ...] = (PENDING,),
                    **values: Any) -> None:

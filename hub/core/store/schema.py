@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = [
     "api_tokens",
     "create_engine",
     "new_id",
+    "as_utc",
 ]
 
 metadata = sa.MetaData()
@@ -259,6 +261,17 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", _TS),
     sa.Column("last_used_at", _TS),
 )
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A timestamp column's value as an aware UTC datetime: the store writes UTC, and SQLite gives it
+    back without its offset (PostgreSQL's ``timestamptz`` keeps it).
+
+    Example:
+        >>> as_utc(dt.datetime(2026, 12, 6, 8, 0)).isoformat()
+        '2026-12-06T08:00:00+00:00'
+    """
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def new_id() -> str:

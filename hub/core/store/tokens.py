@@ -53,12 +53,7 @@ class TokenInfo:
         return self.revoked_at is not None
 
     def expired(self, now: dt.datetime) -> bool:
-        return _aware(self.expires_at) <= now
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back; the store writes UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return t.as_utc(self.expires_at) <= now
 
 
 class ApiTokens:
@@ -93,7 +88,7 @@ class ApiTokens:
         token_id = t.new_id()
         grant = Grant(token_id, name, role, frozenset(departments), interviewer, frozenset(kinds), subject, pii_read)
         now = self._db.now()
-        if _aware(expires_at) <= now:
+        if t.as_utc(expires_at) <= now:
             raise ConfigError("a token's expiry must be in the future")
         token = new_token()
         a = t.api_tokens
@@ -113,7 +108,7 @@ class ApiTokens:
         a = t.api_tokens
         with self._db.reading() as conn:
             row = conn.execute(sa.select(a).where(a.c.token_hash == token_hash(token))).mappings().first()
-        if row is None or row["revoked_at"] is not None or _aware(row["expires_at"]) <= self._db.now():
+        if row is None or row["revoked_at"] is not None or t.as_utc(row["expires_at"]) <= self._db.now():
             return None
         scope = json.loads(row["scope"])
         return Grant(row["id"], row["name"], Role(row["role"]), frozenset(scope.get("departments", ())),
@@ -150,8 +145,8 @@ class ApiTokens:
     @staticmethod
     def _info(row: Any) -> TokenInfo:
         return TokenInfo(row["id"], row["name"], row["role"], json.loads(row["scope"]), row["created_by"],
-                         _aware(row["created_at"]), _aware(row["expires_at"]),
-                         row["revoked_at"] and _aware(row["revoked_at"]), row["last_used_at"] and _aware(row["last_used_at"]))
+                         t.as_utc(row["created_at"]), t.as_utc(row["expires_at"]),
+                         row["revoked_at"] and t.as_utc(row["revoked_at"]), row["last_used_at"] and t.as_utc(row["last_used_at"]))
 
 
 def _scope(grant: Grant) -> dict[str, Any]:
