@@ -364,6 +364,12 @@ class RestConnector(Connector):
             params[stream.incremental_param] = stream.cursor_format.format(value=since)
         return PageRequest(stream.tombstones.path if tombstones and stream.tombstones else stream.path, params)
 
+    def export_settings(self) -> dict[str, Any] | None:
+        """The files connector's settings (``path``, ``mappings`` ...) of an export this connector's
+        vendor hands over instead of an API, or None: ``hub migrate --source <key>`` then reads that
+        file rather than the streams. Default: None (a connector that pulls)."""
+        return None
+
     # -- webhooks
 
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookDelivery:
