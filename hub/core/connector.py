@@ -155,6 +155,8 @@ class Stream:
         full_refresh_deletes: after a complete full pass, mark entities of this system and kind
             that the pass did not return as deleted. Set False for streams whose ``params``
             filter the list (an entity filtered out is not deleted).
+        pulled: False for records that only arrive by webhook (a vendor with no list endpoint):
+            a sync of every stream passes it by; its mapping still maps the webhooks.
 
     Example:
         >>> s = Stream(name="applications", entity="application", path="/applications",
@@ -179,6 +181,7 @@ class Stream:
     deleted_field: str | None = None
     tombstones: Tombstones | None = None
     full_refresh_deletes: bool = True
+    pulled: bool = True
 
     @property
     def mapping_file(self) -> str:

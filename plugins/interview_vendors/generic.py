@@ -17,7 +17,8 @@ says. So this connector is not any one vendor's: everything vendor-specific is d
 
 Exports are read by the files connector's reader (``hub migrate --source <key>`` with ``path`` set;
 :meth:`AiInterviewVendor.export_settings`); webhooks are received by ``hub serve`` at
-``POST /v1/webhooks/<key>`` and take the sync record path. There is nothing to pull: ``hub sync`` says so.
+``POST /v1/webhooks/<key>`` and take the sync record path. There is nothing to pull: ``hub sync`` passes
+the connector by, and says so when its stream is named.
 
 hub.yaml::
 
@@ -75,7 +76,7 @@ class AiInterviewVendor(RestConnector):
     receives_webhooks = True
     #: Webhook results are assessments; the example export folder also maps the candidate of each row.
     reads = ("assessment", "candidate")
-    streams = (Stream(name="results", entity="assessment", path="", mapping="webhook/assessment.yaml"),)
+    streams = (Stream(name="results", entity="assessment", path="", mapping="webhook/assessment.yaml", pulled=False),)
     required_settings = ("vendor",)
     default_settings: Mapping[str, Any] = {"vendor": "ai_interview", "record_path": "", "signature": {}}
     optional_settings = ("path", *_EXPORT_SETTINGS)
