@@ -34,6 +34,8 @@ CONFIG = {"connectors": {
                                                   "signature": ACME}},
     "beta": {"type": "ai_interview", "settings": {"webhook_secret": "${AIV_SECRET}", "record_path": "data",
                                                   "signature": BETA}},
+    "miswritten": {"type": "ai_interview", "settings": {"webhook_secret": "${AIV_SECRET}",
+                                                        "signature": {"signed_content": "{timestamp}.{body}"}}},
 }}
 COMMENT = SAMPLE["data"]["evaluator_comment"]
 
@@ -147,3 +149,19 @@ def test_a_body_without_a_result_at_record_path_is_400(server) -> None:
     headers, raw = acme_signed({"event": "interview.started"}, "dlv-1106")
     answer = post(server, "acme", headers, raw)
     assert (answer.status_code, answer.json()["code"]) == (400, "webhook-refused")
+
+
+def test_a_miswritten_scheme_is_503_so_the_vendor_retries_and_the_operator_is_told(server) -> None:
+    headers, raw = acme_signed(result("AI-1107"), "dlv-1107")
+    answer = post(server, "miswritten", headers, raw)
+    assert (answer.status_code, answer.json()["code"]) == (503, "service-unavailable")
+    assert "timestamp_header" in server.output() and stored(server, "AI-1107") is None
+
+
+@pytest.mark.parametrize("name", ["sha256_hex_timestamped", "sha1_base64_body_only"])
+def test_the_recorded_deliveries_verify_under_their_scheme_at_their_time(name) -> None:
+    """The recordings are what their scheme signs: a change to the scheme's signing breaks them here."""
+    recording = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
+    scheme, headers = SignatureScheme(**recording["signature"]), recording["request"]["headers"]
+    sent_at = int(headers.get("X-Timestamp", 0))
+    assert scheme.verify(SECRET, recording["request"]["body"].encode(), headers, clock=lambda: sent_at)
