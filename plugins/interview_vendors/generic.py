@@ -74,8 +74,8 @@ class AiInterviewVendor(RestConnector):
     title = "Any AI-interview vendor: its export files and signed webhooks, configured by a mapping folder"
     documentation = "docs/ai_interview_vendors.md (no vendor publishes an API; the signature is the customer's contract)"
     receives_webhooks = True
-    #: Webhook results are assessments; the example export folder also maps the candidate of each row.
-    reads = ("assessment", "candidate")
+    #: Webhook results are assessments; the example export folder also maps each row's candidate and job.
+    reads = ("assessment", "candidate", "job")
     streams = (Stream(name="results", entity="assessment", path="", mapping="webhook/assessment.yaml", pulled=False),)
     required_settings = ("vendor",)
     default_settings: Mapping[str, Any] = {"vendor": "ai_interview", "record_path": "", "signature": {}}

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import pytest
 
 from hub.core.webhooks import SignatureScheme
 from tests.api.conftest import hub_server_factory  # noqa: F401 — the real `hub serve` fixture
+from tests.conftest import HUB
 
 SECRET = "aiv-test-secret-not-real"
 REPO = Path(__file__).resolve().parents[3]
@@ -164,3 +167,25 @@ def test_the_recorded_deliveries_verify_under_their_scheme_at_their_time(name) -
     scheme, headers = SignatureScheme(**recording["signature"]), recording["request"]["headers"]
     sent_at = int(headers.get("X-Timestamp", 0))
     assert scheme.verify(SECRET, recording["request"]["body"].encode(), headers, clock=lambda: sent_at)
+
+
+def test_a_dead_lettered_result_is_stored_by_a_retry_once_the_users_mapping_is_fixed(hub_server_factory,  # noqa: F811
+                                                                                     tmp_path) -> None:
+    """The operator's loop without Python: a result the vendor sends without a score is a dead letter;
+    the user's copy of the webhook mapping is relaxed; `hub dead-letters retry` stores it."""
+    folder = tmp_path / "mine" / "interview_vendors" / "ai_interview"
+    shutil.copytree(REPO / "hub" / "mappings" / "interview_vendors" / "ai_interview", folder)
+    acme_only = {"connectors": {"acme": CONFIG["connectors"]["acme"]}, "mappings": [str(tmp_path / "mine")]}
+    server = hub_server_factory(config=acme_only, env={"AIV_SECRET": SECRET})
+    body = result("AI-1108")
+    del body["data"]["overall_score"]
+    assert post(server, "acme", *acme_signed(body, "dlv-1108")).json()["received"]["dead_lettered"] == 1
+    rule = folder / "webhook" / "assessment.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace("scale: zero_to_100}}], required: true}",
+                                                             "scale: zero_to_100}}]}"), encoding="utf-8")
+    retry = subprocess.run([str(HUB), "dead-letters", "retry", "--config", str(server.config_path)], env=server.env,
+                           capture_output=True, text=True, timeout=120)
+    assert retry.returncode == 0, retry.stdout + retry.stderr
+    assessment = stored(server, "AI-1108")
+    assert assessment.overall is None and str(assessment.dimensions[0].score.normalized) == "78.00"
+    assert server.store.dead_letters() == []
