@@ -10,11 +10,15 @@ mapping's output (tests/fixtures/mapping/ai_interview/).
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 
+import pytest
+
 from hub.core.webhooks import SignatureScheme
-from hub.testing import ConnectorSuite
+from hub.testing import ConnectorSuite, real_looking
+from hub.testing.people import texts
 from plugins.interview_vendors.generic import AiInterviewVendor
 
 REPO = Path(__file__).resolve().parents[3]
@@ -39,3 +43,12 @@ class TestAiInterviewVendor(ConnectorSuite):
     def sign_webhook(self, raw_body: bytes, delivery_id: str) -> dict[str, str]:
         return SignatureScheme(**SCHEME).headers(str(self.settings["webhook_secret"]), raw_body,
                                                  timestamp=int(time.time()), delivery_id=delivery_id)
+
+
+@pytest.mark.parametrize("recording", sorted(TestAiInterviewVendor.cassettes.glob("*.json")), ids=lambda p: p.stem)
+def test_the_recorded_deliveries_hold_no_secret_and_no_real_person(recording: Path) -> None:
+    """What the suite's cassette scans do for vcrpy cassettes, for the recorded webhook requests."""
+    raw = recording.read_text(encoding="utf-8")
+    assert str(TestAiInterviewVendor.settings["webhook_secret"]) not in raw
+    request = json.loads(raw)["request"]
+    assert real_looking(texts([request["headers"], json.loads(request["body"])])) == []
