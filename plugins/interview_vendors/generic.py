@@ -13,7 +13,8 @@ says. So this connector is not any one vendor's: everything vendor-specific is d
   hex or base64, header, prefix, signed content with or without a timestamp, tolerance, delivery-id
   header) and ``webhook_secret``;
 * where the record sits in a webhook body (``record_path``: an object there is one record, a list
-  many; ``""`` the body itself).
+  many; ``""`` the body itself), and which events carry one (``event_path`` and ``events``: a
+  delivery of another event is acknowledged and nothing is stored).
 
 Exports are read by the files connector's reader (``hub migrate --source <key>`` with ``path`` set;
 :meth:`AiInterviewVendor.export_settings`); webhooks are received by ``hub serve`` at
@@ -30,6 +31,8 @@ hub.yaml::
           path: exports/acme_results.xlsx      # the export `hub migrate --source acme_ai` reads (optional)
           webhook_secret: ${ACME_AI_WEBHOOK_SECRET}
           record_path: data
+          event_path: event                    # optional: only these events carry a result
+          events: [interview.completed]
           signature: {algorithm: sha256, encoding: hex, header: X-Signature,
                       signed_content: "{timestamp}.{body}", timestamp_header: X-Timestamp,
                       tolerance_seconds: 300, delivery_id_header: X-Delivery-Id}
@@ -65,6 +68,10 @@ class AiInterviewVendor(RestConnector):
         >>> vendor = AiInterviewVendor({"webhook_secret": "s", "record_path": "data"})
         >>> vendor.webhook_records({"event": "interview.completed", "data": {"result_id": "R-1"}})
         [('results', {'result_id': 'R-1'})]
+        >>> only = AiInterviewVendor({"webhook_secret": "s", "record_path": "data", "event_path": "event",
+        ...                           "events": ["interview.completed"]})
+        >>> only.webhook_records({"event": "interview.invited", "data": {"result_id": "R-1"}})
+        []
         >>> vendor.mapping_path("webhook/assessment.yaml").parent.parent.name
         'ai_interview'
     """
@@ -79,7 +86,7 @@ class AiInterviewVendor(RestConnector):
     streams = (Stream(name="results", entity="assessment", path="", mapping="webhook/assessment.yaml", pulled=False),)
     required_settings = ("vendor",)
     default_settings: Mapping[str, Any] = {"vendor": "ai_interview", "record_path": "", "signature": {}}
-    optional_settings = ("path", *_EXPORT_SETTINGS)
+    optional_settings = ("path", "event_path", "events", *_EXPORT_SETTINGS)
 
     def __init__(self, settings: dict[str, Any] | None = None, *,
                  mapping_lookup: MappingLookup = MappingLookup()) -> None:  # fmt: skip
@@ -135,11 +142,15 @@ class AiInterviewVendor(RestConnector):
         return self.scheme.verify(self.setting(self.webhook_secret_setting), raw_body, headers)
 
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
-        """The record(s) at ``record_path``: an object is one result, a list several.
+        """The record(s) at ``record_path``: an object is one result, a list several; none when
+        ``event_path`` is set and the body's event is not one of ``events``.
 
         Raises:
             MalformedPageError: nothing, or neither an object nor a list, is there (answered 400).
         """
+        event_path, events = self.settings.get("event_path"), self.settings.get("events") or ()
+        if event_path and select(body, str(event_path)) not in events:
+            return []
         path = str(self.settings.get("record_path") or "")
         found = select(body, path) if path else body
         if isinstance(found, dict):

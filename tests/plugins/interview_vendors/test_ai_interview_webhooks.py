@@ -34,6 +34,7 @@ ACME = {"header": "X-Signature", "prefix": "sha256=", "signed_content": "{timest
 BETA = {"algorithm": "sha1", "encoding": "base64", "header": "X-Vendor-Sign"}
 CONFIG = {"connectors": {
     "acme": {"type": "ai_interview", "settings": {"webhook_secret": "${AIV_SECRET}", "record_path": "data",
+                                                  "event_path": "event", "events": ["interview.completed"],
                                                   "signature": ACME}},
     "beta": {"type": "ai_interview", "settings": {"webhook_secret": "${AIV_SECRET}", "record_path": "data",
                                                   "signature": BETA}},
@@ -148,9 +149,16 @@ def test_a_bad_record_is_a_dead_letter_and_the_delivery_is_acknowledged(server) 
 
 
 def test_a_body_without_a_result_at_record_path_is_400(server) -> None:
-    headers, raw = acme_signed({"event": "interview.started"}, "dlv-1106")
+    headers, raw = acme_signed({"event": "interview.completed"}, "dlv-1106")
     answer = post(server, "acme", headers, raw)
     assert (answer.status_code, answer.json()["code"]) == (400, "webhook-refused")
+
+
+def test_an_event_not_listed_is_acknowledged_and_nothing_is_stored(server) -> None:
+    headers, raw = acme_signed(result("AI-1109") | {"event": "interview.invited"}, "dlv-1109")
+    answer = post(server, "acme", headers, raw)
+    assert answer.status_code == 200 and answer.json()["received"] == {"records": 0, "stored": 0, "dead_lettered": 0}
+    assert stored(server, "AI-1109") is None and server.store.dead_letters() == []
 
 
 def test_a_miswritten_scheme_is_503_so_the_vendor_retries_and_the_operator_is_told(server) -> None:
