@@ -155,6 +155,8 @@ class Stream:
         full_refresh_deletes: after a complete full pass, mark entities of this system and kind
             that the pass did not return as deleted. Set False for streams whose ``params``
             filter the list (an entity filtered out is not deleted).
+        pulled: False for records that only arrive by webhook (a vendor with no list endpoint):
+            a sync of every stream passes it by; its mapping still maps the webhooks.
 
     Example:
         >>> s = Stream(name="applications", entity="application", path="/applications",
@@ -179,6 +181,7 @@ class Stream:
     deleted_field: str | None = None
     tombstones: Tombstones | None = None
     full_refresh_deletes: bool = True
+    pulled: bool = True
 
     @property
     def mapping_file(self) -> str:
@@ -363,6 +366,12 @@ class RestConnector(Connector):
         if since is not None and stream.incremental_param:
             params[stream.incremental_param] = stream.cursor_format.format(value=since)
         return PageRequest(stream.tombstones.path if tombstones and stream.tombstones else stream.path, params)
+
+    def export_settings(self) -> dict[str, Any] | None:
+        """The files connector's settings (``path``, ``mappings`` ...) of an export this connector's
+        vendor hands over instead of an API, or None: ``hub migrate --source <key>`` then reads that
+        file rather than the streams. Default: None (a connector that pulls)."""
+        return None
 
     # -- webhooks
 

@@ -170,7 +170,7 @@ def sync(
     key = key or connector.name
     if prefetch is None:
         prefetch = worth_forking()
-    chosen = [connector.stream(name) for name in streams] if streams else list(connector.streams)
+    chosen = [connector.stream(name) for name in streams] if streams else [s for s in connector.streams if s.pulled]
     run_id = store.start_job_run("sync")
     events = Events(pm, listeners, run_id)
     started = time.monotonic()

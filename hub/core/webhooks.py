@@ -1,14 +1,17 @@
 """Verifying webhooks that vendors push to the hub (and signing the ones the hub sends).
 
-Two schemes cover most vendors:
+Three schemes cover most vendors:
 
 * a hex HMAC-SHA256 of the raw body in one header, with a prefix — Greenhouse ``Signature: sha256 <hex>``,
   GitHub-style ``sha256=<hex>``, Gusto — see :func:`verify_hmac_hex`;
 * Standard Webhooks v1 (Svix and others; also what the hub itself sends) — see :class:`StandardWebhook`,
   which signs as well as verifies: one ``v1,<base64>`` entry per secret, so a secret can be rotated
-  without a window in which the receiver refuses deliveries (:func:`new_secret` makes one).
+  without a window in which the receiver refuses deliveries (:func:`new_secret` makes one);
+* a scheme written as settings, for vendors whose signature is documented only in a customer's
+  contract (AI-interview vendors) — see :class:`SignatureScheme`: SHA-256 or SHA-1, hex or base64,
+  any header and prefix, the body signed alone or with a timestamp and delivery id.
 
-Both always verify the *raw* body bytes (re-serialised JSON breaks signatures), compare in constant
+All always verify the *raw* body bytes (re-serialised JSON breaks signatures), compare in constant
 time, and fail with :class:`~hub.core.errors.WebhookVerificationError`, whose message never contains
 the secret or the expected signature.
 """
@@ -19,13 +22,17 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.core.errors import ConfigError, WebhookVerificationError
 
-__all__ = ["StandardWebhook", "new_secret", "verify_hmac_hex"]
+__all__ = ["SignatureScheme", "StandardWebhook", "new_secret", "verify_hmac_hex"]
 
 
 def verify_hmac_hex(
@@ -166,3 +173,118 @@ class StandardWebhook:
             if version == "v1" and any(hmac.compare_digest(value.encode(), one) for one in expected):
                 return msg_id
         raise WebhookVerificationError("no v1 signature matches; check the webhook secret")
+
+
+#: The placeholders a signed-content template may hold; anything else in it is literal text.
+_PLACEHOLDERS = re.compile(r"(\{body\}|\{timestamp\}|\{id\})")
+
+
+class SignatureScheme(BaseModel):
+    """An HMAC webhook signature described by settings, for a vendor the hub has no code for.
+
+    The signed content is a template over three placeholders — ``{body}`` (the raw body, required),
+    ``{timestamp}`` and ``{id}`` (the values of :attr:`timestamp_header` and
+    :attr:`delivery_id_header`) — and literal text: ``"{body}"``, ``"{timestamp}.{body}"``
+    (Stripe-like), ``"{timestamp}{body}"``, ``"{id}.{timestamp}.{body}"`` (Standard Webhooks'
+    layout). The template is split, never ``str.format``-ed, so braces in a body mean nothing.
+    When a timestamp is signed it must also be fresh: within ``tolerance_seconds`` of now, either
+    way, which bounds how long a captured delivery can be replayed; within that window the receiver
+    refuses a delivery id it has stored before.
+
+    Example:
+        >>> scheme = SignatureScheme(algorithm="sha1", encoding="base64", header="X-Sign",
+        ...                          signed_content="{timestamp}.{body}", timestamp_header="X-Time")
+        >>> headers = scheme.headers("k", b'{"a": 1}', timestamp=1700000000)
+        >>> headers
+        {'X-Sign': 'fmTty52/zbbuNVqUdJwj85vNv2g=', 'X-Time': '1700000000'}
+        >>> scheme.verify("k", b'{"a": 1}', headers, clock=lambda: 1700000100)  # no id header: the signature
+        'sha1:fmTty52/zbbuNVqUdJwj85vNv2g='
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    algorithm: Literal["sha256", "sha1"] = "sha256"
+    encoding: Literal["hex", "base64"] = "hex"
+    header: str = Field("X-Signature", min_length=1)
+    #: Text before the digest in the header (``sha256=``, ``v1,``); not part of the signature.
+    prefix: str = ""
+    signed_content: str = "{body}"
+    timestamp_header: str | None = None
+    tolerance_seconds: float = Field(300, gt=0)
+    #: The header with the vendor's id of the delivery (the replay key); without one, the signature
+    #: itself is the key: the same bytes signed the same way are the same delivery.
+    delivery_id_header: str | None = None
+
+    @model_validator(mode="after")
+    def _placeholders_have_headers(self) -> SignatureScheme:
+        used = set(_PLACEHOLDERS.findall(self.signed_content))
+        if "{body}" not in used:
+            raise ValueError("signed_content must contain {body}")
+        if "{timestamp}" in used and not self.timestamp_header:
+            raise ValueError("signed_content signs {timestamp}: set timestamp_header")
+        if "{id}" in used and not self.delivery_id_header:
+            raise ValueError("signed_content signs {id}: set delivery_id_header")
+        return self
+
+    def signature(self, secret: str | bytes, raw_body: bytes, *, timestamp: int | None = None,
+                  delivery_id: str | None = None) -> str:  # fmt: skip
+        """The header value for ``raw_body``: the prefix and the encoded HMAC of the signed content."""
+        values = {"{body}": raw_body, "{timestamp}": str(timestamp if timestamp is not None else "").encode(),
+                  "{id}": (delivery_id or "").encode()}
+        content = b"".join(values.get(part, part.encode()) for part in _PLACEHOLDERS.split(self.signed_content))
+        key = secret.encode() if isinstance(secret, str) else secret
+        digest = hmac.new(key, content, getattr(hashlib, self.algorithm)).digest()
+        encoded = digest.hex() if self.encoding == "hex" else base64.b64encode(digest).decode("ascii")
+        return self.prefix + encoded
+
+    def headers(self, secret: str | bytes, raw_body: bytes, *, timestamp: int | None = None,
+                delivery_id: str | None = None) -> dict[str, str]:  # fmt: skip
+        """Every header a sender sets on ``raw_body`` (tests and recorded fixtures sign with it)."""
+        headers = {self.header: self.signature(secret, raw_body, timestamp=timestamp, delivery_id=delivery_id)}
+        if self.timestamp_header and timestamp is not None:
+            headers[self.timestamp_header] = str(timestamp)
+        if self.delivery_id_header and delivery_id is not None:
+            headers[self.delivery_id_header] = delivery_id
+        return headers
+
+    def verify(self, secret: str | bytes, raw_body: bytes, headers: Mapping[str, str], *,
+               clock: Callable[[], float] = time.time) -> str:  # fmt: skip
+        """Check a received webhook (headers read case-insensitively); return its delivery id.
+
+        Raises:
+            WebhookVerificationError: a header is missing, the timestamp is not an integer or is
+                outside the tolerance, or the signature does not match.
+        """
+        lowered = {name.lower(): value for name, value in headers.items()}
+        given = lowered.get(self.header.lower())
+        if not given:
+            raise WebhookVerificationError(f"the signature header {self.header} is missing")
+        if not given.startswith(self.prefix):
+            raise WebhookVerificationError(f"the signature header does not start with {self.prefix!r}")
+        timestamp = self._fresh_timestamp(lowered, clock) if self.timestamp_header else None
+        delivery_id = lowered.get(self.delivery_id_header.lower()) if self.delivery_id_header else None
+        if self.delivery_id_header and not delivery_id:
+            raise WebhookVerificationError(f"the delivery id header {self.delivery_id_header} is missing")
+        expected = self.signature(secret, raw_body, timestamp=timestamp, delivery_id=delivery_id)[len(self.prefix):]
+        value = given[len(self.prefix):].strip()
+        if self.encoding == "hex":
+            value = value.lower()
+        if not hmac.compare_digest(value.encode(), expected.encode()):
+            raise WebhookVerificationError("the signature does not match the body; check the webhook secret")
+        return delivery_id or f"{self.algorithm}:{value}"
+
+    def _fresh_timestamp(self, lowered: Mapping[str, str], clock: Callable[[], float]) -> int:
+        assert self.timestamp_header is not None
+        text = lowered.get(self.timestamp_header.lower())
+        if not text:
+            raise WebhookVerificationError(f"the timestamp header {self.timestamp_header} is missing")
+        try:
+            timestamp = int(text)
+        except ValueError:
+            raise WebhookVerificationError(f"{self.timestamp_header} is not an integer") from None
+        now = clock()
+        if timestamp < now - self.tolerance_seconds:
+            raise WebhookVerificationError(f"{self.timestamp_header} is too old; possible replay")
+        if timestamp > now + self.tolerance_seconds:
+            raise WebhookVerificationError(f"{self.timestamp_header} is too far in the future; check clocks")
+        return timestamp

@@ -301,7 +301,9 @@ Source = FileSource | ConnectorSource
 def open_source(spec: str, config: HubConfig, *, export: str | None, mappings: str | None,
                 entities: Iterable[str] | None) -> Source:  # fmt: skip
     """The source ``spec`` names: an export file (with ``export`` or ``mappings``), a configured
-    ``files`` connector of hub.yaml, or any other configured connector that pulls (its streams).
+    ``files`` connector of hub.yaml, a configured connector whose export file is set
+    (:meth:`~hub.core.connector.RestConnector.export_settings`: the AI-interview vendors), or any
+    other configured connector that pulls (its streams).
 
     Raises:
         ConfigError: unknown source, a connector that cannot be read, no mappings.
@@ -309,7 +311,11 @@ def open_source(spec: str, config: HubConfig, *, export: str | None, mappings: s
     if spec in config.connectors:
         if config.connectors[spec].type == "files":
             return FileSource(config.connectors[spec].settings, entities, mapping_lookup=config.mapping_lookup)
-        return ConnectorSource.configured(spec, config, entities)
+        connector = build_connector(config, load_registry(get_plugin_manager()), spec)
+        export = connector.export_settings()  # a vendor without an API: its export file instead
+        if export is not None:
+            return FileSource(export, entities, mapping_lookup=config.mapping_lookup)
+        return ConnectorSource(spec, connector, entities)
     if not Path(spec).is_file():
         raise ConfigError(f"--source {spec!r} is neither a file nor a connector configured in hub.yaml")
     if not (export or mappings):
