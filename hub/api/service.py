@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pluggy
 from fastapi import Request
 
 from hub.core.config import HubConfig
@@ -20,17 +21,20 @@ __all__ = ["Service", "service_of"]
 
 @dataclass
 class Service:
-    """The configuration, the store (routes attached: a webhook's records queue their deliveries) and
-    the registry of installed connectors."""
+    """The configuration, the store (routes attached: a webhook's records queue their deliveries), the
+    plugin manager (its ``hub_event`` observers hear of dead-lettered webhook records) and the registry
+    of installed connectors it gives."""
 
     config: HubConfig
     store: Store
+    pm: pluggy.PluginManager
     registry: Registry
 
     @classmethod
     def open(cls, config: HubConfig) -> Service:
-        """Open the configured store (migrating it, as every command that writes does) and the plugins."""
-        return cls(config, open_store(config), load_registry(get_plugin_manager()))
+        """Open the configured store (migrating it, as every command that writes does) and the plugins, once."""
+        pm = get_plugin_manager()
+        return cls(config, open_store(config), pm, load_registry(pm))
 
     def close(self) -> None:
         self.store.close()

@@ -44,7 +44,6 @@ from hub.core.errors import (
     WebhookRefusedError,
     WebhookTooLargeError,
 )
-from hub.core.plugins import get_plugin_manager
 from hub.core.runtime import build_connector
 from hub.core.sync import Accepted, WebhookReceiver
 
@@ -128,7 +127,6 @@ class WebhookReceivers:
         self.service = service
         self.writers = anyio.CapacityLimiter(_WRITERS.get(service.store.engine.dialect.name, _DEFAULT_WRITERS))
         self._receivers: dict[str, GroupCommit] = {}
-        self._pm = get_plugin_manager()  # the hub_event observers that hear of dead-lettered records
 
     def get(self, key: str) -> GroupCommit:
         """The receiver of ``key``.
@@ -144,7 +142,7 @@ class WebhookReceivers:
             if not (isinstance(cls, type) and issubclass(cls, RestConnector) and cls.receives_webhooks):
                 raise NotFoundError("no connector by that name receives webhooks here")
             receiver = WebhookReceiver(build_connector(config, registry, key), self.service.store, key=key,
-                                       validators=registry.validators, pm=self._pm)
+                                       validators=registry.validators, pm=self.service.pm)
             self._receivers[key] = GroupCommit(receiver, self.writers)
         return self._receivers[key]
 

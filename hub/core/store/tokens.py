@@ -91,17 +91,15 @@ class ApiTokens:
         if t.as_utc(expires_at) <= now:
             raise ConfigError("a token's expiry must be in the future")
         token = new_token()
+        row = {"id": token_id, "name": name, "token_hash": token_hash(token), "role": role.value,
+               "scope": json.dumps(_scope(grant)), "created_by": created_by, "created_at": now,
+               "expires_at": expires_at, "revoked_at": None, "last_used_at": None}
         a = t.api_tokens
         with self._db.transaction() as tx:
             if tx.execute(sa.select(a.c.id).where(a.c.name == name, a.c.revoked_at.is_(None))).first():
                 raise ConfigError(f"a live token named {name!r} exists; revoke it or choose another name")
-            tx.execute(a.insert().values(
-                id=token_id, name=name, token_hash=token_hash(token), role=role.value, scope=json.dumps(_scope(grant)),
-                created_by=created_by, created_at=now, expires_at=expires_at,
-            ))
-        return token, self._info({"id": token_id, "name": name, "role": role.value, "scope": json.dumps(_scope(grant)),
-                                  "created_by": created_by, "created_at": now, "expires_at": expires_at,
-                                  "revoked_at": None, "last_used_at": None})
+            tx.execute(a.insert().values(**row))
+        return token, self._info(row)
 
     def authenticate(self, token: str) -> Grant | None:
         """The grant of a live token (known, not revoked, not expired), else None."""
