@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from hub.core.envelope import Envelope
 from hub.core.errors import ConfigError, WebhookTooLargeError, WebhookVerificationError
 from hub.core.http import HttpClient, Page, RetryPolicy
 from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup
@@ -224,6 +225,8 @@ class RestConnector(Connector):
     * ``page_size`` / ``page_size_param`` — sent on the first request;
     * ``retry`` — the :class:`~hub.core.http.RetryPolicy`; the ``retry`` setting overrides fields;
     * ``timeout`` — seconds per attempt; ``headers`` — sent on every request;
+    * ``envelope`` — the vendor's ``{code, msg}`` answer envelope (:class:`~hub.core.envelope.Envelope`),
+      for vendors that report a failed call in the body of an HTTP 200; None: the HTTP status decides;
     * ``default_settings`` — defaults for settings; ``required_settings`` — names that must be set;
     * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
       HMAC-hex webhook check used by :meth:`verify_webhook`; ``webhook_delivery_id_header`` — the
@@ -259,6 +262,7 @@ class RestConnector(Connector):
     retry: ClassVar[RetryPolicy] = RetryPolicy()
     timeout: ClassVar[float] = 30.0
     headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
+    envelope: ClassVar[Envelope | None] = None
     common_settings: ClassVar[tuple[str, ...]] = (*Connector.common_settings, "base_url", "retry", "timeout",
                                                   "webhook_max_bytes")
     webhook_secret_setting: ClassVar[str] = "webhook_secret"
@@ -312,6 +316,7 @@ class RestConnector(Connector):
             timeout=float(self.settings.get("timeout", self.timeout)),
             system=self.name,
             transport=transport,
+            envelope=self.envelope,
         )
 
     # -- streams
