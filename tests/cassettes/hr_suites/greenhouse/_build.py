@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
+from hub.testing.cassette_writer import request, response, write_cassettes
 
 HERE = Path(__file__).resolve().parent
 API = "https://harvest.greenhouse.io/v3"
@@ -30,7 +30,6 @@ TOKEN_URL = "https://auth.greenhouse.io/token"
 USER_ID = "4080"  # the Greenhouse user the token acts as (`sub`)
 PER_PAGE = 2
 SINCE = "2024-06-06T00:00:00.000Z"  # the incremental run's updated_at lower bound
-JSON = {"Content-Type": ["application/json; charset=utf-8"]}
 RATE = {"X-RateLimit-Limit": ["50"], "X-RateLimit-Remaining": ["49"]}
 
 
@@ -178,15 +177,10 @@ def _cursor(resource: str, after_id: int) -> str:
 
 
 def _request(method: str, uri: str, *, body: str | None = None, auth: str = "Bearer <REDACTED>") -> dict[str, Any]:
-    headers = {"Accept": ["application/json"], "Authorization": [auth]}
+    headers = {"Accept": "application/json", "Authorization": auth}
     if body is not None:
-        headers["Content-Type"] = ["application/x-www-form-urlencoded"]
-    return {"method": method, "uri": uri, "body": body, "headers": headers}
-
-
-def _response(code: int, message: str, body: Any, headers: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    text = "" if body is None else json.dumps(body, separators=(",", ":"))
-    return {"status": {"code": code, "message": message}, "headers": {**JSON, **(headers or {})}, "body": {"string": text}}
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return request(method, uri, headers=headers, body=body)
 
 
 def token_interaction(n: int = 1) -> dict[str, Any]:
@@ -194,7 +188,7 @@ def token_interaction(n: int = 1) -> dict[str, Any]:
     body = urlencode({"grant_type": "client_credentials", "sub": USER_ID})
     answer = {"token_type": "Bearer", "access_token": f"<REDACTED-ACCESS-TOKEN-{n}>", "expires_at": "2024-06-15T10:00:00.000Z"}
     return {"request": _request("POST", TOKEN_URL, body=body, auth="Basic <REDACTED>"),
-            "response": _response(200, "OK", answer)}
+            "response": response(200, answer)}
 
 
 def pages(resource: str, records: list[dict[str, Any]], first_params: dict[str, str]) -> list[dict[str, Any]]:
@@ -207,7 +201,7 @@ def pages(resource: str, records: list[dict[str, Any]], first_params: dict[str, 
         if index < len(chunks) - 1:
             next_uri = f"{API}/{resource}?cursor={_cursor(resource, chunk[-1]['id'])}"
             headers["Link"] = [f'<{next_uri}>; rel="next"']
-        out.append({"request": _request("GET", uri), "response": _response(200, "OK", chunk, headers)})
+        out.append({"request": _request("GET", uri), "response": response(200, chunk, headers=headers)})
         uri = next_uri or uri
     return out
 
@@ -273,8 +267,8 @@ def rate_limited() -> list[dict[str, Any]]:
     """A 429 with Retry-After (seconds), then the same request succeeds."""
     uri = f"{API}/jobs?{urlencode(_first())}"
     throttled = {"request": _request("GET", uri),
-                 "response": _response(429, "Too Many Requests", None, {"Retry-After": ["1"], "X-RateLimit-Remaining": ["0"]})}
-    ok = {"request": _request("GET", uri), "response": _response(200, "OK", JOBS[:1], RATE)}
+                 "response": response(429, None, headers={"Retry-After": ["1"], "X-RateLimit-Remaining": ["0"]})}
+    ok = {"request": _request("GET", uri), "response": response(200, JOBS[:1], headers=RATE)}
     return [token_interaction(), throttled, ok]
 
 
@@ -282,44 +276,33 @@ def retried() -> list[dict[str, Any]]:
     """Every page of jobs, the first one answered 429 (``Retry-After: 1``), then 503, before it is served."""
     listing = pages("jobs", JOBS, _first())
     first = listing[0]["request"]
-    throttled = {"request": first, "response": _response(429, "Too Many Requests", {"message": "Rate limit exceeded"},
-                                                         {"Retry-After": ["1"], "X-RateLimit-Remaining": ["0"]})}
-    unavailable = {"request": first, "response": _response(503, "Service Unavailable", {"message": "Service Unavailable"})}
+    throttled = {"request": first, "response": response(429, {"message": "Rate limit exceeded"},
+                                                        headers={"Retry-After": ["1"], "X-RateLimit-Remaining": ["0"]})}
+    unavailable = {"request": first, "response": response(503, {"message": "Service Unavailable"})}
     return [token_interaction(), throttled, unavailable, *listing]
 
 
 def token_refresh() -> list[dict[str, Any]]:
     """The cached token is refused (401): fetch a new one and send the request once more."""
     uri = f"{API}/departments?{urlencode(_first())}"
-    refused = {"request": _request("GET", uri), "response": _response(401, "Unauthorized", {"message": "Unauthorized"})}
-    ok = {"request": _request("GET", uri), "response": _response(200, "OK", DEPARTMENTS[:1], RATE)}
+    refused = {"request": _request("GET", uri), "response": response(401, {"message": "Unauthorized"})}
+    ok = {"request": _request("GET", uri), "response": response(200, DEPARTMENTS[:1], headers=RATE)}
     return [token_interaction(1), refused, token_interaction(2), ok]
 
 
 def errors() -> list[dict[str, Any]]:
     """A 404 for an unknown id and a 422 for a per_page above the documented maximum (500)."""
     missing = {"request": _request("GET", f"{API}/candidates/999999"),
-               "response": _response(404, "Not Found", {"message": "Resource not found"})}
+               "response": response(404, {"message": "Resource not found"})}
     invalid = {"request": _request("GET", f"{API}/candidates?per_page=501"),
-               "response": _response(422, "Unprocessable Entity", {
+               "response": response(422, {
                    "message": "Validation error",
                    "errors": [{"message": "must be less than or equal to 500", "field": "per_page"}]})}
     return [token_interaction(), missing, invalid]
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes repeated header lists in full instead of as YAML anchors, so each cassette reads alone."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def main() -> None:
-    for stem, interactions in cassettes().items():
-        text = yaml.dump({"interactions": interactions, "version": 1}, Dumper=_Dumper, sort_keys=False,
-                         allow_unicode=True, width=120)
-        (HERE / f"{stem}.yaml").write_text(text, encoding="utf-8")
-        print(f"wrote {stem}.yaml ({len(interactions)} interactions)")
+    write_cassettes(HERE, cassettes())
 
 
 if __name__ == "__main__":
