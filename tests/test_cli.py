@@ -29,12 +29,16 @@ def test_plugins_list_json_is_valid_json(hub_cmd: list[str]) -> None:
     files = next(plugin for plugin in data["plugins"] if plugin["name"] == "files")
     assert files["connectors"][0]["category"] == "files"
     assert "read:assessment" in files["connectors"][0]["capabilities"]
+    greenhouse = next(plugin for plugin in data["plugins"] if plugin["name"] == "greenhouse")["connectors"][0]
+    assert greenhouse["streams"]["scorecards"] == "assessment"
+    assert greenhouse["documentation"] == "https://harvestdocs.greenhouse.io"
 
 
 def test_plugins_list_table(hub_cmd: list[str]) -> None:
     done = run(hub_cmd, "plugins", "list")
     assert done.returncode == 0
     assert "files" in done.stdout
+    assert "write:application" in done.stdout  # what Greenhouse writes
 
 
 def test_demo_exits_zero_and_summarizes(hub_cmd: list[str], tmp_path) -> None:

@@ -57,3 +57,37 @@ def test_the_mapping_guide_lists_every_builtin_transform_as_the_code_declares_it
     listed = re.search(r"<!-- transforms -->\n(.*)\n<!-- /transforms -->", guide, re.DOTALL)
     assert listed is not None, "docs/mapping.md has no <!-- transforms --> section"
     assert listed[1] == render_reference(BUILTIN_TRANSFORMS), "regenerate it with `hub mapping transforms`"
+
+
+def _connector_rows() -> dict[str, list[str]]:
+    """docs/connectors.md's table: connector name → its cells (reads, writes, webhooks in, documents)."""
+    guide = (REPO / "docs" / "connectors.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- connectors -->\n(.*)\n<!-- /connectors -->", guide, re.DOTALL)
+    assert table is not None, "docs/connectors.md has no <!-- connectors --> table"
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[1].splitlines()[2:]]
+    return {row[0]: row[1:] for row in rows}
+
+
+def _registered_connectors() -> dict[str, type]:
+    from hub.core.plugins import load_registry
+
+    return dict(load_registry().connectors)
+
+
+@pytest.mark.parametrize("name", sorted(_registered_connectors()))
+def test_the_connector_table_says_what_each_connector_reads_and_writes(name: str) -> None:
+    """A connector cannot ship without its row, and the row cannot claim other streams or writes than the code."""
+    connector = _registered_connectors()[name]
+    rows = _connector_rows()
+    assert name in rows, f"docs/connectors.md has no row for {name}"
+    reads, writes, webhooks, documents = rows[name]
+    listed_streams = set(re.findall(r"([\w ()]+?)→(\w+)", reads))
+    assert {(stream.strip(), kind) for stream, kind in listed_streams} == set(connector.stream_entities().items())
+    assert all(re.search(rf"\b{kind}\b", reads) for kind in connector.reads), (reads, connector.reads)
+    assert set(re.findall(r"\w+", writes)) == set(connector.writes)
+    assert webhooks == ("yes" if connector.receives_webhooks else "no")
+    assert documents
+
+
+def test_the_connector_table_lists_no_connector_that_is_not_registered() -> None:
+    assert set(_connector_rows()) <= set(_registered_connectors())

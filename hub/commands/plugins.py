@@ -28,6 +28,8 @@ def registry_as_dict(registry: Registry) -> dict:
                 "category": str(cls.category),
                 "title": cls.title,
                 "capabilities": cls.capabilities(),
+                "streams": cls.stream_entities(),
+                "documentation": cls.documentation,
             }
             for name, cls in registry.connectors.items()
             if registry.connector_owner[name] == info.name
@@ -53,7 +55,10 @@ def registry_as_dict(registry: Registry) -> dict:
 @command.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table.")
 def list_plugins(as_json: bool) -> None:
-    """List every plugin: name, category, version and what it can do.
+    """List every plugin: name, category, version, what it can do and the streams it reads.
+
+    A stream shows as ``name→kind``: the vendor list it pages through and the canonical record it
+    becomes (``hub sync --stream name``); ``--json`` adds the documents each connector follows.
 
     A plugin that fails to load is listed under "failed" with the reason; the others still work.
     The exit code is 0 even then, so one broken third-party plugin does not break scripts.
@@ -64,13 +69,16 @@ def list_plugins(as_json: bool) -> None:
         return
     console = stdout_console()
     table = Table(title="hub plugins")
-    for column in ("plugin", "connector", "category", "version", "can do"):
+    for column in ("plugin", "connector", "category", "version", "can do", "streams"):
         table.add_column(column)
     for plugin in data["plugins"]:
-        rows = plugin["connectors"] or [{"name": "-", "category": "core" if plugin["essential"] else "-", "capabilities": []}]
+        rows = plugin["connectors"] or [{"name": "-", "category": "core" if plugin["essential"] else "-",
+                                         "capabilities": [], "streams": {}}]
         for connector in rows:
             can_do = ", ".join(connector["capabilities"]) or ("transforms" if plugin["essential"] else "")
-            table.add_row(plugin["name"], connector["name"], connector["category"], plugin["version"] or "?", can_do)
+            streams = ", ".join(f"{name}→{kind}" for name, kind in connector["streams"].items())
+            table.add_row(plugin["name"], connector["name"], connector["category"], plugin["version"] or "?", can_do,
+                          streams)
     console.print(table)
     for failure in data["failures"]:
         console.print(f"[red]failed[/red] {failure['plugin']}: {failure['reason']}")

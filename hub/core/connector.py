@@ -97,6 +97,12 @@ class Connector:
         caps = [f"read:{kind}" for kind in cls.reads] + [f"write:{kind}" for kind in cls.writes]
         return caps + (["webhooks"] if cls.receives_webhooks else [])
 
+    @classmethod
+    def stream_entities(cls) -> dict[str, str]:
+        """Each stream the connector reads and the canonical kind its records become (``hub plugins
+        list``); a connector without declared streams (export files) has none to name."""
+        return {}
+
     def mapping_path(self, name: str, *, system: str | None = None) -> Path:
         """The mapping file ``<category>/<system>/<name>`` (``system`` defaults to the connector's name):
         the user's folder's if it has one, else the one in :attr:`mapping_package`.
@@ -282,6 +288,11 @@ class RestConnector(Connector):
     @classmethod
     def known_settings(cls) -> frozenset[str]:
         return super().known_settings() | {cls.webhook_secret_setting}
+
+    @classmethod
+    def stream_entities(cls) -> dict[str, str]:
+        """Every declared stream by name; one that only arrives by webhook (``pulled=False``) says so."""
+        return {stream.name if stream.pulled else f"{stream.name} (webhook)": stream.entity for stream in cls.streams}
 
     # -- settings and the HTTP client
 
