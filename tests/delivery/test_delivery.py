@@ -240,3 +240,21 @@ def test_taking_due_entries_looks_up_older_pending_ones_through_the_entity_index
     with store.engine.connect() as conn:
         plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
     assert "ix_outbox_entity" in plan, plan
+
+
+def test_an_id_the_target_answers_with_that_belongs_to_another_entity_is_a_dead_letter_and_the_run_goes_on(store, config, server):
+    """Greenhouse creates application 101, but the hub already holds 101 for another application: the
+    hub never re-points an id silently, and the other entries of the pass are still delivered."""
+    seed_people(store, 2)
+    with store.transaction() as tx:  # an application synced from Greenhouse earlier, as 101
+        store.upsert_many(tx, "greenhouse", [application(5, "interviewing", system="greenhouse").model_copy(
+            update={"external_ids": {"greenhouse": "101"}})])
+    server._next_id = 100  # the target's next application is 101
+    put(store, application(0, "second_interview"), application(1, "second_interview"))
+
+    report = runner_for(store, config).run()
+
+    assert report.counters == {"greenhouse": {"dead": 1, "delivered": 1}}
+    [letter] = store.dead_letters(system="greenhouse")
+    assert letter.error_code == "store-error" and "already linked" in str(letter.error), letter.error
+    assert sorted(a["id"] for a in server.applications.values()) == [101, 102]

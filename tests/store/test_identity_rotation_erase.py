@@ -52,6 +52,30 @@ def test_no_merge_without_a_matching_blind_index(store):
     assert upsert(store, "feishu", [candidate(2, system="feishu")]).created == 1
 
 
+def test_a_record_naming_another_systems_id_is_that_entity_before_any_pii_match(store):
+    """An AI-interview vendor's record that carries the ATS's id is the ATS's record, not a new one."""
+    [ats] = upsert(store, "beisen", [candidate(1, phones=[], emails=[], national_id=None)]).ids
+    upsert(store, "beisen", [candidate(2)])  # shares the incoming record's national id: a weaker claim
+    incoming = candidate(3, system="vendor", national_id=candidate(2).national_id, tags=["ai"],
+                         external_ids={"vendor": "r3", "beisen": "c1"})
+    result = upsert(store, "vendor", [incoming])
+    assert result.ids == [ats] and result.merged == 1
+    assert store.get("candidate", ats).external_ids == {"beisen": "c1", "vendor": "r3"}
+    [merge] = store.merges(ats)
+    assert merge["rule"] == "external_ids.beisen"
+    split = store.unmerge(merge["id"], actor="alice")
+    assert store.find("vendor", "r3", "candidate") == split != ats
+
+
+def test_another_systems_id_held_by_no_live_entity_makes_a_new_one(store):
+    [erased] = upsert(store, "beisen", [candidate(1)]).ids
+    store.erase_candidate(erased, actor="dpo")
+    claims = [candidate(4, system="vendor", external_ids={"vendor": "r4", "beisen": "c1"}),
+              candidate(5, system="vendor", external_ids={"vendor": "r5", "moka": "m5"})]
+    result = upsert(store, "vendor", claims)
+    assert result.created == 2 and result.merged == 0 and erased not in result.ids
+
+
 def _all_values(store, ids):
     return {e.id: (e.national_id, e.phones, e.remote_data) for e in store.get_many("candidate", ids)}
 

@@ -41,7 +41,7 @@ from hub.core.crypto import HUB_IDS
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
 from hub.core.delivery.payload_mask import masked_payload
 from hub.core.delivery.target import Delivery, DeliveryTarget
-from hub.core.errors import ConfigError, HubError, PluginError, Transient
+from hub.core.errors import ConfigError, HubError, PluginError, StoreError, Transient
 from hub.core.events import Events
 from hub.core.http import RetryPolicy
 from hub.core.letter_keys import letter_keys
@@ -257,7 +257,11 @@ class DeliveryRunner:
             if target.batched:
                 batch.append((entry, item, external_id))
             else:
-                self._delivered(name, [(entry, item, external_id)], report)
+                try:
+                    self._delivered(name, [(entry, item, external_id)], report)
+                except StoreError as exc:  # the target answered with an id the hub holds for another entity
+                    self._failed(name, entry, exc, item.payload, 1, report)
+                    continue
                 if external_id is not None:
                     stored.linked(entry.entity_id, str(external_id))
         if batch:

@@ -170,6 +170,26 @@ class Digester:
         """The digests of an entity's JSON form, parsed (e.g. a stored record whose record digest differed)."""
         return self._digests(_normalized(kind, values))
 
+    def unclaimed_as_written(self, ours: bytes, theirs: bytes) -> bytes:
+        """``theirs`` with the digest of each field the source left empty replaced by ``ours``.
+
+        Why: a record the store resolved into an entity that already existed (another system's id it
+        carries, a matching phone) is laid over that entity, and an empty field of the record makes
+        no claim on it (:func:`hub.core.store.identity.overlay`): the survivor's value is no difference.
+
+        Example:
+            >>> d = Digester(KeyRing.generate())
+            >>> ours = d.digest_values("job", {"title": "产品经理"})
+            >>> theirs = d.digest_values("job", {"title": "产品经理", "competencies": ["SQL"]})
+            >>> d.unclaimed_as_written(ours, theirs)[RECORD:] == ours[RECORD:]
+            True
+        """
+        null, fields = self._null, [theirs[:RECORD]]
+        for start in range(RECORD, len(ours), _SIZE):
+            own = ours[start : start + _SIZE]
+            fields.append(own if own == null else theirs[start : start + _SIZE])
+        return b"".join(fields)
+
     def record_digest(self, kind: str, texts: Mapping[str, Any]) -> bytes:
         """Just the record digest (the first :data:`RECORD` bytes of the digests) of a record given as
         ``{field: JSON text}``, e.g. a stored row's data fields and decrypted PII (the target side)."""
@@ -341,7 +361,7 @@ class _ChunkCheck:
                 theirs_of[ext] = ours
             else:  # compared by value, so a text merely written another way is no difference
                 values = {name: loads(bytes(text)) for name, text in texts.items()}
-                theirs_of[ext] = theirs = digester.digest_values(kind, values)
+                theirs_of[ext] = theirs = digester.unclaimed_as_written(ours, digester.digest_values(kind, values))
                 if shown := self._shown(ours, theirs, values):
                     shown_of[ext] = shown
         ours_all, theirs_all, exts, mismatches = [], [], [], []

@@ -458,6 +458,14 @@ class EntityCodec:
             last = self._provenance_texts = (values, provenance.model_dump_json(), hashed)
         return last[1], last[2]
 
+    def external_ids_of(self, prepared: Prepared) -> dict[str, str]:
+        """The record's ``external_ids`` — every system's id it carries — read without parsing the rest:
+        for a kind dumped in parts they are the payload's first field, cut out by position; for the
+        others the record is parsed once anyway when it is written (:meth:`split`)."""
+        if prepared.raw_span:
+            return loads(prepared.payload[len(_IDS_KEY) : prepared.raw_span[0]])
+        return self.split(prepared).data.get("external_ids") or {}
+
     def blind_of(self, prepared: Prepared) -> dict[str, list[int]]:
         """The blind indexes of a prepared record's searchable PII, computed once (kept in ``prepared.blind``),
         after its :meth:`split`."""

@@ -1,8 +1,10 @@
 """Identity resolution: which stored entity an incoming record is "the same person" as.
 
 A record resolves first by its (system, external id) — done by the upsert itself — and, when that is
-new, by blind-indexed PII in the order the :class:`IdentityRules` give (default for candidates:
-national ID, then phones, then emails). Resolving a new record into an existing entity is a *merge*:
+new, by the ids it carries from other systems (an AI-interview result naming the ATS application it
+was invited for: ``external_ids.greenhouse``), then by blind-indexed PII in the order the
+:class:`IdentityRules` give (default for candidates: national ID, then phones, then emails). Another
+system's id is an exact claim, so it is tried before any PII match and needs no rule. Resolving a new record into an existing entity is a *merge*:
 the survivor takes the record's non-empty fields (lists are united), the merge is written to
 ``merges`` with encrypted snapshots of both sides and to the audit log, and :meth:`Merges.unmerge` undoes
 it — the merged-in external id moves to a new entity holding the record as it arrived, and the
@@ -38,7 +40,7 @@ from hub.core.store.database import Database
 from hub.core.store.schema import new_id
 from hub.core.store.writes import EntityWriter
 
-__all__ = ["IdentityRules", "Merge", "Merges", "overlay", "find_by_blind_index"]
+__all__ = ["IdentityRules", "Merge", "Merges", "overlay", "find_by_blind_index", "find_by_external_ids", "foreign_ids"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,32 @@ def find_by_blind_index(tx: sa.Connection, kind: str, hmacs: Iterable[int]) -> d
     for chunk in chunks(wanted):
         for hmac_, entity_id in bulk.fetch_all(tx, _FIND_SQLITE.format(hmacs=", ".join("?" * len(chunk))), (kind, *chunk)):
             found.setdefault(hmac_, entity_id)
+    return found
+
+
+def foreign_ids(external_ids: Mapping[str, Any], system: str) -> list[tuple[str, str]]:
+    """The ``(system, id)`` pairs a record's ``external_ids`` name besides its own system's.
+
+    Example:
+        >>> foreign_ids({"acme_ai": "R1", "greenhouse": "2001"}, "acme_ai")
+        [('greenhouse', '2001')]
+    """
+    return [(other, str(value)) for other, value in external_ids.items() if other != system and value not in (None, "")]
+
+
+def find_by_external_ids(tx: sa.Connection, kind: str, claims: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(system, external id): entity id} for the claimed ids that live (not erased) entities of ``kind``
+    hold — one query per system and 500 ids."""
+    wanted: dict[str, set[str]] = {}
+    for system, external_id in claims:
+        wanted.setdefault(system, set()).add(external_id)
+    x, e = t.external_ids, t.entities
+    found: dict[tuple[str, str], str] = {}
+    for system, ids in sorted(wanted.items()):
+        for chunk in chunks(sorted(ids)):
+            rows = tx.execute(sa.select(x.c.external_id, x.c.entity_id).join(e, e.c.id == x.c.entity_id).where(
+                x.c.system == system, x.c.kind == kind, x.c.external_id.in_(chunk), e.c.erased.is_(False)))
+            found.update(((system, external_id), entity_id) for external_id, entity_id in rows)
     return found
 
 

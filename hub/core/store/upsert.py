@@ -26,7 +26,15 @@ from hub.core.models import Entity
 from hub.core.store import bulk
 from hub.core.store import schema as t
 from hub.core.store.codec import EntityCodec, KindInfo, PendingRef, Prepared, Snapshot, kind_info, loads
-from hub.core.store.identity import IdentityRules, Merge, Merges, find_by_blind_index, overlay
+from hub.core.store.identity import (
+    IdentityRules,
+    Merge,
+    Merges,
+    find_by_blind_index,
+    find_by_external_ids,
+    foreign_ids,
+    overlay,
+)
 from hub.core.store.schema import new_id
 from hub.core.store.writes import EntityWrite, EntityWriter
 
@@ -252,11 +260,14 @@ class Upserter:
         self, tx: sa.Connection, system: str, info: KindInfo, new: list[tuple[int, Prepared]], ids: list[str],
         batch: _KindBatch,
     ) -> int:
-        """Add a write for each new record — a new entity, or a merge into the live one its blind
-        indexes match — and fill its id into ``ids``; returns how many entities are created."""
+        """Add a write for each new record — a new entity, or a merge into the live one that another
+        system's id it carries, else its blind indexes, match — and fill its id into ``ids``; returns
+        how many entities are created."""
         rule = self._rules.fields_for(info.kind)
         for _, p in new:
             self._codec.blind_of(p)
+        claims = {p.external_id: foreign_ids(self._codec.external_ids_of(p), system) for _, p in new}
+        owners = find_by_external_ids(tx, info.kind, (claim for listed in claims.values() for claim in listed))
         matches = (
             find_by_blind_index(tx, info.kind, (h for _, p in new for f in rule for h in p.blind.get(f, ())))
             if rule
@@ -275,8 +286,13 @@ class Upserter:
                 ids[position] = entity_id
                 continue
             target, field = next(
-                ((matches[h], f) for f in rule for h in p.blind.get(f, ()) if h in matches), (None, None)
+                ((owners[claim], f"external_ids.{claim[0]}") for claim in claims[p.external_id] if claim in owners),
+                (None, None),
             )
+            if target is None:
+                target, field = next(
+                    ((matches[h], f) for f in rule for h in p.blind.get(f, ()) if h in matches), (None, None)
+                )
             if target is None:
                 entity_id = new_id()
                 writes[entity_id] = EntityWrite(entity_id, incoming, 0, "create", p.content_hash, p.blind)
