@@ -17,7 +17,8 @@ conversation (vcrpy cassettes), through the real sync engine into a real SQLite 
 
 The checks are test methods, parametrized per stream or per file, whose failures name the connector,
 the stream and the file. Override :meth:`ConnectorSuite.vcr` to add matchers and
-:meth:`ConnectorSuite.sign_webhook` when the connector does not use the base HMAC-hex check.
+:meth:`ConnectorSuite.sign_webhook` (and :meth:`ConnectorSuite.tamper_webhook`) when the connector does
+not use the base HMAC-hex check of the raw body.
 
 Example::
 
@@ -175,6 +176,12 @@ class ConnectorSuite:
         if cls.webhook_delivery_id_header:
             headers[cls.webhook_delivery_id_header] = delivery_id
         return headers
+
+    def tamper_webhook(self, raw_body: bytes) -> bytes:
+        """``raw_body`` changed in what its signature covers: by default the body itself (one space
+        added). Override when the vendor signs fields of the body rather than the body (Lever signs
+        ``token`` + ``triggeredAt``): change what is signed, or the signature."""
+        return raw_body.replace(b"}", b" }", 1)
 
     def _pulling(self, stream: str | None = None) -> None:
         """Skip a pull check of a stream whose records only arrive by webhook (``Stream.pulled``
@@ -359,7 +366,8 @@ class ConnectorSuite:
         connector = self.make_connector()
         for sample in self._samples():
             raw = sample.read_bytes()
-            tampered = raw.replace(b"}", b" }", 1)
+            tampered = self.tamper_webhook(raw)
+            assert tampered != raw, f"{self._where()} webhook {sample.name}: tamper_webhook changed nothing"
             with pytest.raises(WebhookVerificationError) as refused:
                 ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store,
                                validators=self.validators)

@@ -1,0 +1,253 @@
+"""Lever Data API v1: opportunities as candidates and applications, their feedback and offers (issue 34, point 4).
+
+Follows https://hire.lever.co/developer/documentation (facts, sources and open points in
+docs/connectors/lever.md). What is declaration:
+
+* HTTP Basic with the API key as the user name and a blank password
+  (:class:`~hub.core.auth.BasicAuth`);
+* offset-token pagination — ``limit`` (1–100) on the first request, then the body's ``next`` sent
+  back as ``offset`` until ``hasNext`` is false; records under ``data``
+  (:class:`~hub.core.paginators.CursorPaginator`);
+* the incremental filter ``updated_at_start=<ms since epoch>`` on ``/opportunities`` (every Lever
+  timestamp is an integer of milliseconds), cursor field ``updatedAt``;
+* 429 and 5xx retried by the base retry policy (``Retry-After`` honoured when sent; Lever documents
+  none); 4xx answers carry ``{"code", "message"}`` and become typed errors;
+* webhooks whose signature is in the JSON **body**: ``signature`` is the hex HMAC-SHA256 of
+  ``token`` + ``triggeredAt`` keyed with the webhook's signature token. The body itself is not
+  signed, so a delivery is refused when its ``triggeredAt`` is stale (setting
+  ``webhook_tolerance_seconds``) or its ``token`` was received before (the replay key).
+
+What is not: an opportunity carries its stage and archive reason as ids. The canonical status needs
+their names and the archive reason's type (``hired`` / ``non-hired``), so the connector reads
+``/stages`` and ``/archive_reasons`` once per connector (the reference lists, kept for its lifetime)
+and derives values under ``_hub`` on a *copy* of each record (:meth:`Lever.prepare_page`). Those two
+lists have no canonical kind: they are read, not stored.
+
+Details the documentation leaves open are settings, not guesses: the webhook replay key
+(``webhook_replay_field``, default ``token``) and the stale window; feedback's ``score-system``
+value encoding (read as a label or a 1–4 integer, see :func:`feedback_values`); which offer field
+holds the salary (``salary_field``, ``salary_period``).
+
+hub.yaml::
+
+    connectors:
+      lever:
+        api_key: ${LEVER_API_KEY}
+        webhook_secret: ${LEVER_WEBHOOK_SIGNATURE_TOKEN}   # the webhook's signature token
+        webhook_tolerance_seconds: 300                     # how old a triggeredAt may be
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from hub import hookimpl
+from hub.core.auth import BasicAuth
+from hub.core.connector import Category, RestConnector, Stream
+from hub.core.errors import ConfigError, WebhookVerificationError
+from hub.core.http import HttpClient
+from hub.core.paginators import CursorPaginator
+from hub.core.webhooks import verify_hmac_hex
+
+__all__ = ["Lever", "lever_paginator", "opportunity_contacts", "status_key"]
+
+
+def lever_paginator() -> CursorPaginator:
+    """Lever's offset token: ``next`` in the body goes back as ``offset``; ``hasNext`` false ends the list.
+
+    Example:
+        >>> from hub.core.paginators import PageRequest
+        >>> lever_paginator().init_request(PageRequest("/opportunities", {"limit": 100})).params
+        {'limit': 100}
+    """
+    return CursorPaginator(cursor_path="next", cursor_param="offset", has_more_path="hasNext")
+
+
+# ---------------------------------------------------------------- the `_hub` values, one function per rule
+
+
+def _id_of(value: Any) -> Any:
+    """An id as sent, or the ``id`` of an expanded object (``expand=stage`` sends ``{id, text}``)."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def archive_reason(record: Mapping[str, Any]) -> Any:
+    """The archive reason id of an archived opportunity, else None (``archived`` is null when active).
+
+    Example:
+        >>> archive_reason({"archived": {"reason": "r2", "archivedAt": 1717632000000}}), archive_reason({"archived": None})
+        ('r2', None)
+    """
+    archived = record.get("archived")
+    return archived.get("reason") if isinstance(archived, dict) else None
+
+
+def status_key(record: Mapping[str, Any], stages: Mapping[Any, str], reasons: Mapping[Any, Mapping[str, Any]]) -> str:
+    """The lookup key of an opportunity's canonical status.
+
+    ``hired`` when it is archived for a reason of type ``hired``; ``archived:<reason text>`` for any
+    other archive reason (``archived:`` when the reason is not on ``/archive_reasons``); otherwise
+    ``stage:<stage text>`` (``stage:`` when the stage is not on ``/stages``).
+
+    Example:
+        >>> reasons = {"r1": {"text": "Hired", "type": "hired"}, "r2": {"text": "Withdrew", "type": "non-hired"}}
+        >>> status_key({"stage": "s1", "archived": {"reason": "r2"}}, {"s1": "Offer"}, reasons)
+        'archived:Withdrew'
+        >>> status_key({"stage": {"id": "s1"}, "archived": None}, {"s1": "Offer"}, reasons)
+        'stage:Offer'
+    """
+    reason_id = archive_reason(record)
+    if reason_id is not None:
+        reason = reasons.get(reason_id) or {}
+        return "hired" if reason.get("type") == "hired" else "archived:" + str(reason.get("text") or "")
+    return "stage:" + (stages.get(_id_of(record.get("stage"))) or "")
+
+
+def opportunity_contacts(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``phones``: every ``phones[].value`` joined with "," (Lever sends ``{type, value}`` objects).
+
+    Example:
+        >>> opportunity_contacts({"phones": [{"type": "mobile", "value": "+1 415-555-0101"}, {"value": None}]})
+        {'phones': '+1 415-555-0101'}
+    """
+    values = [str(item["value"]).strip() for item in record.get("phones") or ()
+              if isinstance(item, dict) and item.get("value") is not None]  # fmt: skip
+    return {"phones": ",".join(v for v in values if v) or None}
+
+
+# ---------------------------------------------------------------- the connector
+
+
+class Lever(RestConnector):
+    """Lever Data API v1 → candidates (an opportunity's contact) and applications (the opportunity).
+
+    Example:
+        >>> lever = Lever({"api_key": "k"})
+        >>> lever.first_request(lever.stream("opportunities"), since="1717632000000").params
+        {'limit': 100, 'updated_at_start': '1717632000000'}
+    """
+
+    name = "lever"
+    category = Category.HR_SUITES
+    title = "Lever Data API v1"
+    documentation = "https://hire.lever.co/developer/documentation"
+    base_url = "https://api.lever.co/v1"
+    paginator = lever_paginator
+    record_path = "data"
+    page_size_param = "limit"
+    receives_webhooks = True
+    required_settings = ("api_key",)
+    optional_settings = ("webhook_tolerance_seconds", "webhook_replay_field")
+    default_settings = {"webhook_tolerance_seconds": 300, "webhook_replay_field": "token"}
+    streams = (
+        Stream(name="candidates", entity="candidate", path="/opportunities", cursor_field="updatedAt",
+               cursor_param="updated_at_start", primary_key="contact"),
+        Stream(name="opportunities", entity="application", path="/opportunities", cursor_field="updatedAt",
+               cursor_param="updated_at_start"),
+    )
+    webhook_clock: ClassVar[Callable[[], float]] = staticmethod(time.time)  # the stale check's now; tests pin it
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reference: tuple[dict[Any, str], dict[Any, dict[str, Any]]] | None = None
+
+    def authenticator(self) -> BasicAuth:
+        return BasicAuth(self.setting("api_key"), "")
+
+    # -- pulled pages
+
+    def prepare_page(self, client: HttpClient, stream: Stream, records: list[Any]) -> list[Any]:
+        """Copies of a page's records with the ``_hub`` values the stream's mapping reads.
+
+        The originals are not touched: the engine stores them as ``remote_data``.
+        """
+        if stream.name == "candidates":
+            derive: Callable[[dict[str, Any]], dict[str, Any]] = opportunity_contacts
+        elif stream.name == "opportunities":
+            stages, reasons = self.reference(client)
+            derive = lambda r: {"status_key": status_key(r, stages, reasons),  # noqa: E731 — one use, reads best here
+                                "stage": stages.get(_id_of(r.get("stage"))),
+                                "reject_reason": (reasons.get(archive_reason(r)) or {}).get("text")}
+        else:
+            return records
+        return [{**r, "_hub": derive(r)} if isinstance(r, dict) else r for r in records]
+
+    def reference(self, client: HttpClient) -> tuple[dict[Any, str], dict[Any, dict[str, Any]]]:
+        """Stage id → name and archive reason id → ``{text, type}``, read once per connector."""
+        if self._reference is None:
+            stages = {s.get("id"): s.get("text") for s in self._list(client, "/stages")}
+            reasons = {r.get("id"): r for r in self._list(client, "/archive_reasons")}
+            self._reference = (stages, reasons)
+        return self._reference
+
+    def _list(self, client: HttpClient, path: str) -> list[dict[str, Any]]:
+        pages = client.paginate(path, lever_paginator(), params={self.page_size_param: self.page_size},
+                                records_path=self.record_path)  # fmt: skip
+        return [r for page in pages for r in page.records if isinstance(r, dict)]
+
+    # -- webhooks
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        """Check the body's ``signature`` (hex HMAC-SHA256 of ``token`` + ``triggeredAt``) and freshness.
+
+        Returns the replay key: the body's ``token`` (setting ``webhook_replay_field``).
+
+        Raises:
+            WebhookVerificationError: the body is not a JSON object, a field is missing, the
+                signature does not match, or ``triggeredAt`` is outside the tolerance.
+        """
+        body = _json_object(raw_body)
+        token, triggered, signature = body.get("token"), body.get("triggeredAt"), body.get("signature")
+        if not isinstance(token, str) or not token or not isinstance(signature, str):
+            raise WebhookVerificationError("the webhook body has no token or signature", system=self.name)
+        if isinstance(triggered, bool) or not isinstance(triggered, int):
+            raise WebhookVerificationError("the webhook body's triggeredAt is not milliseconds", system=self.name)
+        verify_hmac_hex(self.setting(self.webhook_secret_setting), f"{token}{triggered}".encode(), signature, prefix="")
+        self._fresh(triggered)
+        replay = body.get(self.setting("webhook_replay_field"))
+        return str(replay) if replay is not None else None
+
+    def _fresh(self, triggered_ms: int) -> None:
+        tolerance = self.settings.get("webhook_tolerance_seconds")
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance <= 0:
+            raise ConfigError(f"connector {self.name!r}: setting 'webhook_tolerance_seconds' must be a positive "
+                              f"number of seconds, not {tolerance!r}", system=self.name)  # fmt: skip
+        age = type(self).webhook_clock() - triggered_ms / 1000
+        if age > tolerance:
+            raise WebhookVerificationError("triggeredAt is older than webhook_tolerance_seconds; possible replay",
+                                           system=self.name)  # fmt: skip
+        if age < -tolerance:
+            raise WebhookVerificationError("triggeredAt is too far in the future; check clocks", system=self.name)
+
+    def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
+        """``candidateStageChange`` as an opportunity-shaped record: its id, contact, new stage and time.
+
+        The event carries ids only (``opportunityId``, ``contactId``, ``toStageId``); the record has
+        what an opportunity of the list holds under those names, ``updatedAt`` being ``triggeredAt``
+        (so an older event never overwrites a newer listing). Other events yield nothing yet.
+        """
+        data = body.get("data") if isinstance(body, dict) else None
+        if body.get("event") != "candidateStageChange" or not isinstance(data, dict):
+            return []
+        return [("opportunities", {"id": data.get("opportunityId"), "contact": data.get("contactId"),
+                                   "stage": data.get("toStageId"), "archived": None,
+                                   "updatedAt": body.get("triggeredAt")})]
+
+
+def _json_object(raw_body: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw_body)
+    except (ValueError, RecursionError):
+        raise WebhookVerificationError("the webhook body is not JSON", system="lever") from None
+    if not isinstance(body, dict):
+        raise WebhookVerificationError("the webhook body is not a JSON object", system="lever")
+    return body
+
+
+@hookimpl
+def hub_register_connectors() -> list[type[RestConnector]]:
+    """The entry point ``lever = "plugins.hr_suites.lever"`` registers this module."""
+    return [Lever]
