@@ -46,13 +46,21 @@ from typing import Any, ClassVar
 
 from hub import hookimpl
 from hub.core.auth import BasicAuth
-from hub.core.connector import Category, RestConnector, Stream
+from hub.core.connector import Category, Parent, RestConnector, Stream
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient
 from hub.core.paginators import CursorPaginator
 from hub.core.webhooks import verify_hmac_hex
 
-__all__ = ["Lever", "lever_paginator", "opportunity_contacts", "status_key"]
+__all__ = ["RATINGS", "Lever", "archive_reason", "feedback_values", "lever_paginator", "offer_values",
+           "opportunity_contacts", "status_key"]
+
+#: The overall rating every Lever feedback form has, worst first: four points, no neutral one.
+RATINGS = ("strong no hire", "no hire", "hire", "strong hire")
+#: Feedback and offers are listed per opportunity; the mappings read its id and contact (the candidate).
+_OPPORTUNITY = Parent("opportunities", carry=("contact",))
+#: The settings naming the offer fields read (their ``identifier``; organisations configure them).
+_OFFER_FIELDS = ("salary_field", "currency_field", "period_field", "start_date_field")
 
 
 def lever_paginator() -> CursorPaginator:
@@ -118,11 +126,90 @@ def opportunity_contacts(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"phones": ",".join(v for v in values if v) or None}
 
 
+def _rating(value: Any) -> str | None:
+    """The overall rating as one of :data:`RATINGS`, or None when it is none of them.
+
+    The reference leaves the ``score-system`` value's encoding open: a label ("Strong Hire",
+    "strong_hire", "strong-hire") and a 1–4 integer (1 the worst) are both read.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return RATINGS[value - 1] if 1 <= value <= len(RATINGS) else None
+    if isinstance(value, str):
+        words = " ".join(value.replace("_", " ").replace("-", " ").lower().split())
+        if words in RATINGS:
+            return words
+        if words.isdigit():
+            return _rating(int(words))
+    return None
+
+
+def _scorecard(field: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A ``scorecard`` field's rows ``{label, score, comment}``: ``value[i]`` rates ``scores[i]``."""
+    skills = field.get("scores") if isinstance(field.get("scores"), list) else []
+    values = field.get("value") if isinstance(field.get("value"), list) else []
+    rows = []
+    for index, skill in enumerate(skills):
+        rated = values[index] if index < len(values) and isinstance(values[index], dict) else {}
+        label = skill.get("text") if isinstance(skill, dict) else None
+        rows.append({"label": label, "score": rated.get("score"), "comment": rated.get("comment")})
+    return rows
+
+
+def feedback_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A feedback form's ``rating`` (one of :data:`RATINGS`), the value as sent (``rating_raw``), the
+    ``scorecard`` rows as ``dimensions`` and the ``text``/``textarea`` answers as ``comments``.
+
+    ``rating`` is the sent value itself when it is none of the four (the mapping's lookup then
+    refuses the record, naming the field): nothing is guessed, nothing dropped.
+
+    Example:
+        >>> form = {"fields": [{"type": "score-system", "value": "Strong Hire"},
+        ...                    {"type": "scorecard", "scores": [{"text": "Coding"}], "value": [{"score": 4}]},
+        ...                    {"type": "textarea", "text": "Notes", "value": "Clear answers."}]}
+        >>> feedback_values(form)
+        {'rating': 'strong hire', 'rating_raw': 'Strong Hire', 'dimensions': [{'label': 'Coding', 'score': 4, 'comment': None}], 'comments': 'Notes: Clear answers.'}
+    """
+    fields = [f for f in record.get("fields") or () if isinstance(f, dict)]
+    sent = next((f.get("value") for f in fields if f.get("type") == "score-system"), None)
+    notes = [f"{f.get('text')}: {f['value']}" if f.get("text") else str(f["value"]) for f in fields
+             if f.get("type") in ("text", "textarea") and isinstance(f.get("value"), str) and f["value"].strip()]
+    return {"rating": None if sent is None else (_rating(sent) or sent),
+            "rating_raw": None if sent is None else str(sent),
+            "dimensions": [row for f in fields if f.get("type") == "scorecard" for row in _scorecard(f)],
+            "comments": "\n\n".join(notes) or None}
+
+
+def offer_values(record: Mapping[str, Any], identifiers: Mapping[str, str], default_period: str | None) -> dict[str, Any]:
+    """An offer's ``salary`` (``amount``, ``currency``, ``period``) and ``start_date`` from its ``fields``.
+
+    Offer fields are ``{text, identifier, value}`` rows whose identifiers an organisation configures;
+    ``identifiers`` names them (settings ``salary_field``, ``currency_field``, ``period_field``,
+    ``start_date_field``). A value absent stays absent; the period falls back to ``default_period``.
+
+    Example:
+        >>> offer_values({"fields": [{"identifier": "salary_amount", "value": 95000},
+        ...                          {"identifier": "salary_currency", "value": "USD"}]},
+        ...              {"salary_field": "salary_amount", "currency_field": "salary_currency"}, "annual")
+        {'salary': {'amount': 95000, 'currency': 'USD', 'period': 'annual'}, 'start_date': None}
+    """
+    by_id = {f.get("identifier"): f.get("value") for f in record.get("fields") or () if isinstance(f, dict)}
+
+    def value(setting: str) -> Any:
+        name = identifiers.get(setting)
+        return by_id.get(name) if name else None
+
+    amount = value("salary_field")
+    salary = None if amount is None else {"amount": amount, "currency": value("currency_field"),
+                                          "period": value("period_field") or default_period}
+    return {"salary": salary, "start_date": value("start_date_field")}
+
+
 # ---------------------------------------------------------------- the connector
 
 
 class Lever(RestConnector):
-    """Lever Data API v1 → candidates (an opportunity's contact) and applications (the opportunity).
+    """Lever Data API v1 → candidates (an opportunity's contact), applications (the opportunity),
+    assessments (its feedback forms) and offers.
 
     Example:
         >>> lever = Lever({"api_key": "k"})
@@ -140,13 +227,17 @@ class Lever(RestConnector):
     page_size_param = "limit"
     receives_webhooks = True
     required_settings = ("api_key",)
-    optional_settings = ("webhook_tolerance_seconds", "webhook_replay_field")
-    default_settings = {"webhook_tolerance_seconds": 300, "webhook_replay_field": "token"}
+    optional_settings = ("webhook_tolerance_seconds", "webhook_replay_field", "salary_period", *_OFFER_FIELDS)
+    default_settings = {"webhook_tolerance_seconds": 300, "webhook_replay_field": "token",
+                        "salary_field": "salary_amount", "currency_field": "salary_currency",
+                        "start_date_field": "anticipated_start_date"}
     streams = (
         Stream(name="candidates", entity="candidate", path="/opportunities", cursor_field="updatedAt",
                cursor_param="updated_at_start", primary_key="contact"),
         Stream(name="opportunities", entity="application", path="/opportunities", cursor_field="updatedAt",
                cursor_param="updated_at_start"),
+        Stream(name="feedback", entity="assessment", path="/opportunities/{id}/feedback", parent=_OPPORTUNITY),
+        Stream(name="offers", entity="offer", path="/opportunities/{id}/offers", parent=_OPPORTUNITY),
     )
     webhook_clock: ClassVar[Callable[[], float]] = staticmethod(time.time)  # the stale check's now; tests pin it
 
@@ -166,6 +257,11 @@ class Lever(RestConnector):
         """
         if stream.name == "candidates":
             derive: Callable[[dict[str, Any]], dict[str, Any]] = opportunity_contacts
+        elif stream.name == "feedback":
+            derive = feedback_values
+        elif stream.name == "offers":
+            identifiers = {name: self.settings.get(name) for name in _OFFER_FIELDS}
+            derive = lambda r: offer_values(r, identifiers, self.settings.get("salary_period"))  # noqa: E731
         elif stream.name == "opportunities":
             stages, reasons = self.reference(client)
             derive = lambda r: {"status_key": status_key(r, stages, reasons),  # noqa: E731 — one use, reads best here

@@ -24,17 +24,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.core.errors import AuthError, PermanentConnectorError, WebhookVerificationError
-from hub.core.models import ApplicationStatus
+from hub.core.models import ApplicationStatus, OfferStatus, PayPeriod, RecommendationLevel
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.testing import sqlite_store
-from plugins.hr_suites.lever import Lever, opportunity_contacts, status_key
+from plugins.hr_suites.lever import RATINGS, Lever, feedback_values, offer_values, opportunity_contacts, status_key
 
 REPO = Path(__file__).resolve().parents[3]
 CASSETTES = REPO / "tests" / "cassettes" / "hr_suites" / "lever"
 WEBHOOKS = REPO / "tests" / "fixtures" / "lever"
 API_KEY, WEBHOOK_SECRET = "test-api-key-not-real", "test-signature-token-not-real"
-SETTINGS = {"api_key": API_KEY, "webhook_secret": WEBHOOK_SECRET}
+SETTINGS = {"api_key": API_KEY, "webhook_secret": WEBHOOK_SECRET, "salary_period": "annual"}
 BASIC = "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()
 TRIGGERED_MS = 1_717_200_000_000 + 12 * 86_400_000  # the samples' triggeredAt (_build.TRIGGERED)
 
@@ -125,7 +125,84 @@ def test_a_refused_key_is_an_auth_error_naming_the_vendor_code() -> None:
     assert caught.value.context["status"] == 401 and "UnauthorizedError" in caught.value.context["body"]
 
 
+def _stored(store: Store, kind: str, external_id: str) -> Any:
+    found = store.find("lever", external_id, kind)
+    assert found is not None, f"{kind} {external_id} not stored"
+    return store.get(kind, found)
+
+
+def test_feedback_is_listed_per_opportunity_and_becomes_assessments_of_its_application(store: Store) -> None:
+    report = _sync("feedback", "feedback", store)  # every opportunity's /feedback, page by page, offset token
+    assert report.status == "succeeded" and report.counters.created == 5 and report.counters.pages == 3
+    no_hire = _stored(store, "assessment", "feed0001-0000-4000-8000-000000000003")
+    assert no_hire.application.external_id == "0bb00001-0000-4000-8000-000000000002"
+    assert no_hire.candidate.external_id == "c0ca0001-0000-4000-8000-000000000002"
+    assert (no_hire.recommendation.level, no_hire.recommendation.raw) == (RecommendationLevel.NO, "No Hire")
+    assert str(no_hire.overall.normalized) == "33.33"
+    assert [(d.label, d.score and d.score.value, d.evidence) for d in no_hire.dimensions] == [
+        ("Communication", "2", ["Ran out of time."]), ("Coding", None, [])]
+    assert no_hire.remote_data["_parent"] == {"id": "0bb00001-0000-4000-8000-000000000002",
+                                              "contact": "c0ca0001-0000-4000-8000-000000000002"}
+
+
+def test_offers_carry_their_salary_as_money(store: Store) -> None:
+    report = _sync("offers", "offers", store)
+    assert report.status == "succeeded" and report.counters.created == 3
+    signed = _stored(store, "offer", "0ffe0001-0000-4000-8000-000000000003")
+    assert (signed.status, signed.status_raw) == (OfferStatus.ACCEPTED, "signed")
+    assert (str(signed.compensation.base.amount), signed.compensation.base.currency, signed.compensation.period) == (
+        "105000", "USD", PayPeriod.ANNUAL)
+    assert signed.application.external_id == "0bb00001-0000-4000-8000-000000000003"
+
+
+def test_an_offer_without_a_pay_period_is_a_dead_letter_naming_it(store: Store) -> None:
+    with REPLAY.use_cassette("offers.yaml", match_on=MATCH_ON):
+        report = sync(RecordedLever({"api_key": API_KEY}), store, streams=["offers"], prefetch=False)
+    assert report.status == "succeeded" and report.counters.failed == 3
+    assert all("compensation.period" in str(letter.error) for letter in store.dead_letters(system="lever"))
+
+
 # ---------------------------------------------------------------- the derived values
+
+
+@given(st.one_of(st.integers(-3, 8), st.sampled_from(["Strong Hire", "strong_no_hire", "no-hire", " HIRE ", "4"]),
+                 st.text(max_size=12), st.none()))
+def test_the_overall_rating_is_one_of_the_four_or_kept_as_sent(value: Any) -> None:
+    values = feedback_values({"fields": [{"type": "score-system", "value": value}]})
+    if value is None:
+        assert values["rating"] is None and values["rating_raw"] is None
+        return
+    assert values["rating_raw"] == str(value)
+    if isinstance(value, int):
+        assert values["rating"] == (RATINGS[value - 1] if 1 <= value <= 4 else value)
+    else:
+        assert values["rating"] in RATINGS or values["rating"] == value
+
+
+def test_rating_words_and_numbers_agree() -> None:
+    words = [feedback_values({"fields": [{"type": "score-system", "value": v}]})["rating"]
+             for v in ("Strong No Hire", 2, "hire", "STRONG_HIRE")]
+    assert words == list(RATINGS)
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=8), st.none() | st.integers(1, 4)), max_size=5),
+       st.integers(0, 5))
+def test_scorecard_rows_pair_each_skill_with_its_value_and_lose_none(skills: list[Any], given_values: int) -> None:
+    field = {"type": "scorecard", "scores": [{"text": t} for t, _ in skills],
+             "value": [{"score": score, "comment": None} for _, score in skills][:given_values]}
+    rows = feedback_values({"fields": [field]})["dimensions"]
+    assert [row["label"] for row in rows] == [t for t, _ in skills]
+    assert [row["score"] for row in rows] == [score if i < given_values else None for i, (_, score) in enumerate(skills)]
+
+
+@given(amount=st.none() | st.integers(0, 10**7), currency=st.none() | st.sampled_from(["USD", "EUR"]),
+       period=st.none() | st.sampled_from(["monthly", "annual"]))
+def test_offer_values_read_the_named_fields_only(amount: Any, currency: Any, period: Any) -> None:
+    fields = [{"identifier": "pay", "value": amount}, {"identifier": "cur", "value": currency},
+              {"identifier": "salary_amount", "value": 1}]
+    values = offer_values({"fields": fields}, {"salary_field": "pay", "currency_field": "cur"}, period)
+    assert values["salary"] == (None if amount is None else {"amount": amount, "currency": currency, "period": period})
+
 
 
 @given(stage=st.text(max_size=20), reason=st.sampled_from(["r-hired", "r-other", "r-unknown", None]))

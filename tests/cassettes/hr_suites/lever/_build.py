@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hub.testing.cassette_writer import request, response, write_cassettes
-from plugins.hr_suites.lever import archive_reason, opportunity_contacts, status_key
+from plugins.hr_suites.lever import archive_reason, feedback_values, offer_values, opportunity_contacts, status_key
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parents[2] / "fixtures" / "lever"
@@ -91,6 +91,54 @@ OPPORTUNITIES = [
     _opportunity(5, "applicant-new"),
 ]
 
+def _feedback(n: int, opp: int, rating: str | int, skills: list[tuple[str, int | None, str | None]],
+              notes: str | None) -> dict[str, Any]:
+    """A feedback form: the fixed overall rating (score-system), a scorecard and a notes field."""
+    return {
+        "id": _uuid("feed0001", n), "type": "interview", "text": "On-site interview feedback",
+        "instructions": "Rate the candidate against the role.", "baseTemplateId": _uuid("7e3p0001", 1),
+        "interview": _uuid("1e7v0001", n), "panel": _uuid("9a7e0001", opp), "user": _uuid("05e40001", 1 + n % 2),
+        "createdAt": _ms(7), "completedAt": _ms(7, 15), "updatedAt": _ms(7, 15), "deletedAt": None,
+        "fields": [
+            {"id": _uuid("f1e10001", 1), "type": "score-system", "text": "Rating", "description": "", "required": True,
+             "value": rating},
+            {"id": _uuid("f1e10001", 2), "type": "scorecard", "text": "Skills", "description": "", "required": False,
+             "scores": [{"text": text, "description": ""} for text, _, _ in skills],
+             "value": [{"score": score, "comment": comment} for _, score, comment in skills]},
+            {"id": _uuid("f1e10001", 3), "type": "textarea", "text": "Notes", "description": "", "required": False,
+             "value": notes},
+        ],
+    }
+
+
+#: Opportunity number → its feedback forms (the others have none: an empty list).
+FEEDBACK = {
+    1: [_feedback(1, 1, "Hire", [("Communication", 3, "Explained trade-offs well."), ("Coding", 3, None)],
+                  "Clear explanations of past projects.")],
+    2: [_feedback(2, 2, "Strong Hire", [("Communication", 4, None), ("Coding", 4, None)], None),
+        _feedback(3, 2, "No Hire", [("Communication", 2, "Ran out of time."), ("Coding", None, None)], None),
+        _feedback(4, 2, "Strong No Hire", [("Communication", 1, None), ("Coding", 1, None)], "Did not finish.")],
+    3: [_feedback(5, 3, "Strong Hire", [("Negotiation", 4, None)], None)],
+}
+
+
+def _offer(n: int, status: str, amount: int | None, currency: str, *, sent: bool) -> dict[str, Any]:
+    fields = [{"text": "Anticipated start date", "identifier": "anticipated_start_date", "value": _ms(30, 0)}]
+    if amount is not None:
+        fields += [{"text": "Salary", "identifier": "salary_amount", "value": amount},
+                   {"text": "Currency", "identifier": "salary_currency", "value": currency}]
+    return {"id": _uuid("0ffe0001", n), "posting": _uuid("90570001", 1), "createdAt": _ms(9), "status": status,
+            "creator": _uuid("05e40001", 1), "fields": fields, "signatures": {}, "approved": status != "draft",
+            "approvedAt": _ms(9, 12) if status != "draft" else None, "sentAt": _ms(10) if sent else None,
+            "sentDocument": None, "signedDocument": None}
+
+
+#: Opportunity number → its offers.
+OFFERS = {
+    2: [_offer(1, "approval-sent", 120000, "USD", sent=False)],
+    3: [_offer(2, "denied", 98000, "USD", sent=False), _offer(3, "signed", 105000, "USD", sent=True)],
+}
+
 #: The cursor a full pass over OPPORTUNITIES leaves (their latest updatedAt): where a resumed run starts.
 RESUMED = max(o["updatedAt"] for o in OPPORTUNITIES)
 #: An opportunity without its contact: the mappings refuse it (a dead letter).
@@ -138,12 +186,26 @@ def opportunities(records: list[dict[str, Any]], params: dict[str, str]) -> list
     return [listing[0], *reference(), *listing[1:]]
 
 
+def children(resource: str, by_opportunity: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A child stream's pass: each opportunities page, then every listed opportunity's own pages of
+    ``/opportunities/{id}/<resource>`` (``limit`` and the offset token, as any list), before the next page."""
+    out: list[dict[str, Any]] = []
+    for interaction in pages("/opportunities", OPPORTUNITIES, _first()):
+        out.append(interaction)
+        for opportunity in json.loads(interaction["response"]["body"]["string"])["data"]:
+            number = OPPORTUNITIES.index(opportunity) + 1
+            out += pages(f"/opportunities/{opportunity['id']}/{resource}", by_opportunity.get(number, []), _first())
+    return out
+
+
 def cassettes() -> dict[str, list[dict[str, Any]]]:
     """File stem → interactions, in the order a client sends them."""
     resumed = {"updated_at_start": str(RESUMED)}
     return {
         "candidates": pages("/opportunities", OPPORTUNITIES, _first()),
         "opportunities": opportunities(OPPORTUNITIES, _first()),
+        "feedback": children("feedback", FEEDBACK),
+        "offers": children("offers", OFFERS),
         # the standard suite (hub.testing): a 429 and a 5xx retried mid-pass, a run resumed from the
         # cursor the opportunities cassette leaves, a page with one opportunity the mapping refuses
         "retried": retried(),
@@ -207,10 +269,26 @@ def prepared() -> dict[str, list[dict[str, Any]]]:
     reasons = {r["id"]: r for r in ARCHIVE_REASONS}
     return {
         "candidate": [{**o, "_hub": opportunity_contacts(o)} for o in OPPORTUNITIES],
+        "assessment": [{**form, "_parent": parent, "_hub": feedback_values(form)}
+                       for number, forms in FEEDBACK.items() for form in forms
+                       for parent in [_parent_of(number)]],
+        "offer": [{**offer, "_parent": _parent_of(number), "_hub": offer_values(offer, OFFER_FIELDS, "annual")}
+                  for number, offers in OFFERS.items() for offer in offers],
         "application": [{**o, "_hub": {"status_key": status_key(o, stages, reasons), "stage": stages.get(o["stage"]),
                                        "reject_reason": (reasons.get(archive_reason(o)) or {}).get("text")}}
                         for o in OPPORTUNITIES],
     }
+
+
+#: The offer field identifiers the connector reads by default (its settings of these names).
+OFFER_FIELDS = {"salary_field": "salary_amount", "currency_field": "salary_currency",
+                "start_date_field": "anticipated_start_date"}
+
+
+def _parent_of(number: int) -> dict[str, Any]:
+    """What a child record listed under opportunity ``number`` carries (hub.core.substreams)."""
+    opportunity = OPPORTUNITIES[number - 1]
+    return {"id": opportunity["id"], "contact": opportunity["contact"]}
 
 
 def _write_json(path: Path, value: Any) -> None:
