@@ -15,7 +15,7 @@ docs/connectors/lever.md). What is declaration:
 * webhooks whose signature is in the JSON **body**: ``signature`` is the hex HMAC-SHA256 of
   ``token`` + ``triggeredAt`` keyed with the webhook's signature token. The body itself is not
   signed, so a delivery is refused when its ``triggeredAt`` is stale (setting
-  ``webhook_tolerance_seconds``) or its ``token`` was received before (the replay key).
+  ``webhook_tolerance_seconds``) or its ``token`` and ``triggeredAt`` were received before (the replay key).
 
 What is not: an opportunity carries its stage and archive reason as ids. The canonical status needs
 their names and the archive reason's type (``hired`` / ``non-hired``), so the connector reads
@@ -23,8 +23,8 @@ their names and the archive reason's type (``hired`` / ``non-hired``), so the co
 and derives values under ``_hub`` on a *copy* of each record (:meth:`Lever.prepare_page`). Those two
 lists have no canonical kind: they are read, not stored.
 
-Details the documentation leaves open are settings, not guesses: the webhook replay key
-(``webhook_replay_field``, default ``token``) and the stale window; feedback's ``score-system``
+Details the documentation leaves open are settings, not guesses: the stale window of a webhook;
+feedback's ``score-system``
 value encoding (read as a label or a 1–4 integer, see :func:`feedback_values`); which offer field
 holds the salary (``salary_field``, ``salary_period``).
 
@@ -138,7 +138,7 @@ def _rating(value: Any) -> str | None:
         words = " ".join(value.replace("_", " ").replace("-", " ").lower().split())
         if words in RATINGS:
             return words
-        if words.isdigit():
+        if words.isascii() and words.isdigit():
             return _rating(int(words))
     return None
 
@@ -227,8 +227,8 @@ class Lever(RestConnector):
     page_size_param = "limit"
     receives_webhooks = True
     required_settings = ("api_key",)
-    optional_settings = ("webhook_tolerance_seconds", "webhook_replay_field", "salary_period", *_OFFER_FIELDS)
-    default_settings = {"webhook_tolerance_seconds": 300, "webhook_replay_field": "token",
+    optional_settings = ("webhook_tolerance_seconds", "salary_period", *_OFFER_FIELDS)
+    default_settings = {"webhook_tolerance_seconds": 300,
                         "salary_field": "salary_amount", "currency_field": "salary_currency",
                         "start_date_field": "anticipated_start_date"}
     streams = (
@@ -289,7 +289,9 @@ class Lever(RestConnector):
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
         """Check the body's ``signature`` (hex HMAC-SHA256 of ``token`` + ``triggeredAt``) and freshness.
 
-        Returns the replay key: the body's ``token`` (setting ``webhook_replay_field``).
+        Returns the replay key ``<token>:<triggeredAt>``, exactly what is signed: whether ``token`` is
+        new on every request or one per webhook is open in the docs, and under either reading this
+        pair names one delivery (a retry of it is refused as a replay, another event is not).
 
         Raises:
             WebhookVerificationError: the body is not a JSON object, a field is missing, the
@@ -303,8 +305,7 @@ class Lever(RestConnector):
             raise WebhookVerificationError("the webhook body's triggeredAt is not milliseconds", system=self.name)
         verify_hmac_hex(self.setting(self.webhook_secret_setting), f"{token}{triggered}".encode(), signature, prefix="")
         self._fresh(triggered)
-        replay = body.get(self.setting("webhook_replay_field"))
-        return str(replay) if replay is not None else None
+        return f"{token}:{triggered}"
 
     def _fresh(self, triggered_ms: int) -> None:
         tolerance = self.settings.get("webhook_tolerance_seconds")
@@ -326,8 +327,8 @@ class Lever(RestConnector):
         (so an older event never overwrites a newer listing). Other events yield nothing yet.
         """
         data = body.get("data") if isinstance(body, dict) else None
-        if body.get("event") != "candidateStageChange" or not isinstance(data, dict):
-            return []
+        if body.get("event") != "candidateStageChange" or not isinstance(data, dict) or "opportunityId" not in data:
+            return []  # Lever's "test" delivery from its settings page is signed but names no opportunity
         return [("opportunities", {"id": data.get("opportunityId"), "contact": data.get("contactId"),
                                    "stage": data.get("toStageId"), "archived": None,
                                    "updatedAt": body.get("triggeredAt")})]

@@ -230,8 +230,8 @@ def _signed(token: str, triggered: int, secret: str = WEBHOOK_SECRET) -> bytes:
                        "signature": signature, "data": {}}).encode()
 
 
-def test_a_webhook_signed_over_token_and_triggered_at_is_taken_and_keyed_by_its_token() -> None:
-    assert RecordedLever(dict(SETTINGS)).verify_webhook({}, _signed("tok-1", TRIGGERED_MS)) == "tok-1"
+def test_a_webhook_signed_over_token_and_triggered_at_is_taken_and_keyed_by_both() -> None:
+    assert RecordedLever(dict(SETTINGS)).verify_webhook({}, _signed("tok-1", TRIGGERED_MS)) == f"tok-1:{TRIGGERED_MS}"
 
 
 @pytest.mark.parametrize(("body", "reason"), [
@@ -249,4 +249,10 @@ def test_a_bad_webhook_is_refused_naming_why(body: bytes, reason: str) -> None:
 
 def test_the_stale_window_is_a_setting() -> None:
     old = _signed("tok-1", TRIGGERED_MS - 3_000_000)
-    assert RecordedLever({**SETTINGS, "webhook_tolerance_seconds": 3600}).verify_webhook({}, old) == "tok-1"
+    assert RecordedLever({**SETTINGS, "webhook_tolerance_seconds": 3600}).verify_webhook({}, old) == f"tok-1:{TRIGGERED_MS - 3_000_000}"
+
+
+def test_a_signed_delivery_naming_no_opportunity_carries_no_record() -> None:
+    ping = json.loads(_signed("tok-1", TRIGGERED_MS))
+    ping.update(event="candidateStageChange", data={})  # Lever's test delivery from its settings page
+    assert RecordedLever(dict(SETTINGS)).parse_webhook({}, json.dumps(ping).encode()).records == []
