@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from hub import hookimpl
@@ -244,6 +244,7 @@ class Lever(RestConnector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._reference: tuple[dict[Any, str], dict[Any, dict[str, Any]]] | None = None
+        self._unknown: set[tuple[str, Any]] = set()  # ids Lever's lists lacked when last read
 
     def authenticator(self) -> BasicAuth:
         return BasicAuth(self.setting("api_key"), "")
@@ -263,7 +264,8 @@ class Lever(RestConnector):
             identifiers = {name: self.settings.get(name) for name in _OFFER_FIELDS}
             derive = lambda r: offer_values(r, identifiers, self.settings.get("salary_period"))  # noqa: E731
         elif stream.name == "opportunities":
-            stages, reasons = self.reference(client)
+            stages, reasons = self.reference(client, {_id_of(r.get("stage")) for r in records if isinstance(r, dict)},
+                                             {archive_reason(r) for r in records if isinstance(r, dict)})
             derive = lambda r: {"status_key": status_key(r, stages, reasons),  # noqa: E731 — one use, reads best here
                                 "stage": stages.get(_id_of(r.get("stage"))),
                                 "reject_reason": (reasons.get(archive_reason(r)) or {}).get("text")}
@@ -271,13 +273,26 @@ class Lever(RestConnector):
             return records
         return [{**r, "_hub": derive(r)} if isinstance(r, dict) else r for r in records]
 
-    def reference(self, client: HttpClient) -> tuple[dict[Any, str], dict[Any, dict[str, Any]]]:
-        """Stage id → name and archive reason id → ``{text, type}``, read once per connector."""
-        if self._reference is None:
+    def reference(self, client: HttpClient, stage_ids: Iterable[Any] = (),
+                  reason_ids: Iterable[Any] = ()) -> tuple[dict[Any, str], dict[Any, dict[str, Any]]]:
+        """Stage id → name and archive reason id → ``{text, type}``.
+
+        Read on first use and kept; read again when a page names a stage or reason the kept lists
+        lack (one created since), so a long-lived webhook receiver names new stages too. An id still
+        missing after that is unknown to Lever's lists: it is remembered, never re-read for, and its
+        status key says it is unknown (``stage:`` / ``archived:``).
+        """
+        wanted = {("stage", i) for i in stage_ids if i is not None} | {("reason", i) for i in reason_ids if i is not None}
+        if self._reference is None or wanted - self._named() - self._unknown:
             stages = {s.get("id"): s.get("text") for s in self._list(client, "/stages")}
             reasons = {r.get("id"): r for r in self._list(client, "/archive_reasons")}
             self._reference = (stages, reasons)
+            self._unknown |= wanted - self._named()
         return self._reference
+
+    def _named(self) -> set[tuple[str, Any]]:
+        stages, reasons = self._reference or ({}, {})
+        return {("stage", i) for i in stages} | {("reason", i) for i in reasons}
 
     def _list(self, client: HttpClient, path: str) -> list[dict[str, Any]]:
         pages = client.paginate(path, lever_paginator(), params={self.page_size_param: self.page_size},
@@ -297,7 +312,7 @@ class Lever(RestConnector):
             WebhookVerificationError: the body is not a JSON object, a field is missing, the
                 signature does not match, or ``triggeredAt`` is outside the tolerance.
         """
-        body = _json_object(raw_body)
+        body = _json_object(raw_body, self.name)
         token, triggered, signature = body.get("token"), body.get("triggeredAt"), body.get("signature")
         if not isinstance(token, str) or not token or not isinstance(signature, str):
             raise WebhookVerificationError("the webhook body has no token or signature", system=self.name)
@@ -334,13 +349,14 @@ class Lever(RestConnector):
                                    "updatedAt": body.get("triggeredAt")})]
 
 
-def _json_object(raw_body: bytes) -> dict[str, Any]:
+def _json_object(raw_body: bytes, system: str) -> dict[str, Any]:
+    """The webhook body as a JSON object; the signature is inside it, so it is parsed before any check."""
     try:
         body = json.loads(raw_body)
     except (ValueError, RecursionError):
-        raise WebhookVerificationError("the webhook body is not JSON", system="lever") from None
+        raise WebhookVerificationError("the webhook body is not JSON", system=system) from None
     if not isinstance(body, dict):
-        raise WebhookVerificationError("the webhook body is not a JSON object", system="lever")
+        raise WebhookVerificationError("the webhook body is not a JSON object", system=system)
     return body
 
 

@@ -162,6 +162,17 @@ def test_an_offer_without_a_pay_period_is_a_dead_letter_naming_it(store: Store) 
     assert all("compensation.period" in str(letter.error) for letter in store.dead_letters(system="lever"))
 
 
+def test_the_reference_lists_are_read_again_only_for_an_id_they_lack() -> None:
+    connector = RecordedLever(dict(SETTINGS))
+    with REPLAY.use_cassette("reference.yaml", match_on=MATCH_ON, allow_playback_repeats=True) as cassette, \
+            connector.client() as client:
+        stages, _ = connector.reference(client)
+        connector.reference(client, ["offer"], [None])       # named already: nothing read
+        connector.reference(client, ["stage-created-later"])  # lacking: both lists read again
+        connector.reference(client, ["stage-created-later"])  # still lacking: remembered, not read again
+    assert stages["offer"] == "Offer" and cassette.play_count == 2 * len(cassette.data)
+
+
 # ---------------------------------------------------------------- the derived values
 
 
