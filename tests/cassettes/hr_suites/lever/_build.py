@@ -206,6 +206,10 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         "opportunities": opportunities(OPPORTUNITIES, _first()),
         "feedback": children("feedback", FEEDBACK),
         "offers": children("offers", OFFERS),
+        # `hub migrate --source lever`: one connector lists every stream in its order, the reference
+        # lists once (on the first opportunities page), the child streams by their parent's pages
+        "migration": [*pages("/opportunities", OPPORTUNITIES, _first()), *opportunities(OPPORTUNITIES, _first()),
+                      *children("feedback", FEEDBACK), *children("offers", OFFERS)],
         # the standard suite (hub.testing): a 429 and a 5xx retried mid-pass, a run resumed from the
         # cursor the opportunities cassette leaves, a page with one opportunity the mapping refuses
         "retried": retried(),
