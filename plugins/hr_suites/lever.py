@@ -5,28 +5,35 @@ docs/connectors/lever.md). What is declaration:
 
 * HTTP Basic with the API key as the user name and a blank password
   (:class:`~hub.core.auth.BasicAuth`);
-* offset-token pagination — ``limit`` (1–100) on the first request, then the body's ``next`` sent
-  back as ``offset`` until ``hasNext`` is false; records under ``data``
+* offset-token pagination — ``limit`` (1–100) on every request, the body's ``next`` sent back as
+  ``offset`` until ``hasNext`` is false; records under ``data``
   (:class:`~hub.core.paginators.CursorPaginator`);
 * the incremental filter ``updated_at_start=<ms since epoch>`` on ``/opportunities`` (every Lever
   timestamp is an integer of milliseconds), cursor field ``updatedAt``;
+* feedback and offers as child streams of the opportunities (:mod:`hub.core.substreams`):
+  ``/opportunities/{id}/feedback`` and ``/opportunities/{id}/offers`` paged for every opportunity,
+  each record carrying its opportunity's ``id`` and ``contact`` under ``_parent``;
 * 429 and 5xx retried by the base retry policy (``Retry-After`` honoured when sent; Lever documents
   none); 4xx answers carry ``{"code", "message"}`` and become typed errors;
 * webhooks whose signature is in the JSON **body**: ``signature`` is the hex HMAC-SHA256 of
   ``token`` + ``triggeredAt`` keyed with the webhook's signature token. The body itself is not
   signed, so a delivery is refused when its ``triggeredAt`` is stale (setting
-  ``webhook_tolerance_seconds``) or its ``token`` and ``triggeredAt`` were received before (the replay key).
+  ``webhook_tolerance_seconds``) or its ``token`` and ``triggeredAt`` were received before (the
+  replay key).
 
 What is not: an opportunity carries its stage and archive reason as ids. The canonical status needs
 their names and the archive reason's type (``hired`` / ``non-hired``), so the connector reads
-``/stages`` and ``/archive_reasons`` once per connector (the reference lists, kept for its lifetime)
-and derives values under ``_hub`` on a *copy* of each record (:meth:`Lever.prepare_page`). Those two
-lists have no canonical kind: they are read, not stored.
+``/stages`` and ``/archive_reasons`` (the reference lists: on first use, and again when a page names
+an id they lack) and derives values under ``_hub`` on a *copy* of each record
+(:meth:`Lever.prepare_page`), as it does for feedback (the rating, scorecard rows, notes) and offers
+(the salary rows). The reference lists have no canonical kind: they are read, not stored.
 
-Details the documentation leaves open are settings, not guesses: the stale window of a webhook;
-feedback's ``score-system``
-value encoding (read as a label or a 1–4 integer, see :func:`feedback_values`); which offer field
-holds the salary (``salary_field``, ``salary_period``).
+Details the documentation leaves open are settings or kept raw, never guessed: the stale window of a
+webhook; feedback's ``score-system`` value encoding (a label or a 1–4 integer is read, anything else
+is kept and refused by the mapping, see :func:`feedback_values`); which offer ``fields`` rows hold
+the salary, currency, period and start date (``salary_field``, ``currency_field``, ``period_field``,
+``start_date_field``) and the pay period when none does (``salary_period``); whether adding feedback
+moves an opportunity's ``updatedAt`` (so the child streams are full passes).
 
 hub.yaml::
 
@@ -35,6 +42,7 @@ hub.yaml::
         api_key: ${LEVER_API_KEY}
         webhook_secret: ${LEVER_WEBHOOK_SIGNATURE_TOKEN}   # the webhook's signature token
         webhook_tolerance_seconds: 300                     # how old a triggeredAt may be
+        salary_period: annual                              # offers whose fields name no pay period
 """
 
 from __future__ import annotations
