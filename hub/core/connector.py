@@ -37,9 +37,10 @@ from hub.core.errors import ConfigError, WebhookTooLargeError, WebhookVerificati
 from hub.core.http import HttpClient, Page, RetryPolicy
 from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup
 from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
+from hub.core.substreams import Parent, child_pages
 from hub.core.webhooks import verify_hmac_hex
 
-__all__ = ["Category", "Connector", "RestConnector", "Stream", "Tombstones", "WebhookDelivery"]
+__all__ = ["Category", "Connector", "Parent", "RestConnector", "Stream", "Tombstones", "WebhookDelivery"]
 
 
 class Category(StrEnum):
@@ -164,6 +165,12 @@ class Stream:
             filter the list (an entity filtered out is not deleted).
         pulled: False for records that only arrive by webhook (a vendor with no list endpoint):
             a sync of every stream passes it by; its mapping still maps the webhooks.
+        parent: for a child stream, listed per record of another stream (Lever's
+            ``/opportunities/{id}/feedback``): that stream (:class:`~hub.core.substreams.Parent`);
+            ``path`` is then a template with ``{id}``. A pass pages through the parent's whole list
+            (its fixed filters, never an incremental one: when a parent changed says nothing about
+            when its children did, so a child stream declares no cursor) and is checkpointed by the
+            parent's pages; each child record gets the parent's values under ``_parent``.
 
     Example:
         >>> s = Stream(name="applications", entity="application", path="/applications",
@@ -189,6 +196,7 @@ class Stream:
     tombstones: Tombstones | None = None
     full_refresh_deletes: bool = True
     pulled: bool = True
+    parent: Parent | None = None
 
     @property
     def mapping_file(self) -> str:
@@ -284,6 +292,10 @@ class RestConnector(Connector):
         names = [stream.name for stream in cls.streams]
         if len(names) != len(set(names)):
             raise ConfigError(f"{cls.__name__} declares a stream name twice: {names}")
+        for stream in cls.streams:
+            if stream.parent is not None and (stream.parent.stream not in names or stream.cursor_field):
+                raise ConfigError(f"{cls.__name__} stream {stream.name!r}: a child stream names a stream of the same "
+                                  "connector as its parent and declares no cursor")  # fmt: skip
 
     @classmethod
     def known_settings(cls) -> frozenset[str]:
@@ -361,6 +373,12 @@ class RestConnector(Connector):
         and a migration both list)."""
         record_path = (stream.tombstones.record_path if tombstones and stream.tombstones
                        else stream.record_path or self.record_path) or None  # fmt: skip
+        if stream.parent is not None and not tombstones:
+            parent = self.stream(stream.parent.stream)
+            size = self.page_size if stream.page_size is None else stream.page_size
+            return child_pages(client, self.pages(client, parent, request), stream.parent, stream.path,
+                               lambda: self.paginator_for(stream), records_path=record_path, parent_name=parent.name,
+                               params={**stream.params, **({self.page_size_param: size} if size else {})})
         return client.paginate(request.url, self.paginator_for(stream), method=stream.method, params=request.params,
                                json=request.json, records_path=record_path)  # fmt: skip
 
@@ -375,6 +393,8 @@ class RestConnector(Connector):
         """
         if tombstones and stream.tombstones is None:
             raise ConfigError(f"stream {stream.name!r} has no tombstones endpoint", system=self.name)
+        if stream.parent is not None and not tombstones:  # a child pass lists all its parent's pages
+            return self.first_request(self.stream(stream.parent.stream), since=None)
         params = {} if tombstones else dict(stream.params)
         size = self.page_size if stream.page_size is None else stream.page_size
         if size:

@@ -250,7 +250,9 @@ class CursorPaginator(Paginator):
     ``CursorPaginator(cursor_path="data.page_token", cursor_param="page_token",
     has_more_path="data.has_more")``, and DingTalk ``{"result": {"next_cursor": 50}}`` with
     ``cursor_param="offset", location="json"`` (the cursor goes into the POST body).
-    The first request carries no cursor. An empty cursor, or ``has_more`` false, ends the list.
+    The first request carries no cursor. ``has_more`` false ends the list; without ``has_more_path``
+    an empty cursor does too, while with it ``has_more`` true and no cursor is a
+    :class:`~hub.core.errors.MalformedPageError` (the pages announced would be lost).
 
     Example:
         >>> p = CursorPaginator(cursor_path="data.page_token", cursor_param="page_token",
@@ -278,6 +280,9 @@ class CursorPaginator(Paginator):
             return
         cursor = select(body, self.cursor_path)
         if cursor is None or cursor == "":
+            if self.has_more_path is not None:  # more pages announced, none reachable: ending would drop them
+                raise MalformedPageError(f"the page says there are more ({self.has_more_path}) but has no cursor at "
+                                         f"{self.cursor_path!r}")  # fmt: skip
             return
         if self.location == "json":
             request = replace(self._first, json={**(self._first.json or {}), self.cursor_param: cursor})

@@ -5,7 +5,7 @@ conversation (vcrpy cassettes), through the real sync engine into a real SQLite 
 
 * every stream is declared whole: entity, paginator, a mapping file that exists and compiles;
 * every stream pages through its cassette, request for request, at least two pages each and
-  ``min_pages`` (3) for one;
+  ``min_pages`` (3) for one (a child stream, ``/opportunities/{id}/feedback``, its parent's pages);
 * every recorded record maps and validates into the canonical model and is stored;
 * the cursor advances to the latest value seen, and a second run resumes from it;
 * one 429 (with ``Retry-After``) and one 5xx are retried and the pass completes;
@@ -17,7 +17,8 @@ conversation (vcrpy cassettes), through the real sync engine into a real SQLite 
 
 The checks are test methods, parametrized per stream or per file, whose failures name the connector,
 the stream and the file. Override :meth:`ConnectorSuite.vcr` to add matchers and
-:meth:`ConnectorSuite.sign_webhook` when the connector does not use the base HMAC-hex check.
+:meth:`ConnectorSuite.sign_webhook` (and :meth:`ConnectorSuite.tamper_webhook`) when the connector does
+not use the base HMAC-hex check of the raw body.
 
 Example::
 
@@ -68,6 +69,7 @@ from hub.core.models import ENTITY_TYPES
 from hub.core.paginators import Paginator, select, select_records
 from hub.core.record_transform import Validator
 from hub.core.store import Store
+from hub.core.substreams import path_pattern
 from hub.core.sync import SyncReport, ingest_webhook, sync
 from hub.core.sync_state import StreamState
 from hub.testing.cassettes import Interaction, interactions, people_findings, scrubbing_vcr, secret_findings
@@ -176,6 +178,12 @@ class ConnectorSuite:
             headers[cls.webhook_delivery_id_header] = delivery_id
         return headers
 
+    def tamper_webhook(self, raw_body: bytes) -> bytes:
+        """``raw_body`` changed in what its signature covers: by default the body itself (one space
+        added). Override when the vendor signs fields of the body rather than the body (Lever signs
+        ``token`` + ``triggeredAt``): change what is signed, or the signature."""
+        return raw_body.replace(b"}", b" }", 1)
+
     def _pulling(self, stream: str | None = None) -> None:
         """Skip a pull check of a stream whose records only arrive by webhook (``Stream.pulled``
         False), or, without ``stream``, of a connector that pulls nothing (a vendor with no API)."""
@@ -205,14 +213,22 @@ class ConnectorSuite:
         return report, cassette
 
     def _pages(self, stem: str, stream: Stream) -> list[Interaction]:
-        """The cassette's successful list requests of ``stream``: its recorded pages."""
+        """The recorded pages of a pass over ``stream``: its list's, or for a child stream its parent's
+        (a child pass is checkpointed, and counted, by its parent's pages)."""
+        listed = self.connector.stream(stream.parent.stream) if stream.parent is not None else stream
+        return self._listings(stem, listed)
+
+    def _listings(self, stem: str, stream: Stream) -> list[Interaction]:
+        """The cassette's successful requests of ``stream``'s endpoint (a path template's ``{id}``
+        matching any one segment)."""
         base = urlsplit(str(self.settings.get("base_url") or self.connector.base_url)).path.rstrip("/")
+        endpoint = path_pattern(base + stream.path)
         return [item for item in interactions(self._cassette(stem))
-                if item.path == base + stream.path and item.status == 200 and item.method == stream.method]  # fmt: skip
+                if endpoint.fullmatch(item.path) and item.status == 200 and item.method == stream.method]  # fmt: skip
 
     def _records(self, stem: str, stream: Stream) -> list[Any]:
         path = stream.record_path if stream.record_path is not None else self.connector.record_path
-        return [record for page in self._pages(stem, stream) for record in select_records(page.json(), path or None)]
+        return [record for page in self._listings(stem, stream) for record in select_records(page.json(), path or None)]
 
     def _letters(self, store: Store) -> str:
         return "; ".join(f"{letter.stream} {letter.record_ref}: {letter.error_code} {letter.error.get('reason')}"
@@ -359,7 +375,8 @@ class ConnectorSuite:
         connector = self.make_connector()
         for sample in self._samples():
             raw = sample.read_bytes()
-            tampered = raw.replace(b"}", b" }", 1)
+            tampered = self.tamper_webhook(raw)
+            assert tampered != raw, f"{self._where()} webhook {sample.name}: tamper_webhook changed nothing"
             with pytest.raises(WebhookVerificationError) as refused:
                 ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store,
                                validators=self.validators)

@@ -214,3 +214,12 @@ def test_link_header_roundtrip(links):
 @given(st.text())
 def test_link_header_never_raises(text):
     assert isinstance(parse_link_header(text), dict)
+
+
+def test_a_cursor_page_announcing_more_without_a_cursor_is_malformed_not_the_end():
+    p = CursorPaginator(cursor_path="next", cursor_param="offset", has_more_path="hasNext")  # Lever's envelope
+    p.init_request(PageRequest("/opportunities", {"limit": 2}))
+    with pytest.raises(MalformedPageError, match="more .hasNext. but has no cursor at 'next'"):
+        p.update_state(response({"data": [1, 2], "hasNext": True}), [1, 2])
+    p.update_state(response({"data": [3], "hasNext": False}), [3])
+    assert not p.has_next
