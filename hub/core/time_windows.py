@@ -9,8 +9,8 @@ such an endpoint is therefore three things, each here once:
 * :func:`windows` cuts the pass's range (from the stream's cursor to now) into consecutive windows
   of at most ``max_days``, without gaps or overlaps;
 * :class:`TimeWindowPaginator` scrolls one window after the other: the same window again with the
-  answer's scroll id until the vendor says it was the last batch, then the next window from an empty
-  scroll id. Its requests are what the sync engine checkpoints with each page;
+  answer's scroll id until a batch comes back empty (or flagged last), then the next window from an
+  empty scroll id. Its requests are what the sync engine checkpoints with each page;
 * :func:`scroll_pages` drives the paginator and, when the vendor answers that a scroll has expired,
   reads the window it was in again from its start.
 
@@ -125,10 +125,10 @@ class TimeWindowPaginator(Paginator):
     """Scrolls each window of ``[request's start, now]`` in turn; see the module docstring.
 
     The first request names the first window's start in its JSON body (its stop is recomputed: the
-    range ends at ``now`` when the pass starts or resumes). A batch flagged last moves to the next
-    window; a batch that is not the last continues its window with the answer's scroll id. A batch
-    that is not flagged last but has no records and no scroll id would continue forever: it is a
-    :class:`MalformedPageError`.
+    range ends at ``now`` when the pass starts or resumes). An empty batch, or one flagged last, ends
+    its window and moves to the next (Beisen documents the empty ``data`` as the end and ``isLastData``
+    as deprecated, so either counts); any other batch continues its window with the answer's scroll
+    id, and one without a scroll id cannot be continued: a :class:`MalformedPageError`.
 
     Args:
         max_days: the longest window (Beisen: 90).
@@ -161,14 +161,14 @@ class TimeWindowPaginator(Paginator):
     def update_state(self, response: httpx.Response, records: list[Any]) -> None:
         body = response.json()
         current = self._first.json
-        if select(body, self.spelling.last):
+        if not records or select(body, self.spelling.last):
             self._next = self._after(current[self.spelling.start])
             return
         scroll = select(body, self.spelling.next_scroll)
-        if not records and not scroll:
-            raise MalformedPageError("a time-window batch is not the last, but has no records and no scroll id",
+        if not isinstance(scroll, str) or not scroll:
+            raise MalformedPageError("a time-window batch is not the last, but carries no scroll id to continue with",
                                      status=response.status_code)  # fmt: skip
-        self._next = replace(self._first, json={**current, self.spelling.scroll: scroll or ""})
+        self._next = replace(self._first, json={**current, self.spelling.scroll: scroll})
 
     def _after(self, start: str) -> PageRequest | None:
         """The first request of the window after the one starting at ``start``; None after the last."""

@@ -143,10 +143,19 @@ def test_a_resumed_checkpoint_drops_its_scroll_id_and_restarts_its_window():
     assert {r["id"] for p in pages for r in p.records} == {r["id"] for r in RECORDS if r["t"] >= "2024-03-31"}
 
 
+def _answer(body: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(200, json=body, request=httpx.Request("POST", "https://api.example.com/x"))
+
+
+def test_an_empty_batch_ends_its_window_though_not_flagged_last():
+    p = TimeWindowPaginator(max_days=90, now=NOW)
+    p.init_request(START)
+    p.update_state(_answer({"isLastData": False, "scrollId": "s1", "data": []}), [])
+    assert p.next_request().json["startTime"] == "2024-03-31T00:00:00" and p.next_request().json["scrollId"] == ""
+
+
 def test_a_batch_neither_last_nor_scrollable_is_malformed():
     p = TimeWindowPaginator(max_days=90, now=NOW)
     p.init_request(START)
-    answer = httpx.Response(200, json={"isLastData": False, "scrollId": "", "data": []},
-                            request=httpx.Request("POST", "https://api.example.com/x"))
     with pytest.raises(MalformedPageError):
-        p.update_state(answer, [])
+        p.update_state(_answer({"isLastData": False, "scrollId": "", "data": [{"id": 1}]}), [{"id": 1}])
