@@ -25,6 +25,7 @@ from hub.core.store import Store
 from hub.core.sync import sync
 from hub.core.sync_state import StreamState
 from hub.testing import sqlite_store
+from hub.testing.cassettes import PLACEHOLDER
 from plugins.hr_suites.beisen import Beisen
 
 REPO = Path(__file__).resolve().parents[3]
@@ -52,11 +53,13 @@ def wire(live: Any, recorded: Any) -> None:
     assert live.path == recorded.path, "another endpoint"
     if live.path == "/OAuth/Token":
         form = dict(parse_qsl(_text(live.body)))
-        assert form == {"grant_type": "client_credentials", "tenant_id": "100000", "app_id": "test-app-id",
-                        "secret": SECRET}, f"the token form is {sorted(form)}"
+        secret = form.pop("secret", None)  # the scrubbing VCR replaces it before matching
+        assert secret in (SECRET, PLACEHOLDER), "the token form carries no secret"
+        assert form == {"grant_type": "client_credentials", "tenant_id": "100000", "app_id": "test-app-id"}, form
         return
     auth = live.headers.get("Authorization", "")
-    assert auth.startswith("Bearer <REDACTED-ACCESS-TOKEN-"), f"not a token from the token endpoint: {auth!r}"
+    assert auth.startswith("Bearer <REDACTED-ACCESS-TOKEN-") or auth == PLACEHOLDER, (  # the scrubbing VCR's form
+        f"not a token from the token endpoint: {auth!r}")
     assert json.loads(_text(live.body)) == json.loads(_text(recorded.body)), (
         f"sent {_text(live.body)}, recorded {_text(recorded.body)}")
 
