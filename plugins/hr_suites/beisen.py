@@ -5,10 +5,13 @@ Follows the open platform's document centre, https://open.italent.cn/#/open-docu
 in parts; a public mirror of its API tree is https://apifox.com/apidoc/docs-site/436023). Facts, their
 sources and what is still unverified are in docs/connectors/beisen.md. What is declaration:
 
-* the token — ``POST https://openapi.italent.cn/OAuth/Token`` with the form fields ``grant_type=
-  client_credentials``, ``tenant_id``, ``app_id`` and ``secret``; the answer's ``access_token`` goes in
-  ``Authorization: Bearer`` until ``expires_in`` runs out, and is fetched again once on a 401
-  (:class:`~hub.core.auth.AppTokenAuth`);
+* the token — a ``client_credentials`` grant whose ``access_token`` goes in ``Authorization: Bearer``
+  until ``expires_in`` runs out and is fetched again once on a 401 (:class:`~hub.core.auth.AppTokenAuth`).
+  Beisen's clients use two requests, and the documents seen here do not settle which a tenant gets:
+  ``POST https://openapi.italent.cn/OAuth/Token`` with ``tenant_id``, ``app_id`` and ``secret``, or
+  ``POST https://openapi.italent.cn/token`` with ``app_key`` and ``app_secret``. The credentials given
+  in hub.yaml choose (:data:`TOKEN_REQUESTS`); ``token_body`` (``form``, the default, or ``json``) and
+  ``token_url`` say how and where;
 * the answer envelope ``{"code", "message"}``: ``"200"`` worked, anything else (``"417"`` for a bad
   request) is a typed error carrying the code as ``vendor_code`` although the HTTP status is 200;
 * the time-window scroll of ``POST /TenantBaseExternal/api/v5/<Object>/GetByTimeWindow`` —
@@ -32,7 +35,7 @@ hub.yaml::
 
     connectors:
       beisen:
-        tenant_id: "100000"
+        tenant_id: "100000"             # or app_key / app_secret (the /token request)
         app_id: ${BEISEN_APP_ID}
         secret: ${BEISEN_APP_SECRET}
         salary_field: customProperties.extshiyongqixinzi_100000_1   # the tenant's offer salary field
@@ -66,6 +69,13 @@ def _window_stream(name: str, entity: str, path: str, *, own_id: str, updated: s
     return Stream(name=name, entity=entity, path=f"{API}/{path}", method="POST", record_path="data",
                   cursor_field=updated, cursor_param="startTime", primary_key=own_id, deleted_field=deleted)
 
+
+#: The token requests, each with the settings it sends (besides ``grant_type=client_credentials``); the
+#: first whose settings are all given is used.
+TOKEN_REQUESTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("tenant_id", "app_id", "secret"), "https://openapi.italent.cn/OAuth/Token"),
+    (("app_key", "app_secret"), "https://openapi.italent.cn/token"),
+)
 
 #: Each stream's fixed request fields. ``timeWindowQueryType`` 2 (business modification time) for
 #: employees and offers: a nightly job refreshes tenure fields and with it the plain modification time
@@ -122,12 +132,11 @@ class Beisen(RestConnector):
     title = "Beisen iTalent (北森) open platform v3.0"
     documentation = "https://open.italent.cn/#/open-document"
     base_url = "https://openapi.italent.cn"
-    required_settings = ("tenant_id", "app_id", "secret")
-    default_settings = {"token_url": "https://openapi.italent.cn/OAuth/Token", "capacity": MAX_CAPACITY,
+    default_settings = {"token_body": "form", "capacity": MAX_CAPACITY,
                         "window_days": MAX_WINDOW_DAYS, "history_start": "2000-01-01T00:00:00", "utc_offset": "+08:00",
                         "scroll_expired_codes": ["417"], "scroll_restarts": 2, "salary_currency": "CNY",
                         "salary_period": "monthly"}
-    optional_settings = ("salary_field",)
+    optional_settings = ("tenant_id", "app_id", "secret", "app_key", "app_secret", "token_url", "salary_field")
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     envelope = Envelope(code="code", message="message", ok=("200",))
     streams = (
@@ -141,10 +150,26 @@ class Beisen(RestConnector):
     token_clock: Callable[[], float] = staticmethod(time.time)  # when the cached token expires; tests pin it
     clock: Callable[[], dt.datetime] = staticmethod(lambda: dt.datetime.now(dt.UTC))  # "now" ends a pass's range
 
+    def __init__(self, settings: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self._token_request()  # the credentials are checked when the connector is built, as required ones are
+
+    def _token_request(self) -> tuple[str, dict[str, str]]:
+        """The token URL and the fields to send: the first of :data:`TOKEN_REQUESTS` whose settings are given."""
+        for names, url in TOKEN_REQUESTS:
+            if all(self.settings.get(name) not in (None, "") for name in names):
+                fields = {"grant_type": "client_credentials", **{name: str(self.settings[name]) for name in names}}
+                return str(self.settings.get("token_url") or url), fields
+        options = " or ".join(", ".join(names) for names, _ in TOKEN_REQUESTS)
+        raise ConfigError(f"connector 'beisen' needs the settings {options} in hub.yaml", system=self.name)
+
     def authenticator(self) -> AppTokenAuth:
-        form = {"grant_type": "client_credentials", "tenant_id": str(self.setting("tenant_id")),
-                "app_id": str(self.setting("app_id")), "secret": str(self.setting("secret"))}
-        return AppTokenAuth(self.setting("token_url"), form=form, clock=type(self).token_clock)
+        url, fields = self._token_request()
+        body = self.setting("token_body")
+        if body not in ("form", "json"):
+            raise ConfigError(f"connector 'beisen': setting 'token_body' is form or json, not {body!r}", system=self.name)
+        sent = {"form": fields} if body == "form" else {"json": fields}
+        return AppTokenAuth(url, **sent, clock=type(self).token_clock)
 
     def _bounded(self, name: str, limit: int, *, least: int = 1) -> int:
         """A whole-number setting within ``[least, limit]`` (Beisen's limits for capacity and window days)."""

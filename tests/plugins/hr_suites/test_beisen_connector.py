@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 import vcr
 
@@ -35,6 +36,8 @@ SALARY_FIELD = "customProperties.extshiyongqixinzi_100000_1"
 SETTINGS = {"tenant_id": "100000", "app_id": "test-app-id", "secret": SECRET, "capacity": 2,
             "history_start": "2024-01-01T00:00:00", "salary_field": SALARY_FIELD}
 EMPLOYEES = [str(101_500_000 + n) for n in range(1, 8)]
+#: The token requests' fields besides the grant and the secret.
+TOKEN_FORMS = {"/OAuth/Token": {"tenant_id": "100000", "app_id": "test-app-id"}, "/token": {"app_key": "test-app-key"}}
 
 
 class RecordedBeisen(Beisen):
@@ -51,11 +54,11 @@ def _text(body: Any) -> str:
 def wire(live: Any, recorded: Any) -> None:
     """vcr matcher: the token form and a handed-out bearer token; on API calls, the recorded JSON body."""
     assert live.path == recorded.path, "another endpoint"
-    if live.path == "/OAuth/Token":
+    if live.path in TOKEN_FORMS:
         form = dict(parse_qsl(_text(live.body)))
-        secret = form.pop("secret", None)  # the scrubbing VCR replaces it before matching
+        secret = form.pop("secret", None) or form.pop("app_secret", None)  # the scrubbing VCR replaces it
         assert secret in (SECRET, PLACEHOLDER), "the token form carries no secret"
-        assert form == {"grant_type": "client_credentials", "tenant_id": "100000", "app_id": "test-app-id"}, form
+        assert form == {"grant_type": "client_credentials", **TOKEN_FORMS[live.path]}, form
         return
     auth = live.headers.get("Authorization", "")
     assert auth.startswith("Bearer <REDACTED-ACCESS-TOKEN-") or auth == PLACEHOLDER, (  # the scrubbing VCR's form
@@ -79,10 +82,10 @@ def store(tmp_path: Path) -> Any:
         yield opened
 
 
-def replay_sync(store: Store, stem: str, stream: str, **kwargs: Any) -> tuple[Any, Any]:
+def replay_sync(store: Store, stem: str, stream: str, settings: dict[str, Any] = SETTINGS) -> tuple[Any, Any]:
     """Sync one stream from a cassette, in-process (the cassette counts the requests it plays)."""
     with replaying().use_cassette(f"{stem}.yaml", match_on=MATCH_ON) as cassette:
-        report = sync(RecordedBeisen(dict(SETTINGS)), store, streams=[stream], prefetch=False, **kwargs)
+        report = sync(RecordedBeisen(dict(settings)), store, streams=[stream], prefetch=False)
     return report, cassette
 
 
@@ -111,9 +114,35 @@ def test_settings_beyond_beisen_limits_are_refused_before_any_request(setting: s
         next(beisen.pages(client, stream, beisen.first_request(stream, since=None)))
 
 
-def test_the_credentials_are_required() -> None:
-    with pytest.raises(ConfigError, match="secret"):
-        Beisen({"tenant_id": "100000", "app_id": "test-app-id"})
+def test_one_set_of_credentials_is_required() -> None:
+    with pytest.raises(ConfigError, match="tenant_id, app_id, secret or app_key, app_secret"):
+        Beisen({"tenant_id": "100000", "app_id": "test-app-id", "app_key": "test-app-key"})
+
+
+def test_an_app_key_and_secret_take_the_token_from_slash_token(store: Store) -> None:
+    by_key = {**{k: v for k, v in SETTINGS.items() if k not in ("tenant_id", "app_id", "secret")},
+              "app_key": "test-app-key", "app_secret": SECRET}
+    report, cassette = replay_sync(store, "app_key_token", "organizations", by_key)  # the matcher checks the form
+    assert report.status == "succeeded" and cassette.all_played and report.counters.created == 3
+
+
+def test_the_token_body_may_be_json() -> None:
+    sent: list[httpx.Request] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if request.url.path == "/OAuth/Token":
+            return httpx.Response(200, json={"access_token": "t-json", "token_type": "bearer", "expires_in": 7200})
+        return httpx.Response(200, json={"code": "200", "message": "", "data": []})
+
+    with Beisen({**SETTINGS, "token_body": "json"}).client(transport=httpx.MockTransport(vendor)) as client:
+        client.request("POST", "/TenantBaseExternal/api/v5/Organization/GetByTimeWindow", json={})
+    assert sent[0].headers["content-type"] == "application/json"
+    assert json.loads(sent[0].content) == {"grant_type": "client_credentials", "tenant_id": "100000",
+                                           "app_id": "test-app-id", "secret": SECRET}
+    assert sent[1].headers["authorization"] == "Bearer t-json"
+    with pytest.raises(ConfigError, match="token_body"):
+        Beisen({**SETTINGS, "token_body": "xml"}).authenticator()
 
 
 # ---------------------------------------------------------------- the time-window scroll

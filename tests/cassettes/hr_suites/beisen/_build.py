@@ -33,7 +33,7 @@ from hub.testing.cassette_writer import request, response, write_cassettes
 HERE = Path(__file__).resolve().parent
 API = "https://openapi.italent.cn"
 TOKEN_URL = f"{API}/OAuth/Token"
-TENANT_ID, APP_ID = "100000", "test-app-id"
+TENANT_ID, APP_ID, APP_KEY = "100000", "test-app-id", "test-app-key"
 CAPACITY = 2
 HISTORY_START = "2024-01-01T00:00:00"
 #: The windows of a first pass (see the module docstring).
@@ -112,12 +112,16 @@ MALFORMED_OFFER = {**_offer(9, "2024-03-12T11:00:00", "unknown-status", 15000)}
 # ---------------------------------------------------------------- HTTP pieces
 
 
-def token_interaction(n: int = 1) -> dict[str, Any]:
-    """The form-encoded token request; the secret is a placeholder, the answer's token too."""
-    form = urlencode({"grant_type": "client_credentials", "tenant_id": TENANT_ID, "app_id": APP_ID,
-                      "secret": "<REDACTED>"})
+def token_interaction(n: int = 1, *, app_key: bool = False) -> dict[str, Any]:
+    """The form-encoded token request: tenant id, app id and secret to /OAuth/Token, or (``app_key``) app
+    key and secret to /token. Secrets are placeholders, the answer's token too."""
+    if app_key:
+        uri, fields = f"{API}/token", {"grant_type": "client_credentials", "app_key": APP_KEY, "app_secret": "<REDACTED>"}
+    else:
+        uri, fields = TOKEN_URL, {"grant_type": "client_credentials", "tenant_id": TENANT_ID, "app_id": APP_ID,
+                                  "secret": "<REDACTED>"}
     answer = {"access_token": f"<REDACTED-ACCESS-TOKEN-{n}>", "token_type": "bearer", "expires_in": 7200}
-    return {"request": request("POST", TOKEN_URL, body=form,
+    return {"request": request("POST", uri, body=urlencode(fields),
                                headers={"Content-Type": "application/x-www-form-urlencoded"}),
             "response": response(200, answer)}
 
@@ -226,6 +230,8 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         # a run killed after the first window's last batch resumes at the second window
         "next_window": [token_interaction(), *full_pass("employees", EMPLOYEES, EMPLOYEE_TIME)[4:]],
         "refused": refused(),
+        # the other token request: app key and secret to /token
+        "app_key_token": [token_interaction(app_key=True), *full_pass("organizations", ORGANIZATIONS, "modifiedTime")],
     }
 
 
