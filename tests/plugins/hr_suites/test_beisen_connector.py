@@ -260,3 +260,11 @@ def test_organizations_form_a_tree(store: Store) -> None:
     replay_sync(store, "organizations", "organizations")
     child = store.get("department", store.find("beisen", "4700001", "department"))
     assert child.name == "研发中心" and child.parent.external_id == "900100000"
+
+
+def test_a_pass_in_a_forked_producer_stores_the_same(store: Store) -> None:
+    """The time-window scroll runs in the producer process a sync forks where it can (hub.core.forked)."""
+    with replaying().use_cassette("employees.yaml", match_on=MATCH_ON):
+        report = sync(RecordedBeisen(dict(SETTINGS)), store, streams=["employees"], prefetch=True)
+    assert report.status == "succeeded" and (report.counters.pages, report.counters.created) == (5, 7)
+    assert cursor(store, "employees").since == "2024-06-18T10:30:00"
