@@ -209,20 +209,19 @@ def scroll_pages(
     """
     codes = frozenset(str(code) for code in expired_codes)
     restarts: dict[str, int] = {}
-    resume: PageRequest | None = request
-    while resume is not None:
-        first = paginator()
-        at = resume
+    at, continued = request, False  # the request in flight; whether it continues a scroll (a resumed one does not)
+    while True:
+        fresh = paginator()
         try:
-            for page in client.paginate(at.url, first, method="POST", params=at.params, json=at.json,
-                                        records_path=records_path or first.spelling.records):  # fmt: skip
-                at = page.next_request or at
+            for page in client.paginate(at.url, fresh, method="POST", params=at.params, json=at.json,
+                                        records_path=records_path or fresh.spelling.records):  # fmt: skip
+                if page.next_request is not None:
+                    at, continued = page.next_request, bool(page.next_request.json.get(fresh.spelling.scroll))
                 yield page
             return
         except ConnectorError as exc:
-            scroll = at.json.get(first.spelling.scroll) if isinstance(at.json, Mapping) else None
-            window = str(at.json.get(first.spelling.start)) if isinstance(at.json, Mapping) else ""
-            if not scroll or not _expired(exc, codes) or restarts.get(window, 0) >= max_restarts:
+            window = str(at.json.get(fresh.spelling.start))
+            if not continued or not _expired(exc, codes) or restarts.get(window, 0) >= max_restarts:
                 raise
             restarts[window] = restarts.get(window, 0) + 1
-            resume = at  # init_request drops its scroll id: the window starts over
+            continued = False  # `at` is still in its window; init_request drops its scroll id: the window starts over

@@ -125,13 +125,19 @@ def test_a_scroll_that_keeps_expiring_is_an_error_after_the_restarts():
     assert raised.value.context["vendor_code"] == "417"
 
 
-def test_a_failing_code_on_a_first_batch_is_not_taken_for_an_expiry():
-    def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"code": "417", "message": "startTime is required"})
+@pytest.mark.parametrize("scroll", ["", "saved-before-a-crash"])
+def test_a_failing_code_on_a_first_batch_is_not_taken_for_an_expiry(scroll):
+    calls: list[dict[str, Any]] = []
 
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content))
+        return httpx.Response(200, json={"code": "417", "message": "access denied! no permission for object 'x'"})
+
+    resumed = PageRequest(START.url, json={**START.json, "scrollId": scroll})
     with _client(refuse) as client, pytest.raises(PermanentConnectorError):
-        list(scroll_pages(client, START, lambda: TimeWindowPaginator(max_days=90, now=NOW), expired_codes=("417",),
+        list(scroll_pages(client, resumed, lambda: TimeWindowPaginator(max_days=90, now=NOW), expired_codes=("417",),
                           max_restarts=3))
+    assert [call["scrollId"] for call in calls] == [""]  # asked once, from the window's start
 
 
 def test_a_resumed_checkpoint_drops_its_scroll_id_and_restarts_its_window():
