@@ -302,6 +302,9 @@ class AppTokenAuth(_CachedTokenAuth):
         method: ``"GET"`` or ``"POST"``.
         params: query parameters of the token request.
         json: JSON body of the token request.
+        form: form body (``application/x-www-form-urlencoded``) of the token request, for vendors that
+            take the credentials as form fields under their own names (Beisen: ``app_id``, ``secret``,
+            ``tenant_id``).
         token_path: dotted path of the token in the answer.
         expires_in_path: dotted path of the lifetime in seconds (None: lives until a 401).
         query_param: put the token in this query parameter instead of a header.
@@ -311,7 +314,7 @@ class AppTokenAuth(_CachedTokenAuth):
         timeout: seconds for the token request.
         clock: Unix time, injectable for tests.
 
-    Values in ``params``/``json`` under credential-like names (``appsecret``, ``app_secret``…)
+    Values in ``params``/``json``/``form`` under credential-like names (``appsecret``, ``app_secret``…)
     are treated as secrets and masked in errors.
 
     Example:
@@ -326,6 +329,7 @@ class AppTokenAuth(_CachedTokenAuth):
         method: str = "POST",
         params: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
         token_path: str = "access_token",
         expires_in_path: str | None = "expires_in",
         query_param: str | None = None,
@@ -339,6 +343,7 @@ class AppTokenAuth(_CachedTokenAuth):
                          skew=skew, timeout=timeout, clock=clock)
         self._url, self._method = token_url, method
         self._params, self._json = dict(params or {}), (dict(json) if json is not None else None)
+        self._form = dict(form) if form is not None else None
         self._query_param, self._header, self._prefix = query_param, header, prefix
 
     @classmethod
@@ -358,11 +363,11 @@ class AppTokenAuth(_CachedTokenAuth):
                    token_path="tenant_access_token", expires_in_path="expire", **kwargs)
 
     def _credentials(self) -> Sequence[str]:
-        fields = {**self._params, **(self._json or {})}
+        fields = {**self._params, **(self._json or {}), **(self._form or {})}
         return tuple(str(v) for k, v in fields.items() if is_sensitive_name(k) and v)
 
     def _token_request(self) -> httpx.Request:
-        return httpx.Request(self._method, self._url, params=self._params, json=self._json)
+        return httpx.Request(self._method, self._url, params=self._params, json=self._json, data=self._form)
 
     def _apply(self, request: httpx.Request, token: str) -> None:
         if self._query_param:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from urllib.parse import parse_qsl
 import logging
 from urllib.parse import parse_qs
 
@@ -209,6 +210,21 @@ def test_feishu_tenant_access_token(secured, clock):
     assert secured.requests_to("/open-apis/hire/v1/applications")[0].headers["authorization"] == "Bearer t-abc"
     assert len(secured.requests_to("/token")) == 2
     assert auth.secrets == (APP_SECRET, "t-abc")
+
+
+def test_app_token_from_a_form_body(secured, clock):
+    """Beisen's POST /OAuth/Token takes its credentials as form fields under its own names."""
+    body = json.dumps({"access_token": "t-form", "token_type": "bearer", "expires_in": 7200})
+    secured.inject("/token", Fault.http(200, body=body))
+    secured.tokens.append("t-form")
+    form = {"grant_type": "client_credentials", "tenant_id": "100000", "app_id": "app-1", "secret": APP_SECRET}
+    auth = AppTokenAuth(secured.url("/token"), form=form, clock=clock.time)
+    with client_for(secured, clock, auth) as client:
+        client.get("/TenantBaseExternal/api/v5/anything")
+    sent = secured.requests_to("/token")[0]
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert dict(parse_qsl(sent.body.decode())) == form
+    assert auth.secrets == (APP_SECRET, "t-form")
 
 
 # ---------------------------------------------------------------- static credentials and signing
