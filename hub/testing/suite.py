@@ -17,7 +17,8 @@ conversation (vcrpy cassettes), through the real sync engine into a real SQLite 
 
 The checks are test methods, parametrized per stream or per file, whose failures name the connector,
 the stream and the file. Override :meth:`ConnectorSuite.vcr` to add matchers and
-:meth:`ConnectorSuite.sign_webhook` when the connector does not use the base HMAC-hex check.
+:meth:`ConnectorSuite.sign_webhook` (and :meth:`ConnectorSuite.webhook_query`, for a signature in the
+URL) when the connector does not use the base HMAC-hex check.
 
 Example::
 
@@ -175,6 +176,11 @@ class ConnectorSuite:
         if cls.webhook_delivery_id_header:
             headers[cls.webhook_delivery_id_header] = delivery_id
         return headers
+
+    def webhook_query(self, raw_body: bytes, delivery_id: str) -> dict[str, str]:
+        """The query parameters of the URL the vendor would post ``raw_body`` to; default none.
+        Override for a vendor that signs in the URL (Moka's ``?sign=``)."""
+        return {}
 
     def _pulling(self, stream: str | None = None) -> None:
         """Skip a pull check of a stream whose records only arrive by webhook (``Stream.pulled``
@@ -346,9 +352,9 @@ class ConnectorSuite:
         connector = self.make_connector()
         for number, sample in enumerate(self._samples()):
             raw = sample.read_bytes()
-            headers = self.sign_webhook(raw, f"hub-testing-{number}")
-            counters = ingest_webhook(connector, headers, raw, store, validators=self.validators)
-            pairs = connector.parse_webhook(headers, raw).records
+            headers, query = self.sign_webhook(raw, f"hub-testing-{number}"), self.webhook_query(raw, f"hub-testing-{number}")
+            counters = ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
+            pairs = connector.parse_webhook(headers, raw, query=query).records
             where = f"{self._where()} webhook {sample.name}"
             assert pairs and counters.failed == 0, f"{where}: {len(pairs)} records, refused: {self._letters(store)}"
             missing = [(name, select(r, connector.stream(name).primary_key)) for name, r in pairs
@@ -362,7 +368,7 @@ class ConnectorSuite:
             tampered = raw.replace(b"}", b" }", 1)
             with pytest.raises(WebhookVerificationError) as refused:
                 ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store,
-                               validators=self.validators)
+                               validators=self.validators, query=self.webhook_query(raw, "hub-testing-tampered"))
             assert refused.value.http_status == 401, (
                 f"{self._where()} webhook {sample.name}: a bad signature answered {refused.value.http_status}")
         assert store.dead_letters(system=self.connector.name) == [], f"{self._where()}: a refused webhook left letters"
@@ -372,9 +378,10 @@ class ConnectorSuite:
         for sample in self._samples():
             raw = sample.read_bytes()
             headers = self.sign_webhook(raw, f"hub-testing-replay-{sample.name}")
-            ingest_webhook(connector, headers, raw, store, validators=self.validators)
+            query = self.webhook_query(raw, f"hub-testing-replay-{sample.name}")
+            ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             with pytest.raises(WebhookRefusedError) as refused:
-                ingest_webhook(connector, headers, raw, store, validators=self.validators)
+                ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             assert isinstance(refused.value, WebhookReplayError) and refused.value.http_status == 409, (
                 f"{self._where()} webhook {sample.name}: a replay answered {refused.value!r}")
 
