@@ -231,6 +231,7 @@ class RestConnector(Connector):
     * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
       HMAC-hex webhook check used by :meth:`verify_webhook`; ``webhook_delivery_id_header`` — the
       header with the vendor's id of each delivery, the key replays are refused by;
+      ``webhook_query_params`` — the query parameters of the URL the vendor posts to (a signature there);
     * ``webhook_max_bytes`` — the largest webhook body taken; the setting of that name overrides it.
 
     Override :meth:`authenticator` to build the auth from settings, and :meth:`webhook_records` to
@@ -269,6 +270,8 @@ class RestConnector(Connector):
     webhook_signature_header: ClassVar[str] = "Signature"
     webhook_signature_prefix: ClassVar[str] = "sha256 "
     webhook_delivery_id_header: ClassVar[str | None] = None
+    #: The query parameters a vendor puts on the URL it posts to (Moka: ``sign``); any other is refused.
+    webhook_query_params: ClassVar[tuple[str, ...]] = ()
     webhook_max_bytes: ClassVar[int] = 1 << 20
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -216,6 +216,7 @@ class Moka(RestConnector):
     page_size_param = "limit"
     envelope = Envelope(ok=(200,), auth=(110020,))
     receives_webhooks = True
+    webhook_query_params = ("sign",)
     optional_settings = ("api_key", "client_id", "client_secret", "offer_stage_ids", "webhook_events")
     default_settings = {
         "auth": "basic",
