@@ -112,8 +112,8 @@ class GroupCommit:
                 if not group:  # another writer took them while this one waited for its turn
                     return
                 try:
-                    outcomes, _ = await to_thread.run_sync(self.receiver.receive_many,
-                                                           [(headers, body, query) for headers, body, query, _ in group])
+                    deliveries = [(headers, body, query) for headers, body, query, _ in group]
+                    outcomes, _ = await to_thread.run_sync(self.receiver.receive_many, deliveries)
                 except Exception as exc:  # noqa: BLE001 — every request of the group answers for it
                     outcomes = [exc] * len(group)
             for (*_, future), outcome in zip(group, outcomes, strict=True):

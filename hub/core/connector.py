@@ -423,7 +423,8 @@ class RestConnector(Connector):
                               f"bytes, not {limit!r}", system=self.name)  # fmt: skip
         return limit
 
-    def verify_webhook_request(self, headers: Mapping[str, str], query: Mapping[str, str], raw_body: bytes) -> str | None:
+    def verify_webhook_request(self, headers: Mapping[str, str], query: Mapping[str, str],
+                               raw_body: bytes) -> str | None:
         """Check a delivery with all it arrived with (headers, the URL's query parameters, the body)
         and return the vendor's id of it; default: :meth:`verify_webhook`, which reads headers only.
 

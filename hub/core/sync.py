@@ -379,7 +379,8 @@ class WebhookReceiver:
     def close(self) -> None:
         self.client.close()
 
-    def receive(self, headers: Mapping[str, str], raw_body: bytes, *, query: Mapping[str, str] | None = None) -> Counters:
+    def receive(self, headers: Mapping[str, str], raw_body: bytes, *,
+                query: Mapping[str, str] | None = None) -> Counters:
         """Receive one delivery: size, signature, replay, then its records through the same
         pipeline as pulled pages. ``query``: the query parameters of the URL it was posted to.
 

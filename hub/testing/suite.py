@@ -352,7 +352,8 @@ class ConnectorSuite:
         connector = self.make_connector()
         for number, sample in enumerate(self._samples()):
             raw = sample.read_bytes()
-            headers, query = self.sign_webhook(raw, f"hub-testing-{number}"), self.webhook_query(raw, f"hub-testing-{number}")
+            delivery = f"hub-testing-{number}"
+            headers, query = self.sign_webhook(raw, delivery), self.webhook_query(raw, delivery)
             counters = ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             pairs = connector.parse_webhook(headers, raw, query=query).records
             where = f"{self._where()} webhook {sample.name}"

@@ -64,7 +64,8 @@ from hub.core.http import HttpClient, Page
 from hub.core.paginators import CursorPaginator, PageRequest, Paginator
 from hub.core.webhooks import verify_hmac_hex
 
-__all__ = ["Moka", "application_status_key", "archive_reasons", "feedback_dimensions", "feedback_verdict", "offer_values"]
+__all__ = ["Moka", "application_status_key", "archive_reasons", "feedback_dimensions", "feedback_verdict",
+           "offer_values"]
 
 #: Moka's calendar: dates (a check-in date) are days in Beijing, times are sent in UTC.
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -178,9 +179,12 @@ def offer_values(offer: Mapping[str, Any], currency: str, periods: Mapping[str, 
     ``periods`` names (the documents do not define the codes); ``start_date`` in Beijing.
 
     Example:
-        >>> offer_values({"salaryNumber": 25000, "salaryType": 1, "checkinDate": "2024-06-30T16:00:00.000Z"},
-        ...              "CNY", {"1": "monthly"})
-        {'salary': {'text': '25000 (salaryType 1)', 'amount': '25000', 'currency': 'CNY', 'period': 'monthly'}, 'start_date': '2024-07-01'}
+        >>> values = offer_values({"salaryNumber": 25000, "salaryType": 1, "checkinDate": "2024-06-30T16:00:00.000Z"},
+        ...                       "CNY", {"1": "monthly"})
+        >>> values["salary"]
+        {'text': '25000 (salaryType 1)', 'amount': '25000', 'currency': 'CNY', 'period': 'monthly'}
+        >>> values["start_date"]
+        '2024-07-01'
     """
     amount, kind = _number(offer.get("salaryNumber")), offer.get("salaryType")
     salary: dict[str, Any] | None = None
@@ -272,7 +276,8 @@ class Moka(RestConnector):
             body["stageIds"] = list(self.settings["offer_stage_ids"])
         return PageRequest(request.url, json=body)
 
-    def pages(self, client: HttpClient, stream: Stream, request: PageRequest, *, tombstones: bool = False) -> Iterator[Page]:
+    def pages(self, client: HttpClient, stream: Stream, request: PageRequest, *,
+              tombstones: bool = False) -> Iterator[Page]:
         """The base's pages; for offers only the applications that carry one (``offer`` not null): an
         application without an offer has none to store, and is stored by the applications stream."""
         for page in super().pages(client, stream, request, tombstones=tombstones):
@@ -296,7 +301,8 @@ class Moka(RestConnector):
 
     # -- webhooks (主动推送)
 
-    def verify_webhook_request(self, headers: Mapping[str, str], query: Mapping[str, str], raw_body: bytes) -> str | None:
+    def verify_webhook_request(self, headers: Mapping[str, str], query: Mapping[str, str],
+                               raw_body: bytes) -> str | None:
         """Moka's ``?sign=<hex HMAC-SHA256>`` over the body, and the body's ``id`` as the delivery id.
 
         The documents sign "the request body" and show it as ``JSON.stringify(body)``: setting

@@ -246,9 +246,12 @@ def test_the_verdict_prefers_result_type_and_falls_back_to_result(record: dict[s
         assert verdict is None
 
 
-@given(st.fixed_dictionaries({}, optional={"salaryNumber": _scalars, "salaryType": st.one_of(st.none(), st.integers(0, 3)),
-                                           "checkinDate": st.one_of(st.none(), st.text(max_size=30), st.datetimes().map(
-                                               lambda d: d.isoformat(timespec="milliseconds") + "Z"))}))
+_moka_times = st.datetimes().map(lambda d: d.isoformat(timespec="milliseconds") + "Z")
+
+
+@given(st.fixed_dictionaries({}, optional={"salaryNumber": _scalars,
+                                           "salaryType": st.one_of(st.none(), st.integers(0, 3)),
+                                           "checkinDate": st.one_of(st.none(), st.text(max_size=30), _moka_times)}))
 def test_offer_values_keep_the_salary_text_and_money_only_for_a_known_period(offer: dict[str, Any]) -> None:
     values = offer_values(offer, "CNY", {"1": "monthly"})
     salary = values["salary"]
