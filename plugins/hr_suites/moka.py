@@ -306,17 +306,21 @@ class Moka(RestConnector):
         """Moka's ``?sign=<hex HMAC-SHA256>`` over the body, and the body's ``id`` as the delivery id.
 
         The documents sign "the request body" and show it as ``JSON.stringify(body)``: setting
-        ``webhook_signed_bytes`` says which bytes are checked — ``raw`` (as received, the default) or
-        ``stringified`` (the parsed body written again compactly with its keys in order, as
-        ``JSON.stringify`` does).
+        ``webhook_signed_bytes`` says which bytes are checked — ``raw`` (as received, the default;
+        checked before the body is parsed) or ``stringified`` (the parsed body written again compactly
+        with its keys in order and non-ASCII kept, as ``JSON.stringify`` does; integers and plain
+        decimals are written alike, exotic float spellings such as ``1e21`` may not be).
         """
         mode = self.setting("webhook_signed_bytes")
         if mode not in ("raw", "stringified"):
             raise ConfigError(f"connector {self.name!r}: setting 'webhook_signed_bytes' is 'raw' or 'stringified', "
                               f"not {mode!r}", system=self.name)
+        secret, sign = self.setting(self.webhook_secret_setting), query.get("sign")
+        if mode == "raw":
+            verify_hmac_hex(secret, raw_body, sign, prefix="")
         body = _json_object(raw_body, self.name)
-        signed = raw_body if mode == "raw" else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        verify_hmac_hex(self.setting(self.webhook_secret_setting), signed, query.get("sign"), prefix="")
+        if mode == "stringified":
+            verify_hmac_hex(secret, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), sign, prefix="")
         delivery = body.get("id")
         return None if delivery is None else str(delivery)
 
