@@ -99,7 +99,8 @@ def application_status_key(record: Mapping[str, Any]) -> str | None:
 
 
 def archive_reasons(value: Any) -> str | None:
-    """``archiveReasons`` as one text: a list joined with "；", text as it is, nothing as None.
+    """``archiveReasons`` as one text: text as it is (the documented type), a list joined with "；",
+    nothing as None.
 
     Example:
         >>> archive_reasons(["能力不匹配", " 薪资期望过高 "]), archive_reasons("候选人放弃"), archive_reasons([])
@@ -161,7 +162,11 @@ def feedback_dimensions(template: Any) -> list[dict[str, Any]]:
 
 def _beijing_date(value: Any) -> str | None:
     """A Moka time (``2018-08-06T16:00:00.000Z``) as the Beijing calendar day it falls on, ISO text;
-    a bare date as it is; anything else None (the raw value stays in the record)."""
+    a bare date as it is; anything else None (the raw value stays in the record).
+
+    Moka's time-format page warns that some day-precision dates are written as full UTC times
+    ("某些精确到天的日期也使用了yyyy-MM-ddTHH:mm:ss.sssZ的格式"): a Beijing midnight is 16:00Z the day before.
+    """
     if not isinstance(value, str):
         return None
     try:

@@ -41,12 +41,12 @@ def _ts(day: int, hour: int = 2) -> str:
 
 
 def _application(app_id: int, n: int, job_id: int, stage: str, *, archived: bool = False,
-                 reasons: list[str] | None = None, offer: dict[str, Any] | None = None) -> dict[str, Any]:
+                 reasons: str | None = None, offer: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "applicationId": app_id, "candidateId": 7000 + n, "jobId": job_id, "name": f"测试候选人{n}",
         "prefixPhone": "+1", "phone": f"415-555-01{n:02d}", "email": f"test.candidate{n}@example.com",
         "gender": "女" if n % 2 else "男", "hireMode": 1, "source": "官网", "sourceType": 2,
-        "stageName": stage, "stageType": None, "archived": archived, "archiveReasons": reasons or [],
+        "stageName": stage, "stageType": None, "archived": archived, "archiveReasons": reasons,
         "appliedAt": _ts(1 + n), "updatedAt": _ts(5 + n), "offer": offer,
     }
 
@@ -59,7 +59,7 @@ APPLICATIONS = [
     _application(8001, 1, 6101, "初筛"),
     _application(8002, 2, 6101, "面试"),
     _application(8003, 3, 6102, "待入职", offer=_offer(9001, "已接受", 25000, 1, "2024-06-30T16:00:00.000Z")),
-    _application(8004, 4, 6102, "面试", archived=True, reasons=["能力不匹配"]),
+    _application(8004, 4, 6102, "面试", archived=True, reasons="能力不匹配"),
     _application(8005, 5, 6101, "沟通offer", offer=_offer(9002, "审批中", 300000, 2, None)),
     _application(8006, 6, 6101, "待入职", offer=_offer(9003, "已发送", "18000.50", 1, "2024-07-14T16:00:00.000Z")),
 ]
