@@ -22,7 +22,8 @@ Follows Moka's published API documents, https://www.mokahr.com/docs/api/ (Chines
 
 What is not: the mapping format reads one source path per rule, so the connector derives a few values
 under ``_hub`` on a *copy* of each record (:meth:`Moka.prepare_page`; the functions below, one per
-rule). Offers are not a list endpoint of their own: they come embedded in the application records of
+rule). Offers are written back with ``POST /v1/create-offer`` (:mod:`plugins.hr_suites.moka_write`).
+Offers are not a list endpoint of their own: they come embedded in the application records of
 ``POST /v2/data/ehrApplications`` (:meth:`Moka.pages` keeps the applications that carry one).
 
 Left open by the documents and therefore settings, never guesses: the auth mode; the token URL; where
@@ -63,6 +64,8 @@ from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient, Page
 from hub.core.paginators import CursorPaginator, PageRequest, Paginator
 from hub.core.webhooks import verify_hmac_hex
+
+from plugins.hr_suites.moka_write import MokaWrites  # the write side (delivery), kept apart
 
 __all__ = ["Moka", "application_status_key", "archive_reasons", "feedback_dimensions", "feedback_verdict",
            "offer_values"]
@@ -204,8 +207,9 @@ def offer_values(offer: Mapping[str, Any], currency: str, periods: Mapping[str, 
 # ---------------------------------------------------------------- the connector
 
 
-class Moka(RestConnector):
-    """Moka → applications, assessments (interviewer feedback), offers and talent-pool candidates.
+class Moka(MokaWrites, RestConnector):
+    """Moka → applications, assessments (interviewer feedback), offers and talent-pool candidates;
+    offers created back (the write side, :mod:`plugins.hr_suites.moka_write`).
 
     Example:
         >>> moka = Moka({"api_key": "k"})

@@ -196,7 +196,29 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
                                                          {"needAttachment": False, "limit": LIMIT}, "applicationId",
                                                          auth="Bearer <REDACTED>")],
         "errors": errors(),
+        # the write side (plugins/hr_suites/moka_write.py): read the application first, create, read again
+        "write_offer": write_offer(),
+        "write_offer_again": [read_application(APPLICATIONS[2])],
     }
+
+
+#: The offer the hub creates for application 8002 (its id is Moka's, read back after the create).
+CREATED = _offer(9010, "待审批", 28000, 1, "2024-07-31T16:00:00.000Z")
+
+
+def read_application(application: dict[str, Any]) -> dict[str, Any]:
+    """The write side's read: one application by id (the documented ``applicationIds`` filter)."""
+    body = {"applicationIds": [application["applicationId"]], "needAttachment": False}
+    return {"request": _request("POST", f"{API}/v2/data/ehrApplications", body=body),
+            "response": _answer([application], None)}
+
+
+def write_offer() -> list[dict[str, Any]]:
+    """8002 has no offer: create-offer (documented body; Moka's answer is its envelope), then read it back."""
+    body = {"applicationId": 8002, "salaryNumber": 28000, "salaryType": 1, "checkinDate": "2024-07-31T16:00:00.000Z"}
+    create = {"request": _request("POST", f"{API}/v1/create-offer", body=body),
+              "response": response(200, {"code": 200, "msg": "success"})}
+    return [read_application(APPLICATIONS[1]), create, read_application({**APPLICATIONS[1], "offer": CREATED})]
 
 
 def retried() -> list[dict[str, Any]]:
