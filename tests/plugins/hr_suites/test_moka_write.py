@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from hub.core.delivery import Delivery
+from hub.core.config import HubConfig
+from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
 from hub.core.errors import PermanentConnectorError
-from hub.core.models import Compensation, Money, Offer, PayPeriod, Ref
+from hub.core.models import Application, Compensation, Money, Offer, PayPeriod, Provenance, Ref
+from hub.testing import sqlite_store
 from plugins.hr_suites.moka import Moka
 from tests.plugins.hr_suites.test_moka_connector import CASSETTES, SETTINGS, json_bodies_vcr
 
@@ -64,3 +66,23 @@ def test_the_payload_is_the_reverse_mapping_of_the_canonical_offer() -> None:
     payload: dict[str, Any] = delivery(Moka(SETTINGS), offer()).payload
     assert payload == {"applicationId": 8002, "amount": "28000", "currency": "CNY", "period": "monthly",
                        "start_date": "2024-08-01"}
+
+
+def test_a_routed_offer_is_delivered_to_moka_end_to_end(tmp_path) -> None:  # noqa: ANN001 — pytest's tmp_path
+    """The real store queues the offer with its change; the runner translates its application to Moka's
+    id, reverse-maps it and the connector creates it; Moka's id of it is kept with the offer."""
+    config = HubConfig.model_validate({"connectors": {"moka": {"type": "moka", "settings": SETTINGS}},
+                                       "routes": [{"name": "offers-to-moka", "entity": "offer", "target": "moka"}]})
+    at = Provenance(system="beisen", fetched_at=dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    with sqlite_store(tmp_path) as store:
+        attach_routes(store, config)
+        with store.transaction() as tx:
+            store.upsert_many(tx, "moka", [Application(external_ids={"moka": "8002"}, status="interviewing",
+                                                       candidate=Ref(system="moka", external_id="7002"))])
+        with store.transaction() as tx:
+            [offer_id] = store.upsert_many(tx, "beisen", [offer(application="8002").model_copy(
+                update={"external_ids": {"beisen": "o-1"}, "provenance": at})]).ids
+        with json_bodies_vcr(CASSETTES).use_cassette("write_offer.yaml") as played:
+            report = DeliveryRunner(store, config).run()
+        assert report.counters == {"moka": {"delivered": 1}} and played.all_played
+        assert store.get("offer", offer_id).external_ids["moka"] == "9010"
