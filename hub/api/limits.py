@@ -39,7 +39,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.core.config import ServiceConfig
 from hub.core.errors import BadRequestError, PayloadTooLargeError
 
-__all__ = ["BodyLimit", "TokenBuckets", "install_limits", "json_depth", "known_parameters_only", "rate_limits_of"]
+__all__ = ["VENDOR_QUERY", "BodyLimit", "TokenBuckets", "install_limits", "json_depth", "known_parameters_only",
+           "rate_limits_of"]
 
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 #: An opening bracket → 1, a closing one → -1 as a signed byte.
@@ -114,10 +115,19 @@ async def _refuse(error: BadRequestError | PayloadTooLargeError, scope: Scope, r
     await JSONResponse(error.to_dict(), status_code=error.http_status)(scope, receive, send)
 
 
+#: The OpenAPI extension of a route whose query parameters are not its own but a vendor's (a webhook
+#: signed in the URL): the route checks them against what the vendor's connector takes.
+VENDOR_QUERY = "x-hub-vendor-query"
+
+
 def known_parameters_only(request: Request) -> None:
-    """400 for a query parameter the endpoint does not take, or a NUL in any parameter (no value is echoed)."""
+    """400 for a query parameter the endpoint does not take, or a NUL in any parameter (no value is echoed).
+
+    A route marked :data:`VENDOR_QUERY` in its ``openapi_extra`` takes the parameters its vendor sends
+    and checks their names itself; the NUL check still applies to it."""
     route = request.scope.get("route")
-    if isinstance(route, APIRoute) and (unknown := set(request.query_params) - _query_names(route)):
+    vendors = isinstance(route, APIRoute) and bool((route.openapi_extra or {}).get(VENDOR_QUERY))
+    if isinstance(route, APIRoute) and not vendors and (unknown := set(request.query_params) - _query_names(route)):
         taken = ", ".join(sorted(_query_names(route))) or "none"
         raise BadRequestError(f"{len(unknown)} unknown query parameter(s); this endpoint takes: {taken}")
     values = [*request.query_params.values(), *request.path_params.values()]

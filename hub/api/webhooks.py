@@ -2,7 +2,9 @@
 
 The vendor's signature is the authentication (no bearer token): the connector configured under
 ``connectors.<connector>`` in hub.yaml verifies it (:meth:`~hub.core.connector.RestConnector.parse_webhook`).
-The body is read with its connector's ``webhook_max_bytes`` as a hard cap: a ``Content-Length`` over
+The URL's query parameters go to the connector with the body and headers (a vendor may sign there, as
+Moka does: ``?sign=<hex>``); only those it names in ``webhook_query_params`` are taken. The body is read
+with its connector's ``webhook_max_bytes`` as a hard cap: a ``Content-Length`` over
 it is refused before a byte is read, a chunked body as soon as the count passes it. The records then
 take the record path of a sync (:class:`~hub.core.sync.WebhookReceiver`: mapping, validators, dead
 letters, the delivery's receipt), in a worker thread, and the 200 is sent only after that
@@ -14,7 +16,7 @@ Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 
 * 200 ``{"received": {...}}`` — stored; bad records are dead letters (``dead_lettered``), still acknowledged;
 * 401 bad or stale signature, 409 a delivery id received before, 413 a body over the limit, 400 a
-  verified body the connector cannot read — nothing stored; logged at WARNING with the connector,
+  verified body the connector cannot read or a query parameter its vendor does not send — nothing stored; logged at WARNING with the connector,
   code and reason, never the body or a header;
 * 404 no connector by that name, or one that receives no webhooks (the same answer);
 * 503 the connector's settings are wrong (say a missing ``webhook_secret``) or the store refused:
@@ -33,9 +35,11 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers
 
 from hub.api.errors import ERROR_RESPONSES
+from hub.api.limits import VENDOR_QUERY
 from hub.api.service import Service, service_of
 from hub.core.connector import RestConnector
 from hub.core.errors import (
+    BadRequestError,
     ConfigError,
     MalformedPageError,
     NotFoundError,
@@ -87,13 +91,13 @@ class GroupCommit:
 
     def __init__(self, receiver: WebhookReceiver, writers: anyio.CapacityLimiter) -> None:
         self.receiver, self.writers = receiver, writers
-        self._waiting: list[tuple[Headers, bytes, asyncio.Future[Accepted]]] = []
+        self._waiting: list[tuple[Headers, bytes, dict[str, str], asyncio.Future[Accepted]]] = []
         self._storing: set[asyncio.Task[None]] = set()
 
-    async def receive(self, headers: Headers, raw_body: bytes) -> Accepted:
-        """The delivery's counts once it is committed; its refusal raised."""
+    async def receive(self, headers: Headers, raw_body: bytes, query: dict[str, str]) -> Accepted:
+        """The delivery's counts once it is committed; its refusal raised. ``query``: the URL's parameters."""
         outcome: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
-        self._waiting.append((headers, raw_body, outcome))
+        self._waiting.append((headers, raw_body, query, outcome))
         if len(self._storing) < self.writers.total_tokens:
             task = asyncio.create_task(self._store())
             self._storing.add(task)
@@ -108,11 +112,11 @@ class GroupCommit:
                 if not group:  # another writer took them while this one waited for its turn
                     return
                 try:
-                    outcomes, _ = await to_thread.run_sync(self.receiver.receive_many,
-                                                           [(headers, body) for headers, body, _ in group])
+                    deliveries = [(headers, body, query) for headers, body, query, _ in group]
+                    outcomes, _ = await to_thread.run_sync(self.receiver.receive_many, deliveries)
                 except Exception as exc:  # noqa: BLE001 — every request of the group answers for it
                     outcomes = [exc] * len(group)
-            for (_, _, future), outcome in zip(group, outcomes, strict=True):
+            for (*_, future), outcome in zip(group, outcomes, strict=True):
                 if isinstance(outcome, Exception):
                     future.set_exception(outcome)
                 else:
@@ -159,7 +163,9 @@ def receivers_of(request: Request) -> WebhookReceivers:
     "/{connector}",
     summary="Receive a vendor's signed webhook",
     description="Authenticated by the vendor's signature, checked by the connector configured under this name in "
-                "hub.yaml (Greenhouse: `Signature: sha256 <hex>` and `Greenhouse-Event-ID`); no bearer token. "
+                "hub.yaml (Greenhouse: `Signature: sha256 <hex>` and `Greenhouse-Event-ID`; Moka: `?sign=<hex>` on "
+                "the URL and the body's `id`); no bearer token. Query parameters are the vendor's: those the "
+                "connector takes, any other is a 400. "
                 "Answered 200 only once the records are stored; bad records become dead letters and are "
                 "counted in `dead_lettered`. 401 bad or stale signature, 409 a delivery received before, "
                 "413 a body over the connector's `webhook_max_bytes`; 503 asks the vendor to retry later.",
@@ -169,7 +175,7 @@ def receivers_of(request: Request) -> WebhookReceivers:
        409: {**ERROR_RESPONSES[400], "description": "this delivery id was received and stored before"},
        503: {**ERROR_RESPONSES[400], "description": "the connector is misconfigured or the store is unavailable; "
                                                    "retry later"}},
-    openapi_extra={"security": [],
+    openapi_extra={"security": [], VENDOR_QUERY: True,
                    "requestBody": {"required": True, "description": "the vendor's payload, signed as sent",
                                    "content": {"application/json": {"schema": {"type": "object"}}}}},
 )
@@ -177,8 +183,9 @@ async def receive_webhook(connector: str, request: Request,
                           receivers: WebhookReceivers = Depends(receivers_of)) -> Acknowledged:
     try:
         group = receivers.get(connector)
+        query = _vendor_query(request, group.receiver.connector)
         raw_body = await _capped_body(request, group.receiver.connector.webhook_limit(), connector)
-        accepted = await group.receive(request.headers, raw_body)
+        accepted = await group.receive(request.headers, raw_body, query)
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
         raise
@@ -192,6 +199,15 @@ async def receive_webhook(connector: str, request: Request,
                                       system=connector) from None
     return Acknowledged(received=Received(records=accepted.records, stored=accepted.stored,
                                           dead_lettered=accepted.dead_lettered))
+
+
+def _vendor_query(request: Request, connector: RestConnector) -> dict[str, str]:
+    """The URL's query parameters, each one the connector's vendor sends (``webhook_query_params``)."""
+    taken = connector.webhook_query_params
+    if unknown := set(request.query_params) - set(taken):
+        raise BadRequestError(f"{len(unknown)} unknown query parameter(s); this connector's webhooks take: "
+                              f"{', '.join(taken) or 'none'}")
+    return dict(request.query_params)
 
 
 async def _capped_body(request: Request, limit: int, key: str) -> bytes:

@@ -245,6 +245,7 @@ class RestConnector(Connector):
     * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
       HMAC-hex webhook check used by :meth:`verify_webhook`; ``webhook_delivery_id_header`` — the
       header with the vendor's id of each delivery, the key replays are refused by;
+      ``webhook_query_params`` — the query parameters of the URL the vendor posts to (a signature there);
     * ``webhook_max_bytes`` — the largest webhook body taken; the setting of that name overrides it.
 
     Override :meth:`authenticator` to build the auth from settings, and :meth:`webhook_records` to
@@ -283,6 +284,8 @@ class RestConnector(Connector):
     webhook_signature_header: ClassVar[str] = "Signature"
     webhook_signature_prefix: ClassVar[str] = "sha256 "
     webhook_delivery_id_header: ClassVar[str | None] = None
+    #: The query parameters a vendor puts on the URL it posts to (Moka: ``sign``); any other is refused.
+    webhook_query_params: ClassVar[tuple[str, ...]] = ()
     webhook_max_bytes: ClassVar[int] = 1 << 20
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -411,11 +414,13 @@ class RestConnector(Connector):
 
     # -- webhooks
 
-    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookDelivery:
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes, *,
+                      query: Mapping[str, str] | None = None) -> WebhookDelivery:
         """Check a pushed webhook's size and signature and return its delivery id and records.
 
         The size comes first: a body over ``webhook_max_bytes`` is refused before any work is done
-        on it, signature included.
+        on it, signature included. ``query`` holds the query parameters of the URL the vendor
+        posted to, for vendors that sign there (Moka's ``?sign=``).
 
         Raises:
             WebhookTooLargeError: the body is over the limit.
@@ -428,7 +433,7 @@ class RestConnector(Connector):
         if len(raw_body) > limit:
             raise WebhookTooLargeError(f"the webhook body has {len(raw_body)} bytes, over the limit of {limit} "
                                        "(setting webhook_max_bytes)", system=self.name)  # fmt: skip
-        delivery_id = self.verify_webhook(headers, raw_body)
+        delivery_id = self.verify_webhook_request(headers, query or {}, raw_body)
         if delivery_id is not None and len(delivery_id) > _DELIVERY_ID_MAX:
             raise WebhookVerificationError(f"the delivery id is longer than {_DELIVERY_ID_MAX} characters",
                                            system=self.name)  # fmt: skip
@@ -448,6 +453,16 @@ class RestConnector(Connector):
             raise ConfigError(f"connector {self.name!r}: setting 'webhook_max_bytes' must be a positive number of "
                               f"bytes, not {limit!r}", system=self.name)  # fmt: skip
         return limit
+
+    def verify_webhook_request(self, headers: Mapping[str, str], query: Mapping[str, str],
+                               raw_body: bytes) -> str | None:
+        """Check a delivery with all it arrived with (headers, the URL's query parameters, the body)
+        and return the vendor's id of it; default: :meth:`verify_webhook`, which reads headers only.
+
+        Override this, not :meth:`verify_webhook`, for a vendor that signs in the URL (Moka:
+        ``?sign=<hex>``) or names the delivery in the body.
+        """
+        return self.verify_webhook(headers, raw_body)
 
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
         """Check the vendor's signature and return its id of this delivery (None if it sends none).

@@ -254,11 +254,20 @@ class CursorPaginator(Paginator):
     an empty cursor does too, while with it ``has_more`` true and no cursor is a
     :class:`~hub.core.errors.MalformedPageError` (the pages announced would be lost).
 
+    ``only_cursor=True`` is for vendors whose cursor already holds the first request's filters and
+    who want nothing else beside it (Moka: ``{"code": 200, "next": "c2", "data": [...]}``; "next —
+    pass only this one"): later requests carry the cursor alone, no filters and no page size.
+
     Example:
         >>> p = CursorPaginator(cursor_path="data.page_token", cursor_param="page_token",
         ...                     has_more_path="data.has_more")
         >>> p.init_request(PageRequest("/open-apis/hire/v1/applications", {"page_size": 100})).params
         {'page_size': 100}
+        >>> moka = CursorPaginator(cursor_path="next", cursor_param="next", only_cursor=True)
+        >>> _ = moka.init_request(PageRequest("/v1/data/interviewer_feedbacks", {"fromTime": "2024-06-01", "limit": 2}))
+        >>> moka.update_state(httpx.Response(200, json={"code": 200, "next": "c2", "data": [{}]}), [{}])
+        >>> moka.next_request().params
+        {'next': 'c2'}
     """
 
     def __init__(
@@ -268,10 +277,11 @@ class CursorPaginator(Paginator):
         cursor_param: str = "cursor",
         has_more_path: str | None = None,
         location: Literal["params", "json"] = "params",
+        only_cursor: bool = False,
     ) -> None:
         super().__init__()
         self.cursor_path, self.cursor_param = cursor_path, cursor_param
-        self.has_more_path, self.location = has_more_path, location
+        self.has_more_path, self.location, self.only_cursor = has_more_path, location, only_cursor
 
     def update_state(self, response: httpx.Response, records: list[Any]) -> None:
         self._next = None
@@ -284,10 +294,11 @@ class CursorPaginator(Paginator):
                 raise MalformedPageError(f"the page says there are more ({self.has_more_path}) but has no cursor at "
                                          f"{self.cursor_path!r}")  # fmt: skip
             return
+        first = PageRequest(self._first.url) if self.only_cursor else self._first
         if self.location == "json":
-            request = replace(self._first, json={**(self._first.json or {}), self.cursor_param: cursor})
+            request = replace(first, json={**(first.json or {}), self.cursor_param: cursor})
         else:
-            request = replace(self._first, params={**self._first.params, self.cursor_param: cursor})
+            request = replace(first, params={**first.params, self.cursor_param: cursor})
         self._follow(json.dumps(cursor), request)
 
 

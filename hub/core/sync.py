@@ -379,9 +379,10 @@ class WebhookReceiver:
     def close(self) -> None:
         self.client.close()
 
-    def receive(self, headers: Mapping[str, str], raw_body: bytes) -> Counters:
+    def receive(self, headers: Mapping[str, str], raw_body: bytes, *,
+                query: Mapping[str, str] | None = None) -> Counters:
         """Receive one delivery: size, signature, replay, then its records through the same
-        pipeline as pulled pages.
+        pipeline as pulled pages. ``query``: the query parameters of the URL it was posted to.
 
         The body's size is checked before its signature (:meth:`RestConnector.parse_webhook`). The
         vendor's delivery id, when it sends one, is recorded with the records: a delivery received
@@ -395,16 +396,17 @@ class WebhookReceiver:
             WebhookVerificationError: the signature is wrong; nothing is stored.
             WebhookReplayError: the delivery id was received before; nothing is stored.
         """
-        outcomes, total = self.receive_many([(headers, raw_body)])
+        outcomes, total = self.receive_many([(headers, raw_body, query or {})])
         if isinstance(outcomes[0], HubError):
             raise outcomes[0]
         return total
 
     def receive_many(
-        self, deliveries: Sequence[tuple[Mapping[str, str], bytes]]
+        self, deliveries: Sequence[tuple[Mapping[str, str], bytes] | tuple[Mapping[str, str], bytes, Mapping[str, str]]]
     ) -> tuple[list[Accepted | HubError], Counters]:
         """Receive several deliveries in ONE transaction (a group commit), each as :meth:`receive` does:
-        each one's outcome in its place, and what the group's records did.
+        each one's outcome in its place, and what the group's records did. A delivery is its headers,
+        raw body and, optionally, the query parameters of the URL it was posted to.
 
         Each delivery is checked on its own: one refused (size, signature, a replay — also of a copy
         earlier in the same group — or the connector's settings) is its error in its place, and the
@@ -419,9 +421,9 @@ class WebhookReceiver:
         outcomes: list[Accepted | HubError] = []
         taken: list[tuple[int, WebhookDelivery]] = []
         accepted: dict[int, Accepted] = {}
-        for headers, raw_body in deliveries:
+        for headers, raw_body, *query in deliveries:
             try:
-                delivery = self.connector.parse_webhook(headers, raw_body)
+                delivery = self.connector.parse_webhook(headers, raw_body, query=query[0] if query else None)
                 for stream_name in {stream_name for stream_name, _ in delivery.records}:
                     self._pipeline(stream_name)
             except HubError as exc:
@@ -477,9 +479,10 @@ def ingest_webhook(
     key: str | None = None,
     validators: Sequence[Validator] = (),
     pm: pluggy.PluginManager | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> Counters:
     """Receive one vendor's webhook through a :class:`WebhookReceiver` of its own (see
     :meth:`WebhookReceiver.receive`: what is checked, what is stored, what is raised).
     """
     with WebhookReceiver(connector, store, key=key, validators=validators, pm=pm) as receiver:
-        return receiver.receive(headers, raw_body)
+        return receiver.receive(headers, raw_body, query=query)

@@ -17,8 +17,9 @@ conversation (vcrpy cassettes), through the real sync engine into a real SQLite 
 
 The checks are test methods, parametrized per stream or per file, whose failures name the connector,
 the stream and the file. Override :meth:`ConnectorSuite.vcr` to add matchers and
-:meth:`ConnectorSuite.sign_webhook` (and :meth:`ConnectorSuite.tamper_webhook`) when the connector does
-not use the base HMAC-hex check of the raw body.
+:meth:`ConnectorSuite.sign_webhook` (and :meth:`ConnectorSuite.tamper_webhook`, or
+:meth:`ConnectorSuite.webhook_query` for a signature in the URL) when the connector does not use the base
+HMAC-hex check of the raw body.
 
 Example::
 
@@ -197,6 +198,11 @@ class ConnectorSuite:
         ``token`` + ``triggeredAt``): change what is signed, or the signature."""
         return raw_body.replace(b"}", b" }", 1)
 
+    def webhook_query(self, raw_body: bytes, delivery_id: str) -> dict[str, str]:
+        """The query parameters of the URL the vendor would post ``raw_body`` to; default none.
+        Override for a vendor that signs in the URL (Moka's ``?sign=``)."""
+        return {}
+
     def _pulling(self, stream: str | None = None) -> None:
         """Skip a pull check of a stream whose records only arrive by webhook (``Stream.pulled``
         False), or, without ``stream``, of a connector that pulls nothing (a vendor with no API)."""
@@ -374,9 +380,10 @@ class ConnectorSuite:
         connector = self.make_connector()
         for number, sample in enumerate(self._samples()):
             raw = sample.read_bytes()
-            headers = self.sign_webhook(raw, f"hub-testing-{number}")
-            counters = ingest_webhook(connector, headers, raw, store, validators=self.validators)
-            pairs = connector.parse_webhook(headers, raw).records
+            delivery = f"hub-testing-{number}"
+            headers, query = self.sign_webhook(raw, delivery), self.webhook_query(raw, delivery)
+            counters = ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
+            pairs = connector.parse_webhook(headers, raw, query=query).records
             where = f"{self._where()} webhook {sample.name}"
             assert pairs and counters.failed == 0, f"{where}: {len(pairs)} records, refused: {self._letters(store)}"
             missing = [(name, select(r, connector.stream(name).primary_key)) for name, r in pairs
@@ -391,7 +398,7 @@ class ConnectorSuite:
             assert tampered != raw, f"{self._where()} webhook {sample.name}: tamper_webhook changed nothing"
             with pytest.raises(WebhookVerificationError) as refused:
                 ingest_webhook(connector, self.sign_webhook(raw, "hub-testing-tampered"), tampered, store,
-                               validators=self.validators)
+                               validators=self.validators, query=self.webhook_query(raw, "hub-testing-tampered"))
             assert refused.value.http_status == 401, (
                 f"{self._where()} webhook {sample.name}: a bad signature answered {refused.value.http_status}")
         assert store.dead_letters(system=self.connector.name) == [], f"{self._where()}: a refused webhook left letters"
@@ -401,9 +408,10 @@ class ConnectorSuite:
         for sample in self._samples():
             raw = sample.read_bytes()
             headers = self.sign_webhook(raw, f"hub-testing-replay-{sample.name}")
-            ingest_webhook(connector, headers, raw, store, validators=self.validators)
+            query = self.webhook_query(raw, f"hub-testing-replay-{sample.name}")
+            ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             with pytest.raises(WebhookRefusedError) as refused:
-                ingest_webhook(connector, headers, raw, store, validators=self.validators)
+                ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             assert isinstance(refused.value, WebhookReplayError) and refused.value.http_status == 409, (
                 f"{self._where()} webhook {sample.name}: a replay answered {refused.value!r}")
 

@@ -100,6 +100,28 @@ def test_cursor_in_json_body_dingtalk_style():
     assert not p.has_next
 
 
+_FILTERS = st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda k: k != "next"),
+                           st.one_of(st.text(max_size=12), st.integers()), max_size=5)
+
+
+@given(params=_FILTERS, body=_FILTERS, cursors=st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=4,
+                                                          unique=True), location=st.sampled_from(["params", "json"]))
+def test_only_cursor_sends_the_cursor_alone_moka_style(params, body, cursors, location):
+    """Moka: "next — pass only this one": whatever filters the first request had, later ones carry
+    the cursor and nothing else, where the cursor goes; a page without ``next`` ends the list."""
+    p = CursorPaginator(cursor_path="next", cursor_param="next", location=location, only_cursor=True)
+    first = p.init_request(PageRequest("/v2/data/ehrApplications", params, json=body or None))
+    assert first == PageRequest("/v2/data/ehrApplications", params, json=body or None)
+    for cursor in cursors:
+        p.update_state(response({"code": 200, "next": cursor, "data": [1]}), [1])
+        sent = {"next": cursor}
+        expected = (PageRequest("/v2/data/ehrApplications", sent) if location == "params"
+                    else PageRequest("/v2/data/ehrApplications", {}, json=sent))
+        assert p.next_request() == expected
+    p.update_state(response({"code": 200, "data": []}), [])
+    assert not p.has_next
+
+
 def test_cursor_repeat_raises():
     p = CursorPaginator(**FEISHU)
     p.init_request(PageRequest("/apps"))
