@@ -334,7 +334,11 @@ class RuleCompiler:
                 self.pii_sources.add(found[1])
             return found
 
-        source = compile_source(self.doc, form, node, read)
+        try:
+            source = compile_source(self.doc, form, node, read)
+        except MappingCompileError as exc:  # named by the field it fills, as a per-record error would be
+            reason = exc.reason.removeprefix(f"{exc.file}:{exc.line}: ")
+            raise MappingCompileError(f"target {target_text!r}: {reason}", file=exc.file, line=exc.line) from None
         wrap = slot is not None and slot.kind == "list"
         pii = bool(pii)
         if isinstance(source, Related):

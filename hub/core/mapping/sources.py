@@ -79,7 +79,7 @@ def compile_source(doc: YamlDoc, form: str, node: yaml.Node, read: Read) -> Sour
 
 def _paths(doc: YamlDoc, node: yaml.Node, form: str, read: Read, *, at_least: int) -> list[tuple[Any, str]]:
     if not isinstance(node, yaml.SequenceNode) or len(node.value) < at_least:
-        raise doc.error(node, f"{form} takes a list of at least {at_least} source paths")
+        raise doc.error(node, f"{form} takes a list of {f'at least {at_least} ' if at_least > 1 else ''}source paths")
     return [read(item, "") for item in node.value]
 
 
