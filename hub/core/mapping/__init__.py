@@ -38,7 +38,7 @@ from hub.core.errors import MappingCompileError
 from hub.core.mapping.compiled import CompiledMapping, MappingResult
 from hub.core.mapping.loader import compile_document
 from hub.core.mapping.page import Page
-from hub.core.mapping.reference import render_reference
+from hub.core.mapping.reference import render_forms, render_reference
 from hub.core.mapping_files import mapping_files
 from hub.core.mapping.paths import MISSING, PathSyntaxError, format_path, parse_path
 from hub.core.mapping.yamlnodes import YamlDoc
@@ -50,6 +50,7 @@ __all__ = [
     "load_mapping",
     "load_mapping_text",
     "check_mapping",
+    "render_forms",
     "render_reference",
     "mapping_files",
     "parse_path",

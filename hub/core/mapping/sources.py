@@ -41,7 +41,7 @@ from hub.core.mapping.paths import MISSING, Segment, compile_getter
 from hub.core.mapping.steps import LookupKey, Step, as_key
 from hub.core.mapping.yamlnodes import YamlDoc
 
-__all__ = ["FORMS", "Read", "Related", "Source", "compile_source"]
+__all__ = ["FORMS", "Form", "Read", "Related", "Source", "compile_source"]
 
 #: ``read(path node, prefix)`` → the parsed path and its written form, registered as a source.
 Read = Callable[[yaml.Node, str], tuple[tuple[Segment, ...], str]]
@@ -74,7 +74,7 @@ def compile_source(doc: YamlDoc, form: str, node: yaml.Node, read: Read) -> Sour
     Raises:
         MappingCompileError: at the line of what is misused, saying how the form is written.
     """
-    return FORMS[form](doc, node, read)
+    return FORMS[form].compile(doc, node, read)
 
 
 def _paths(doc: YamlDoc, node: yaml.Node, form: str, read: Read, *, at_least: int) -> list[tuple[Any, str]]:
@@ -235,11 +235,27 @@ def _related(doc: YamlDoc, node: yaml.Node, read: Read) -> Related:
     )
 
 
+@dataclass(frozen=True)
+class Form:
+    """One source form: how a rule writes it and what it gives (``hub mapping transforms`` lists
+    them, :func:`hub.core.mapping.reference.render_forms`), and its compiler."""
+
+    written: str
+    gives: str
+    compile: Callable[[YamlDoc, yaml.Node, Read], Source | Related]
+
+
 #: Every source form beyond ``from``, ``const`` and ``each``, by its rule key.
-FORMS: dict[str, Callable[[YamlDoc, yaml.Node, Read], Source | Related]] = {
-    "join": _join,
-    "pick": _pick,
-    "first_of": _first_of,
-    "key": _key,
-    "related": _related,
-}
+FORMS: dict[str, Form] = {
+    "join": Form("{join: {paths: [PATH, ...], separator: TEXT}}",
+                 "the values' text joined by `separator` (default a space); blanks skipped, a list's items each "
+                 "joined", _join),
+    "pick": Form("{pick: {list: PATH, where: {ITEM_PATH: VALUE, ...}, take: ITEM_PATH}}",
+                 "`take` of the first item of the list matching every `where` (compared as text) that has one; "
+                 "without `take` the item", _pick),
+    "first_of": Form("{first_of: [PATH, PATH, ...]}", "the value of the first path that has one", _first_of),
+    "key": Form("{key: [PATH, PATH, ...]}",
+                "a lookup key `a:b:c`; `lookup` falls back to `a:b`, then `a`, when the table lacks it", _key),
+    "related": Form("{related: {match: {THEIR_PATH: PATH}, take: THEIR_PATH}}",
+                    "`take` of the record of the same page whose `THEIR_PATH` equals this record's `PATH`", _related),
+}  # fmt: skip
