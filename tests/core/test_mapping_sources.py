@@ -230,3 +230,12 @@ def test_a_form_in_a_reverse_rule_or_a_spread_record_id_does_not_compile() -> No
 def test_an_id_derived_from_a_persons_data_does_not_compile() -> None:
     with pytest.raises(MappingCompileError, match="is an id but reads 'phones\\[\\*\\].value'"):
         mapping("  phones: {from: 'phones[*].value'}\n  external_ids.crm: {first_of: ['phones[*].value', crm_id]}\n")
+
+
+def test_forms_inside_each_read_the_items_whatever_they_are() -> None:
+    m = mapping("  vendor: {const: v}\n  dimensions:\n    each: dims\n    fields:\n"
+                "      key: {first_of: [k, name]}\n      label: {join: {paths: [name, sub], separator: ' / '}}\n",
+                entity="assessment")  # fmt: skip
+    got = m.apply({"id": 1, "dims": [{"name": "Logic", "sub": "A"}, "not an object"]})
+    assert got["dimensions"] == [{"key": "Logic", "label": "Logic / A"}, {}]
+    assert {"dims[*].k", "dims[*].name", "dims[*].sub"} <= m.source_paths

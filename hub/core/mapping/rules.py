@@ -335,7 +335,7 @@ class RuleCompiler:
             return found
 
         try:
-            source = compile_source(self.doc, form, node, read)
+            source = compile_source(self.doc, form, node, read, top=not src_prefix)
         except MappingCompileError as exc:  # named by the field it fills, as a per-record error would be
             reason = exc.reason.removeprefix(f"{exc.file}:{exc.line}: ")
             raise MappingCompileError(f"target {target_text!r}: {reason}", file=exc.file, line=exc.line) from None

@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,9 @@ __all__ = ["FORMS", "Form", "Read", "Related", "Source", "compile_source"]
 
 #: ``read(path node, prefix)`` → the parsed path and its written form, registered as a source.
 Read = Callable[[yaml.Node, str], tuple[tuple[Segment, ...], str]]
+#: The getter of a path of the record itself: :func:`compile_getter`, told when the record is a
+#: checked object (a top-level rule's) so one-key paths skip the type check.
+Getter = Callable[[tuple[Segment, ...]], Callable[[Any], Any]]
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,15 @@ class Related:
     take: Callable[[Any], Any]
 
 
-def compile_source(doc: YamlDoc, form: str, node: yaml.Node, read: Read) -> Source | Related:
-    """Compile the value of rule key ``form`` (one of :data:`FORMS`) at ``node``.
+def compile_source(doc: YamlDoc, form: str, node: yaml.Node, read: Read, *, top: bool) -> Source | Related:
+    """Compile the value of rule key ``form`` (one of :data:`FORMS`) at ``node``; ``top``: the rule
+    reads the record itself (not the items of an ``each``), which the compiled mapping has checked
+    is an object.
 
     Raises:
         MappingCompileError: at the line of what is misused, saying how the form is written.
     """
-    return FORMS[form].compile(doc, node, read)
+    return FORMS[form].compile(doc, node, read, functools.partial(compile_getter, from_dict=top))
 
 
 def _paths(doc: YamlDoc, node: yaml.Node, form: str, read: Read, *, at_least: int) -> list[tuple[Any, str]]:
@@ -105,11 +111,11 @@ def _scalar_text(doc: YamlDoc, node: yaml.Node, what: str) -> str:
 # ---------------------------------------------------------------- join
 
 
-def _join(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
+def _join(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Source:
     options = _options(doc, node, "join", {"paths"}, {"separator"})
     parts = _paths(doc, options["paths"], "join", read, at_least=1)
     separator = doc.text(options["separator"], "join's separator") if "separator" in options else " "
-    getters = tuple(compile_getter(segments) for segments, _ in parts)
+    getters = tuple(getter(segments) for segments, _ in parts)
 
     def gather(record: Any) -> Any:
         values = []
@@ -140,7 +146,7 @@ def _part(value: Any, what: str) -> str:
 # ---------------------------------------------------------------- pick
 
 
-def _pick(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
+def _pick(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Source:
     options = _options(doc, node, "pick", {"list", "where"}, {"take"})
     list_segments, list_text = read(options["list"], "")
     item = f"{list_text}[*]"
@@ -150,7 +156,7 @@ def _pick(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
     )  # fmt: skip
     if not conditions:
         raise doc.error(options["where"], "pick's where needs at least one {item path: value}")
-    items = compile_getter(list_segments)
+    items = getter(list_segments)
     take = compile_getter(read(options["take"], item)[0]) if "take" in options else _itself
 
     def pick(record: Any) -> Any:
@@ -183,9 +189,9 @@ def _matches(value: Any, want: str) -> bool:
 # ---------------------------------------------------------------- first_of
 
 
-def _first_of(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
+def _first_of(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Source:
     parts = _paths(doc, node, "first_of", read, at_least=2)
-    getters = tuple(compile_getter(segments) for segments, _ in parts)
+    getters = tuple(getter(segments) for segments, _ in parts)
 
     def first(record: Any) -> Any:
         for get in getters:
@@ -200,16 +206,22 @@ def _first_of(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
 # ---------------------------------------------------------------- key
 
 
-def _key(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
+def _key(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Source:
     parts = _paths(doc, node, "key", read, at_least=2)
-    getters = tuple(compile_getter(segments) for segments, _ in parts)
+    getters = tuple(getter(segments) for segments, _ in parts)
 
     def gather(record: Any) -> Any:
         values = [get(record) for get in getters]
-        return MISSING if all(_blank(value) for value in values) else values
+        for value in values:
+            if not _blank(value):
+                return values
+        return MISSING
 
     def key(values: list[Any]) -> LookupKey:
-        return LookupKey(["" if _blank(value) else _part(value, "part of a key") for value in values])
+        return LookupKey.of([
+            value.strip() if value.__class__ is str else "" if _blank(value) else _part(value, "part of a key")
+            for value in values
+        ])  # fmt: skip
 
     return Source(f"key({', '.join(text for _, text in parts)})", gather, (("key", key),))
 
@@ -217,7 +229,7 @@ def _key(doc: YamlDoc, node: yaml.Node, read: Read) -> Source:
 # ---------------------------------------------------------------- related
 
 
-def _related(doc: YamlDoc, node: yaml.Node, read: Read) -> Related:
+def _related(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Related:
     options = _options(doc, node, "related", {"match", "take"}, set())
     match = list(doc.entries(options["match"], "related's match"))
     if len(match) != 1:
@@ -229,8 +241,8 @@ def _related(doc: YamlDoc, node: yaml.Node, read: Read) -> Related:
     return Related(
         text=f"related({their_text} = {our_text}).{take_text}",
         their_path=their_text,
-        their_key=compile_getter(their_segments),
-        our_key=compile_getter(our_segments),
+        their_key=compile_getter(their_segments, from_dict=True),  # the page indexes only objects
+        our_key=getter(our_segments),
         take=compile_getter(take_segments, from_dict=True),
     )
 
@@ -242,7 +254,7 @@ class Form:
 
     written: str
     gives: str
-    compile: Callable[[YamlDoc, yaml.Node, Read], Source | Related]
+    compile: Callable[[YamlDoc, yaml.Node, Read, Getter], Source | Related]
 
 
 #: Every source form beyond ``from``, ``const`` and ``each``, by its rule key.

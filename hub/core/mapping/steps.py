@@ -156,21 +156,27 @@ class LookupKey(str):
     which ``lookup`` tries first, then the broader keys of fewer parts, most specific first.
 
     So a table keyed ``rejected`` matches every rejected application whatever its stage, while
-    ``in_process:Offer`` matches only that stage.
+    ``in_process:Offer`` matches only that stage. Built for every record a ``key`` rule maps, so it
+    is made by :meth:`of` (no Python ``__new__``) and its broader keys only on a miss.
 
     Example:
-        >>> key = LookupKey(["in_process", "false", "Offer"])
-        >>> key, key.broader
-        ('in_process:false:Offer', ('in_process:false', 'in_process'))
+        >>> key = LookupKey.of(["in_process", "false", "Offer"])
+        >>> key, key.broader()
+        ('in_process:false:Offer', ['in_process:false', 'in_process'])
     """
 
-    __slots__ = ("broader",)
-    broader: tuple[str, ...]
+    __slots__ = ("parts",)
+    parts: list[str]
 
-    def __new__(cls, parts: list[str]) -> LookupKey:
-        key = super().__new__(cls, ":".join(parts))
-        key.broader = tuple(":".join(parts[:size]) for size in range(len(parts) - 1, 0, -1))
+    @classmethod
+    def of(cls, parts: list[str], _new: Callable[..., Any] = str.__new__) -> LookupKey:
+        key = _new(cls, ":".join(parts))
+        key.parts = parts
         return key
+
+    def broader(self) -> list[str]:
+        parts = self.parts
+        return [":".join(parts[:size]) for size in range(len(parts) - 1, 0, -1)]
 
 
 def _lookup_function(
@@ -205,7 +211,7 @@ def _lookup_function(
         if found is _ABSENT:
             found = _broader(table, value)
         if found is _ABSENT:
-            nor = f" (nor {', '.join(map(repr, value.broader))})" if isinstance(value, LookupKey) else ""
+            nor = f" (nor {', '.join(map(repr, value.broader()))})" if isinstance(value, LookupKey) else ""
             raise ValueError(f"{str(key)!r} is not in table {name!r}{nor}")
         return found
 
@@ -215,7 +221,7 @@ def _lookup_function(
 def _broader(table: dict[str, Any], value: Any) -> Any:
     """The entry of the most specific broader form of a :class:`LookupKey`; :data:`_ABSENT` otherwise."""
     if isinstance(value, LookupKey):
-        for key in value.broader:
+        for key in value.broader():
             found = table.get(key, _ABSENT)
             if found is not _ABSENT:
                 return found
