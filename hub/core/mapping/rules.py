@@ -328,7 +328,7 @@ class RuleCompiler:
         target_text = format_path(segments)
 
         def read(path_node: yaml.Node, prefix: str) -> tuple[tuple[Segment, ...], str]:
-            found = self._source(path_node, None, _under(src_prefix, prefix) if prefix else src_prefix)
+            found = self._source(path_node, None, prefix or src_prefix)
             self.reads.append((target_text, found[1], path_node))
             if pii:
                 self.pii_sources.add(found[1])

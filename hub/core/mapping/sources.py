@@ -44,7 +44,9 @@ from hub.core.mapping.yamlnodes import YamlDoc
 
 __all__ = ["FORMS", "Form", "Read", "Related", "Source", "compile_source"]
 
-#: ``read(path node, prefix)`` → the parsed path and its written form, registered as a source.
+#: ``read(path node, prefix)`` → the parsed path and its written form, registered as a source;
+#: ``prefix`` is the written form of a path read before whose items it reads (``phones[*]``), or
+#: ``""`` for a path of the record.
 Read = Callable[[yaml.Node, str], tuple[tuple[Segment, ...], str]]
 #: The getter of a path of the record itself: :func:`compile_getter`, told when the record is a
 #: checked object (a top-level rule's) so one-key paths skip the type check.
