@@ -235,8 +235,10 @@ def test_an_id_derived_from_a_persons_data_does_not_compile() -> None:
 def test_forms_inside_each_read_the_items_whatever_they_are() -> None:
     m = mapping("  vendor: {const: v}\n  dimensions:\n    each: dims\n    fields:\n"
                 "      key: {first_of: [k, name]}\n      label: {join: {paths: [name, sub], separator: ' / '}}\n"
-                "      evidence: {pick: {list: notes, where: {lang: en}, take: text}}\n",
+                "      evidence: {pick: {list: notes, where: {lang: en}, take: text}}\n"
+                "  comments: {related: {match: {id: 'dims[0].about'}, take: note}}\n",
                 entity="assessment")  # fmt: skip
     got = m.apply({"id": 1, "dims": [{"name": "Logic", "sub": "A"}, "not an object"]})
     assert got["dimensions"] == [{"key": "Logic", "label": "Logic / A"}, {}]
-    assert {"dims[*].k", "dims[*].name", "dims[*].sub", "dims[*].notes[*].lang", "dims[*].notes[*].text"} <= m.source_paths
+    assert {"dims[*].k", "dims[*].name", "dims[*].sub", "dims[*].notes[*].lang", "dims[*].notes[*].text",
+            "dims[0].about", "note"} <= m.source_paths

@@ -327,11 +327,12 @@ class RuleCompiler:
                                            "path with 'from'")  # fmt: skip
         target_text = format_path(segments)
 
-        def read(path_node: yaml.Node, prefix: str) -> tuple[tuple[Segment, ...], str]:
-            found = self._source(path_node, None, prefix or src_prefix)
-            self.reads.append((target_text, found[1], path_node))
-            if pii:
-                self.pii_sources.add(found[1])
+        def read(path_node: yaml.Node, prefix: str | None, *, flows: bool = True) -> tuple[tuple[Segment, ...], str]:
+            found = self._source(path_node, None, "" if prefix is None else prefix or src_prefix)
+            if flows:  # its value reaches the target (a match key or a condition does not)
+                self.reads.append((target_text, found[1], path_node))
+                if pii:
+                    self.pii_sources.add(found[1])
             return found
 
         try:

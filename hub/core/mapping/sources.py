@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -44,10 +44,15 @@ from hub.core.mapping.yamlnodes import YamlDoc
 
 __all__ = ["FORMS", "Form", "Read", "Related", "Source", "compile_source"]
 
-#: ``read(path node, prefix)`` → the parsed path and its written form, registered as a source;
-#: ``prefix`` is the written form of a path read before whose items it reads (``phones[*]``), or
-#: ``""`` for a path of the record.
-Read = Callable[[yaml.Node, str], tuple[tuple[Segment, ...], str]]
+class Read(Protocol):
+    """``read(path node, prefix, flows=...)`` → the parsed path and its written form, registered as a
+    source. ``prefix`` is the written form of a path read before whose items it reads (``phones[*]``),
+    ``""`` for a path of the record, None for a path of the page's records (``related``); ``flows``
+    is false for a path whose value only selects (a ``where`` condition, a ``match`` key), so what it
+    reads does not count as the target's data (an id matched by a PII rule is still no PII)."""
+
+    def __call__(self, node: yaml.Node, prefix: str | None, *, flows: bool = True) -> tuple[tuple[Segment, ...], str]:
+        ...
 #: The getter of a path of the record itself: :func:`compile_getter`, told when the record is a
 #: checked object (a top-level rule's) so one-key paths skip the type check.
 Getter = Callable[[tuple[Segment, ...]], Callable[[Any], Any]]
@@ -150,10 +155,11 @@ def _part(value: Any, what: str) -> str:
 
 def _pick(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Source:
     options = _options(doc, node, "pick", {"list", "where"}, {"take"})
-    list_segments, list_text = read(options["list"], "")
+    list_segments, list_text = read(options["list"], "", flows="take" not in options)
     item = f"{list_text}[*]"
     conditions = tuple(
-        (compile_getter(read(key_node, item)[0]), _scalar_text(doc, value, f"pick's where value for {key!r}"))
+        (compile_getter(read(key_node, item, flows=False)[0]),
+         _scalar_text(doc, value, f"pick's where value for {key!r}"))
         for key, key_node, value in doc.entries(options["where"], "pick's where")
     )  # fmt: skip
     if not conditions:
@@ -237,9 +243,9 @@ def _related(doc: YamlDoc, node: yaml.Node, read: Read, getter: Getter) -> Relat
     if len(match) != 1:
         raise doc.error(options["match"], "related's match is one {their key path: this record's path}")
     ((_, their_node, our_node),) = match
-    their_segments, their_text = read(their_node, "")
-    our_segments, our_text = read(our_node, "")
-    take_segments, take_text = read(options["take"], "")
+    their_segments, their_text = read(their_node, None, flows=False)
+    our_segments, our_text = read(our_node, "", flows=False)
+    take_segments, take_text = read(options["take"], None)
     return Related(
         text=f"related({their_text} = {our_text}).{take_text}",
         their_path=their_text,
