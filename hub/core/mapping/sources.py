@@ -15,15 +15,12 @@ where a value can be refused, a first step that refuses it with a ``ValueError``
 
 Example:
     >>> from hub.core.mapping import load_mapping_text
-    >>> m = load_mapping_text('''
-    ... system: ats
-    ... entity: candidate
-    ... record_id: id
-    ... fields:
+    >>> rules = '''
     ...   name: {join: {paths: [first, last], separator: " "}}
     ...   phones: {pick: {list: phones, where: {type: mobile}, take: value}}
     ...   location: {first_of: [city, country]}
-    ... ''')
+    ... '''
+    >>> m = load_mapping_text("system: ats\\nentity: candidate\\nrecord_id: id\\nfields:" + rules)
     >>> m.apply({"id": 1, "first": "Ada", "last": " ", "country": "UK",
     ...          "phones": [{"type": "home", "value": "1"}, {"type": "mobile", "value": "2"}]})
     {'external_ids': {'ats': '1'}, 'name': 'Ada', 'phones': ['2'], 'location': 'UK'}
