@@ -68,4 +68,3 @@ def test_the_mapping_guide_lists_every_builtin_transform_as_the_code_declares_it
     listed = re.search(r"<!-- transforms -->\n(.*)\n<!-- /transforms -->", guide, re.DOTALL)
     assert listed is not None, "docs/mapping.md has no <!-- transforms --> section"
     assert listed[1] == render_reference(BUILTIN_TRANSFORMS), "regenerate it with `hub mapping transforms`"
-
