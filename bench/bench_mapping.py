@@ -5,8 +5,8 @@ that share, so a change to :mod:`hub.core.mapping` or :mod:`hub.core.transforms`
 without HTTP, files or the store in the way. The records are the ones the real runs map:
 
 * **greenhouse application** — records of :mod:`bench.greenhouse_server`'s generator, prepared by
-  the Greenhouse connector's ``prepare_page`` (the ``_hub`` values) exactly as sync does, mapped
-  with ``hub/mappings/hr_suites/greenhouse/application.yaml``.
+  the Greenhouse connector's ``prepare_page`` exactly as sync does (nothing, for applications: the
+  status key is the mapping's ``key`` rule), mapped with ``hub/mappings/hr_suites/greenhouse/application.yaml``.
 * **legacy_ai_interview candidate / job / application / assessment** — rows of
   ``examples/generate_legacy_export.py`` written as a GBK CSV and read back by the file connector
   (column lists filled), each mapped with its mapping in ``hub/mappings/files/legacy_ai_interview/``.
@@ -44,7 +44,7 @@ from hub.core.mapping import CompiledMapping, load_mapping  # noqa: E402
 
 
 def greenhouse_records(count: int) -> tuple[CompiledMapping, list[Any]]:
-    """Greenhouse v3 applications with their ``_hub`` values, as the sync engine maps them."""
+    """Greenhouse v3 applications prepared as the sync engine prepares them, and their mapping."""
     from plugins.hr_suites.greenhouse import Greenhouse
 
     connector = Greenhouse({"client_id": "bench", "client_secret": "bench"})

@@ -49,6 +49,17 @@ def test_the_test_command_runs_the_doctests_of_hub_and_plugins() -> None:
         assert doctest in listed
 
 
+def test_the_mapping_guide_lists_every_rule_form_as_the_code_declares_it() -> None:
+    from hub.core.mapping import render_forms
+
+    guide = (REPO / "docs" / "mapping.md").read_text(encoding="utf-8")
+    listed = re.search(r"<!-- forms -->\n(.*)\n<!-- /forms -->", guide, re.DOTALL)
+    assert listed is not None, "docs/mapping.md has no <!-- forms --> section"
+    assert listed[1] == render_forms(), "regenerate it with `hub mapping transforms` (its rule forms)"
+    for form in ("join", "pick", "first_of", "key", "related"):
+        assert f"#### `{form}`" in guide, f"docs/mapping.md has no section on {form}"
+
+
 def test_the_mapping_guide_lists_every_builtin_transform_as_the_code_declares_it() -> None:
     from hub.core.mapping import render_reference
     from hub.core.transforms import BUILTIN_TRANSFORMS

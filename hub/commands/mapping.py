@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from hub.core.config import load_config
-from hub.core.mapping import check_mapping, mapping_files, render_reference
+from hub.core.mapping import check_mapping, mapping_files, render_forms, render_reference
 from hub.core.mapping.starter import write_starter
 from hub.core.mapping_files import BUILTIN_MAPPINGS, package_root
 from hub.core.plugins import load_registry
@@ -61,8 +61,9 @@ def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
 
 @command.command("transforms")
 def transforms() -> None:
-    """Print every transform mapping steps may use (plugins' too), its parameters and their values."""
-    click.echo(render_reference(load_registry().transforms))
+    """Print the rule forms (where a rule's value comes from), then every transform mapping steps may
+    use (plugins' too), its parameters and their values."""
+    click.echo(f"Rule forms:\n{render_forms()}\n\nTransforms:\n{render_reference(load_registry().transforms)}")
 
 
 @command.command("new")

@@ -6,8 +6,8 @@ record path and nothing else: each record goes through the migration's row mappe
 (:class:`~hub.core.migrate.validate.RowMapper`, i.e. :class:`~hub.core.record_transform.RecordTransform`:
 mapping, canonical model, plugin validators), an export file is read by the export connector as
 ``hub migrate`` reads it (:class:`~hub.core.migrate.endpoints.FileSource`), and a vendor payload is
-first prepared by the configured connector (``prepare_page``, e.g. Greenhouse's derived ``_hub``
-values) as a sync prepares its pages. Nothing is written; no key ring is needed.
+first prepared by the configured connector (``prepare_page``, e.g. Greenhouse's scorecard ratings and
+offer salary under ``_hub``) as a sync prepares its pages. Nothing is written; no key ring is needed.
 
 Which input is which comes from the system's mapping folder: ``files/<system>/`` is an export, every
 other category a connector whose records come as a JSON payload (one object, or a list of them) of

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hub.core.errors import RejectedByValidatorError
-from hub.core.mapping import CompiledMapping
+from hub.core.mapping import CompiledMapping, Page
 from hub.core.models import Entity, Provenance
 from hub.core.store import EntityCodec, Prepared, kind_info
 
@@ -62,7 +62,13 @@ class RecordTransform:
         return self.mapping.entity
 
     def entity(
-        self, source: Any, *, record_id: str | None = None, provenance: Provenance | None = None, raw: Any = None
+        self,
+        source: Any,
+        *,
+        record_id: str | None = None,
+        provenance: Provenance | None = None,
+        raw: Any = None,
+        page: Page | None = None,
     ) -> Entity:
         """``source`` mapped, validated and stamped (:meth:`mapped`, then :meth:`validated`).
 
@@ -71,17 +77,20 @@ class RecordTransform:
             ModelValidationError: the canonical model rejected the record
                 (:class:`RejectedByValidatorError`: a plugin validator did).
         """
-        label, data = self.mapped(source, record_id=record_id)
+        label, data = self.mapped(source, record_id=record_id, page=page)
         return self.validated(data, label=label, provenance=provenance, raw=raw)
 
-    def mapped(self, source: Any, *, record_id: str | None = None) -> tuple[str | None, dict[str, Any]]:
+    def mapped(
+        self, source: Any, *, record_id: str | None = None, page: Page | None = None
+    ) -> tuple[str | None, dict[str, Any]]:
         """``(label, canonical dict)``: the record mapped, and how errors name it (its own id, masked
-        if PII, else ``record_id``).
+        if PII, else ``record_id``). ``page``: the records that came with it, which the mapping's
+        ``related`` rules read (one :class:`~hub.core.mapping.Page` for a whole page).
 
         Raises:
             MappingError: the mapping could not produce a field.
         """
-        return self.mapping.apply_labeled(source, record_id=record_id)
+        return self.mapping.apply_labeled(source, record_id=record_id, page=page)
 
     def validated(
         self, data: dict[str, Any], *, label: str | None, provenance: Provenance | None = None, raw: Any = None

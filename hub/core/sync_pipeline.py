@@ -1,8 +1,9 @@
 """One batch of raw vendor records → canonical entities in the store, inside the caller's transaction.
 
 Pulled pages, pushed webhooks and replayed dead letters all take this one path, so a record is
-treated the same whichever way it arrived: mapped, validated (the canonical model, then every
-validator plugins registered through ``hub_register_validators``) and stamped with provenance and
+treated the same whichever way it arrived: mapped (``related`` rules reading the other records of
+its batch), validated (the canonical model, then every validator plugins registered through
+``hub_register_validators``) and stamped with provenance and
 its raw payload (``remote_data``, encrypted by the store) by the per-record transform migration uses
 too (:class:`~hub.core.record_transform.RecordTransform`), then upserted (identity resolution and
 the content-hash no-op happen in the store). Records the vendor flags as deleted are marked deleted
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 
 from hub.core.connector import Stream
 from hub.core.errors import HubError, MappingError, RecordError
-from hub.core.mapping import CompiledMapping
+from hub.core.mapping import CompiledMapping, Page
 from hub.core.models import Provenance
 from hub.core.paginators import select
 from hub.core.record_transform import RecordTransform, Validator, prepare_for_store
@@ -155,6 +156,7 @@ class RecordPipeline:
         result = Transformed(Counters())
         records = list(records)
         sources = self.prepare(records) if self.prepare else records
+        page = Page(sources)  # what the mapping's `related` rules find the page's other records in
         for raw, source in zip(records, sources, strict=True):
             result.counters.records += 1
             external_id = self.external_id(raw)
@@ -164,7 +166,7 @@ class RecordPipeline:
                 if self._flagged_deleted(raw):
                     result.deleted.append(self._require_id(raw, external_id))
                     continue
-                entity = self.step.entity(source, provenance=provenance, raw=raw)
+                entity = self.step.entity(source, provenance=provenance, raw=raw, page=page)
                 result.prepared.append(prepare_for_store(codec, entity, self.system, detach=detach))
             except RecordError as exc:
                 result.failures.append((raw, exc))

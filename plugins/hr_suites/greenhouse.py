@@ -13,10 +13,12 @@ Harvest v1/v2 are retired; this follows only the v3 documents at https://harvest
 * webhooks verified with ``Signature: sha256 <hex>`` over the raw body (the base's default check), a
   delivery received twice refused by its ``Greenhouse-Event-ID`` header.
 
-What is not: the mapping format reads one source path per rule, so before mapping the connector
-derives a few values under ``_hub`` on a *copy* of each record (:meth:`Greenhouse.prepare_page`, rules
-in docs/connectors/greenhouse.md); scorecards additionally get their attribute ratings joined from
-``/v3/scorecard_candidate_attributes`` and ``/v3/job_candidate_attributes``.
+What is not, done under ``_hub`` on a *copy* of each record (:meth:`Greenhouse.prepare_page`, rules in
+docs/connectors/greenhouse.md): scorecards get their attribute ratings joined from
+``/v3/scorecard_candidate_attributes`` and ``/v3/job_candidate_attributes`` (other responses than the
+page), and offers their salary custom field, whose key is a connector setting (``salary_field``).
+Everything else the mappings derive themselves, as data: the joined name, every email and phone,
+the status key from status, prospect and stage (``join``, ``[*]`` and ``key`` rules, docs/mapping.md).
 
 Shapes the v3 documents leave open are kept raw, never guessed: the salary custom field's ``value``
 (read as text always; as money only in the ``currency`` ``{amount, unit}`` shape), the webhook payloads
@@ -59,7 +61,11 @@ def _incremental(name: str, entity: str) -> Stream:
     return Stream(name=name, entity=entity, path=f"/{name}", cursor_field="updated_at", cursor_format="gte|{value}")
 
 
-# ---------------------------------------------------------------- the `_hub` values, one function per rule
+# ---------------------------------------------------------------- the rules the mappings now write as data
+
+# candidate_contacts and application_status_key are the rules candidate.yaml (`join`, `[*]`) and
+# application.yaml (`key`) now express; the connector no longer calls them. They are kept because
+# tests/plugins/hr_suites/test_greenhouse_connector.py imports them (its property tests of the rules).
 
 
 def _joined(values: Iterable[Any], sep: str) -> str | None:
@@ -68,7 +74,8 @@ def _joined(values: Iterable[Any], sep: str) -> str | None:
 
 
 def candidate_contacts(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``name`` (first and last, blanks skipped), ``emails`` and ``phones`` (values joined with ",").
+    """``name`` (first and last, blanks skipped), ``emails`` and ``phones`` (values joined with ","):
+    what candidate.yaml's ``join`` and ``[*]`` rules read.
 
     Example:
         >>> candidate_contacts({"first_name": "Ada", "last_name": " ", "email_addresses": [{"value": "a@x.io"}]})
@@ -82,7 +89,8 @@ def candidate_contacts(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def application_status_key(record: Mapping[str, Any]) -> str | None:
-    """The lookup key of the canonical status: ``status``, or for ``in_process`` the prospect/stage.
+    """The lookup key of the canonical status: ``status``, or for ``in_process`` the prospect/stage
+    (application.yaml's ``key: [status, prospect, stage_name]`` rule, in its own key form).
 
     Example:
         >>> application_status_key({"status": "in_process", "prospect": False, "stage_name": "Offer"})
@@ -186,20 +194,19 @@ class Greenhouse(GreenhouseWrites, RestConnector):
                                        clock=type(self).token_clock)
 
     def prepare_page(self, client: HttpClient, stream: Stream, records: list[Any]) -> list[Any]:
-        """Copies of a page's records with the ``_hub`` values the stream's mapping reads.
+        """Copies of a page's records with the ``_hub`` values the stream's mapping reads: what a
+        mapping cannot derive from the record alone (the other responses scorecards are joined with,
+        the salary field the connector's settings name).
 
         The originals are not touched: the engine stores them as ``remote_data``.
         """
-        derive: Callable[[dict[str, Any]], dict[str, Any]] | None = {
-            "candidates": candidate_contacts,
-            "applications": lambda r: {"status_key": application_status_key(r)},
-            "offers": lambda r: {"salary": offer_salary(r, self.setting("salary_field"),
-                                                        self.settings.get("salary_period"))},
-        }.get(stream.name)
-        if stream.name == "scorecards":
+        derive: Callable[[dict[str, Any]], dict[str, Any]]
+        if stream.name == "offers":
+            derive = lambda r: {"salary": self._salary(r)}  # noqa: E731 — one use, reads best here
+        elif stream.name == "scorecards":
             joined = self._attributes(client, [r["id"] for r in records if isinstance(r, dict) and "id" in r])
             derive = lambda r: {"attributes": joined.get(r.get("id"), [])}  # noqa: E731 — one use, reads best here
-        if derive is None:
+        else:
             return records
         return [{**r, "_hub": derive(r)} if isinstance(r, dict) else r for r in records]
 
@@ -236,8 +243,11 @@ class Greenhouse(GreenhouseWrites, RestConnector):
             payload["status"] = payload.pop("offer_status")
         if "start_date" in payload:
             payload["starts_on"] = _us_date(payload.pop("start_date"))
-        salary = offer_salary(payload, self.setting("salary_field"), self.settings.get("salary_period"))
-        return [("offers", {**payload, "_hub": {"salary": salary}})]
+        return [("offers", {**payload, "_hub": {"salary": self._salary(payload)}})]
+
+    def _salary(self, offer: Mapping[str, Any]) -> dict[str, Any] | None:
+        """:func:`offer_salary` of the custom field and default period hub.yaml configures."""
+        return offer_salary(offer, self.setting("salary_field"), self.settings.get("salary_period"))
 
 
 @hookimpl

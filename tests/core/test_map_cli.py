@@ -43,7 +43,7 @@ def test_a_greenhouse_payload_is_prepared_and_mapped_with_its_pii_masked(tmp_pat
     assert len(lines) == 5 and all(line.startswith("candidate {") for line in lines)
     first = json.loads(lines[0].removeprefix("candidate "))
     assert first["external_ids"] == {"greenhouse": "1001"} and first["tags"] == ["referral"]
-    assert first["name"].startswith("****") and first["phones"] == "[********0101]"  # prepared (`_hub`), then masked
+    assert first["name"].startswith("****") and first["phones"] == "[********0101]"  # derived by the mapping, then masked
     for plaintext in ("Test Candidate", "test.candidate1@example.com", "+14155550101", "415-555-0101"):
         assert plaintext not in done.stdout + done.stderr
     assert not (tmp_path / "hub.db").exists()
@@ -77,7 +77,8 @@ def test_a_payload_without_a_configured_connector_is_mapped_as_given_with_a_note
     done = hub_map(tmp_path, "--system", "greenhouse", "--entity", "candidate", "--input", payload, "--json")
     assert done.returncode == 0, done.stderr
     first = json.loads(done.stdout)["records"][0]["record"]
-    assert first["external_ids"] == {"greenhouse": "1001"} and "name" not in first
+    assert first["external_ids"] == {"greenhouse": "1001"}
+    assert first["name"].startswith("****")  # the candidate mapping derives the name itself (`join`), unprepared
     assert "hub.yaml configures no greenhouse connector" in done.stderr
 
 

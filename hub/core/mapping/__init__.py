@@ -6,7 +6,9 @@ file against the canonical model and the transform registry and compiles it; eve
 file and line. The compiled mapping then maps records without any parsing or inspection.
 
 Modules: ``paths`` (the source-path syntax), ``yamlnodes`` (YAML with line numbers), ``schema``
-(walking the canonical model), ``steps`` (transforms and ``lookup``), ``rules`` (rules → closures),
+(walking the canonical model), ``steps`` (transforms and ``lookup``), ``sources`` (the rule sources
+beyond one path: join, pick, first_of, key, related), ``page`` (the page ``related`` rules search),
+``rules`` (rules → closures),
 ``signature`` (a step's parameters against its transform), ``identifiers`` (no id reads PII), ``loader``
 (the top level of a file), ``compiled`` (what runs per record), ``reference`` (the transform reference,
 rendered from the code); ``columns`` (the export headers the hub recognizes) and ``starter`` (a first
@@ -35,7 +37,8 @@ from typing import Any
 from hub.core.errors import MappingCompileError
 from hub.core.mapping.compiled import CompiledMapping, MappingResult
 from hub.core.mapping.loader import compile_document
-from hub.core.mapping.reference import render_reference
+from hub.core.mapping.page import Page
+from hub.core.mapping.reference import render_forms, render_reference
 from hub.core.mapping_files import mapping_files
 from hub.core.mapping.paths import MISSING, PathSyntaxError, format_path, parse_path
 from hub.core.mapping.yamlnodes import YamlDoc
@@ -43,9 +46,11 @@ from hub.core.mapping.yamlnodes import YamlDoc
 __all__ = [
     "CompiledMapping",
     "MappingResult",
+    "Page",
     "load_mapping",
     "load_mapping_text",
     "check_mapping",
+    "render_forms",
     "render_reference",
     "mapping_files",
     "parse_path",

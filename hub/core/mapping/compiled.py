@@ -29,6 +29,7 @@ import pydantic
 from pydantic_core import to_jsonable_python
 
 from hub.core.errors import MalformedPageError, MappingCompileError, MappingError
+from hub.core.mapping.page import Page
 from hub.core.mapping.paths import MISSING
 from hub.core.mapping.rules import Filler, RecordContext, is_empty
 from hub.core.models import ENTITY_TYPES, Entity, validate_entity
@@ -159,20 +160,24 @@ class CompiledMapping:
             )
         return records
 
-    def apply(self, record: Any, *, record_id: str | None = None) -> dict[str, Any]:
+    def apply(self, record: Any, *, record_id: str | None = None, page: Page | None = None) -> dict[str, Any]:
         """Map one source record to a nested canonical dict, ready for ``validate_entity``.
 
         Args:
             record: the vendor record (a JSON object).
             record_id: how to name the record in errors when it has no id of its own (e.g. "row 17").
+            page: the page the record came in, where ``related`` rules find other records (one
+                :class:`Page` for all the records of a page: it keeps the index they build).
 
         Raises:
             MappingError: naming system, entity, record, target field, source path, value (masked if
                 the target is PII) and reason.
         """
-        return self._apply(record, record_id)[1]
+        return self._apply(record, record_id, page)[1]
 
-    def apply_labeled(self, record: Any, *, record_id: str | None = None) -> tuple[str | None, dict[str, Any]]:
+    def apply_labeled(
+        self, record: Any, *, record_id: str | None = None, page: Page | None = None
+    ) -> tuple[str | None, dict[str, Any]]:
         """:meth:`apply`, also returning how the record is named in errors (its own id, else
         ``record_id``) — for callers that validate the dict later themselves.
 
@@ -182,9 +187,9 @@ class CompiledMapping:
             >>> m.apply_labeled({"t": "产品经理"}, record_id="row 2")
             ('产品经理', {'external_ids': {'s': '产品经理'}, 'title': '产品经理'})
         """
-        return self._apply(record, record_id)
+        return self._apply(record, record_id, page)
 
-    def _apply(self, record: Any, fallback_label: str | None) -> tuple[str | None, dict[str, Any]]:
+    def _apply(self, record: Any, fallback_label: str | None, page: Page | None) -> tuple[str | None, dict[str, Any]]:
         plan = self._plan
         raw_id = plan.record_id_getter(record)
         own_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
@@ -205,7 +210,7 @@ class CompiledMapping:
                 record_id=label,
                 source_path=plan.record_id_path,
             )
-        context = RecordContext(plan.system, plan.entity, label)
+        context = RecordContext(plan.system, plan.entity, label, page)
         ids: dict[str, Any] = {plan.system: own_id}
         out: dict[str, Any] = {"external_ids": ids}
         for fill in plan.forward:
@@ -221,14 +226,15 @@ class CompiledMapping:
         return label, out
 
     def apply_batch(self, records: list[Any]) -> MappingResult:
-        """Map many records; a bad record becomes an error in the result and the batch goes on.
+        """Map many records, one page (``related`` rules find each other's records); a bad record
+        becomes an error in the result and the batch goes on.
 
         Records without an id of their own are named ``#<index>`` in errors.
         """
-        result = MappingResult()
+        result, page = MappingResult(), Page(records)
         for index, record in enumerate(records):
             try:
-                result.records.append((index, self.apply(record, record_id=f"#{index}")))
+                result.records.append((index, self.apply(record, record_id=f"#{index}", page=page)))
             except MappingError as exc:
                 result.errors.append(exc)
         return result
@@ -240,7 +246,7 @@ class CompiledMapping:
             MappingError: the mapping could not produce a field.
             ModelValidationError: the produced record breaks the canonical model.
         """
-        label, data = self._apply(record, record_id)
+        label, data = self._apply(record, record_id, None)
         return self.validate(data, label=label)
 
     def validate(self, data: dict[str, Any], *, label: str | None) -> Entity:

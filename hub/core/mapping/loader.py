@@ -22,7 +22,7 @@ import yaml
 from hub.core.errors import MappingCompileError
 from hub.core.mapping.compiled import CompiledMapping, _Plan
 from hub.core.mapping.identifiers import pii_identifiers
-from hub.core.mapping.paths import PathSyntaxError, compile_getter, parse_path
+from hub.core.mapping.paths import SPREAD, PathSyntaxError, compile_getter, parse_path
 from hub.core.mapping.rules import RuleCompiler
 from hub.core.mapping.steps import StepCatalogue
 from hub.core.mapping.yamlnodes import YamlDoc
@@ -112,6 +112,8 @@ def _path(doc: YamlDoc, node: yaml.Node | None, text: str, what: str, *, allow_e
         raise doc.error(node, f"{what}: {exc}") from None
     if not segments and not allow_empty:
         raise doc.error(node, f"{what} cannot be empty")
+    if SPREAD in segments and not allow_empty:
+        raise doc.error(node, f"{what} is one value; [*] reads a list")
     return segments
 
 

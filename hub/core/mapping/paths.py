@@ -1,9 +1,11 @@
 """Source paths: the one path syntax of mapping files, parsed once and read without failing.
 
-A path is a sequence of segments: ``str`` keys into objects and ``int`` indexes into lists. Written
-form: dotted keys (any characters but ``.[]"``, so ``基本信息.所在城市`` and ``First Name`` need no
-quoting), ``[n]`` indexes (negative counts from the end) and ``["quoted key"]`` for keys holding
-those characters or empty keys (``\\"`` and ``\\\\`` escape inside quotes).
+A path is a sequence of segments: ``str`` keys into objects, ``int`` indexes into lists and
+:data:`SPREAD`, every item of a list. Written form: dotted keys (any characters but ``.[]"``, so
+``基本信息.所在城市`` and ``First Name`` need no quoting), ``[n]`` indexes (negative counts from the
+end), ``[*]`` spreads (``phone_numbers[*].value``: the ``value`` of every phone) and
+``["quoted key"]`` for keys holding those characters or empty keys (``\\"`` and ``\\\\`` escape
+inside quotes).
 
 Parsing happens at compile time; :func:`compile_getter` turns the segments into a closure that reads
 a record and returns :data:`MISSING` instead of raising, because a vendor record that lacks a field is
@@ -16,6 +18,8 @@ Example:
     '["rating.v2"].value[-1]'
     >>> compile_getter(parse_path("a[1].b"))({"a": [{}, {"b": 5}]})
     5
+    >>> compile_getter(parse_path("a[*].b"))({"a": [{"b": 1}, {}, {"b": None}, {"b": 3}]})
+    [1, 3]
 """
 
 from __future__ import annotations
@@ -24,9 +28,7 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["MISSING", "Segment", "PathSyntaxError", "parse_path", "format_path", "compile_getter"]
-
-Segment = str | int
+__all__ = ["MISSING", "SPREAD", "Segment", "PathSyntaxError", "parse_path", "format_path", "compile_getter"]
 
 _SPECIAL: Final = frozenset('.[]"')
 
@@ -39,6 +41,18 @@ class _Missing:
 
 
 MISSING: Final = _Missing()
+
+
+class _Spread:
+    """The ``[*]`` segment: every item of a list (the one instance is :data:`SPREAD`)."""
+
+    def __repr__(self) -> str:
+        return "SPREAD"
+
+
+SPREAD: Final = _Spread()
+
+Segment = str | int | _Spread
 
 
 class PathSyntaxError(ValueError):
@@ -89,15 +103,18 @@ def _bare_key(text: str, pos: int) -> tuple[str, int]:
 
 def _bracket(text: str, pos: int) -> tuple[Segment, int]:
     start = pos + 1
+    key: Segment
     if start < len(text) and text[start] == '"':
         key, end = _quoted(text, start)
+    elif text.startswith("*]", start):
+        key, end = SPREAD, start + 1
     else:
         end = text.find("]", start)
         end = len(text) if end == -1 else end
         digits = text[start:end]
         body = digits[1:] if digits.startswith("-") else digits
         if not (body.isascii() and body.isdigit()):
-            raise PathSyntaxError(text, start, "expected an integer index or a quoted key")
+            raise PathSyntaxError(text, start, "expected an integer index, * or a quoted key")
         key = int(digits)
     if end >= len(text) or text[end] != "]":
         raise PathSyntaxError(text, end, "expected ']'")
@@ -127,6 +144,8 @@ def format_path(segments: tuple[Segment, ...]) -> str:
     for segment in segments:
         if isinstance(segment, int):
             parts.append(f"[{segment}]")
+        elif segment is SPREAD:
+            parts.append("[*]")
         elif segment and not _SPECIAL.intersection(segment):
             parts.append(f".{segment}" if parts else segment)
         else:
@@ -143,10 +162,18 @@ def compile_getter(segments: tuple[Segment, ...], *, from_dict: bool = False) ->
     ``from_dict`` the caller promises to pass a dict (a record it has checked), and a one-key path
     becomes the bound ``get`` call itself, with no Python frame at all.
 
+    A path with spreads reads a list: the values the rest of the path finds in each item, items
+    where it finds nothing (or null) left out, a spread inside a spread flattened; a spread over
+    something that is not a list, or that finds no value at all, is :data:`MISSING`.
+
     Example:
         >>> compile_getter(("姓名",), from_dict=True)({"姓名": "李四"})
         '李四'
+        >>> compile_getter(parse_path("a[*].b[*]"))({"a": [{"b": [1, 2]}, {"b": 3}, {"b": [4]}]})
+        [1, 2, 4]
     """
+    if SPREAD in segments:
+        return _spread_getter(segments)
     if from_dict and len(segments) == 1 and isinstance(segments[0], str):
         return operator.methodcaller("get", segments[0], MISSING)
     if all(isinstance(segment, str) for segment in segments):
@@ -163,6 +190,31 @@ def compile_getter(segments: tuple[Segment, ...], *, from_dict: bool = False) ->
         return value
 
     return get
+
+
+def _spread_getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
+    """:func:`compile_getter` for a path with at least one :data:`SPREAD`."""
+    at = segments.index(SPREAD)
+    head, rest = compile_getter(segments[:at]), segments[at + 1 :]
+    nested = SPREAD in rest
+    tail = compile_getter(rest)
+
+    def get_every(value: Any) -> Any:
+        items = head(value)
+        if not isinstance(items, list):
+            return MISSING
+        found: list[Any] = []
+        for item in items:
+            got = tail(item)
+            if got is MISSING or got is None:
+                continue
+            if nested:
+                found.extend(got)
+            else:
+                found.append(got)
+        return found or MISSING
+
+    return get_every
 
 
 def _key_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:

@@ -1,4 +1,5 @@
-"""The transform reference: every transform a mapping may use, its parameters and the values they take.
+"""The transform reference: every transform a mapping may use, its parameters and the values they take;
+and the rule forms (:func:`render_forms`), where the values the transforms convert come from.
 
 Rendered from the code (each transform's signature, declaration and docstring), so it cannot drift
 from what compiles: ``hub mapping transforms`` prints it for the registry (plugins included), and
@@ -22,12 +23,32 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from hub.core.mapping.sources import FORMS
 from hub.core.transform_params import Param, declared_params
 
-__all__ = ["render_reference"]
+__all__ = ["render_forms", "render_reference"]
 
 #: ``:class:`Score```, ``:func:`x``` and ````x```` in docstrings, shown as plain Markdown code.
 _SPHINX_ROLE = re.compile(r"(?::\w+:)?``?([^`]+)``?")
+
+
+#: The forms every rule had before the derived ones (:data:`hub.core.mapping.sources.FORMS`).
+_BASIC_FORMS = (
+    ("from", "{from: PATH}", "the value at a source path (`a.b`, `a[0]`, `a[*].b` for every item's `b`)"),
+    ("const", "{const: VALUE}", "a constant"),
+    ("each", "{each: PATH, fields: {...}}", "a list of records, one per item of the list, from `fields`"),
+)
+
+
+def render_forms() -> str:
+    """Markdown list of the rule forms: how each is written and what it gives.
+
+    Example:
+        >>> print(render_forms().splitlines()[0])
+        - `from` — `{from: PATH}`: the value at a source path (`a.b`, `a[0]`, `a[*].b` for every item's `b`)
+    """
+    forms = [*_BASIC_FORMS, *((name, form.written, form.gives) for name, form in FORMS.items())]
+    return "\n".join(f"- `{name}` — `{written}`: {gives}" for name, written, gives in forms)
 
 
 def render_reference(transforms: dict[str, Callable[..., Any]]) -> str:

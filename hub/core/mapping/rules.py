@@ -30,8 +30,10 @@ from typing import Any
 import yaml
 
 from hub.core.errors import MappingCompileError, MappingError, mask
+from hub.core.mapping.page import Page
 from hub.core.mapping.paths import MISSING, PathSyntaxError, Segment, compile_getter, format_path, parse_path
 from hub.core.mapping.schema import Slot, unfilled_required, walk
+from hub.core.mapping.sources import FORMS, Related, compile_source
 from hub.core.mapping.steps import Step, StepCatalogue
 from hub.core.mapping.yamlnodes import YamlDoc
 from hub.core.models import Entity, pii_fields
@@ -40,13 +42,15 @@ __all__ = ["Filler", "RecordContext", "RuleCompiler", "is_empty"]
 
 Filler = Callable[[Any, dict, "RecordContext", str], None]
 
-_RULE_KEYS = frozenset({"from", "const", "each", "fields", "default", "required", "steps"})
-_SOURCES = ("from", "const", "each")
+_SOURCES = ("from", "const", "each", *FORMS)
+_RULE_KEYS = frozenset({*_SOURCES, "fields", "default", "required", "steps"})
 
 
 class RecordContext:
     """Who is being mapped, for error messages: system, entity and the record's id (never PII:
-    :mod:`hub.core.mapping.identifiers` refuses an id read from a person's data).
+    :mod:`hub.core.mapping.identifiers` refuses an id read from a person's data); and the
+    :class:`~hub.core.mapping.page.Page` it came in, where ``related`` rules find other records
+    (None when the caller maps a record on its own: those rules then find nothing).
 
     Example:
         >>> ctx = RecordContext("moka", "candidate", "c-9")
@@ -54,10 +58,10 @@ class RecordContext:
         "[mapping-error] moka candidate c-9 field 'phones': from '手机': not a phone number (value '*******8000')"
     """
 
-    __slots__ = ("system", "entity", "record_id")
+    __slots__ = ("system", "entity", "record_id", "page")
 
-    def __init__(self, system: str, entity: str, record_id: str | None) -> None:
-        self.system, self.entity, self.record_id = system, entity, record_id
+    def __init__(self, system: str, entity: str, record_id: str | None, page: Page | None = None) -> None:
+        self.system, self.entity, self.record_id, self.page = system, entity, record_id, page
 
     def error(
         self, reason: str, field: str, source: str, value: Any, *, pii: bool, current: Any = MISSING
@@ -212,8 +216,8 @@ class RuleCompiler:
             segments = parse_path(key)
         except PathSyntaxError as exc:
             raise self.doc.error(key_node, f"target: {exc}") from None
-        if not segments or any(isinstance(s, int) for s in segments):
-            raise self.doc.error(key_node, f"target {key!r}: a target is dotted keys, without list indexes")
+        if not segments or not all(isinstance(s, str) for s in segments):
+            raise self.doc.error(key_node, f"target {key!r}: a target is dotted keys, without list indexes or [*]")
         if slot is not None:
             try:
                 walk(slot, segments, writing=True)
@@ -243,7 +247,8 @@ class RuleCompiler:
                 raise self.doc.error(key_node, f"unknown rule key {key!r}; allowed: {', '.join(sorted(_RULE_KEYS))}")
         kinds = [key for key in _SOURCES if key in rule]
         if len(kinds) != 1:
-            raise self.doc.error(node, "a rule needs exactly one of 'from', 'const' or 'each'")
+            raise self.doc.error(node, "a rule needs exactly one of 'from', 'const' or 'each', or of the derived "
+                                       f"sources {', '.join(map(repr, FORMS))}")
         if ("fields" in rule) != ("each" in rule):
             raise self.doc.error(node, "'fields' goes with 'each', and 'each' needs 'fields'")
         if "each" in rule and "steps" in rule:
@@ -259,6 +264,8 @@ class RuleCompiler:
         steps = self.steps.compile(rule["steps"][1]) if "steps" in rule else ()
         if "const" in rule:
             return self._const(segments, rule["const"][1], steps, slot)
+        if kinds[0] in FORMS:
+            return self._form(kinds[0], rule[kinds[0]], segments, slot, src_prefix, steps, required, default, pii)
         path_node = rule[kinds[0]][1]
         src_segments, src_text = self._source(path_node, source, src_prefix)
         self.reads.append((target_text, src_text, path_node))
@@ -297,9 +304,50 @@ class RuleCompiler:
                 walk(slot, segments, writing=False)
             except ValueError as exc:
                 raise self.doc.error(node, f"source {text!r}: {exc}") from None
-        written = f"{prefix}{'' if text.startswith('[') or not prefix else '.'}{text}"
+        written = _under(prefix, text)
         self.sources.add(written)
         return segments, written
+
+    def _form(
+        self,
+        form: str,
+        entry: tuple[yaml.Node, yaml.Node],
+        segments: tuple[str, ...],
+        slot: Slot | None,
+        src_prefix: str,
+        steps: tuple[Step, ...],
+        required: bool,
+        default: tuple[bool, Any],
+        pii: bool | None,
+    ) -> Filler:
+        """A rule of one of the :mod:`.sources` forms (forward only): its getter then the rule's steps."""
+        key_node, node = entry
+        if not self.forward:
+            raise self.doc.error(key_node, f"{form!r} derives a vendor value; a reverse rule reads one canonical "
+                                           "path with 'from'")  # fmt: skip
+        target_text = format_path(segments)
+
+        def read(path_node: yaml.Node, prefix: str | None, *, flows: bool = True) -> tuple[tuple[Segment, ...], str]:
+            found = self._source(path_node, None, "" if prefix is None else prefix or src_prefix)
+            if flows:  # its value reaches the target (a match key or a condition does not)
+                self.reads.append((target_text, found[1], path_node))
+                if pii:
+                    self.pii_sources.add(found[1])
+            return found
+
+        try:
+            source = compile_source(self.doc, form, node, read, top=not src_prefix)
+        except MappingCompileError as exc:  # named by the field it fills, as a per-record error would be
+            reason = exc.reason.removeprefix(f"{exc.file}:{exc.line}: ")
+            raise MappingCompileError(f"target {target_text!r}: {reason}", file=exc.file, line=exc.line) from None
+        wrap = slot is not None and slot.kind == "list"
+        pii = bool(pii)
+        if isinstance(source, Related):
+            inner = _value_filler(segments, target_text, source.take, source.text, steps, wrap, required, default, pii)
+            return _related_filler(source, inner)
+        return _value_filler(
+            segments, target_text, source.get, source.text, (*source.first, *steps), wrap, required, default, pii
+        )
 
     def _const(self, segments: tuple[str, ...], node: yaml.Node, steps: tuple[Step, ...], slot: Slot | None) -> Filler:
         value = self.doc.value(node)
@@ -348,6 +396,28 @@ class RuleCompiler:
             pii=pii,
         )
         return _each_filler(segments, src_segments, src_text, inner, required, default, pii)
+
+
+def _under(prefix: str, text: str) -> str:
+    """``text``, a path inside the value at ``prefix``, written as one path."""
+    return f"{prefix}{'' if text.startswith('[') or not prefix else '.'}{text}"
+
+
+def _related_filler(related: Related, inner: Filler) -> Filler:
+    """The filler of a ``related`` rule: ``inner`` (a ``from`` filler of its ``take`` path) run on the
+    record of the page the match finds, or on no record (so ``default`` and ``required`` apply)."""
+    our_key, their_key, their_path = related.our_key, related.their_key, related.their_path
+
+    def fill_related(src: Any, out: dict, ctx: RecordContext, prefix: str) -> None:
+        page = ctx.page
+        other = MISSING if page is None else page.find(their_path, their_key, our_key(src))
+        inner(_NO_RECORD if other is MISSING else other, out, ctx, prefix)
+
+    return fill_related
+
+
+#: What a ``related`` rule reads when the page holds no matching record (never written to).
+_NO_RECORD: dict[str, Any] = {}
 
 
 def _value_filler(

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel
 
-from hub.core.mapping.paths import Segment, format_path
+from hub.core.mapping.paths import SPREAD, Segment, format_path
 
 __all__ = ["Slot", "walk", "unfilled_required", "HUB_OWNED"]
 
@@ -99,8 +99,8 @@ def walk(slot: Slot, segments: tuple[Segment, ...], *, writing: bool) -> Slot:
             return slot
         if slot.kind == "model":
             assert slot.model is not None
-            if isinstance(segment, int):
-                raise ValueError(f"{here} is an object, not a list; [{segment}] does not apply")
+            if not isinstance(segment, str):
+                raise ValueError(f"{here} is an object, not a list; {format_path((segment,))} does not apply")
             if writing and depth == 0 and segment in HUB_OWNED:
                 raise ValueError(f"{segment!r} is set by the hub, not by mappings")
             found = slot.field(segment, reading=not writing)
@@ -109,12 +109,12 @@ def walk(slot: Slot, segments: tuple[Segment, ...], *, writing: bool) -> Slot:
             slot = found
         elif slot.kind == "dict":
             assert slot.item is not None
-            if isinstance(segment, int):
-                raise ValueError(f"{here} is a dict; use a key, not [{segment}]")
+            if not isinstance(segment, str):
+                raise ValueError(f"{here} is a dict; use a key, not {format_path((segment,))}")
             slot = slot.item
         elif slot.kind == "list":
             assert slot.item is not None
-            if writing or not isinstance(segment, int):
+            if writing or not (isinstance(segment, int) or segment is SPREAD):
                 raise ValueError(f"{here} is a list; fill it with 'each'" if writing else f"{here} is a list; index it")
             slot = slot.item
         else:

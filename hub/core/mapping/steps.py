@@ -30,7 +30,7 @@ import yaml
 from hub.core.mapping.signature import parameters, problem
 from hub.core.mapping.yamlnodes import YamlDoc
 
-__all__ = ["Step", "StepCatalogue", "LOOKUP"]
+__all__ = ["Step", "StepCatalogue", "LOOKUP", "LookupKey", "as_key"]
 
 Step = tuple[str, Callable[[Any], Any]]
 
@@ -138,7 +138,12 @@ def _inverted(table: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _as_key(value: Any) -> str:
+def as_key(value: Any) -> str:
+    """The text a scalar is looked up (and compared, and keyed) by: booleans as ``true``/``false``.
+
+    Raises:
+        ValueError: an object or list has no such text.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, int, float, Decimal)):
@@ -146,34 +151,81 @@ def _as_key(value: Any) -> str:
     raise ValueError(f"a {type(value).__name__} cannot be looked up in a table")
 
 
+class LookupKey(str):
+    """A lookup key built from several fields (the ``key`` rule form): the parts joined with ``:``,
+    which ``lookup`` tries first, then the broader keys of fewer parts, most specific first.
+
+    So a table keyed ``rejected`` matches every rejected application whatever its stage, while
+    ``in_process:Offer`` matches only that stage. Built for every record a ``key`` rule maps, so it
+    is made by :meth:`of` (no Python ``__new__``) and its broader keys only on a miss.
+
+    Example:
+        >>> key = LookupKey.of(["in_process", "false", "Offer"])
+        >>> key, key.broader()
+        ('in_process:false:Offer', ['in_process:false', 'in_process'])
+    """
+
+    __slots__ = ("parts",)
+    parts: list[str]
+
+    @classmethod
+    def of(cls, parts: list[str], _new: Callable[..., Any] = str.__new__) -> LookupKey:
+        key = _new(cls, ":".join(parts))
+        key.parts = parts
+        return key
+
+    def broader(self) -> list[str]:
+        parts = self.parts
+        return [":".join(parts[:size]) for size in range(len(parts) - 1, 0, -1)]
+
+
 def _lookup_function(
     name: str, table: dict[str, Any], has_default: bool, default: Any, fallback: Callable[[Any], Any] | None
 ) -> Callable[[Any], Any]:
     """The ``lookup`` step: what happens to a key the table lacks (the default, the fallback
-    transform or an error) is chosen here, once, as the closure; text keys skip :func:`_as_key`."""
+    transform or an error) is chosen here, once, as the closure; text keys skip :func:`as_key`,
+    and only a miss asks whether the key is a :class:`LookupKey` with broader forms to try."""
     if has_default:
 
         def lookup_or_default(value: Any) -> Any:
-            return table.get(value if value.__class__ is str else _as_key(value), default)
+            found = table.get(value if value.__class__ is str else as_key(value), _ABSENT)
+            if found is _ABSENT:
+                found = _broader(table, value)
+            return default if found is _ABSENT else found
 
         return lookup_or_default
 
     if fallback is not None:
 
         def lookup_or_convert(value: Any) -> Any:
-            found = table.get(value if value.__class__ is str else _as_key(value), _ABSENT)
+            found = table.get(value if value.__class__ is str else as_key(value), _ABSENT)
+            if found is _ABSENT:
+                found = _broader(table, value)
             return fallback(value) if found is _ABSENT else found
 
         return lookup_or_convert
 
     def lookup(value: Any) -> Any:
-        key = value if value.__class__ is str else _as_key(value)
+        key = value if value.__class__ is str else as_key(value)
         found = table.get(key, _ABSENT)
         if found is _ABSENT:
-            raise ValueError(f"{key!r} is not in table {name!r}")
+            found = _broader(table, value)
+        if found is _ABSENT:
+            nor = f" (nor {', '.join(map(repr, value.broader()))})" if isinstance(value, LookupKey) else ""
+            raise ValueError(f"{str(key)!r} is not in table {name!r}{nor}")
         return found
 
     return lookup
+
+
+def _broader(table: dict[str, Any], value: Any) -> Any:
+    """The entry of the most specific broader form of a :class:`LookupKey`; :data:`_ABSENT` otherwise."""
+    if isinstance(value, LookupKey):
+        for key in value.broader():
+            found = table.get(key, _ABSENT)
+            if found is not _ABSENT:
+                return found
+    return _ABSENT
 
 
 #: What ``table.get`` returns for a key the table lacks (table values are text or None).

@@ -185,7 +185,7 @@ class ConnectorSource:
     @staticmethod
     def columns(row: dict[str, Any]) -> list[str]:
         """No columns: a vendor's record is an API object whose fields the connector may read while it
-        prepares the page (Greenhouse derives names, phones and emails into ``_hub``), so which of
+        prepares the page (Greenhouse joins other responses into ``_hub``), so which of
         them no mapping reads cannot be told from the mappings. Fields a mapping declares but no
         record filled are still reported."""
         return []

@@ -6,21 +6,19 @@ folder, built by its _build.py: ``retried`` (a 429 with ``Retry-After``, then a 
 ``resume`` (candidates from the cursor the full pass leaves) and ``malformed`` (an offer whose status
 Greenhouse does not document). The before/after pairs are the mapping fixtures the mapping tests read.
 
-The webhook sample the suite stores is an ``offer_updated`` body carrying ``candidate_id``, which the
-offer mapping requires. The published payloads (v1-shaped) carry none, so today they verify but
-their offer becomes a dead letter: ``test_a_published_offer_webhook_is_stored`` records that gap.
+The webhook sample the suite stores is an ``offer_updated`` body carrying ``candidate_id``. The
+published payloads (v1-shaped) carry none: their offer is stored with its application only, through
+which it reaches its candidate (``test_a_published_offer_webhook_is_stored``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook
 from hub.testing import ConnectorSuite
-from tests.plugins.hr_suites.test_greenhouse_connector import SETTINGS, RecordedGreenhouse
+from tests.plugins.hr_suites.test_greenhouse_connector import SETTINGS, RecordedGreenhouse, stored
 
 TESTS = Path(__file__).resolve().parents[2]
 WEBHOOKS = TESTS / "fixtures" / "greenhouse"
@@ -36,9 +34,9 @@ class TestGreenhouse(ConnectorSuite):
     malformed = ("offers", "malformed")
     webhook_samples = (WEBHOOKS / "webhook_offer_updated_with_candidate.json",)
 
-    @pytest.mark.xfail(strict=True, reason="the published offer webhooks have no candidate_id, which the offer "
-                                           "mapping requires: their offer is a dead letter (mapping-error)")
     def test_a_published_offer_webhook_is_stored(self, store: Store) -> None:
         raw = (WEBHOOKS / "webhook_offer_created.json").read_bytes()
         counters = ingest_webhook(self.make_connector(), self.sign_webhook(raw, "e-published"), raw, store)
         assert counters.failed == 0
+        offer = stored(store, "offer", 8002)
+        assert (offer.application.external_id, offer.candidate) == ("2003", None)
