@@ -53,53 +53,12 @@ from hub.core.paginators import LinkHeaderPaginator
 
 from plugins.hr_suites.greenhouse_write import GreenhouseWrites  # the write side (delivery), kept apart
 
-__all__ = ["Greenhouse", "application_status_key", "candidate_contacts", "join_attributes", "offer_salary"]
+__all__ = ["Greenhouse", "join_attributes", "offer_salary"]
 
 
 def _incremental(name: str, entity: str) -> Stream:
     """A v3 list endpoint filtered by ``updated_at=gte|<last seen>`` (every v3 list takes it)."""
     return Stream(name=name, entity=entity, path=f"/{name}", cursor_field="updated_at", cursor_format="gte|{value}")
-
-
-# ---------------------------------------------------------------- the rules the mappings now write as data
-
-# candidate_contacts and application_status_key are the rules candidate.yaml (`join`, `[*]`) and
-# application.yaml (`key`) now express; the connector no longer calls them. They are kept because
-# tests/plugins/hr_suites/test_greenhouse_connector.py imports them (its property tests of the rules).
-
-
-def _joined(values: Iterable[Any], sep: str) -> str | None:
-    text = sep.join(str(v).strip() for v in values if v is not None and str(v).strip())
-    return text or None
-
-
-def candidate_contacts(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``name`` (first and last, blanks skipped), ``emails`` and ``phones`` (values joined with ","):
-    what candidate.yaml's ``join`` and ``[*]`` rules read.
-
-    Example:
-        >>> candidate_contacts({"first_name": "Ada", "last_name": " ", "email_addresses": [{"value": "a@x.io"}]})
-        {'name': 'Ada', 'emails': 'a@x.io', 'phones': None}
-    """
-    def values(key: str) -> list[Any]:
-        return [item.get("value") for item in record.get(key) or () if isinstance(item, dict)]
-
-    return {"name": _joined((record.get("first_name"), record.get("last_name")), " "),
-            "emails": _joined(values("email_addresses"), ","), "phones": _joined(values("phone_numbers"), ",")}
-
-
-def application_status_key(record: Mapping[str, Any]) -> str | None:
-    """The lookup key of the canonical status: ``status``, or for ``in_process`` the prospect/stage
-    (application.yaml's ``key: [status, prospect, stage_name]`` rule, in its own key form).
-
-    Example:
-        >>> application_status_key({"status": "in_process", "prospect": False, "stage_name": "Offer"})
-        'stage:Offer'
-    """
-    status = record.get("status")
-    if status != "in_process":
-        return status
-    return "prospect" if record.get("prospect") else "stage:" + (record.get("stage_name") or "")
 
 
 def offer_salary(record: Mapping[str, Any], field: str, default_period: str | None) -> dict[str, Any] | None:

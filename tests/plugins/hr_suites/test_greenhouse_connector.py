@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import vcr
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,12 +34,8 @@ from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.core.sync_state import StreamState
-from plugins.hr_suites.greenhouse import (
-    Greenhouse,
-    application_status_key,
-    candidate_contacts,
-    offer_salary,
-)
+from hub.core.mapping import load_mapping
+from plugins.hr_suites.greenhouse import Greenhouse, offer_salary
 
 REPO = Path(__file__).resolve().parents[3]
 CASSETTES = REPO / "tests" / "cassettes" / "hr_suites" / "greenhouse"
@@ -239,27 +236,36 @@ def test_an_unverified_webhook_is_refused(tamper: str) -> None:
         Greenhouse(SETTINGS).parse_webhook(headers, raw)
 
 
-# ---------------------------------------------------------------- the `_hub` rules (properties)
+# ------------------------------------------- the rules the mappings derive, and the `_hub` ones (properties)
 
 NAMES = st.one_of(st.none(), st.text(max_size=12))
+CANDIDATE = load_mapping(Greenhouse(SETTINGS).mapping_path("candidate.yaml"))
+APPLICATION = load_mapping(Greenhouse(SETTINGS).mapping_path("application.yaml"))
+STAGES = ["Application Review", "Phone Interview", "Offer", "Face to Face", "Someone's own stage", ""]
 
 
-@given(first=NAMES, last=NAMES, emails=st.lists(st.emails(), max_size=3))
+@given(first=NAMES, last=NAMES, emails=st.lists(st.sampled_from(["a@example.com", "b.c@example.org"]), max_size=3))
 def test_contacts_join_the_parts_and_skip_blanks(first: str | None, last: str | None, emails: list[str]) -> None:
-    got = candidate_contacts({"first_name": first, "last_name": last, "email_addresses": [{"value": e} for e in emails]})
+    """candidate.yaml's ``join`` of first and last name and its ``email_addresses[*].value`` spread."""
+    got = CANDIDATE.apply({"id": 1, "first_name": first, "last_name": last,
+                           "email_addresses": [{"value": e, "type": "personal"} for e in emails]})
     parts = [p.strip() for p in (first, last) if p and p.strip()]
-    assert got["name"] == (" ".join(parts) or None)
-    assert got["emails"] == (",".join(e.strip() for e in emails) or None) and got["phones"] is None
+    assert got.get("name") == (" ".join(parts) or None)
+    assert got.get("emails", []) == list(dict.fromkeys(emails)) and not got.get("phones")
 
 
 @given(status=st.sampled_from(["in_process", "rejected", "hired", "converted"]), prospect=st.booleans(),
-       stage=st.one_of(st.none(), st.text(max_size=20)))
+       stage=st.one_of(st.none(), st.sampled_from(STAGES)))
 def test_status_key_uses_the_stage_only_while_in_process(status: str, prospect: bool, stage: str | None) -> None:
-    key = application_status_key({"status": status, "prospect": prospect, "stage_name": stage})
+    """application.yaml's ``key: [status, prospect, stage_name]``: the stage decides only while in process."""
+    got = APPLICATION.apply({"id": 1, "candidate_id": 7, "status": status, "prospect": prospect, "stage_name": stage})
+    table = yaml.safe_load(Path(APPLICATION.file).read_text(encoding="utf-8"))["tables"]["status"]
     if status != "in_process":
-        assert key == status
+        assert got["status"] == table[status]
+    elif prospect:
+        assert got["status"] == "talent_pool"
     else:
-        assert key == ("prospect" if prospect else f"stage:{stage or ''}")
+        assert got["status"] == table.get(f"in_process:false:{stage or ''}", "interviewing")
 
 
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
