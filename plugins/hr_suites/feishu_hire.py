@@ -347,7 +347,8 @@ class FeishuHire(FeishuHireWrites, RestConnector):
         return body
 
     def _check_token(self, token: Any) -> None:
-        if not isinstance(token, str) or not hmac.compare_digest(token, str(self.setting("verification_token"))):
+        expected = str(self.setting("verification_token")).encode()
+        if not isinstance(token, str) or not hmac.compare_digest(token.encode("utf-8", "replace"), expected):
             raise WebhookVerificationError("the event's token is not the Verification Token", system=self.name)
 
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
@@ -362,7 +363,7 @@ class FeishuHire(FeishuHireWrites, RestConnector):
         timestamp, nonce = lowered.get("x-lark-request-timestamp", ""), lowered.get("x-lark-request-nonce", "")
         signature = lowered.get("x-lark-signature", "")
         if not (timestamp and nonce and signature) or not hmac.compare_digest(
-                event_signature(timestamp, nonce, key, raw_body), signature.strip().lower()):
+                event_signature(timestamp, nonce, key, raw_body).encode(), signature.strip().lower().encode("utf-8", "replace")):
             raise WebhookVerificationError("the X-Lark-Signature is missing or wrong", system=self.name)
         event = self._event(raw_body)
         header = event.get("header") if isinstance(event.get("header"), dict) else {}
@@ -374,18 +375,18 @@ class FeishuHire(FeishuHireWrites, RestConnector):
         """A stage change names its application, an offer status change its offer: each fetched
         (:meth:`~hub.core.connector.RestConnector.resolve_webhook`). Other events store nothing."""
         event = self._opened(body)
-        if event.get("schema") != "2.0":
-            return []
-        kind = (event.get("header") or {}).get("event_type")
-        data = event.get("event") if isinstance(event.get("event"), dict) else {}
+        header = event.get("header")
+        kind = header.get("event_type") if event.get("schema") == "2.0" and isinstance(header, dict) else None
         wanted = {"hire.application.stage_changed_v1": ("applications", "application_id"),
-                  "hire.offer.status_changed_v1": ("offer_updates", "offer_id")}.get(kind)
+                  "hire.offer.status_changed_v1": ("offer_updates", "offer_id")}.get(kind) if isinstance(kind, str) else None
         if wanted is None:
             return []
         stream, field = wanted
-        if not data.get(field):
+        data = event.get("event")
+        named = data.get(field) if isinstance(data, dict) else None
+        if isinstance(named, bool) or not isinstance(named, (str, int)) or named == "":
             raise MalformedPageError(f"a {kind} event names no {field}", system=self.name, stream=stream)
-        return [(stream, str(data[field]))]
+        return [(stream, str(named))]
 
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
         """The ``url_verification`` handshake (encrypted or not): its token checked, its ``challenge``

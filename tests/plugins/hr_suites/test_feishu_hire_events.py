@@ -91,6 +91,15 @@ def test_a_wrong_or_missing_signature_is_refused(change: str) -> None:
     assert refused.value.http_status == 401
 
 
+def test_a_signature_or_token_that_is_not_ascii_is_refused_not_a_crash() -> None:
+    headers = {**lark_headers(STAGE_CHANGED), "X-Lark-Signature": "é" * 64}
+    with pytest.raises(WebhookVerificationError):
+        connector().parse_webhook(headers, STAGE_CHANGED)
+    forged = json.dumps({"challenge": "x", "token": "令牌", "type": "url_verification"}).encode()
+    with pytest.raises(WebhookVerificationError):
+        connector().webhook_answer({}, forged)
+
+
 def test_an_event_sealed_with_another_key_or_carrying_another_token_is_refused() -> None:
     body = json.loads(decrypt_event(ENCRYPT_KEY, json.loads(STAGE_CHANGED)["encrypt"]))
     other_key = sealed(body, key="another key")

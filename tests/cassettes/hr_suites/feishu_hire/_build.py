@@ -283,6 +283,8 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         # what the events fetch: the application a stage change names, the offer a status change names
         "events": [token_interaction(), get(f"/hire/v1/applications/{aid(2)}", {"application": APPLICATIONS[1]}),
                    get(f"/hire/v1/offers/{oid(1)}", {"offer": OFFERS[5]})],
+        # an AI interview's result written to Feishu as an external interview assessment
+        "writes": writes(),
     }
 
 
@@ -315,6 +317,74 @@ def errors() -> list[dict[str, Any]]:
     invalid = {"request": _request("GET", f"{API}/hire/v1/talents?page_size=1000"),
                "response": response(400, {"code": 1002002, "msg": "参数错误: page_size"})}
     return [token_interaction(), failed, invalid]
+
+
+# ---------------------------------------------------------------- writes: an AI interview's assessment
+
+
+#: The hub id the test gives the AI vendor's assessment (tests/plugins/hr_suites/test_feishu_hire_writes.py
+#: numbers the store's new ids): the external ids Feishu keeps are derived from it.
+ASSESSMENT = "00000000-0000-7000-8000-000000000002"
+WRITTEN_TALENT = tid(2)
+EXTERNAL_APPLICATION, EXTERNAL_INTERVIEW, EXTERNAL_ASSESSMENT = _id(16, 1), _id(17, 1), _id(18, 1)
+COMPLETED = int(ms(9, 10))
+
+
+def written(overall: int, communication: int, conclusion: int) -> dict[str, Any]:
+    """The external assessment's fields, as the connector sends the AI vendor's result."""
+    return {"username": "ai_interview", "conclusion": conclusion, "content": "表达流畅，逻辑清晰。",
+            "assessment_dimension_list": [
+                {"assessment_type": 1, "title": "综合得分", "score": overall},
+                {"assessment_type": 1, "title": "沟通能力", "score": communication},
+                {"assessment_type": 1, "title": "逻辑思维", "score": 78},
+                {"assessment_type": 3, "title": "报告链接", "content": "https://reports.example.com/r-1"}]}
+
+
+def writes() -> list[dict[str, Any]]:
+    """A first delivery (nothing in Feishu yet: the external application, interview and assessment are
+    created), the same delivery again as after a crash before the hub recorded it (each is found by its
+    external id, the assessment brought up to date, nothing created), then a new version (a PATCH)."""
+    other = {"id": _id(16, 9), "external_id": "ats-legacy-77", "job_recruitment_type": 1, "job_title": "产品经理",
+             "resume_source": "猎头", "stage": "终面", "talent_id": WRITTEN_TALENT, "delivery_type": 3,
+             "create_time": int(ms(1)), "modify_time": int(ms(2))}
+    ours = {"id": EXTERNAL_APPLICATION, "external_id": f"hub-application-{ASSESSMENT}", "talent_id": WRITTEN_TALENT,
+            "resume_source": "ai_interview", "delivery_type": 4, "create_time": COMPLETED}
+    interview = {"id": EXTERNAL_INTERVIEW, "external_id": f"hub-interview-{ASSESSMENT}",
+                 "external_application_id": EXTERNAL_APPLICATION, "participate_status": 2, "begin_time": COMPLETED,
+                 "end_time": COMPLETED}
+    assessment = {"id": EXTERNAL_ASSESSMENT, "external_id": f"hub-assessment-{ASSESSMENT}",
+                  "external_interview_id": EXTERNAL_INTERVIEW, **written(87, 82, 2)}
+    talent_query = {"talent_id": WRITTEN_TALENT, "page_size": "20"}
+    interview_query = f"{API}/hire/v1/external_interviews/batch_query?" + urlencode(
+        {"external_application_id": EXTERNAL_APPLICATION, "page_size": "20"})
+
+    def post(path: str, body: Any, key: str, value: dict[str, Any]) -> dict[str, Any]:
+        return {"request": _request("POST", f"{API}{path}", body=body), "response": response(200, envelope({key: value}))}
+
+    def listing(items: list[Any]) -> dict[str, Any]:
+        return {"items": items, "page_token": "", "has_more": False}
+
+    def patch(body: dict[str, Any]) -> dict[str, Any]:
+        return {"request": _request("PATCH", f"{API}/hire/v1/external_interview_assessments/{EXTERNAL_ASSESSMENT}", body=body),
+                "response": response(200, envelope({"external_interview_assessment": {**assessment, **body}}))}
+
+    return [
+        token_interaction(),
+        get("/hire/v1/external_applications", listing([other]), talent_query),
+        post("/hire/v1/external_applications", {k: v for k, v in ours.items() if k != "id"}, "external_application", ours),
+        {"request": _request("POST", interview_query, body={}), "response": response(200, envelope(listing([])))},
+        post("/hire/v1/external_interviews", {k: v for k, v in interview.items() if k != "id"}, "external_interview",
+             interview),
+        post("/hire/v1/external_interview_assessments", {k: v for k, v in assessment.items() if k != "id"},
+             "external_interview_assessment", assessment),
+        # the same delivery again: everything is found
+        get("/hire/v1/external_applications", listing([other, ours]), talent_query),
+        {"request": _request("POST", interview_query, body={}),
+         "response": response(200, envelope(listing([{**interview, "interview_assessments": [assessment]}])))},
+        patch(written(87, 82, 2)),
+        # version 2, re-scored: the assessment Feishu holds is updated
+        patch(written(90, 88, 2)),
+    ]
 
 
 # ---------------------------------------------------------------- event samples
