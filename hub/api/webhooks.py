@@ -15,12 +15,15 @@ under load one commit serves many webhooks.
 Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 
 * 200 ``{"received": {...}}`` — stored; bad records are dead letters (``dead_lettered``), still acknowledged;
+* 200 with the JSON a vendor's handshake expects (Feishu's ``url_verification`` challenge echoed), when the
+  connector answers one (:meth:`~hub.core.connector.RestConnector.webhook_answer`): nothing stored;
 * 401 bad or stale signature, 409 a delivery id received before, 413 a body over the limit, 400 a
   verified body the connector cannot read or a query parameter its vendor does not send — nothing stored; logged at WARNING with the connector,
   code and reason, never the body or a header;
 * 404 no connector by that name, or one that receives no webhooks (the same answer);
 * 503 the connector's settings are wrong (say a missing ``webhook_secret``) or the store refused:
-  logged at ERROR for the operator; the vendor keeps the delivery and retries it.
+  logged at ERROR for the operator; the vendor keeps the delivery and retries it. Also 503 when a record
+  the delivery names by id could not be fetched from the vendor (logged at WARNING): it retries.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import logging
 import anyio
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import Headers
 
@@ -41,6 +45,7 @@ from hub.core.connector import RestConnector
 from hub.core.errors import (
     BadRequestError,
     ConfigError,
+    ConnectorError,
     MalformedPageError,
     NotFoundError,
     ServiceUnavailableError,
@@ -168,7 +173,8 @@ def receivers_of(request: Request) -> WebhookReceivers:
                 "connector takes, any other is a 400. "
                 "Answered 200 only once the records are stored; bad records become dead letters and are "
                 "counted in `dead_lettered`. 401 bad or stale signature, 409 a delivery received before, "
-                "413 a body over the connector's `webhook_max_bytes`; 503 asks the vendor to retry later.",
+                "413 a body over the connector's `webhook_max_bytes`; 503 asks the vendor to retry later. A vendor's "
+                "handshake (Feishu's `url_verification`) is answered 200 with the JSON it expects, nothing stored.",
     response_model=Acknowledged,
     responses={status: ERROR_RESPONSES[status] for status in (400, 404, 413)}
     | {401: {**ERROR_RESPONSES[401], "description": "the signature is missing, wrong or stale"},
@@ -180,11 +186,14 @@ def receivers_of(request: Request) -> WebhookReceivers:
                                    "content": {"application/json": {"schema": {"type": "object"}}}}},
 )
 async def receive_webhook(connector: str, request: Request,
-                          receivers: WebhookReceivers = Depends(receivers_of)) -> Acknowledged:
+                          receivers: WebhookReceivers = Depends(receivers_of)) -> Acknowledged | JSONResponse:
     try:
         group = receivers.get(connector)
         query = _vendor_query(request, group.receiver.connector)
         raw_body = await _capped_body(request, group.receiver.connector.webhook_limit(), connector)
+        answer = group.receiver.connector.webhook_answer(request.headers, raw_body)
+        if answer is not None:
+            return JSONResponse(dict(answer))
         accepted = await group.receive(request.headers, raw_body, query)
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
@@ -196,6 +205,11 @@ async def receive_webhook(connector: str, request: Request,
         log.error("webhook not taken, the vendor will retry: connector=%s code=%s reason=%s",
                   connector, exc.code, exc.reason)
         raise ServiceUnavailableError("this connector cannot take webhooks now; retry later",
+                                      system=connector) from None
+    except ConnectorError as exc:  # a record the delivery names could not be fetched from the vendor
+        log.warning("webhook not taken, the vendor will retry: connector=%s code=%s reason=%s",
+                    connector, exc.code, exc.reason)
+        raise ServiceUnavailableError("a record this webhook names could not be fetched; retry later",
                                       system=connector) from None
     return Acknowledged(received=Received(records=accepted.records, stored=accepted.stored,
                                           dead_lettered=accepted.dead_lettered))

@@ -3,7 +3,9 @@
 Each flow reads top to bottom like the conversation it has with the vendor (the httpx ``_auth.py``
 idea): fetch a token if there is no fresh one, send the request, and on a 401 fetch a new token and
 send it *once* more. A second 401 is returned to :class:`~hub.core.http.HttpClient`, which raises
-:class:`~hub.core.errors.AuthError`. Token requests are yielded from the flow, so they travel over the
+:class:`~hub.core.errors.AuthError`. Vendors that say "this token is no longer valid" with a code in
+the body instead (Feishu ``99991663``, whatever the HTTP status) name those codes
+(``refresh_codes``): such an answer refreshes the token the same way. Token requests are yielded from the flow, so they travel over the
 same client and transport (cassettes and test servers see them too).
 
 Every authenticator exposes ``secrets``: the credential values currently in use. The HTTP client masks
@@ -37,6 +39,7 @@ from hub.core.http import is_sensitive_name, redact_text, redact_url, vendor_wai
 from hub.core.paginators import select
 
 __all__ = [
+    "FEISHU_TOKEN_CODES",
     "AppTokenAuth",
     "BasicAuth",
     "BearerTokenAuth",
@@ -46,6 +49,10 @@ __all__ = [
 
 DINGTALK_TOKEN_URL = "https://oapi.dingtalk.com/gettoken"
 FEISHU_TOKEN_URL = "https://open.feishu.cn/open-apis/auth/v3/tenant_access_token/internal"
+#: Feishu's answers to a request whose token is missing or no longer valid: 99991661 (missing),
+#: 99991663 (tenant_access_token invalid, e.g. replaced before its ``expire``), 99991664
+#: (app_access_token invalid), 99991668 (access token invalid).
+FEISHU_TOKEN_CODES = (99991661, 99991663, 99991664, 99991668)
 
 Flow = Generator[httpx.Request, httpx.Response, None]
 
@@ -114,10 +121,14 @@ class _CachedTokenAuth(httpx.Auth, ABC):
         skew: float,
         timeout: float,
         clock: Callable[[], float],
+        refresh_codes: Sequence[Any] = (),
+        code_path: str = "code",
     ) -> None:
         self._token_path = token_path
         self._expires_in_path, self._expires_at_path = expires_in_path, expires_at_path
         self._skew, self._timeout, self._clock = skew, timeout, clock
+        self._refresh_codes = frozenset(str(code) for code in refresh_codes)
+        self._code_path = code_path
         self._lock = threading.Lock()
         self._token: str | None = None
         self._valid_until = 0.0
@@ -132,10 +143,25 @@ class _CachedTokenAuth(httpx.Auth, ABC):
             token = yield from self._fetch()
         self._apply(request, token)
         response = yield request
-        if response.status_code == 401:
+        if response.status_code == 401 or self._says_stale(response):
             token = self._token_other_than(token) or (yield from self._fetch())
             self._apply(request, token)
             yield request
+
+    def _says_stale(self, response: httpx.Response) -> bool:
+        """The answer's body carries one of ``refresh_codes`` (any HTTP status): the token is stale.
+
+        The body is searched for the code's digits before it is parsed, so the answers of every
+        other request (a sync's pages) are not parsed twice.
+        """
+        if not self._refresh_codes or not any(code.encode() in response.content for code in self._refresh_codes):
+            return False
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        code = select(body, self._code_path) if isinstance(body, dict) else None
+        return code is not None and str(code) in self._refresh_codes
 
     # -- hooks for subclasses
 
@@ -313,6 +339,9 @@ class AppTokenAuth(_CachedTokenAuth):
         skew: seconds before expiry at which the token counts as stale.
         timeout: seconds for the token request.
         clock: Unix time, injectable for tests.
+        refresh_codes: codes at ``code_path`` in an answer's body that mean "this token is no
+            longer valid": the token is fetched again and the request sent once more, as on a 401.
+        code_path: the dotted path of that code.
 
     Values in ``params``/``json``/``form`` under credential-like names (``appsecret``, ``app_secret``…)
     are treated as secrets and masked in errors.
@@ -338,9 +367,11 @@ class AppTokenAuth(_CachedTokenAuth):
         skew: float = 60.0,
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
+        refresh_codes: Sequence[Any] = (),
+        code_path: str = "code",
     ) -> None:
         super().__init__(token_path=token_path, expires_in_path=expires_in_path, expires_at_path=None,
-                         skew=skew, timeout=timeout, clock=clock)
+                         skew=skew, timeout=timeout, clock=clock, refresh_codes=refresh_codes, code_path=code_path)
         self._url, self._method = token_url, method
         self._params, self._json = dict(params or {}), (dict(json) if json is not None else None)
         self._form = dict(form) if form is not None else None
@@ -358,7 +389,10 @@ class AppTokenAuth(_CachedTokenAuth):
     def feishu(
         cls, app_id: str, app_secret: str, *, token_url: str = FEISHU_TOKEN_URL, **kwargs: Any
     ) -> AppTokenAuth:
-        """Feishu / Lark self-built app ``tenant_access_token``, sent as ``Authorization: Bearer``."""
+        """Feishu / Lark self-built app ``tenant_access_token``, sent as ``Authorization: Bearer``;
+        refreshed on a 401 and on the codes Feishu answers a stale or missing token with
+        (:data:`FEISHU_TOKEN_CODES`). Lark: ``token_url`` on ``open.larksuite.com``."""
+        kwargs.setdefault("refresh_codes", FEISHU_TOKEN_CODES)
         return cls(token_url, method="POST", json={"app_id": app_id, "app_secret": app_secret},
                    token_path="tenant_access_token", expires_in_path="expire", **kwargs)
 

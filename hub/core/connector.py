@@ -25,22 +25,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 
 from hub.core.envelope import Envelope
-from hub.core.errors import ConfigError, WebhookTooLargeError, WebhookVerificationError
+from hub.core.errors import ConfigError, MalformedPageError, WebhookTooLargeError, WebhookVerificationError
 from hub.core.http import HttpClient, Page, RetryPolicy
 from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup
-from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator
+from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator, select
 from hub.core.substreams import Parent, child_pages
 from hub.core.webhooks import verify_hmac_hex
 
-__all__ = ["Category", "Connector", "Parent", "RestConnector", "Stream", "Tombstones", "WebhookDelivery"]
+__all__ = ["Category", "Connector", "Detail", "Parent", "RestConnector", "Stream", "Tombstones", "WebhookDelivery"]
 
 
 class Category(StrEnum):
@@ -133,6 +134,44 @@ class Tombstones:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Detail:
+    """The endpoint a stream's records are fetched from one by one, for a list endpoint that names
+    them by id only: Feishu's ``GET /hire/v1/applications`` lists application ids, each record is
+    ``GET /hire/v1/applications/{id}``'s ``data.application``.
+
+    The fetched record is the stream's record everywhere: it is mapped, stored as ``remote_data``,
+    read for the cursor and named in dead letters; the listed id is only how it was found. A webhook
+    that names a record of such a stream by id (:meth:`RestConnector.webhook_records`) has it fetched
+    the same way. An answer without a record at ``record_path`` means the listed item has none (an
+    application without an offer) and yields nothing.
+
+    Attributes:
+        path: the record's endpoint, relative to the base URL, with ``{id}`` where its id goes.
+        record_path: where the record is in the answer (dotted); None: the answer is the record.
+        id_path: where the id is in a listed item; None: the listed item is the id itself.
+        params: fixed query parameters of every fetch.
+
+    Example:
+        >>> Detail(path="/hire/v1/applications/{id}", record_path="data.application").url("6949805467799537964")
+        '/hire/v1/applications/6949805467799537964'
+    """
+
+    path: str
+    record_path: str | None = None
+    id_path: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def id_of(self, listed: Any) -> str | None:
+        """The id a listed item names (None when it names none)."""
+        value = listed if self.id_path is None else select(listed, self.id_path) if isinstance(listed, dict) else None
+        return None if value is None or isinstance(value, (dict, list, bool)) or value == "" else str(value)
+
+    def url(self, record_id: str) -> str:
+        """The record's URL; the id is percent-encoded, so an id cannot reach another path."""
+        return self.path.format(id=quote(record_id, safe=""))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stream:
     """One list endpoint of a vendor and the canonical entity its records become.
 
@@ -171,6 +210,8 @@ class Stream:
             (its fixed filters, never an incremental one: when a parent changed says nothing about
             when its children did, so a child stream declares no cursor) and is checkpointed by the
             parent's pages; each child record gets the parent's values under ``_parent``.
+        detail: the endpoint each record is fetched from when the list endpoint names records by
+            id only, see :class:`Detail`.
 
     Example:
         >>> s = Stream(name="applications", entity="application", path="/applications",
@@ -197,6 +238,7 @@ class Stream:
     full_refresh_deletes: bool = True
     pulled: bool = True
     parent: Parent | None = None
+    detail: Detail | None = None
 
     @property
     def mapping_file(self) -> str:
@@ -373,7 +415,8 @@ class RestConnector(Connector):
     def pages(self, client: HttpClient, stream: Stream, request: PageRequest, *, tombstones: bool = False) -> Iterator[Page]:
         """Every page of one pass over ``stream`` (or its tombstones endpoint) from ``request`` on,
         with a fresh paginator and the records taken from the stream's record path (what a sync
-        and a migration both list)."""
+        and a migration both list): the listed items as :meth:`page_records` gives them, each
+        fetched from the stream's :class:`Detail` endpoint when it has one."""
         record_path = (stream.tombstones.record_path if tombstones and stream.tombstones
                        else stream.record_path or self.record_path) or None  # fmt: skip
         if stream.parent is not None and not tombstones:
@@ -382,8 +425,45 @@ class RestConnector(Connector):
             return child_pages(client, self.pages(client, parent, request), stream.parent, stream.path,
                                lambda: self.paginator_for(stream), records_path=record_path, parent_name=parent.name,
                                params={**stream.params, **({self.page_size_param: size} if size else {})})
-        return client.paginate(request.url, self.paginator_for(stream), method=stream.method, params=request.params,
-                               json=request.json, records_path=record_path)  # fmt: skip
+        pages = client.paginate(request.url, self.paginator_for(stream), method=stream.method, params=request.params,
+                                json=request.json, records_path=record_path)  # fmt: skip
+        if tombstones or (stream.detail is None and type(self).page_records is RestConnector.page_records):
+            return pages  # nothing to do to the listed pages: the sync's hot path as it was
+        return (replace(page, records=self.details(client, stream, self.page_records(stream, page.records)))
+                for page in pages)
+
+    def page_records(self, stream: Stream, listed: list[Any]) -> list[Any]:
+        """The stream's records in one listed page; default: the listed items as they are.
+
+        Override it for a list whose items hold the records (Feishu's interviews hold their
+        interview records): a pure function of the page, so a cassette's pages can be read the way
+        a sync reads them (:class:`hub.testing.ConnectorSuite`).
+        """
+        return listed
+
+    def details(self, client: HttpClient, stream: Stream, listed: list[Any]) -> list[Any]:
+        """The records ``listed`` names, each fetched from the stream's :class:`Detail` endpoint, in
+        order (one that has none skipped); for a stream without one, ``listed`` itself.
+
+        Raises:
+            MalformedPageError: a listed item names no id.
+            ConnectorError: a fetch failed (the page fails, as a failed list request does).
+        """
+        detail = stream.detail
+        if detail is None:
+            return listed
+        records = []
+        for item in listed:
+            record_id = detail.id_of(item)
+            if record_id is None:
+                raise MalformedPageError(f"a listed {stream.name} item names no id"
+                                         + (f" at {detail.id_path!r}" if detail.id_path else ""),
+                                         system=self.name, stream=stream.name)  # fmt: skip
+            body = client.get_json(detail.url(record_id), params=dict(detail.params) or None)
+            record = select(body, detail.record_path) if detail.record_path else body
+            if record is not None and record != {}:
+                records.append(record)
+        return records
 
     def first_request(self, stream: Stream, *, since: str | None, tombstones: bool = False) -> PageRequest:
         """The first request of a pass: fixed params, page size and the incremental filter.
@@ -478,5 +558,31 @@ class RestConnector(Connector):
         return (lowered.get(header.lower()) or None) if header else None
 
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
-        """Turn a verified webhook body into ``(stream name, raw record)`` pairs; vendor-specific."""
+        """Turn a verified webhook body into ``(stream name, raw record)`` pairs; vendor-specific.
+
+        For a stream with a :class:`Detail` endpoint the record may be what its list names (the id):
+        :meth:`resolve_webhook` fetches it before it is stored.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement webhook_records()")
+
+    def resolve_webhook(self, client: HttpClient, delivery: WebhookDelivery) -> WebhookDelivery:
+        """The delivery with the records it names by id fetched (streams with a :class:`Detail`
+        endpoint; events that carry only ids, as Feishu's do), in order; the others as they are.
+
+        Raises:
+            ConnectorError: a fetch failed; nothing of the delivery is stored, the vendor retries it.
+        """
+        if not any(self.stream(name).detail for name, _ in delivery.records):
+            return delivery
+        records = [(name, fetched) for name, record in delivery.records
+                   for fetched in self.details(client, self.stream(name), [record])]  # fmt: skip
+        return WebhookDelivery(delivery.delivery_id, records)
+
+    def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
+        """The JSON a vendor's handshake expects in answer, in place of a delivery to store (Feishu's
+        ``url_verification`` wants its ``challenge`` back); None, the default, for a delivery.
+
+        The connector checks the handshake as it sees fit before answering (raising
+        :class:`WebhookVerificationError`); nothing of it is stored. The body's size was checked before.
+        """
+        return None

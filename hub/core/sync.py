@@ -410,7 +410,9 @@ class WebhookReceiver:
 
         Each delivery is checked on its own: one refused (size, signature, a replay — also of a copy
         earlier in the same group — or the connector's settings) is its error in its place, and the
-        others are stored all the same. Their records go through each stream's pipeline together, in
+        others are stored all the same. Records a delivery names by id (a stream with a detail
+        endpoint) are fetched before the transaction (:meth:`RestConnector.resolve_webhook`); a failed
+        fetch is that delivery's error. Their records go through each stream's pipeline together, in
         the order they arrived, so a server under load pays for one transaction and one batch of
         statements per group of webhooks, not per webhook, and still answers each after its commit.
 
@@ -426,6 +428,7 @@ class WebhookReceiver:
                 delivery = self.connector.parse_webhook(headers, raw_body, query=query[0] if query else None)
                 for stream_name in {stream_name for stream_name, _ in delivery.records}:
                     self._pipeline(stream_name)
+                delivery = self.connector.resolve_webhook(self.client, delivery)  # records named by id, fetched
             except HubError as exc:
                 outcomes.append(exc)
                 continue

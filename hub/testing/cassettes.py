@@ -202,8 +202,8 @@ def _scrub_query(uri: str) -> str:
     if not sep:
         return uri
     pairs = [pair.partition("=") for pair in query.split("&")]
-    return base + "?" + "&".join(f"{name}={PLACEHOLDER}" if eq and is_sensitive_name(name) else f"{name}{eq}{value}"
-                                 for name, eq, value in pairs)  # fmt: skip
+    return base + "?" + "&".join(f"{name}={PLACEHOLDER}" if eq and is_sensitive_name(name) and not _scrubbed(value)
+                                 else f"{name}{eq}{value}" for name, eq, value in pairs)  # fmt: skip
 
 
 def _scrub_body(body: str) -> str:
@@ -213,15 +213,18 @@ def _scrub_body(body: str) -> str:
     except ValueError:
         if "=" not in body:
             return body
-        return "&".join(f"{name}={PLACEHOLDER}" if _CREDENTIAL_FIELD.search(name) else pair
-                        for pair in body.split("&") for name in [pair.partition("=")[0]])  # fmt: skip
+        return "&".join(f"{name}={PLACEHOLDER}" if _CREDENTIAL_FIELD.search(name) and not _scrubbed(value) else pair
+                        for pair in body.split("&") for name, _, value in [pair.partition("=")])  # fmt: skip
     return json.dumps(_scrub_json(parsed), separators=(",", ":"))
 
 
 def _scrub_json(value: Any) -> Any:
+    """Credential fields replaced by :data:`PLACEHOLDER`; a value that already reads scrubbed is kept as it
+    is, so a built cassette's distinct placeholders (``<REDACTED-PAGE-2>``, ``<REDACTED-PAGE-3>``: Feishu's
+    ``page_token``) stay distinct when it is replayed."""
     if isinstance(value, dict):
-        return {key: PLACEHOLDER if _CREDENTIAL_FIELD.search(str(key)) and isinstance(item, str) else _scrub_json(item)
-                for key, item in value.items()}  # fmt: skip
+        return {key: PLACEHOLDER if _CREDENTIAL_FIELD.search(str(key)) and isinstance(item, str) and not _scrubbed(item)
+                else _scrub_json(item) for key, item in value.items()}  # fmt: skip
     if isinstance(value, list):
         return [_scrub_json(item) for item in value]
     return value

@@ -8,7 +8,7 @@ conversation (vcrpy cassettes), through the real sync engine into a real SQLite 
   ``min_pages`` (3) for one (a child stream, ``/opportunities/{id}/feedback``, its parent's pages);
 * every recorded record maps and validates into the canonical model and is stored;
 * the cursor advances to the latest value seen, and a second run resumes from it;
-* one 429 (with ``Retry-After``) and one 5xx are retried and the pass completes;
+* one 429 (with ``Retry-After`` or a rate-limit reset header) and one 5xx are retried and the pass completes;
 * a malformed record becomes a dead letter with a typed error while the run goes on;
 * webhooks, if the connector takes them: a signed sample is stored, a bad signature refused
   (401 class), a replayed delivery refused (409 class), all through ``ingest_webhook``;
@@ -63,7 +63,7 @@ from hub.core.errors import (
     WebhookReplayError,
     WebhookVerificationError,
 )
-from hub.core.http import is_sensitive_name, redact_url
+from hub.core.http import RESET_HEADERS, is_sensitive_name, redact_url
 from hub.core.mapping import load_mapping
 from hub.core.mapping_files import MappingLookup
 from hub.core.models import ENTITY_TYPES
@@ -129,12 +129,16 @@ class ConnectorSuite:
             the second page, where a cursor from a cursor is first used).
         resume: ``(stream, cassette stem)``: the second run, whose first request filters from the
             cursor the stream's full pass leaves.
-        retried: ``(stream, cassette stem)``: a pass whose cassette holds a 429 with ``Retry-After``
+        retried: ``(stream, cassette stem)``: a pass whose cassette holds a 429 with a wait hint
+            (``Retry-After``, or a reset header the client reads: :data:`hub.core.http.RESET_HEADERS`)
             and a 5xx before the pages.
         malformed: ``(stream, cassette stem)``: a pass with at least one record the mapping refuses
             and at least one it takes.
         webhook_samples: raw webhook bodies, as the vendor sends them (required if the connector
             receives webhooks).
+        webhook_cassette: the cassette stem the webhooks' records are fetched from, for a vendor
+            whose events name records by id (streams with a :class:`~hub.core.connector.Detail`
+            endpoint); None: the webhooks fetch nothing.
         mapping_folders: user mapping folders searched before the connector's own mappings
             (``<category>/<name>/<file>.yaml``, as hub.yaml's ``mappings``).
         validators: plugin validators the records also pass (``Registry.validators``).
@@ -153,6 +157,7 @@ class ConnectorSuite:
     retried: ClassVar[tuple[str, str] | None] = None
     malformed: ClassVar[tuple[str, str] | None] = None
     webhook_samples: ClassVar[Sequence[Path]] = ()
+    webhook_cassette: ClassVar[str | None] = None
     mapping_folders: ClassVar[Sequence[Path]] = ()
     validators: ClassVar[Sequence[Validator]] = ()
     phone_region: ClassVar[str] = "US"
@@ -246,8 +251,30 @@ class ConnectorSuite:
                 if endpoint.fullmatch(item.path) and item.status == 200 and item.method == stream.method]  # fmt: skip
 
     def _records(self, stem: str, stream: Stream) -> list[Any]:
+        """The stream's records in the cassette, read as a sync reads them: each page's listed items
+        through the connector's ``page_records``, then, for a stream with a detail endpoint, the
+        recorded answer of each one's fetch."""
         path = stream.record_path if stream.record_path is not None else self.connector.record_path
-        return [record for page in self._listings(stem, stream) for record in select_records(page.json(), path or None)]
+        connector = self.make_connector()
+        listed = [record for page in self._listings(stem, stream)
+                  for record in connector.page_records(stream, select_records(page.json(), path or None))]  # fmt: skip
+        return listed if stream.detail is None else self._fetched(stem, stream, listed)
+
+    def _fetched(self, stem: str, stream: Stream, listed: list[Any]) -> list[Any]:
+        """The records the cassette's detail answers give for ``listed`` (those that hold one)."""
+        detail = stream.detail
+        assert detail is not None
+        base = urlsplit(str(self.settings.get("base_url") or self.connector.base_url)).path.rstrip("/")
+        answers = {item.path: item.json() for item in interactions(self._cassette(stem)) if item.status == 200}
+        records = []
+        for item in listed:
+            record_id = detail.id_of(item)
+            body = answers.get(base + detail.url(record_id)) if record_id is not None else None
+            assert body is not None, f"{self._where(stream.name)} (cassette {stem}): no recorded answer for {item!r}"
+            record = select(body, detail.record_path) if detail.record_path else body
+            if record not in (None, {}):
+                records.append(record)
+        return records
 
     def _letters(self, store: Store) -> str:
         return "; ".join(f"{letter.stream} {letter.record_ref}: {letter.error_code} {letter.error.get('reason')}"
@@ -262,6 +289,8 @@ class ConnectorSuite:
 
     def _stored(self, store: Store, stream: Stream, record: Any) -> bool:
         own_id = select(record, stream.primary_key)
+        if own_id is None and stream.detail is not None:
+            own_id = stream.detail.id_of(record)  # a webhook's record named by id (the listed form)
         return own_id is not None and store.find(self.connector.name, str(own_id), stream.entity) is not None
 
     # ---------------------------------------------------------------- streams
@@ -345,8 +374,9 @@ class ConnectorSuite:
         stream, stem = self.retried
         where = f"{self._where(stream)} (cassette {stem})"
         recorded = interactions(self._cassette(stem))
-        assert any(i.status == 429 and {"retry-after"} & {h.lower() for h in i.response_headers} for i in recorded), (
-            f"{where}: the cassette holds no 429 with Retry-After")
+        hints = {"retry-after", *(name.lower() for name in RESET_HEADERS)}
+        assert any(i.status == 429 and hints & {h.lower() for h in i.response_headers} for i in recorded), (
+            f"{where}: the cassette holds no 429 with Retry-After or a rate-limit reset header")
         assert any(500 <= i.status < 600 for i in recorded), f"{where}: the cassette holds no 5xx"
         report, cassette = self._replay(store, stem, stream)
         assert report.status == "succeeded", f"{where}: not retried: {report.streams[0].error}"
@@ -376,13 +406,24 @@ class ConnectorSuite:
         assert self.webhook_samples, f"{self._where()} receives webhooks: set webhook_samples"
         return [Path(sample) for sample in self.webhook_samples]
 
+    @contextlib.contextmanager
+    def _webhook_fetches(self) -> Iterator[None]:
+        """Replay :attr:`webhook_cassette` (repeats allowed: a refused replay fetches again) if it is set."""
+        if self.webhook_cassette is None:
+            yield
+            return
+        self._cassette(self.webhook_cassette)
+        with self.vcr().use_cassette(f"{self.webhook_cassette}.yaml", allow_playback_repeats=True):
+            yield
+
     def test_a_signed_webhook_is_accepted_and_stored(self, store: Store) -> None:
         connector = self.make_connector()
         for number, sample in enumerate(self._samples()):
             raw = sample.read_bytes()
             delivery = f"hub-testing-{number}"
             headers, query = self.sign_webhook(raw, delivery), self.webhook_query(raw, delivery)
-            counters = ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
+            with self._webhook_fetches():
+                counters = ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             pairs = connector.parse_webhook(headers, raw, query=query).records
             where = f"{self._where()} webhook {sample.name}"
             assert pairs and counters.failed == 0, f"{where}: {len(pairs)} records, refused: {self._letters(store)}"
@@ -409,9 +450,10 @@ class ConnectorSuite:
             raw = sample.read_bytes()
             headers = self.sign_webhook(raw, f"hub-testing-replay-{sample.name}")
             query = self.webhook_query(raw, f"hub-testing-replay-{sample.name}")
-            ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
-            with pytest.raises(WebhookRefusedError) as refused:
+            with self._webhook_fetches():
                 ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
+                with pytest.raises(WebhookRefusedError) as refused:
+                    ingest_webhook(connector, headers, raw, store, validators=self.validators, query=query)
             assert isinstance(refused.value, WebhookReplayError) and refused.value.http_status == 409, (
                 f"{self._where()} webhook {sample.name}: a replay answered {refused.value!r}")
 

@@ -18,7 +18,7 @@ from hub.core.errors import WebhookReplayError, WebhookVerificationError
 from hub.core.store import Store
 from hub.core.sync import Accepted, WebhookReceiver
 from plugins.hr_suites.greenhouse import Greenhouse
-from tests.api.test_webhooks_in import CONFIG, CREDENTIALS, ENV, SECRET, offer_webhook, post, signed, stored_offer
+from tests.api.test_webhooks_in import CONFIG, CREDENTIALS, ENV, SECRET, UNDOCUMENTED, offer_webhook, post, signed, stored_offer
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_each_delivery_of_a_group_has_its_own_outcome(store) -> None:
         group = [signed(offer_webhook(9001), "g-1"),
                  signed(offer_webhook(9002), "g-2", secret="forged"),
                  signed(offer_webhook(9003), "g-0"),                      # received before this group
-                 signed(offer_webhook(9004, candidate_id=None), "g-4"),   # a bad record
+                 signed(offer_webhook(9004, status=UNDOCUMENTED), "g-4"),   # a bad record
                  signed(offer_webhook(9001), "g-1")]                      # a copy of the first, in the same group
         outcomes, total = receiver.receive_many(group)
     assert outcomes[0] == Accepted(records=1, dead_lettered=0)
@@ -49,7 +49,7 @@ def test_each_delivery_of_a_group_has_its_own_outcome(store) -> None:
 
 def test_webhooks_in_flight_together_are_each_answered_and_stored_once(hub_server_factory) -> None:
     server = hub_server_factory(config=CONFIG, env=ENV)
-    sent = [signed(offer_webhook(9100 + n, candidate_id=None if n % 10 == 3 else 1003), f"burst-{n}") for n in range(40)]
+    sent = [signed(offer_webhook(9100 + n, status=UNDOCUMENTED if n % 10 == 3 else "Created"), f"burst-{n}") for n in range(40)]
     sent += sent[:10]  # the vendor's retries, racing the first copies
 
     with server.client() as client, ThreadPoolExecutor(16) as pool:

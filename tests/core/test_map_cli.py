@@ -114,7 +114,7 @@ def test_an_export_whose_records_all_map_exits_0(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("--system", "workday", "--input", "x.json"),
-         "[config-error] workday: no mappings for system 'workday'; known: ai_interview, beisen, greenhouse, legacy_ai_interview, lever, moka, payroll_import"),
+         "[config-error] workday: no mappings for system 'workday'; known: ai_interview, beisen, feishu_hire, greenhouse, legacy_ai_interview, lever, moka, payroll_import"),
         (("--system", "greenhouse", "--input", "x.json"), "choose the payload's kind with --entity"),
         (("--system", "greenhouse", "--entity", "employee", "--input", "x.json"), "not 'employee'"),
         (("--system", "greenhouse", "--entity", "candidate", "--input", "missing.json"), "[unreadable-file] missing.json"),

@@ -54,3 +54,42 @@ def test_a_standard_webhook_verifies_or_fails_typed(msg_id, timestamp, signature
     hook = StandardWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", clock=lambda: 1_700_000_000)
     headers = {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}
     assert isinstance(outcome(lambda: hook.verify(body, headers)), (str, HubError))
+
+
+# ---------------------------------------------------------------- Feishu: signed, encrypted events
+
+FEISHU = {"app_id": "cli_fuzz", "app_secret": "s", "encrypt_key": "fuzz-encrypt-key", "verification_token": "fuzz-token"}
+
+
+def _sealed(plaintext: bytes) -> bytes:
+    from tests.cassettes.hr_suites.feishu_hire._build import encrypt
+
+    return json.dumps({"encrypt": encrypt(plaintext, FEISHU["encrypt_key"])}).encode()
+
+
+def _lark(body: bytes) -> dict[str, str]:
+    from plugins.hr_suites.feishu_hire import event_signature
+
+    return {"X-Lark-Request-Timestamp": "1700000000", "X-Lark-Request-Nonce": "n",
+            "X-Lark-Signature": event_signature("1700000000", "n", FEISHU["encrypt_key"], body)}
+
+
+@FUZZ
+@given(plaintext=st.one_of(st.binary(max_size=300), deeply_nested().map(str.encode),
+                           damaged({"schema": "2.0", "header": {"event_id": "e", "token": "fuzz-token",
+                                                                "event_type": "hire.application.stage_changed_v1"},
+                                    "event": {"application_id": "7"}}).map(lambda b: json.dumps(b, default=str).encode())),
+       sealed=st.booleans())  # fmt: skip
+# What the fuzzer found: a TypeError for an event_type that is not text.
+@example(plaintext=b'{"schema": "2.0", "header": {"token": "fuzz-token", "event_type": []}}', sealed=True)
+@example(plaintext=b'{"schema": "2.0", "header": {"token": "fuzz-token", "event_type": "hire.offer.status_changed_v1"}, '
+                   b'"event": []}', sealed=True)
+def test_a_signed_feishu_event_parses_or_fails_typed_and_so_does_its_handshake(plaintext, sealed):
+    from plugins.hr_suites.feishu_hire import FeishuHire
+
+    body = _sealed(plaintext) if sealed else plaintext
+    connector = FeishuHire(FEISHU)
+    result = outcome(lambda: connector.parse_webhook(_lark(body), body))
+    assert isinstance(result, (WebhookDelivery, HubError)), result
+    answer = outcome(lambda: connector.webhook_answer({}, body))
+    assert answer is None or isinstance(answer, (dict, HubError)), answer
