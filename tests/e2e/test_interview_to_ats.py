@@ -3,19 +3,22 @@
 The path a customer sets up once and then never touches (issue 34, acceptance):
 
 1. Greenhouse's candidates, jobs and applications are synced into the hub (recorded Harvest v3 pages,
-   tests/cassettes/hr_suites/greenhouse/);
+   tests/cassettes/hr_suites/greenhouse/), and Feishu Hire's talents (recorded, tests/cassettes/hr_suites/
+   feishu_hire/): the same people, found by their phone numbers;
 2. the vendor's export is migrated (``hub migrate --source acme_ai``, the installed command) and one more
    result arrives as a signed webhook to a real ``hub serve``; the vendor folder of mapping files is the
    only configuration (tests/e2e/interview_to_ats/mapping/);
 3. delivery moves the recommended candidate's Greenhouse application to the second interview (a real
-   HTTP Greenhouse v3 write target, tests/support/target_server.py);
+   HTTP Greenhouse v3 write target, tests/support/target_server.py) and writes every result to Feishu
+   Hire as an external interview assessment under the candidate's talent (recorded: the cassette
+   ``interview_to_ats``, request bodies matched, the hub ids in them read as ``<hub-id>``);
 4. the service's change feed shows every one of those steps, each exactly once.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import subprocess
 import time
 from collections import Counter
@@ -32,18 +35,22 @@ from hub.core.webhooks import SignatureScheme
 from hub.testing import scrubbing_vcr
 from tests.api.conftest import hub_server_factory  # noqa: F401 — the real `hub serve` fixture
 from tests.conftest import HUB
+from tests.plugins.hr_suites.feishu_hire_support import SETTINGS as FEISHU, RecordedFeishuHire
 from tests.plugins.hr_suites.test_greenhouse_connector import SETTINGS, RecordedGreenhouse
 from tests.support.target_server import GreenhouseTargetServer
 
 HERE = Path(__file__).resolve().parent / "interview_to_ats"
 REPO = HERE.parents[2]
 GREENHOUSE_CASSETTES = REPO / "tests" / "cassettes" / "hr_suites" / "greenhouse"
+FEISHU_CASSETTES = REPO / "tests" / "cassettes" / "hr_suites" / "feishu_hire"
+HUB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SECRET = "acme-ai-test-secret-not-real"
 SCHEME = {"header": "X-Signature", "prefix": "sha256=", "signed_content": "{timestamp}.{body}",
           "timestamp_header": "X-Timestamp", "tolerance_seconds": 300, "delivery_id_header": "X-Delivery-Id"}
-#: What the customer's hub.yaml says: one vendor, the ATS, and one route.
+#: What the customer's hub.yaml says: one vendor, two ATSs, and a route to each.
 ROUTES = [{"name": "ai-recommended-to-second-interview", "entity": "application", "target": "greenhouse",
-           "when": [{"field": "status", "changed_to": "second_interview"}]}]
+           "when": [{"field": "status", "changed_to": "second_interview"}]},
+          {"name": "ai-scores-to-feishu", "entity": "assessment", "target": "feishu_hire"}]
 
 
 def hub_yaml(target: GreenhouseTargetServer) -> dict[str, Any]:
@@ -57,6 +64,7 @@ def hub_yaml(target: GreenhouseTargetServer) -> dict[str, Any]:
                 "client_id": "cid", "client_secret": "secret", "user_id": "4080",
                 "base_url": target.url("/v3"), "token_url": target.url("/token"),
                 "retry": {"max_attempts": 2, "backoff_base": 0.01, "backoff_cap": 0.02, "max_elapsed_seconds": 5}}},
+            "feishu_hire": {"type": "feishu_hire", "settings": {"app_id": FEISHU["app_id"], "app_secret": FEISHU["app_secret"]}},
         },
         "routes": ROUTES,
     }
@@ -68,12 +76,35 @@ def target() -> Any:
         yield server
 
 
-def synced_from_greenhouse(store: Any) -> None:
-    """Step 1: the ATS's people and applications, as the recorded Harvest v3 pages list them."""
-    for stream in ("jobs", "candidates", "applications"):
-        with scrubbing_vcr(GREENHOUSE_CASSETTES).use_cassette(f"{stream}.yaml") as cassette:
-            sync(RecordedGreenhouse(dict(SETTINGS)), store, streams=[stream], prefetch=False)
+def synced_from_the_ats(store: Any) -> None:
+    """Step 1: the ATSs' people and applications, as the recorded Harvest v3 and Feishu Hire pages list them."""
+    for connector, cassettes, stream in [(RecordedGreenhouse(dict(SETTINGS)), GREENHOUSE_CASSETTES, "jobs"),
+                                         (RecordedGreenhouse(dict(SETTINGS)), GREENHOUSE_CASSETTES, "candidates"),
+                                         (RecordedGreenhouse(dict(SETTINGS)), GREENHOUSE_CASSETTES, "applications"),
+                                         (RecordedFeishuHire(dict(FEISHU)), FEISHU_CASSETTES, "talents")]:
+        with scrubbing_vcr(cassettes).use_cassette(f"{stream}.yaml") as cassette:
+            sync(connector, store, streams=[stream], prefetch=False)
         assert cassette.all_played, stream
+
+
+def _bodies_but_hub_ids(live: Any, recorded: Any) -> None:
+    """vcr matcher: the JSON bodies sent are the recorded ones, with any hub id read as ``<hub-id>``."""
+    def parsed(body: Any) -> Any:
+        text = body.decode() if isinstance(body, bytes) else body
+        return json.loads(HUB_ID.sub("<hub-id>", text)) if text else None
+    assert parsed(live.body) == parsed(recorded.body) or live.uri.endswith("/tenant_access_token/internal")
+
+
+def delivered(store: Any, config: dict[str, Any]) -> Any:
+    """Step 3: one delivery pass, Feishu's side replayed from its recorded conversation."""
+    recorded = scrubbing_vcr(FEISHU_CASSETTES)
+    recorded.register_matcher("bodies_but_hub_ids", _bodies_but_hub_ids)
+    with recorded.use_cassette("interview_to_ats.yaml", match_on=("method", "scheme", "host", "path", "query",
+                                                                "bodies_but_hub_ids"),
+                                  ignore_localhost=True) as cassette:  # the Greenhouse target is a local server
+        report = DeliveryRunner(store, HubConfig.model_validate(config)).run()
+    assert cassette.all_played
+    return report
 
 
 def migrated(server: Any) -> str:
@@ -111,7 +142,7 @@ def test_vendor_results_reach_the_ats_and_the_change_feed_shows_each_step_once(h
     server.config_path.write_text(json.dumps({"database": {"url": server.database_url}, **config}, ensure_ascii=False),
                                   encoding="utf-8")
     server.start()
-    synced_from_greenhouse(server.store)
+    synced_from_the_ats(server.store)
     target._next_id = 2000  # the target's next application is Greenhouse's 2001, as synced
     remote = target.add_application(candidate_id=1001, job_id=5001, stage="Application Review")
     assert remote["id"] == 2001
@@ -121,10 +152,9 @@ def test_vendor_results_reach_the_ats_and_the_change_feed_shows_each_step_once(h
     assert pushed(server).status_code == 200
     assert pushed(server).status_code == 409  # the vendor's retry of the same delivery is not stored twice
 
-    delivery = DeliveryRunner(server.store, HubConfig.model_validate(config)).run()
-    assert delivery.counters == {"greenhouse": {"delivered": 1}}
+    assert delivered(server.store, config).counters == {"greenhouse": {"delivered": 1}, "feishu_hire": {"delivered": 3}}
     assert target.stage_name(remote["stage_id"]) == "Face to Face"
-    assert DeliveryRunner(server.store, HubConfig.model_validate(config)).run().counters == {}
+    assert DeliveryRunner(server.store, HubConfig.model_validate(config)).run().counters == {}  # nothing twice
     assert [kind for kind, _, _ in target.writes] == ["move"]
 
     feed = changes(server)
@@ -133,10 +163,11 @@ def test_vendor_results_reach_the_ats_and_the_change_feed_shows_each_step_once(h
     steps = Counter((item["kind"], item["op"], item["origin"].split(":")[0]) for item in feed)
     assert steps == {
         ("job", "create", "sync"): 3, ("candidate", "create", "sync"): 5, ("application", "create", "sync"): 5,
+        ("candidate", "merge", "sync"): 5,  # Feishu's talents are Greenhouse's candidates (same phones)
         # the export's rows are the Greenhouse applications they name (external_ids.greenhouse): merged, not new
         ("application", "merge", "migrate"): 2, ("assessment", "create", "migrate"): 2,
         ("assessment", "create", "sync"): 1,  # the webhook, once although the vendor sent it twice
-    }  # delivery adds no change: the id Greenhouse answers with is a link, not a new version
+    }  # delivery adds no change: the ids Greenhouse and Feishu answer with are links, not new versions
     moved = [item["entity"] for item in feed if item["kind"] == "application" and item["op"] == "merge"]
     assert {(app["external_ids"]["greenhouse"], app["external_ids"]["acme_ai"], app["status"], app.get("stage"))
             for app in moved} == {("2001", "AI-7001", "second_interview", "Application Review"),
@@ -145,3 +176,7 @@ def test_vendor_results_reach_the_ats_and_the_change_feed_shows_each_step_once(h
     assert sorted(assessments) == ["AI-7001", "AI-7002", "AI-7003"]
     assert assessments["AI-7003"]["candidate"]["external_id"] == "1002"
     assert assessments["AI-7001"]["recommendation"]["raw"] == "推荐"
+    written = {ext: server.store.get("assessment", item["id"]).external_ids.get("feishu_hire")
+               for ext, item in ((ext, next(i for i in feed if i["kind"] == "assessment"
+                                            and i["entity"]["external_ids"]["acme_ai"] == ext)) for ext in assessments)}
+    assert written == {"AI-7001": "7018000000000000021", "AI-7002": "7018000000000000022", "AI-7003": "7018000000000000023"}

@@ -285,6 +285,8 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
                    get(f"/hire/v1/offers/{oid(1)}", {"offer": OFFERS[5]})],
         # an AI interview's result written to Feishu as an external interview assessment
         "writes": writes(),
+        # the end-to-end test's deliveries (tests/e2e/test_interview_to_ats.py)
+        "interview_to_ats": interview_to_ats(),
     }
 
 
@@ -385,6 +387,50 @@ def writes() -> list[dict[str, Any]]:
         # version 2, re-scored: the assessment Feishu holds is updated
         patch(written(90, 88, 2)),
     ]
+
+
+#: What tests/e2e/test_interview_to_ats.py delivers: the AI vendor's three results, each as (talent number —
+#: the Feishu talent its Greenhouse candidate is, by phone —, completed at (ms), conclusion, overall, 沟通能力,
+#: 逻辑思维, comment, report). The hub ids the external ids derive from are made while the test runs
+#: (migration, webhook): recorded as HUB_ID, which the test's matcher puts in place of any hub id sent.
+HUB_ID = "<hub-id>"
+E2E_RESULTS = (
+    (1, "1793586600000", 2, 86, 88, 84, "表达清晰，案例分析有条理。", "https://reports.example.com/r/AI-7001"),
+    (4, "1793599200000", 3, 52, 55, 49, "逻辑需要加强。", "https://reports.example.com/r/AI-7002"),
+    (2, "1793668500000", 3, 79, 81, 77, "沟通顺畅，系统设计题思路偏保守。", "https://reports.example.com/r/AI-7003"),
+)
+
+
+def interview_to_ats() -> list[dict[str, Any]]:
+    """Each result of the end-to-end test written as a first delivery: the talent has no external
+    application of ours yet, so application, interview and assessment are created, in that order."""
+    out = [token_interaction()]
+    for k, (talent, completed, conclusion, overall, communication, logic, comment, report) in enumerate(E2E_RESULTS, 1):
+        application = {"external_id": f"hub-application-{HUB_ID}", "talent_id": tid(talent), "resume_source": "acme_ai",
+                       "delivery_type": 4, "create_time": int(completed)}
+        interview = {"external_id": f"hub-interview-{HUB_ID}", "external_application_id": _id(16, 20 + k),
+                     "participate_status": 2, "begin_time": int(completed), "end_time": int(completed)}
+        assessment = {"external_id": f"hub-assessment-{HUB_ID}", "external_interview_id": _id(17, 20 + k),
+                      "username": "acme_ai", "conclusion": conclusion, "content": comment, "assessment_dimension_list": [
+                          {"assessment_type": 1, "title": "综合得分", "score": overall},
+                          {"assessment_type": 1, "title": "沟通能力", "score": communication},
+                          {"assessment_type": 1, "title": "逻辑思维", "score": logic},
+                          {"assessment_type": 3, "title": "报告链接", "content": report}]}
+        batch_query = f"{API}/hire/v1/external_interviews/batch_query?" + urlencode(
+            {"external_application_id": _id(16, 20 + k), "page_size": "20"})
+        out += [
+            get("/hire/v1/external_applications", {"items": [], "page_token": "", "has_more": False},
+                {"talent_id": tid(talent), "page_size": "20"}),
+            {"request": _request("POST", f"{API}/hire/v1/external_applications", body=application),
+             "response": response(200, envelope({"external_application": {"id": _id(16, 20 + k), **application}}))},
+            {"request": _request("POST", batch_query, body={}),
+             "response": response(200, envelope({"items": [], "page_token": "", "has_more": False}))},
+            {"request": _request("POST", f"{API}/hire/v1/external_interviews", body=interview),
+             "response": response(200, envelope({"external_interview": {"id": _id(17, 20 + k), **interview}}))},
+            {"request": _request("POST", f"{API}/hire/v1/external_interview_assessments", body=assessment),
+             "response": response(200, envelope({"external_interview_assessment": {"id": _id(18, 20 + k), **assessment}}))},
+        ]
+    return out
 
 
 # ---------------------------------------------------------------- event samples
