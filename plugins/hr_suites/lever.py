@@ -61,7 +61,7 @@ from hub.core.paginators import CursorPaginator
 from hub.core.webhooks import verify_hmac_hex
 
 __all__ = ["RATINGS", "Lever", "archive_reason", "feedback_values", "lever_paginator", "offer_values",
-           "opportunity_contacts", "status_key"]
+           "status_key"]
 
 #: The overall rating every Lever feedback form has, worst first: four points, no neutral one.
 RATINGS = ("strong no hire", "no hire", "hire", "strong hire")
@@ -120,18 +120,6 @@ def status_key(record: Mapping[str, Any], stages: Mapping[Any, str], reasons: Ma
         reason = reasons.get(reason_id) or {}
         return "hired" if reason.get("type") == "hired" else "archived:" + str(reason.get("text") or "")
     return "stage:" + (stages.get(_id_of(record.get("stage"))) or "")
-
-
-def opportunity_contacts(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``phones``: every ``phones[].value`` joined with "," (Lever sends ``{type, value}`` objects).
-
-    Example:
-        >>> opportunity_contacts({"phones": [{"type": "mobile", "value": "+1 415-555-0101"}, {"value": None}]})
-        {'phones': '+1 415-555-0101'}
-    """
-    values = [str(item["value"]).strip() for item in record.get("phones") or ()
-              if isinstance(item, dict) and item.get("value") is not None]  # fmt: skip
-    return {"phones": ",".join(v for v in values if v) or None}
 
 
 def _rating(value: Any) -> str | None:
@@ -264,9 +252,8 @@ class Lever(RestConnector):
 
         The originals are not touched: the engine stores them as ``remote_data``.
         """
-        if stream.name == "candidates":
-            derive: Callable[[dict[str, Any]], dict[str, Any]] = opportunity_contacts
-        elif stream.name == "feedback":
+        derive: Callable[[dict[str, Any]], dict[str, Any]]
+        if stream.name == "feedback":
             derive = feedback_values
         elif stream.name == "offers":
             identifiers = {name: self.settings.get(name) for name in _OFFER_FIELDS}

@@ -28,7 +28,8 @@ from hub.core.models import ApplicationStatus, OfferStatus, PayPeriod, Recommend
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.testing import sqlite_store
-from plugins.hr_suites.lever import RATINGS, Lever, feedback_values, offer_values, opportunity_contacts, status_key
+from hub.core.mapping import load_mapping
+from plugins.hr_suites.lever import RATINGS, Lever, feedback_values, offer_values, status_key
 
 REPO = Path(__file__).resolve().parents[3]
 CASSETTES = REPO / "tests" / "cassettes" / "hr_suites" / "lever"
@@ -225,11 +226,17 @@ def test_status_key_is_total_and_an_archive_reason_wins_over_the_stage(stage: st
     assert key == expected[reason]
 
 
-@given(st.lists(st.one_of(st.none(), st.text(max_size=12), st.fixed_dictionaries({"value": st.none() | st.text(max_size=12)}))))
-def test_opportunity_contacts_takes_every_phone_value_and_nothing_else(phones: list[Any]) -> None:
-    joined = opportunity_contacts({"phones": phones})["phones"]
-    wanted = [p["value"].strip() for p in phones if isinstance(p, dict) and p["value"] is not None and p["value"].strip()]
-    assert joined == (",".join(wanted) or None)
+PHONES = st.sampled_from(["+1 415-555-0101", " 415-555-0102 ", "+44 20 7946 0958", ""])
+
+
+@given(st.lists(st.one_of(st.none(), PHONES, st.fixed_dictionaries({"type": st.just("mobile"), "value": st.none() | PHONES}))))
+def test_every_phone_value_is_a_phone_of_the_candidate_and_nothing_else(phones: list[Any]) -> None:
+    """candidate.yaml's ``phones[*].value``: every number of the list, whatever its type; blanks and
+    bare strings (not Lever's shape) left out."""
+    mapping = load_mapping(Lever({"api_key": "k"}).mapping_path("candidate.yaml"))
+    got = mapping.apply({"contact": "c-1", "name": "Test Candidate", "phones": phones}).get("phones") or []
+    wanted = [p["value"] for p in phones if isinstance(p, dict) and p["value"] and p["value"].strip()]
+    assert len(got) == len(set(wanted)) and all(number.startswith("+") for number in got)
 
 
 # ---------------------------------------------------------------- webhooks

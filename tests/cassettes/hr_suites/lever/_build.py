@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hub.testing.cassette_writer import request, response, write_cassettes
-from plugins.hr_suites.lever import archive_reason, feedback_values, offer_values, opportunity_contacts, status_key
+from plugins.hr_suites.lever import archive_reason, feedback_values, offer_values, status_key
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parents[2] / "fixtures" / "lever"
@@ -272,7 +272,7 @@ def prepared() -> dict[str, list[dict[str, Any]]]:
     stages = {s["id"]: s["text"] for s in STAGES}
     reasons = {r["id"]: r for r in ARCHIVE_REASONS}
     return {
-        "candidate": [{**o, "_hub": opportunity_contacts(o)} for o in OPPORTUNITIES],
+        "candidate": list(OPPORTUNITIES),
         "assessment": [{**form, "_parent": parent, "_hub": feedback_values(form)}
                        for number, forms in FEEDBACK.items() for form in forms
                        for parent in [_parent_of(number)]],
