@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -39,7 +38,7 @@ from hub.core.http import HttpClient, Page, RetryPolicy
 from hub.core.mapping_files import BUILTIN_MAPPINGS, MappingLookup
 from hub.core.paginators import LinkHeaderPaginator, PageRequest, Paginator, select
 from hub.core.substreams import Parent, child_pages
-from hub.core.webhooks import verify_hmac_hex
+from hub.core.webhooks import verify_hmac_hex, webhook_json
 
 __all__ = ["Category", "Connector", "Detail", "Parent", "RestConnector", "Stream", "Tombstones", "WebhookDelivery"]
 
@@ -517,11 +516,7 @@ class RestConnector(Connector):
         if delivery_id is not None and len(delivery_id) > _DELIVERY_ID_MAX:
             raise WebhookVerificationError(f"the delivery id is longer than {_DELIVERY_ID_MAX} characters",
                                            system=self.name)  # fmt: skip
-        try:
-            body = json.loads(raw_body)
-        except (ValueError, RecursionError):  # RecursionError: nested deeper than json's parser goes
-            raise WebhookVerificationError("the webhook body is not JSON", system=self.name) from None
-        pairs = self.webhook_records(body)
+        pairs = self.webhook_records(webhook_json(raw_body, self.name))
         for stream_name, _record in pairs:
             self.stream(stream_name)
         return WebhookDelivery(delivery_id, pairs)

@@ -22,17 +22,46 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.core.errors import ConfigError, WebhookVerificationError
 
-__all__ = ["SignatureScheme", "StandardWebhook", "new_secret", "verify_hmac_hex"]
+__all__ = ["SignatureScheme", "StandardWebhook", "new_secret", "verify_hmac_hex", "webhook_json", "webhook_object"]
+
+
+def webhook_json(raw_body: bytes, system: str) -> Any:
+    """A webhook body parsed as JSON, or the 400-class refusal every receiver gives a body that is not.
+
+    Example:
+        >>> webhook_json(b'{"event": "x"}', "acme")
+        {'event': 'x'}
+    """
+    try:
+        return json.loads(raw_body)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json's parser goes
+        raise WebhookVerificationError("the webhook body is not JSON", system=system) from None
+
+
+def webhook_object(raw_body: bytes, system: str) -> dict[str, Any]:
+    """:func:`webhook_json` for vendors whose body is always one object (the signature sits inside it).
+
+    Example:
+        >>> webhook_object(b"[1]", "acme")
+        Traceback (most recent call last):
+        ...
+        hub.core.errors.WebhookVerificationError: [webhook-verification-failed] acme: the webhook body is not a JSON object
+    """
+    body = webhook_json(raw_body, system)
+    if not isinstance(body, dict):
+        raise WebhookVerificationError("the webhook body is not a JSON object", system=system)
+    return body
 
 
 def verify_hmac_hex(

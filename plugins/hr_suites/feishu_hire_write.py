@@ -35,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from hub.core.delivery import Delivery, DeliveryTarget
+from hub.core.delivery import Delivery, RestDeliveryTarget
 from hub.core.errors import MalformedPageError, PermanentConnectorError
 from hub.core.http import HttpClient
 from hub.core.paginators import CursorPaginator, select
@@ -95,7 +95,7 @@ def assessment_body(payload: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-class FeishuHireWrites(DeliveryTarget):
+class FeishuHireWrites(RestDeliveryTarget):
     """The write side of :class:`plugins.hr_suites.feishu_hire.FeishuHire` (mixed into it).
 
     Example:
@@ -106,18 +106,6 @@ class FeishuHireWrites(DeliveryTarget):
     writes: ClassVar[tuple[str, ...]] = ("assessment",)
     settings: dict[str, Any]
     name: str
-
-    _http: HttpClient | None = None
-
-    def _writer(self) -> HttpClient:
-        if self._http is None:
-            self._http = self.client()  # type: ignore[attr-defined]
-        return self._http
-
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     def refusal(self, item: Delivery) -> PermanentConnectorError | None:
         """A new assessment needs a Feishu talent to be written under: its candidate's talent id, or its
@@ -134,7 +122,7 @@ class FeishuHireWrites(DeliveryTarget):
     def deliver(self, item: Delivery) -> str:
         """Write the assessment: a ``PATCH`` of the one the hub knows, else find or create its external
         application, interview and assessment (in that order; each found by its external id first)."""
-        client = self._writer()
+        client = self.writer()
         body = assessment_body(item.payload)
         if item.external_id is not None:
             self._update(client, item.external_id, body)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from hub.core.delivery import Delivery, DeliveryTarget
+from hub.core.delivery import Delivery, RestDeliveryTarget
 from hub.core.errors import PermanentConnectorError, WriteConflictError
 from hub.core.http import HttpClient
 
@@ -45,7 +45,7 @@ __all__ = ["GreenhouseWrites", "NEXT_STAGE"]
 NEXT_STAGE = "@next"
 
 
-class GreenhouseWrites(DeliveryTarget):
+class GreenhouseWrites(RestDeliveryTarget):
     """The write side of :class:`plugins.hr_suites.greenhouse.Greenhouse` (mixed into it).
 
     Example:
@@ -58,18 +58,6 @@ class GreenhouseWrites(DeliveryTarget):
     settings: dict[str, Any]
     name: str
 
-    _http: HttpClient | None = None
-
-    def _writer(self) -> HttpClient:
-        if self._http is None:
-            self._http = self.client()  # type: ignore[attr-defined]
-        return self._http
-
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
-
     def refusal(self, item: Delivery) -> PermanentConnectorError | None:
         """A new application needs its candidate's and job's Greenhouse ids: without them it cannot be created."""
         if item.external_id is None:
@@ -80,7 +68,7 @@ class GreenhouseWrites(DeliveryTarget):
 
     def deliver(self, item: Delivery) -> str:
         """Create the application if Greenhouse has none for it, then move or reject it as the payload says."""
-        client = self._writer()
+        client = self.writer()
         if item.external_id is not None:
             application = self._one(client, {"ids": item.external_id})
             if application is None:

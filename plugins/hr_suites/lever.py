@@ -47,7 +47,6 @@ hub.yaml::
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
@@ -58,7 +57,7 @@ from hub.core.connector import Category, Parent, RestConnector, Stream
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient
 from hub.core.paginators import CursorPaginator
-from hub.core.webhooks import verify_hmac_hex
+from hub.core.webhooks import verify_hmac_hex, webhook_object
 
 __all__ = ["RATINGS", "Lever", "archive_reason", "feedback_values", "lever_paginator", "offer_values",
            "status_key"]
@@ -307,7 +306,7 @@ class Lever(RestConnector):
             WebhookVerificationError: the body is not a JSON object, a field is missing, the
                 signature does not match, or ``triggeredAt`` is outside the tolerance.
         """
-        body = _json_object(raw_body, self.name)
+        body = webhook_object(raw_body, self.name)
         token, triggered, signature = body.get("token"), body.get("triggeredAt"), body.get("signature")
         if not isinstance(token, str) or not token or not isinstance(signature, str):
             raise WebhookVerificationError("the webhook body has no token or signature", system=self.name)
@@ -342,17 +341,6 @@ class Lever(RestConnector):
         return [("opportunities", {"id": data.get("opportunityId"), "contact": data.get("contactId"),
                                    "stage": data.get("toStageId"), "archived": None,
                                    "updatedAt": body.get("triggeredAt")})]
-
-
-def _json_object(raw_body: bytes, system: str) -> dict[str, Any]:
-    """The webhook body as a JSON object; the signature is inside it, so it is parsed before any check."""
-    try:
-        body = json.loads(raw_body)
-    except (ValueError, RecursionError):
-        raise WebhookVerificationError("the webhook body is not JSON", system=system) from None
-    if not isinstance(body, dict):
-        raise WebhookVerificationError("the webhook body is not a JSON object", system=system)
-    return body
 
 
 @hookimpl

@@ -63,7 +63,7 @@ from hub.core.envelope import Envelope
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient, Page
 from hub.core.paginators import CursorPaginator, PageRequest, Paginator
-from hub.core.webhooks import verify_hmac_hex
+from hub.core.webhooks import verify_hmac_hex, webhook_object
 
 from plugins.hr_suites.moka_write import MokaWrites  # the write side (delivery), kept apart
 
@@ -327,7 +327,7 @@ class Moka(MokaWrites, RestConnector):
         secret, sign = self.setting(self.webhook_secret_setting), query.get("sign")
         if mode == "raw":
             verify_hmac_hex(secret, raw_body, sign, prefix="")
-        body = _json_object(raw_body, self.name)
+        body = webhook_object(raw_body, self.name)
         if mode == "stringified":
             verify_hmac_hex(secret, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), sign, prefix="")
         delivery = body.get("id")
@@ -345,16 +345,6 @@ class Moka(MokaWrites, RestConnector):
         stream = (self.settings.get("webhook_events") or {}).get(body.get("event")) if isinstance(body, dict) else None
         data = body.get("data") if stream else None
         return [(stream, data)] if isinstance(data, dict) else []
-
-
-def _json_object(raw_body: bytes, system: str) -> dict[str, Any]:
-    try:
-        body = json.loads(raw_body)
-    except (ValueError, RecursionError):
-        raise WebhookVerificationError("the webhook body is not JSON", system=system) from None
-    if not isinstance(body, dict):
-        raise WebhookVerificationError("the webhook body is not a JSON object", system=system)
-    return body
 
 
 @hookimpl

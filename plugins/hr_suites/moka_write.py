@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from hub.core.delivery import Delivery, DeliveryTarget
+from hub.core.delivery import Delivery, RestDeliveryTarget
 from hub.core.errors import PermanentConnectorError, TransientConnectorError
 from hub.core.http import HttpClient
 
@@ -48,7 +47,7 @@ def checkin_date(day: str) -> str:
     return midnight.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-class MokaWrites(DeliveryTarget):
+class MokaWrites(RestDeliveryTarget):
     """The write side of :class:`plugins.hr_suites.moka.Moka` (mixed into it).
 
     Example:
@@ -60,15 +59,6 @@ class MokaWrites(DeliveryTarget):
     settings: dict[str, Any]
     name: str
 
-    @cached_property
-    def _writer(self) -> HttpClient:
-        """One client for a delivery pass, made on its first write."""
-        return self.client()  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        writer = self.__dict__.pop("_writer", None)
-        if writer is not None:
-            writer.close()
 
     def refusal(self, item: Delivery) -> PermanentConnectorError | None:
         """What Moka could never take: an offer it already has (no update is documented), one whose
@@ -87,7 +77,7 @@ class MokaWrites(DeliveryTarget):
 
     def deliver(self, item: Delivery) -> str:
         """Create the offer unless its application carries one; Moka's id of the offer."""
-        client, application_id = self._writer, item.payload["applicationId"]
+        client, application_id = self.writer(), item.payload["applicationId"]
         existing = self._offer_of(client, item, application_id)
         if existing is not None:
             return existing

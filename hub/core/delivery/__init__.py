@@ -19,7 +19,7 @@ Example:
 
 from hub.core.delivery.outbox import RouteEnqueuer
 from hub.core.delivery.runner import DeliveryReport, DeliveryRunner, attach_routes, targets_from_config
-from hub.core.delivery.target import Delivery, DeliveryTarget
+from hub.core.delivery.target import Delivery, DeliveryTarget, RestDeliveryTarget
 from hub.core.store import Outbox, OutboxEntry  # the queue's rows live in the store; named here for delivery's users
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "DeliveryTarget",
     "Outbox",
     "OutboxEntry",
+    "RestDeliveryTarget",
     "RouteEnqueuer",
     "attach_routes",
     "targets_from_config",

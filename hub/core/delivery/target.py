@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from hub.core.errors import HubError, RecordError
+from hub.core.http import HttpClient
 from hub.core.mapping import CompiledMapping, load_mapping
 from hub.core.models import Entity
 from hub.core.routes import Event, change_event
 
-__all__ = ["Delivery", "DeliveryTarget"]
+__all__ = ["Delivery", "DeliveryTarget", "RestDeliveryTarget"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,25 @@ class DeliveryTarget:
 
     def close(self) -> None:
         """Release connections; called when the runner is done with the target."""
+
+
+class RestDeliveryTarget(DeliveryTarget):
+    """The write side of a :class:`~hub.core.connector.RestConnector` (mixed into it): one HTTP client
+    for a delivery pass, made with the connector's auth, retries and envelope on the first write and
+    closed with the target.
+
+    Example:
+        >>> RestDeliveryTarget().close()   # nothing written, nothing to close
+    """
+
+    _http: HttpClient | None = None
+
+    def writer(self) -> HttpClient:
+        if self._http is None:
+            self._http = self.client()  # type: ignore[attr-defined]
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
