@@ -16,6 +16,8 @@ HUB = Path(sys.executable).with_name("hub")
 REPO = Path(__file__).resolve().parents[2]
 EXPORT = REPO / "hub/examples/legacy_ai_interview/ai_interview_results.csv"
 CANDIDATES = REPO / "tests/cassettes/hr_suites/greenhouse/candidates.yaml"
+#: Every system the package ships a mapping folder for (plugins/<category>/<system>/ under hub/mappings).
+BUILT_IN_SYSTEMS = sorted({folder.name for folder in (REPO / "hub/mappings").glob("*/*") if folder.is_dir()})
 GREENHOUSE = "connectors:\n  gh:\n    type: greenhouse\n    settings: {client_id: id, client_secret: secret}\n"
 
 
@@ -113,8 +115,8 @@ def test_an_export_whose_records_all_map_exits_0(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--system", "workday", "--input", "x.json"),
-         "[config-error] workday: no mappings for system 'workday'; known: ai_interview, beisen, feishu_hire, greenhouse, legacy_ai_interview, lever, moka, payroll_import"),
+        (("--system", "nosuchsystem", "--input", "x.json"),
+         f"[config-error] nosuchsystem: no mappings for system 'nosuchsystem'; known: {', '.join(BUILT_IN_SYSTEMS)}"),
         (("--system", "greenhouse", "--input", "x.json"), "choose the payload's kind with --entity"),
         (("--system", "greenhouse", "--entity", "employee", "--input", "x.json"), "not 'employee'"),
         (("--system", "greenhouse", "--entity", "candidate", "--input", "missing.json"), "[unreadable-file] missing.json"),
