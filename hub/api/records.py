@@ -42,8 +42,8 @@ router = APIRouter(tags=["records"])
 
 #: The path of each kind's records (plural, as URLs name them) → the kind.
 KINDS: dict[str, str] = {
-    "candidates": "candidate", "jobs": "job", "applications": "application", "assessments": "assessment",
-    "feedback": "feedback", "offers": "offer", "employees": "employee", "departments": "department",
+    "candidates": "candidate", "jobs": "job", "applications": "application", "interviews": "interview",
+    "assessments": "assessment", "feedback": "feedback", "offers": "offer", "employees": "employee", "departments": "department",
 }
 
 #: Look-up parameter → (blind-indexed field, the transform the mappings store that field with): the
@@ -106,9 +106,9 @@ def _list_endpoint(kind: str) -> Callable[..., Response]:
         request: Request,
         grant: Grant = Depends(current_grant),
         service: Service = Depends(service_of),
-        job: Annotated[str | None, Query(description="hub id of the job (applications, assessments, feedback, offers)")] = None,
+        job: Annotated[str | None, Query(description="hub id of the job (applications, interviews, assessments, feedback, offers)")] = None,
         department: Annotated[str | None, Query(description="department as jobs name it")] = None,
-        status: Annotated[str | None, Query(description="status (applications, offers, jobs; employees' employment_status)")] = None,
+        status: Annotated[str | None, Query(description="status (applications, interviews, offers, jobs; employees' employment_status)")] = None,
         system: Annotated[str | None, Query(description="only records this system has an id for")] = None,
         updated_since: Annotated[Timestamp | None, Query(description="updated at or after (ISO 8601 with offset)")] = None,
         updated_before: Annotated[Timestamp | None, Query(description="updated before (ISO 8601 with offset)")] = None,

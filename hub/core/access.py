@@ -56,7 +56,7 @@ class Role(StrEnum):
 _ALL_KINDS = frozenset(ENTITY_TYPES)
 _FIXED_KINDS = {
     Role.HR_ADMIN: _ALL_KINDS,
-    Role.DEPARTMENT_HEAD: frozenset({"application", "assessment", "feedback", "offer"}),
+    Role.DEPARTMENT_HEAD: frozenset({"application", "interview", "assessment", "feedback", "offer"}),
     Role.INTERVIEWER: frozenset({"candidate", "assessment"}),
     Role.PERSONAL: frozenset({"assessment", "feedback"}),
 }

@@ -67,6 +67,8 @@ __all__ = [
     "ApplicationStatus",
     "StageChange",
     "Application",
+    "InterviewStatus",
+    "Interview",
     "AssessmentKind",
     "DimensionScore",
     "Assessment",
@@ -560,6 +562,35 @@ class Application(Entity):
     updated_at: AwareDatetime | None = None
 
 
+class InterviewStatus(CanonicalEnum):
+    SCHEDULED = "scheduled"
+    AWAITING_FEEDBACK = "awaiting_feedback"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Interview(Entity):
+    """An interview on the calendar: when, how long, where, who interviews. What it concluded is an
+    :class:`Assessment` (a feedback form, a scorecard, an AI vendor's result), which may name it."""
+
+    kind: ClassVar[str] = "interview"
+
+    application: Ref | None = None
+    candidate: Ref | None = None
+    job: Ref | None = None
+    title: str | None = None
+    stage: str | None = None
+    status: InterviewStatus = InterviewStatus.SCHEDULED
+    status_raw: str | None = None
+    scheduled_at: AwareDatetime | None = None
+    duration_minutes: int | None = Field(default=None, ge=0)
+    location: str | None = None
+    # the people on the panel, by name or email: staff are people too
+    interviewers: Annotated[list[str], PII] = Field(default_factory=list)
+    # free text about the candidate, written for the panel
+    notes: Annotated[str | None, PII] = None
+
+
 # ---------------------------------------------------------------------------------------------------
 # Assessments and feedback
 # ---------------------------------------------------------------------------------------------------
@@ -677,7 +708,7 @@ class Employee(Person):
 
 
 ENTITY_TYPES: dict[str, type[Entity]] = {
-    cls.kind: cls for cls in (Candidate, Department, Job, Application, Assessment, Feedback, Offer, Employee)
+    cls.kind: cls for cls in (Candidate, Department, Job, Application, Interview, Assessment, Feedback, Offer, Employee)
 }
 
 

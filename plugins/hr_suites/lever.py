@@ -1,4 +1,4 @@
-"""Lever Data API v1: opportunities as candidates and applications, their feedback and offers (issue 34, point 4).
+"""Lever Data API v1: opportunities as candidates and applications, their feedback, offers and interviews (issue 34, point 4).
 
 Follows https://hire.lever.co/developer/documentation (facts, sources and open points in
 docs/connectors/lever.md). What is declaration:
@@ -10,8 +10,8 @@ docs/connectors/lever.md). What is declaration:
   (:class:`~hub.core.paginators.CursorPaginator`);
 * the incremental filter ``updated_at_start=<ms since epoch>`` on ``/opportunities`` (every Lever
   timestamp is an integer of milliseconds), cursor field ``updatedAt``;
-* feedback and offers as child streams of the opportunities (:mod:`hub.core.substreams`):
-  ``/opportunities/{id}/feedback`` and ``/opportunities/{id}/offers`` paged for every opportunity,
+* feedback, offers and interviews as child streams of the opportunities (:mod:`hub.core.substreams`):
+  ``/opportunities/{id}/feedback``, ``/offers`` and ``/interviews`` paged for every opportunity,
   each record carrying its opportunity's ``id`` and ``contact`` under ``_parent``;
 * 429 and 5xx retried by the base retry policy (``Retry-After`` honoured when sent; Lever documents
   none); 4xx answers carry ``{"code", "message"}`` and become typed errors;
@@ -25,8 +25,8 @@ What is not: an opportunity carries its stage and archive reason as ids. The can
 their names and the archive reason's type (``hired`` / ``non-hired``), so the connector reads
 ``/stages`` and ``/archive_reasons`` (the reference lists: on first use, and again when a page names
 an id they lack) and derives values under ``_hub`` on a *copy* of each record
-(:meth:`Lever.prepare_page`), as it does for feedback (the rating, scorecard rows, notes) and offers
-(the salary rows). The reference lists have no canonical kind: they are read, not stored.
+(:meth:`Lever.prepare_page`), as it does for feedback (the rating, scorecard rows, notes), offers
+(the salary rows) and interviews (their stage's name). The reference lists have no canonical kind: they are read, not stored.
 
 Details the documentation leaves open are settings or kept raw, never guessed: the stale window of a
 webhook; feedback's ``score-system`` value encoding (a label or a 1–4 integer is read, anything else
@@ -233,6 +233,7 @@ class Lever(RestConnector):
                cursor_param="updated_at_start"),
         Stream(name="feedback", entity="assessment", path="/opportunities/{id}/feedback", parent=_OPPORTUNITY),
         Stream(name="offers", entity="offer", path="/opportunities/{id}/offers", parent=_OPPORTUNITY),
+        Stream(name="interviews", entity="interview", path="/opportunities/{id}/interviews", parent=_OPPORTUNITY),
     )
     webhook_clock: ClassVar[Callable[[], float]] = staticmethod(time.time)  # the stale check's now; tests pin it
 
@@ -263,6 +264,9 @@ class Lever(RestConnector):
             derive = lambda r: {"status_key": status_key(r, stages, reasons),  # noqa: E731 — one use, reads best here
                                 "stage": stages.get(_id_of(r.get("stage"))),
                                 "reject_reason": (reasons.get(archive_reason(r)) or {}).get("text")}
+        elif stream.name == "interviews":
+            stages, _ = self.reference(client, {r.get("stage") for r in records if isinstance(r, dict)})
+            derive = lambda r: {"stage": stages.get(r.get("stage"))}  # noqa: E731
         else:
             return records
         return [{**r, "_hub": derive(r)} if isinstance(r, dict) else r for r in records]

@@ -1,5 +1,5 @@
 """Records for the API tests: two departments, two jobs, two interviewers, two candidates, two employees,
-and for each candidate an application, an assessment, feedback and an offer — one side in 销售部
+and for each candidate an application, an interview, an assessment, feedback and an offer — one side in 销售部
 (Sales, interviewer 王面试, candidate A), the other in 研发部 (R&D, interviewer 赵面试, candidate B).
 
 Every PII value is long and distinctive, so a test can look for it in a raw response text: masking
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hub.core.models import (Application, Assessment, Candidate, Department, Employee, Entity, Feedback, Job, Offer,
-                             Provenance, Ref)
+from hub.core.models import (Application, Assessment, Candidate, Department, Employee, Entity, Feedback, Interview, Job,
+                             Offer, Provenance, Ref)
 from hub.core.store import Store
 
 __all__ = ["SYSTEM", "PII_VALUES", "seed"]
@@ -25,6 +25,8 @@ PII_VALUES = {
     "cand-b": ["李四光-候选人乙", "+8613900139002", "li.siguang.b@example.com"],
     "emp-a": ["钱学森-员工甲", "+8613700137003"],
     "emp-b": ["孙思邈-员工乙", "+8613600136004"],
+    "iv-a": ["面试官王面试甲方面板"],
+    "iv-b": ["面试官赵面试乙方面板"],
     "as-a": ["沟通清晰，逻辑严谨，甲方评语"],
     "as-b": ["技术扎实，表达欠佳，乙方评语"],
     "fb-a": ["感谢参加面试，甲的反馈全文"],
@@ -51,6 +53,8 @@ def _records() -> list[Entity]:
                      department=department, employee_number=f"E-{side}"),
             Application(external_ids={SYSTEM: f"app-{side}"}, candidate=_ref(f"cand-{side}"), job=_ref(f"job-{side}"),
                         status="interviewing"),
+            Interview(external_ids={SYSTEM: f"iv-{side}"}, application=_ref(f"app-{side}"), candidate=_ref(f"cand-{side}"),
+                      title="On-site", status="scheduled", interviewers=PII_VALUES[f"iv-{side}"]),
             Assessment(external_ids={SYSTEM: f"as-{side}"}, vendor="beisen", candidate=_ref(f"cand-{side}"),
                        application=_ref(f"app-{side}"), job=_ref(f"job-{side}"), interviewer=interviewer,
                        comments=PII_VALUES[f"as-{side}"][0]),

@@ -33,19 +33,20 @@ import pytest
 from tests.api.conftest import HubServer
 from tests.api.seeds import PII_VALUES, SYSTEM, seed
 
-PLURALS = {"candidates": "candidate", "jobs": "job", "applications": "application", "assessments": "assessment",
+PLURALS = {"candidates": "candidate", "jobs": "job", "applications": "application", "interviews": "interview",
+           "assessments": "assessment",
            "feedback": "feedback", "offers": "offer", "employees": "employee", "departments": "department"}
 KIND_OF_LABEL = {"dep": "department", "job": "job", "cand": "candidate", "emp": "employee", "app": "application",
-                 "as": "assessment", "fb": "feedback", "of": "offer"}
+                 "iv": "interview", "as": "assessment", "fb": "feedback", "of": "offer"}
 EVERYTHING = {f"{prefix}-{side}" for prefix in KIND_OF_LABEL for side in "ab"}
 
 #: caller → (role, scope, pii_read, the labels of the records it may see).
 CALLERS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
     "hr_admin": ("hr_admin", {}, EVERYTHING),
     "hr_admin_pii": ("hr_admin", {"pii_read": True}, EVERYTHING),
-    "department_head": ("department_head", {"departments": ["销售部"]}, {"app-a", "as-a", "fb-a", "of-a"}),
+    "department_head": ("department_head", {"departments": ["销售部"]}, {"app-a", "iv-a", "as-a", "fb-a", "of-a"}),
     "department_head_pii": ("department_head", {"departments": ["销售部"], "pii_read": True},
-                            {"app-a", "as-a", "fb-a", "of-a"}),
+                            {"app-a", "iv-a", "as-a", "fb-a", "of-a"}),
     "interviewer": ("interviewer", {"interviewer": "王面试"}, {"as-a", "cand-a"}),
     "system": ("system", {"kinds": ["offer", "job"]}, {"of-a", "of-b", "job-a", "job-b"}),
     "personal": ("personal", {}, {"as-a", "fb-a"}),  # subject: candidate A, filled in once seeded

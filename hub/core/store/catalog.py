@@ -45,13 +45,14 @@ from hub.core.store.scope import department_of, job_of, json_text, visible
 __all__ = ["Catalog", "Page", "Record", "RecordFilter", "FILTERABLE"]
 
 #: The field of ``entities.data`` the ``status`` filter compares, by kind.
-_STATUS_FIELD = {"application": "status", "offer": "status", "job": "status", "employee": "employment_status"}
+_STATUS_FIELD = {"application": "status", "interview": "status", "offer": "status", "job": "status",
+                 "employee": "employment_status"}
 
 #: Which filters apply to which kinds (the others apply to every kind): a filter that could never
 #: match a kind is refused rather than answered with an empty list.
 FILTERABLE: dict[str, frozenset[str]] = {
-    "job": frozenset({"application", "assessment", "feedback", "offer"}),
-    "department": frozenset({"job", "application", "assessment", "feedback", "offer", "employee"}),
+    "job": frozenset({"application", "interview", "assessment", "feedback", "offer"}),
+    "department": frozenset({"job", "application", "interview", "assessment", "feedback", "offer", "employee"}),
     "status": frozenset(_STATUS_FIELD),
 }
 

@@ -5,7 +5,7 @@ WHERE clause, so a record outside the scope is filtered by the database in the s
 the others: it is never loaded, returned, counted, or told apart from a record that does not exist.
 
 The scope reads only non-PII fields of ``entities.data`` (JSON text): a record's department is its
-job's ``department`` (an application's job; an assessment's job, else its application's; feedback's
+job's ``department`` (an application's job; an interview's or assessment's job, else its application's; feedback's
 and an offer's application's), an interviewer is an assessment's ``interviewer``, a person is the
 ``candidate.id`` a record refers to. :func:`json_text` extracts such a field on SQLite and PostgreSQL.
 
@@ -76,13 +76,13 @@ def _application_job(application_id: ColumnElement[Any]) -> sa.ScalarSelect[Any]
 
 
 def job_of(entity: sa.FromClause = t.entities) -> ColumnElement[Any]:
-    """The hub id of the job of the record ``entity``, by its kind: a job is its own; an application's
-    and an assessment's job is theirs, else their application's; any other record's is its
+    """The hub id of the job of the record ``entity``, by its kind: a job is its own; an application's,
+    an interview's and an assessment's job is theirs, else their application's; any other record's is its
     application's job (NULL if it has none)."""
     data, kind = entity.c.data, entity.c.kind
     return sa.case(
         (kind == "job", entity.c.id),
-        (kind.in_(("application", "assessment")),
+        (kind.in_(("application", "interview", "assessment")),
          sa.func.coalesce(json_text(data, "job.id"), _application_job(json_text(data, "application.id")))),
         else_=_application_job(json_text(data, "application.id")),
     )

@@ -1,8 +1,8 @@
 """Migrating from Lever (``hub migrate --source lever``): every stream listed once, the child streams too.
 
 ``migration.yaml`` (tests/cassettes/hr_suites/lever/_build.py) is one connector's listing of its
-four streams in order: the opportunities as candidates, the opportunities as applications (the
-reference lists read once, on the first page), then the feedback and offers of every opportunity,
+five streams in order: the opportunities as candidates, the opportunities as applications (the
+reference lists read once, on the first page), then the feedback, offers and interviews of every opportunity,
 each child listing after its opportunities page. vcrpy replays it with the exact query matched, so a
 migration that lists a page twice, skips one or re-reads the reference lists fails. The real
 connector, mapping engine, validation, store and reconciliation run.
@@ -17,8 +17,8 @@ from hub.core.migrate import ConnectorSource, JobSettings, Migration, StoreTarge
 from hub.testing import sqlite_store
 from tests.plugins.hr_suites.test_lever_connector import MATCH_ON, REPLAY, SETTINGS, RecordedLever
 
-KINDS = ("candidate", "application", "assessment", "offer")
-COUNTS = {"candidate": 5, "application": 5, "assessment": 5, "offer": 3}
+KINDS = ("candidate", "application", "assessment", "offer", "interview")
+COUNTS = {"candidate": 5, "application": 5, "assessment": 5, "offer": 3, "interview": 6}
 
 
 def test_every_stream_and_every_child_listing_is_migrated_and_reconciled(tmp_path: Path) -> None:
@@ -36,3 +36,6 @@ def test_every_stream_and_every_child_listing_is_migrated_and_reconciled(tmp_pat
             assert (item.source_count, item.target_count, item.missing) == (COUNTS[item.kind],) * 2 + (0,)
         feedback = store.get("assessment", store.find("lever", "feed0001-0000-4000-8000-000000000005", "assessment"))
         assert feedback.application.id == store.find("lever", "0bb00001-0000-4000-8000-000000000003", "application")
+        cancelled = store.get("interview", store.find("lever", "1e7v0001-0000-4000-8000-000000000006", "interview"))
+        assert (cancelled.status, cancelled.stage, cancelled.duration_minutes) == ("cancelled", "Phone screen", 60)
+        assert cancelled.application.id == store.find("lever", "0bb00001-0000-4000-8000-000000000005", "application")

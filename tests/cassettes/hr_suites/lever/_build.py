@@ -122,6 +122,33 @@ FEEDBACK = {
 }
 
 
+def _interview(n: int, opp: int, stage: str, *, day: int, canceled: bool = False) -> dict[str, Any]:
+    """An interview as ``/opportunities/{id}/interviews`` lists it; feedback form ``n`` names interview ``n``."""
+    return {
+        "id": _uuid("1e7v0001", n), "panel": _uuid("9a7e0001", opp), "subject": "On-site interview",
+        "note": "Bring a laptop." if n == 1 else "",
+        "interviewers": [{"id": _uuid("05e40001", 1 + n % 2), "name": f"Test Interviewer {1 + n % 2}",
+                          "email": f"interviewer{1 + n % 2}@example.com", "feedbackTemplate": _uuid("7e3p0001", 1),
+                          "feedbackReminder": "frequently"}],
+        "timezone": "America/Los_Angeles", "createdAt": _ms(5), "date": _ms(day, 17), "duration": 45 if n % 2 else 60,
+        "location": "Zoom", "feedbackTemplate": _uuid("7e3p0001", 1),
+        "feedbackForms": [] if canceled else [_uuid("feed0001", n)], "feedbackReminder": "frequently",
+        "user": _uuid("05e40001", 1), "stage": stage, "canceledAt": _ms(6) if canceled else None,
+        "postings": [_uuid("90570001", 1)], "gcalEventUrl": None,
+    }
+
+
+#: Opportunity number → its interviews (ids shared with the feedback forms that answer them; the
+#: fifth opportunity's interview was cancelled, so it has no feedback).
+INTERVIEWS = {
+    1: [_interview(1, 1, STAGES[2]["id"], day=7)],
+    2: [_interview(2, 2, STAGES[3]["id"], day=7), _interview(3, 2, STAGES[3]["id"], day=7),
+        _interview(4, 2, STAGES[3]["id"], day=8)],
+    3: [_interview(5, 3, STAGES[3]["id"], day=8)],
+    5: [_interview(6, 5, STAGES[2]["id"], day=9, canceled=True)],
+}
+
+
 def _offer(n: int, status: str, amount: int | None, currency: str, *, sent: bool) -> dict[str, Any]:
     fields = [{"text": "Anticipated start date", "identifier": "anticipated_start_date", "value": _ms(30, 0)}]
     if amount is not None:
@@ -198,6 +225,13 @@ def children(resource: str, by_opportunity: dict[int, list[dict[str, Any]]]) -> 
     return out
 
 
+def interviews() -> list[dict[str, Any]]:
+    """The interviews pass: the reference lists are read once its first interviews page names a stage."""
+    out = children("interviews", INTERVIEWS)
+    first = next(i for i, x in enumerate(out) if "/interviews" in x["request"]["uri"])
+    return [*out[: first + 1], *reference(), *out[first + 1 :]]
+
+
 def cassettes() -> dict[str, list[dict[str, Any]]]:
     """File stem → interactions, in the order a client sends them."""
     resumed = {"updated_at_start": str(RESUMED)}
@@ -206,10 +240,12 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         "opportunities": opportunities(OPPORTUNITIES, _first()),
         "feedback": children("feedback", FEEDBACK),
         "offers": children("offers", OFFERS),
+        "interviews": interviews(),
         # `hub migrate --source lever`: one connector lists every stream in its order, the reference
         # lists once (on the first opportunities page), the child streams by their parent's pages
         "migration": [*pages("/opportunities", OPPORTUNITIES, _first()), *opportunities(OPPORTUNITIES, _first()),
-                      *children("feedback", FEEDBACK), *children("offers", OFFERS)],
+                      *children("feedback", FEEDBACK), *children("offers", OFFERS),
+                      *children("interviews", INTERVIEWS)],
         # the standard suite (hub.testing): a 429 and a 5xx retried mid-pass, a run resumed from the
         # cursor the opportunities cassette leaves, a page with one opportunity the mapping refuses
         "retried": retried(),
@@ -278,6 +314,8 @@ def prepared() -> dict[str, list[dict[str, Any]]]:
                        for parent in [_parent_of(number)]],
         "offer": [{**offer, "_parent": _parent_of(number), "_hub": offer_values(offer, OFFER_FIELDS, "annual")}
                   for number, offers in OFFERS.items() for offer in offers],
+        "interview": [{**interview, "_parent": _parent_of(number), "_hub": {"stage": stages.get(interview["stage"])}}
+                      for number, listed in INTERVIEWS.items() for interview in listed],
         "application": [{**o, "_hub": {"status_key": status_key(o, stages, reasons), "stage": stages.get(o["stage"]),
                                        "reject_reason": (reasons.get(archive_reason(o)) or {}).get("text")}}
                         for o in OPPORTUNITIES],
