@@ -581,3 +581,10 @@ class RestConnector(Connector):
         :class:`WebhookVerificationError`); nothing of it is stored. The body's size was checked before.
         """
         return None
+
+    def webhook_receipt(self) -> Mapping[str, Any] | None:
+        """The JSON a vendor expects in answer to a delivery the hub has stored (or stored before: a
+        vendor's retry of one whose answer it lost), in place of the hub's ``{"received": ...}`` count;
+        None, the default, for the hub's answer. DingTalk and WeCom want an encrypted ``success`` and
+        send the delivery again until they get it."""
+        return None
