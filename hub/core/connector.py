@@ -144,6 +144,10 @@ class Detail:
     the same way. An answer without a record at ``record_path`` means the listed item has none (an
     application without an offer) and yields nothing.
 
+    A path without ``{id}`` is a batch endpoint, one call for many ids (DingTalk's roster fields take a
+    list of user ids in the body): the connector overrides :meth:`RestConnector.details` to call it,
+    and the records of its answers (a list at ``record_path``) carry the stream's primary key.
+
     Attributes:
         path: the record's endpoint, relative to the base URL, with ``{id}`` where its id goes.
         record_path: where the record is in the answer (dotted); None: the answer is the record.

@@ -155,10 +155,10 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
     optional_settings = ("callback_token", "callback_receive_id", "notify_userids")
     streams = (
         Stream(name="employees", entity="employee", path="/topapi/smartwork/hrm/employee/queryonjob", method="POST",
-               primary_key="userid", full_refresh_deletes=False, detail=Detail(path=ROSTER_FIELDS_PATH)),
+               primary_key="userid", full_refresh_deletes=False, detail=Detail(path=ROSTER_FIELDS_PATH, record_path="result")),
         Stream(name="resigned_employees", entity="employee", path="/topapi/smartwork/hrm/employee/querydimission",
                method="POST", mapping="employee.yaml", primary_key="userid", full_refresh_deletes=False,
-               detail=Detail(path=ROSTER_FIELDS_PATH)),
+               detail=Detail(path=ROSTER_FIELDS_PATH, record_path="result")),
     )
     token_clock: Callable[[], float] = staticmethod(time.time)  # when the cached token expires; tests pin it
     callback_clock: Callable[[], float] = staticmethod(time.time)  # the timeStamp of a callback's answer
