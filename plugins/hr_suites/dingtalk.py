@@ -65,7 +65,7 @@ from hub.core.msg_crypt import MsgCrypt
 from hub.core.paginators import CursorPaginator, PageRequest, select
 from hub.core.webhooks import webhook_object
 
-from plugins.hr_suites.dingtalk_write import DingTalkWorkNotices  # the write side (delivery), kept apart
+from plugins.hr_suites.dingtalk_write import DEFAULT_TEMPLATE, DingTalkWorkNotices  # the write side (delivery), kept apart
 
 __all__ = ["DingTalk", "roster_status_key", "roster_value"]
 
@@ -151,7 +151,7 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
     webhook_query_params = ("msg_signature", "signature", "timestamp", "nonce")
     required_settings = ("app_key", "app_secret", "agent_id")
     default_settings = {"on_job_statuses": "2,3,5,-1", "throttle_codes": [90002, 90005, 90006, 90018],
-                        "roster_fields": list(DEFAULT_ROSTER_FIELDS)}
+                        "roster_fields": list(DEFAULT_ROSTER_FIELDS), "notice_template": DEFAULT_TEMPLATE}
     optional_settings = ("callback_token", "callback_receive_id", "notify_userids")
     streams = (
         Stream(name="employees", entity="employee", path="/topapi/smartwork/hrm/employee/queryonjob", method="POST",

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from hub.core.delivery import Delivery, RestDeliveryTarget
 from hub.core.errors import MalformedPageError, PermanentConnectorError
 
-__all__ = ["DingTalkWorkNotices", "notice_text"]
+__all__ = ["DEFAULT_TEMPLATE", "DingTalkWorkNotices", "notice_text"]
 
 SEND_PATH = "/topapi/message/corpconversation/asyncsend_v2"
 #: The users one notification call takes.
@@ -70,14 +70,14 @@ class DingTalkWorkNotices(RestDeliveryTarget):
         if len(users) > MAX_RECIPIENTS:
             return self._refused(item, f"{len(users)} users to notify; a work notification takes at most {MAX_RECIPIENTS}")
         try:
-            str(self.settings.get("notice_template") or DEFAULT_TEMPLATE).format_map(_Blank())
+            str(self.settings["notice_template"]).format_map(_Blank())
         except (ValueError, IndexError, AttributeError) as exc:
             return self._refused(item, f"the notice_template setting is not a template: {exc}")
         return None
 
     def deliver(self, item: Delivery) -> str:
         """Send the text notification; DingTalk's ``task_id`` of it."""
-        template = str(self.settings.get("notice_template") or DEFAULT_TEMPLATE)
+        template = str(self.settings["notice_template"])
         body = {"agent_id": int(self.settings["agent_id"]), "userid_list": ",".join(self._recipients()),
                 "msg": {"msgtype": "text", "text": {"content": notice_text(template, item.payload, item.key)}}}
         task = self.writer().post(SEND_PATH, json=body).json().get("task_id")

@@ -1,0 +1,172 @@
+"""DingTalk beyond the standard suite: request bodies as documented, the token cached and fetched again
+when DingTalk says it is stale, ``errcode`` answers typed with the vendor's code, callbacks decrypted and
+routed, and work notifications as the offer write target (cassettes built by the folder's _build.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.core.delivery import Delivery
+from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
+from hub.core.models import Offer, Ref
+from hub.core.msg_crypt import MsgCrypt
+from hub.core.sync import sync
+from hub.testing import sqlite_store
+from tests.plugins.hr_suites.dingtalk_support import CASSETTES, SETTINGS, RecordedDingTalk, recorded
+from tests.plugins.hr_suites.test_moka_connector import json_bodies_vcr
+
+
+@pytest.fixture
+def store(tmp_path: Any) -> Any:
+    with sqlite_store(tmp_path) as opened:
+        yield opened
+
+
+def test_both_rosters_are_read_with_the_documented_bodies_and_one_token(store: Any) -> None:
+    """Id pages POST ``{offset, size[, status_list]}`` and follow ``next_cursor``; each page's ids go to the
+    roster-fields call with the field codes and the AgentId; one token serves the whole pass."""
+    for stream, stem, people in (("employees", "employees", recorded.ON_JOB),
+                                 ("resigned_employees", "resigned_employees", recorded.RESIGNED)):
+        with json_bodies_vcr(CASSETTES).use_cassette(f"{stem}.yaml") as played:
+            report = sync(RecordedDingTalk(dict(SETTINGS)), store, streams=[stream], prefetch=False)
+        assert report.status == "succeeded" and played.all_played
+        assert report.counters.created == len(people)
+        tokens = [r for r in played.requests if r.path == "/gettoken"]
+        assert len(tokens) == 1
+    resigned = store.get("employee", store.find("dingtalk", recorded.uid(6), "employee"))
+    on_job = store.get("employee", store.find("dingtalk", recorded.uid(4), "employee"))
+    assert (resigned.employment_status.value, on_job.employment_status.value) == ("terminated", "active")
+    assert on_job.department == "研发部"  # the label of sys00-mainDept, not its id value
+
+
+def test_a_stale_token_is_fetched_again_and_the_call_sent_once_more(store: Any) -> None:
+    with json_bodies_vcr(CASSETTES).use_cassette("token_refresh.yaml") as played:
+        report = sync(RecordedDingTalk(dict(SETTINGS)), store, streams=["employees"], prefetch=False)
+    assert report.status == "succeeded" and played.all_played
+    assert [r.path for r in played.requests].count("/gettoken") == 2
+
+
+CLOCK = [1718000000.0]
+
+
+class MovingClockDingTalk(RecordedDingTalk):
+    token_clock = staticmethod(lambda: CLOCK[0])
+
+
+def test_the_token_is_cached_until_it_expires() -> None:
+    clock = CLOCK
+    auth = MovingClockDingTalk(dict(SETTINGS)).authenticator()
+    answers = iter([{"errcode": 0, "access_token": "first-token", "expires_in": 7200},
+                    {"errcode": 0, "access_token": "second-token", "expires_in": 7200}])
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/gettoken":
+            return httpx.Response(200, json=next(answers))
+        return httpx.Response(200, json={"errcode": 0, "token": request.url.params["access_token"]})
+
+    with httpx.Client(transport=httpx.MockTransport(vendor), auth=auth) as client:
+        seen = [client.get("https://oapi.dingtalk.com/x").json()["token"]]
+        clock[0] += 3600
+        seen.append(client.get("https://oapi.dingtalk.com/x").json()["token"])
+        clock[0] += 3600  # within the skew of its 7200 s: fetched again
+        seen.append(client.get("https://oapi.dingtalk.com/x").json()["token"])
+    assert seen == ["first-token", "first-token", "second-token"]
+
+
+def test_errcode_answers_are_typed_with_the_vendor_code() -> None:
+    connector = RecordedDingTalk(dict(SETTINGS))
+    stream = connector.stream("employees")
+    with json_bodies_vcr(CASSETTES).use_cassette("errors.yaml", allow_playback_repeats=False), connector.client() as client:
+        request = connector.first_request(stream, since=None)
+        with pytest.raises(AuthError) as denied:
+            client.post(request.url, json=request.json)
+        with pytest.raises(PermanentConnectorError) as refused:
+            client.post(request.url, json=request.json)
+    assert denied.value.context["vendor_code"] == "88" and "60011" in str(denied.value)
+    assert refused.value.context["vendor_code"] == "400002" and not isinstance(refused.value, AuthError)
+
+
+def test_throttling_codes_are_a_setting() -> None:
+    default = RecordedDingTalk(dict(SETTINGS)).envelope
+    custom = RecordedDingTalk({**SETTINGS, "throttle_codes": [99999]}).envelope
+    assert default.error_class("90018").__name__ == "RateLimitedError"
+    assert custom.error_class("99999").__name__ == "RateLimitedError" and custom.error_class("90018") is None
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+def test_change_events_name_employees_in_their_roster_list() -> None:
+    connector = RecordedDingTalk(dict(SETTINGS))
+    body = json.loads(recorded.sealed_body(recorded.event("user_leave_org", 6, 7)))
+    assert connector.webhook_records(body) == [("resigned_employees", recorded.uid(6)),
+                                               ("resigned_employees", recorded.uid(7))]
+    body = json.loads(recorded.sealed_body(recorded.event("hrm_user_record_change", 1)))
+    assert connector.webhook_records(body) == [("employees", recorded.uid(1))]
+    body = json.loads(recorded.sealed_body({"EventType": "org_dept_create", "DeptId": [1]}))
+    assert connector.webhook_records(body) == []
+
+
+def test_a_change_event_without_user_ids_is_refused_with_its_kind() -> None:
+    body = json.loads(recorded.sealed_body({"EventType": "user_modify_org", "UserId": []}))
+    with pytest.raises(MalformedPageError, match="user_modify_org event names no UserId"):
+        RecordedDingTalk(dict(SETTINGS)).webhook_records(body)
+
+
+def test_a_callback_sealed_for_another_app_is_refused() -> None:
+    other = MsgCrypt(SETTINGS["callback_token"], SETTINGS["encoding_aes_key"], "ding-another-app")
+    sealed = other.encrypt(json.dumps(recorded.event("user_modify_org", 1)), nonce="n", timestamp="1")
+    with pytest.raises(WebhookVerificationError, match="another receive id"):
+        RecordedDingTalk(dict(SETTINGS)).webhook_records({"encrypt": sealed.encrypt})
+
+
+def test_a_legacy_callback_is_sealed_for_the_corp_id() -> None:
+    corp = MsgCrypt(SETTINGS["callback_token"], SETTINGS["encoding_aes_key"], recorded.CORP)
+    sealed = corp.encrypt(json.dumps(recorded.event("user_modify_org", 1)), nonce="n", timestamp="1")
+    connector = RecordedDingTalk({**SETTINGS, "callback_receive_id": recorded.CORP})
+    assert connector.webhook_records({"encrypt": sealed.encrypt}) == [("employees", recorded.uid(1))]
+
+
+def test_only_a_handshake_is_answered_before_storing() -> None:
+    connector = RecordedDingTalk(dict(SETTINGS))
+    assert connector.webhook_answer({}, recorded.sealed_body(recorded.event("user_modify_org", 1))) is None
+    answer = connector.webhook_answer({}, recorded.sealed_body({"EventType": "check_url"}))
+    assert answer is not None and recorded.crypt().decrypt(answer["encrypt"]) == b"success"
+    assert answer["timeStamp"] == "1718000000"
+
+
+# ---------------------------------------------------------------- work notifications
+
+
+def offer_delivery(connector: RecordedDingTalk, status: str, version: int, external_id: str | None = None) -> Delivery:
+    entity = Offer(id="o-1", application=Ref(id="a-1"), status=status, start_date=dt.date(2024, 7, 1))
+    payload = connector.reverse_mapping("offer").reverse(entity)
+    return Delivery(route="offers", kind="offer", entity_id="o-1", version=version, payload=payload,
+                    external_id=external_id, entity=entity)
+
+
+def test_an_offer_status_change_is_sent_as_a_text_work_notification() -> None:
+    connector = RecordedDingTalk(dict(SETTINGS))
+    accepted = offer_delivery(connector, "accepted", 2)
+    assert accepted.payload["status"] == "已接受" and connector.refusal(accepted) is None
+    with json_bodies_vcr(CASSETTES).use_cassette("notices.yaml") as played:
+        first = connector.deliver(accepted)
+        second = connector.deliver(offer_delivery(connector, "rescinded", 3, external_id=first))
+    connector.close()
+    assert (first, second) == (str(recorded.NOTICE_TASK), str(recorded.NOTICE_TASK + 1)) and played.all_played
+
+
+@pytest.mark.parametrize(("settings", "reason"), [
+    ({"notify_userids": []}, "no one to notify"),
+    ({"notify_userids": [f"u{n}" for n in range(101)]}, "at most 100"),
+    ({"notice_template": "Offer {status"}, "not a template"),
+])
+def test_what_dingtalk_cannot_take_is_refused_before_sending(settings: dict[str, Any], reason: str) -> None:
+    connector = RecordedDingTalk({**SETTINGS, **settings})
+    refused = connector.refusal(offer_delivery(connector, "accepted", 2))
+    assert refused is not None and reason in refused.reason and refused.record_id == "o-1"
