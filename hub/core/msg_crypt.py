@@ -2,8 +2,8 @@
 
 A vendor posts ``encrypt`` (base64) with a ``signature`` / ``msg_signature``, a ``timestamp`` and a
 ``nonce``; the receiver answers with an encrypted reply signed the same way. The scheme, as the vendors
-document it (DingTalk https://open.dingtalk.com/document/orgapp/callback-overview and
-https://open-doc.dingtalk.com/microapp/faquestions/ltr370; WeCom https://developer.work.weixin.qq.com/document/path/90968):
+document it (DingTalk https://open-doc.dingtalk.com/microapp/isv/gdksu9 and the test vector of
+https://open-doc.dingtalk.com/microapp/faquestions/ltr370; WeCom's 加解密方案说明 is the same scheme):
 
 * signature: hex SHA-1 of the four strings ``token``, ``timestamp``, ``nonce``, ``encrypt`` sorted
   lexicographically and concatenated (not an HMAC: the token is the shared secret);

@@ -4,7 +4,7 @@ work notifications (工作通知) out (the write side, :mod:`plugins.hr_suites.d
 Facts and sources: docs/connectors/dingtalk.md. The documents followed:
 
 * token — ``GET https://oapi.dingtalk.com/gettoken?appkey=&appsecret=`` → ``{errcode, errmsg, access_token,
-  expires_in}`` (https://open.dingtalk.com/document/orgapp/obtain-orgapp-token); cached until it expires, sent as
+  expires_in}`` (../shared/reference/dingtalk.md, "Auth"); cached until it expires, sent as
   ``?access_token=``, fetched again when an answer says it is stale (``40014`` invalid, ``42001`` expired:
   :data:`TOKEN_CODES`);
 * the ``{errcode, errmsg}`` envelope — a non-zero ``errcode`` on an HTTP 200 is an error typed with the vendor's
@@ -12,18 +12,18 @@ Facts and sources: docs/connectors/dingtalk.md. The documents followed:
   throttling codes are the ``throttle_codes`` setting (DingTalk lists its flow-control codes per API family;
   the default, 90002/90005/90006/90018, is unverified: see the connector page);
 * on-job ids — ``POST /topapi/smartwork/hrm/employee/queryonjob`` with ``{status_list, offset, size}`` (size ≤ 50,
-  https://open.dingtalk.com/document/orgapp/intelligent-personnel-query-the-list-of-on-the-job-employees-of-the);
+  https://open-doc.dingtalk.com/microapp/serverapi2/gnct3y, https://jaq-doc.alibaba.com/docs/api.htm?apiId=39502);
   resigned ids — ``POST /topapi/smartwork/hrm/employee/querydimission`` with ``{offset, size}``; both answer
   ``{"result": {"data_list": [userid, ...], "next_cursor": n}}``, no ``next_cursor`` on the last page;
 * roster fields — ``POST /topapi/smartwork/hrm/employee/v2/list`` with ``{userid_list, field_filter_list, agentid}``
-  (≤ 100 ids, comma-separated; https://open.dingtalk.com/document/orgapp/intelligent-personnel-obtain-employee-roster-information)
+  (≤ 100 ids, comma-separated; https://open.alitrip.com/docs/api.htm?apiId=53977, the TOP mirror)
   → ``result: [{userid, field_data_list: [{field_code, field_name, field_value_list: [{label, value}]}]}]``. A
   field's ``value`` is its stored form (an enum's code, a department's id), ``label`` what the roster shows: the
   mapping picks one or the other per field (hub/mappings/hr_suites/dingtalk/employee.yaml).
 
 The roster has no "modified since" filter: a pull lists everyone (``full_refresh_deletes`` off: the two lists
 together are the roster, and a resigned employee stays, terminated). Changes arrive as callbacks
-(事件订阅, https://open.dingtalk.com/document/orgapp/configure-event-subcription): ``POST <url>?msg_signature=
+(回调, https://open-doc.dingtalk.com/microapp/isv/gdksu9): ``POST <url>?msg_signature=
 &timestamp=&nonce=`` with ``{"encrypt": ...}``, the WXBizMsgCrypt scheme (:mod:`hub.core.msg_crypt`) with the
 app's token, EncodingAESKey and receive id (the AppKey for event subscriptions; the CorpId for callbacks
 registered with ``register_call_back``: the ``callback_receive_id`` setting). Each employee a change event names
@@ -140,7 +140,7 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
     name = "dingtalk"
     category = Category.HR_SUITES
     title = "DingTalk smart HR (钉钉智能人事)"
-    documentation = "https://open.dingtalk.com/document/orgapp/intelligent-personnel-call-description"
+    documentation = "https://open-doc.dingtalk.com/microapp/serverapi2/gnct3y"
     base_url = API
     record_path = "result.data_list"
     paginator = staticmethod(_offset_cursor)

@@ -1,6 +1,6 @@
 """DingTalk write side: an offer's status change told as a work notification (工作通知).
 
-Endpoint (https://open.dingtalk.com/document/orgapp/asynchronous-sending-of-enterprise-session-messages):
+Endpoint (https://open-doc.dingtalk.com/microapp/serverapi2/pgoxpy; TOP https://developer.alibaba.com/docs/api.htm?apiId=37692):
 ``POST https://oapi.dingtalk.com/topapi/message/corpconversation/asyncsend_v2?access_token=`` with
 ``{agent_id, userid_list, msg: {msgtype: "text", text: {content}}}`` → ``{errcode: 0, task_id, request_id}``.
 The people told are the ``notify_userids`` setting (DingTalk user ids, at most 100 a call); the route decides
@@ -9,8 +9,8 @@ which offers are told (a status rule: ``offer accepted -> dingtalk``).
 A notification cannot be read back or updated, and DingTalk takes no idempotency key. What makes a
 repeated delivery harmless: the text is a function of the delivery alone (it ends with the delivery's
 key, ``hub-<route>-<offer>-<version>``), and DingTalk drops a message whose content one app already sent
-the same user that day ("同一个应用相同消息的内容同一个用户一天只能接收一次", unverified: see
-docs/connectors/dingtalk.md). Each version of an offer is a new status, so a new notification; the id
+the same user that day ("同一个微应用相同消息的内容同一个用户一天只能接收一次", "重复发送会发送成功但用户接收不到":
+the send succeeds, the user is not told twice). Each version of an offer is a new status, so a new notification; the id
 returned is DingTalk's ``task_id`` of the last one sent.
 
 The payload is the ``reverse:`` section of hub/mappings/hr_suites/dingtalk/offer.yaml (the status as the
@@ -19,6 +19,7 @@ Chinese word the text shows, the start date); ``notice_template`` (a setting) la
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from hub.core.delivery import Delivery, RestDeliveryTarget
@@ -27,8 +28,9 @@ from hub.core.errors import MalformedPageError, PermanentConnectorError
 __all__ = ["DEFAULT_TEMPLATE", "DingTalkWorkNotices", "notice_text"]
 
 SEND_PATH = "/topapi/message/corpconversation/asyncsend_v2"
-#: The users one notification call takes.
+#: The users one notification call takes, and the bytes of its ``msg``.
 MAX_RECIPIENTS = 100
+MAX_MSG_BYTES = 2048
 DEFAULT_TEMPLATE = "Offer 状态：{status}；入职日期：{start_date}（{key}）"
 
 
@@ -63,28 +65,33 @@ class DingTalkWorkNotices(RestDeliveryTarget):
 
     def refusal(self, item: Delivery) -> PermanentConnectorError | None:
         """Refused before sending: no one to tell (``notify_userids``), more than DingTalk takes at once,
-        or a template naming a value the payload does not have."""
+        a ``notice_template`` that is not one, or a message over DingTalk's 2048 bytes."""
         users = self._recipients()
         if not users:
             return self._refused(item, "no one to notify: set notify_userids (DingTalk user ids)")
         if len(users) > MAX_RECIPIENTS:
             return self._refused(item, f"{len(users)} users to notify; a work notification takes at most {MAX_RECIPIENTS}")
         try:
-            str(self.settings["notice_template"]).format_map(_Blank())
+            size = len(json.dumps(self._message(item), ensure_ascii=False).encode())
         except (ValueError, IndexError, AttributeError) as exc:
             return self._refused(item, f"the notice_template setting is not a template: {exc}")
+        if size > MAX_MSG_BYTES:
+            return self._refused(item, f"the notification is {size} bytes; DingTalk takes at most {MAX_MSG_BYTES}")
         return None
 
     def deliver(self, item: Delivery) -> str:
         """Send the text notification; DingTalk's ``task_id`` of it."""
-        template = str(self.settings["notice_template"])
         body = {"agent_id": int(self.settings["agent_id"]), "userid_list": ",".join(self._recipients()),
-                "msg": {"msgtype": "text", "text": {"content": notice_text(template, item.payload, item.key)}}}
+                "msg": self._message(item)}
         task = self.writer().post(SEND_PATH, json=body).json().get("task_id")
         if task in (None, "") or isinstance(task, bool):
             raise MalformedPageError("the work notification was answered without a task_id", system=self.name,
                                      entity=item.kind, record_id=item.entity_id)
         return str(task)
+
+    def _message(self, item: Delivery) -> dict[str, Any]:
+        text = notice_text(str(self.settings["notice_template"]), item.payload, item.key)
+        return {"msgtype": "text", "text": {"content": text}}
 
     def _recipients(self) -> list[str]:
         users = self.settings.get("notify_userids") or []

@@ -165,6 +165,7 @@ def test_an_offer_status_change_is_sent_as_a_text_work_notification() -> None:
     ({"notify_userids": []}, "no one to notify"),
     ({"notify_userids": [f"u{n}" for n in range(101)]}, "at most 100"),
     ({"notice_template": "Offer {status"}, "not a template"),
+    ({"notice_template": "{status}" + "长" * 700}, "at most 2048"),
 ])
 def test_what_dingtalk_cannot_take_is_refused_before_sending(settings: dict[str, Any], reason: str) -> None:
     connector = RecordedDingTalk({**SETTINGS, **settings})
