@@ -14,7 +14,9 @@ the send succeeds, the user is not told twice). Each version of an offer is a ne
 returned is DingTalk's ``task_id`` of the last one sent.
 
 The payload is the ``reverse:`` section of hub/mappings/hr_suites/dingtalk/offer.yaml (the status as the
-Chinese word the text shows, the start date); ``notice_template`` (a setting) lays it out.
+Chinese word the text shows, the start date, and from the entities the offer references — ``related`` —
+the candidate's name and the job's title); ``notice_template`` (a setting) lays it out. The name goes to
+the people told: the audit log records that the target was given it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ SEND_PATH = "/topapi/message/corpconversation/asyncsend_v2"
 #: The users one notification call takes, and the bytes of its ``msg``.
 MAX_RECIPIENTS = 100
 MAX_MSG_BYTES = 2048
-DEFAULT_TEMPLATE = "Offer 状态：{status}；入职日期：{start_date}（{key}）"
+DEFAULT_TEMPLATE = "Offer {status}：{candidate_name}，{job_title}，入职日期 {start_date}（{key}）"
 
 
 def notice_text(template: str, payload: dict[str, Any], key: str) -> str:
@@ -39,8 +41,9 @@ def notice_text(template: str, payload: dict[str, Any], key: str) -> str:
     value shown as ``—``.
 
     Example:
-        >>> notice_text(DEFAULT_TEMPLATE, {"status": "已接受", "start_date": None}, "hub-offers-o1-2")
-        'Offer 状态：已接受；入职日期：—（hub-offers-o1-2）'
+        >>> notice_text(DEFAULT_TEMPLATE, {"status": "已接受", "candidate_name": "测试候选人", "start_date": None},
+        ...             "hub-offers-o1-2")
+        'Offer 已接受：测试候选人，—，入职日期 —（hub-offers-o1-2）'
     """
     values = {name: "—" if value in (None, "") else value for name, value in payload.items()}
     return template.format_map(_Blank({**values, "key": key}))
@@ -60,6 +63,8 @@ class DingTalkWorkNotices(RestDeliveryTarget):
     """
 
     writes: ClassVar[tuple[str, ...]] = ("offer",)
+    #: The person and the job the text names (the offer holds neither).
+    related: ClassVar[dict[str, tuple[str, ...]]] = {"offer": ("candidate", "application.job")}
     settings: dict[str, Any]
     name: str
 

@@ -13,7 +13,8 @@ import pytest
 
 from hub.core.delivery import Delivery
 from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
-from hub.core.models import Offer, Ref
+from hub.core.delivery.related import related_json
+from hub.core.models import Candidate, Job, Offer, Ref
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.sync import sync
 from hub.testing import sqlite_store
@@ -144,8 +145,14 @@ def test_only_a_handshake_is_answered_before_storing() -> None:
 
 
 def offer_delivery(connector: RecordedDingTalk, status: str, version: int, external_id: str | None = None) -> Delivery:
-    entity = Offer(id="o-1", application=Ref(id="a-1"), status=status, start_date=dt.date(2024, 7, 1))
-    payload = connector.reverse_mapping("offer").reverse(entity)
+    """As the runner prepares it: the offer's JSON with the entities ``related`` names under ``related``."""
+    entity = Offer(id="o-1", application=Ref(id="a-1"), candidate=Ref(id="c-1"), status=status,
+                   start_date=dt.date(2024, 7, 1))
+    related = {"candidate": Candidate(id="c-1", name=recorded.NOTICE_CANDIDATE),
+               "application.job": Job(id="j-1", title=recorded.NOTICE_JOB)}
+    assert set(related) == set(connector.related["offer"])
+    payload = connector.reverse_mapping("offer").reverse({**entity.model_dump(mode="json"),
+                                                          "related": related_json(related)})
     return Delivery(route="offers", kind="offer", entity_id="o-1", version=version, payload=payload,
                     external_id=external_id, entity=entity)
 
@@ -154,6 +161,8 @@ def test_an_offer_status_change_is_sent_as_a_text_work_notification() -> None:
     connector = RecordedDingTalk(dict(SETTINGS))
     accepted = offer_delivery(connector, "accepted", 2)
     assert accepted.payload["status"] == "已接受" and connector.refusal(accepted) is None
+    assert (accepted.payload["candidate_name"], accepted.payload["job_title"]) == (recorded.NOTICE_CANDIDATE,
+                                                                                  recorded.NOTICE_JOB)
     with json_bodies_vcr(CASSETTES).use_cassette("notices.yaml") as played:
         first = connector.deliver(accepted)
         second = connector.deliver(offer_delivery(connector, "rescinded", 3, external_id=first))

@@ -169,6 +169,8 @@ def event(kind: str, *users: int) -> dict[str, Any]:
 #: The employee the end-to-end callback names, promoted (title and status changed) before DingTalk tells us.
 PROMOTED = roster(2, status="3", title="高级工程师")
 NOTICE_TASK = 256271667526
+#: The offer's candidate and job the notifications name (the entities the offer references).
+NOTICE_CANDIDATE, NOTICE_JOB = "测试候选人一", "后端工程师"
 
 
 def notices() -> list[dict[str, Any]]:
@@ -179,8 +181,8 @@ def notices() -> list[dict[str, Any]]:
         return {"request": _post("/topapi/message/corpconversation/asyncsend_v2", body),
                 "response": response(200, {"errcode": 0, "errmsg": "ok", "task_id": task, "request_id": "test-request-id"})}
     return [token_interaction(),
-            send("Offer 状态：已接受；入职日期：2024-07-01（hub-offers-o-1-2）", NOTICE_TASK),
-            send("Offer 状态：已撤回；入职日期：2024-07-01（hub-offers-o-1-3）", NOTICE_TASK + 1)]
+            send(f"Offer 已接受：{NOTICE_CANDIDATE}，{NOTICE_JOB}，入职日期 2024-07-01（hub-offers-o-1-2）", NOTICE_TASK),
+            send(f"Offer 已撤回：{NOTICE_CANDIDATE}，{NOTICE_JOB}，入职日期 2024-07-01（hub-offers-o-1-3）", NOTICE_TASK + 1)]
 
 
 def cassettes() -> dict[str, list[dict[str, Any]]]:
