@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.core.delivery import Delivery
+from hub.core.config import HubConfig
+from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
 from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
 from hub.core.delivery.related import related_json
-from hub.core.models import Candidate, Job, Offer, Ref
+from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.sync import sync
 from hub.testing import sqlite_store
@@ -180,3 +181,32 @@ def test_what_dingtalk_cannot_take_is_refused_before_sending(settings: dict[str,
     connector = RecordedDingTalk({**SETTINGS, **settings})
     refused = connector.refusal(offer_delivery(connector, "accepted", 2))
     assert refused is not None and reason in refused.reason and refused.record_id == "o-1"
+
+
+def test_an_accepted_offer_is_routed_to_a_work_notification_once(tmp_path: Any) -> None:
+    """The real store queues the offer when its status changes to accepted; the runner reads the candidate
+    and the job it references, reverse-maps the offer and the connector sends the notification; DingTalk's
+    task id is kept with the offer, and a second run sends nothing."""
+    settings = {**SETTINGS, "notice_template": recorded.ROUTED_TEMPLATE}
+    config = HubConfig.model_validate({
+        "connectors": {"dingtalk": {"type": "dingtalk", "settings": settings}},
+        "routes": [{"name": "offers-accepted", "entity": "offer", "target": "dingtalk",
+                    "when": [{"field": "status", "changed_to": "accepted"}]}]})
+    with sqlite_store(tmp_path) as store:
+        attach_routes(store, config)
+        with store.transaction() as tx:
+            store.upsert_many(tx, "ats", [Candidate(external_ids={"ats": "c-1"}, name=recorded.NOTICE_CANDIDATE),
+                                          Job(external_ids={"ats": "j-1"}, title=recorded.NOTICE_JOB)])
+        with store.transaction() as tx:
+            store.upsert_many(tx, "ats", [Application(external_ids={"ats": "a-1"}, status="offer",
+                                                      candidate=Ref(system="ats", external_id="c-1"),
+                                                      job=Ref(system="ats", external_id="j-1"))])
+        with store.transaction() as tx:
+            [offer_id] = store.upsert_many(tx, "ats", [Offer(
+                external_ids={"ats": "o-1"}, status="accepted", application=Ref(system="ats", external_id="a-1"),
+                candidate=Ref(system="ats", external_id="c-1"))]).ids
+        with json_bodies_vcr(CASSETTES).use_cassette("routed_notice.yaml") as played:
+            report = DeliveryRunner(store, config).run()
+        assert report.counters == {"dingtalk": {"delivered": 1}} and played.all_played
+        assert store.get("offer", offer_id).external_ids["dingtalk"] == str(recorded.NOTICE_TASK + 2)
+        assert DeliveryRunner(store, config).run().counters == {}

@@ -173,13 +173,20 @@ NOTICE_TASK = 256271667526
 NOTICE_CANDIDATE, NOTICE_JOB = "测试候选人一", "后端工程师"
 
 
+#: The notice_template of the routed test: without the delivery key, whose hub id is made while the test runs.
+ROUTED_TEMPLATE = "Offer {status}：{candidate_name}，{job_title}"
+
+
+def send(content: str, task: int) -> dict[str, Any]:
+    """One text work notification to ``notify_userids`` → ``{errcode: 0, task_id}``."""
+    body = {"agent_id": int(SETTINGS["agent_id"]), "userid_list": "manager01",
+            "msg": {"msgtype": "text", "text": {"content": content}}}
+    return {"request": _post("/topapi/message/corpconversation/asyncsend_v2", body),
+            "response": response(200, {"errcode": 0, "errmsg": "ok", "task_id": task, "request_id": "test-request-id"})}
+
+
 def notices() -> list[dict[str, Any]]:
     """Two work notifications: an offer accepted (version 2 of offer o-1), then a later version."""
-    def send(content: str, task: int) -> dict[str, Any]:
-        body = {"agent_id": int(SETTINGS["agent_id"]), "userid_list": "manager01",
-                "msg": {"msgtype": "text", "text": {"content": content}}}
-        return {"request": _post("/topapi/message/corpconversation/asyncsend_v2", body),
-                "response": response(200, {"errcode": 0, "errmsg": "ok", "task_id": task, "request_id": "test-request-id"})}
     return [token_interaction(),
             send(f"Offer 已接受：{NOTICE_CANDIDATE}，{NOTICE_JOB}，入职日期 2024-07-01（hub-offers-o-1-2）", NOTICE_TASK),
             send(f"Offer 已撤回：{NOTICE_CANDIDATE}，{NOTICE_JOB}，入职日期 2024-07-01（hub-offers-o-1-3）", NOTICE_TASK + 1)]
@@ -203,6 +210,8 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         # names are fetched before its delivery id is looked up: the replay fetches too, and stores nothing)
         "roster_callback": [token_interaction(), *[fields_call([PROMOTED]) for _ in range(3)]],
         "notices": notices(),
+        # an accepted offer routed to DingTalk by the delivery runner (the test's template has no key)
+        "routed_notice": [token_interaction(), send(f"Offer 已接受：{NOTICE_CANDIDATE}，{NOTICE_JOB}", NOTICE_TASK + 2)],
     }
 
 
