@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.core.config import HubConfig
 from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
@@ -19,6 +21,7 @@ from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.sync import sync
 from hub.testing import sqlite_store
+from plugins.hr_suites.dingtalk import roster_status_key, roster_value
 from tests.plugins.hr_suites.dingtalk_support import CASSETTES, SETTINGS, RecordedDingTalk, recorded
 from tests.plugins.hr_suites.test_moka_connector import json_bodies_vcr
 
@@ -210,3 +213,24 @@ def test_an_accepted_offer_is_routed_to_a_work_notification_once(tmp_path: Any) 
         assert report.counters == {"dingtalk": {"delivered": 1}} and played.all_played
         assert store.get("offer", offer_id).external_ids["dingtalk"] == str(recorded.NOTICE_TASK + 2)
         assert DeliveryRunner(store, config).run().counters == {}
+
+
+# ---------------------------------------------------------------- the roster record's reader, for any record
+
+_codes = st.sampled_from(["sys00-name", "sys01-employeeStatus", "sys02-birthTime", "custom-1"])
+_values = st.one_of(st.none(), st.text(max_size=8))
+_items = st.fixed_dictionaries({"label": _values, "value": _values})
+_fields = st.lists(st.one_of(st.fixed_dictionaries({"field_code": _codes, "field_value_list": st.lists(_items, max_size=2)}),
+                             st.none(), st.integers()), max_size=5)
+
+
+@given(fields=_fields, code=_codes, part=st.sampled_from(["label", "value"]))
+def test_roster_value_is_the_first_item_of_the_first_field_with_the_code(fields: list[Any], code: str, part: str) -> None:
+    record = {"field_data_list": fields}
+    first = next((f for f in fields if isinstance(f, dict) and f["field_code"] == code), None)
+    items = first["field_value_list"] if first else []
+    expected = items[0][part] if items and items[0][part] not in (None, "") else None
+    assert roster_value(record, code, part) == expected
+    resigned_key, on_job_key = roster_status_key(record, True), roster_status_key(record, False)
+    assert resigned_key == "resigned"
+    assert on_job_key == f"on_job:{roster_value(record, 'sys01-employeeStatus') or ''}"
