@@ -199,14 +199,13 @@ async def receive_webhook(connector: str, request: Request,
         if answer is not None:
             return JSONResponse(dict(answer))
         accepted = await group.receive(request.headers, raw_body, query)
-    except WebhookReplayError:
-        receipt = group.receiver.connector.webhook_receipt()
-        if receipt is None:
-            raise
-        return JSONResponse(dict(receipt))  # stored before; a vendor that wants its receipt retries until it has one
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
-        raise
+        # stored before: a vendor that wants its receipt (webhook_receipt) retries until it has one
+        receipt = group.receiver.connector.webhook_receipt() if isinstance(exc, WebhookReplayError) else None
+        if receipt is None:
+            raise
+        return JSONResponse(dict(receipt))
     except MalformedPageError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
         raise WebhookRefusedError(exc.reason, system=connector) from None
