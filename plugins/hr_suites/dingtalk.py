@@ -249,13 +249,14 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
         """The employees a change event names (``UserId``: a list, or one id), each to be fetched from the
         roster (:meth:`resolve_webhook`); events of other kinds store nothing."""
         event = self._event(body)
-        stream = EVENT_STREAMS.get(str(event.get("EventType")))
+        kind = event.get("EventType")
+        stream = EVENT_STREAMS.get(kind) if isinstance(kind, str) else None
         if stream is None:
             return []
         named = event.get("UserId")
         ids = named if isinstance(named, list) else [named]
         if not ids or any(isinstance(i, bool) or not isinstance(i, (str, int)) or i == "" for i in ids):
-            raise MalformedPageError(f"a {event.get('EventType')} event names no UserId", system=self.name, stream=stream)
+            raise MalformedPageError(f"a {kind} event names no UserId", system=self.name, stream=stream)
         return [(stream, str(user_id)) for user_id in ids]
 
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
@@ -269,7 +270,8 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
             return None
         if not isinstance(body, dict) or "encrypt" not in body:
             return None
-        if self._event(body).get("EventType") not in HANDSHAKES:
+        kind = self._event(body).get("EventType")
+        if not isinstance(kind, str) or kind not in HANDSHAKES:
             return None
         return self.webhook_receipt()
 

@@ -93,3 +93,11 @@ def test_round_trip(message: bytes, key: str, receive_id: str, token: str, nonce
     assert len(base64.b64decode(sealed.encrypt)) % 32 == 0  # padded to the scheme's 32-byte block
     crypt.verify(sealed.signature, sealed.timestamp, sealed.nonce, sealed.encrypt)
     assert crypt.decrypt(sealed.encrypt) == message
+
+
+@given(encrypt=st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda b: base64.b64encode(b).decode())))
+def test_any_text_decrypts_or_is_refused_typed(encrypt: str) -> None:
+    try:
+        assert isinstance(vector_crypt().decrypt(encrypt), bytes)
+    except WebhookVerificationError:
+        pass
