@@ -59,7 +59,7 @@ from hub.core.auth import AppTokenAuth
 from hub.core.chunks import chunks
 from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.envelope import Envelope
-from hub.core.errors import MalformedPageError, WebhookVerificationError
+from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
 from hub.core.http import HttpClient
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.paginators import CursorPaginator, PageRequest, select
@@ -165,6 +165,10 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
 
     def __init__(self, settings: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
+        agent = self.settings.get("agent_id")
+        if agent is not None and not str(agent).strip().isdigit():
+            raise ConfigError(f"connector {self.name!r}: setting 'agent_id' is the app's AgentId, a number",
+                              system=self.name)
         self.envelope = Envelope(code="errcode", message="errmsg", transient=(-1,), auth=(88, *TOKEN_CODES),
                                  throttled=tuple(self.settings.get("throttle_codes") or ()))
 
@@ -199,9 +203,12 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
         records: list[Any] = []
         for batch in chunks(ids, ROSTER_BATCH):
             body = {"userid_list": ",".join(batch), "field_filter_list": fields, "agentid": int(self.setting("agent_id"))}
-            result = select(client.post(ROSTER_FIELDS_PATH, json=body).json(), "result")
+            try:
+                result = select(client.post(ROSTER_FIELDS_PATH, json=body).json(), "result")
+            except ValueError:
+                result = None
             if not isinstance(result, list):
-                raise MalformedPageError("the roster-fields answer has no result list", system=self.name,
+                raise MalformedPageError("the roster-fields answer is not JSON with a result list", system=self.name,
                                          stream=stream.name)
             records += result
         return records

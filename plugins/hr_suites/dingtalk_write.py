@@ -88,8 +88,12 @@ class DingTalkWorkNotices(RestDeliveryTarget):
         """Send the text notification; DingTalk's ``task_id`` of it."""
         body = {"agent_id": int(self.settings["agent_id"]), "userid_list": ",".join(self._recipients()),
                 "msg": self._message(item)}
-        task = self.writer().post(SEND_PATH, json=body).json().get("task_id")
-        if task in (None, "") or isinstance(task, bool):
+        answer = self.writer().post(SEND_PATH, json=body)
+        try:
+            task = answer.json().get("task_id")
+        except (ValueError, AttributeError):
+            task = None
+        if task in (None, "") or isinstance(task, (bool, dict, list)):
             raise MalformedPageError("the work notification was answered without a task_id", system=self.name,
                                      entity=item.kind, record_id=item.entity_id)
         return str(task)

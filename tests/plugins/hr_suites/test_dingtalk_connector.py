@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from hub.core.config import HubConfig
 from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
-from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
+from hub.core.errors import AuthError, ConfigError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
 from hub.core.delivery.related import related_json
 from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.core.msg_crypt import MsgCrypt
@@ -94,6 +94,11 @@ def test_errcode_answers_are_typed_with_the_vendor_code() -> None:
             client.post(request.url, json=request.json)
     assert denied.value.context["vendor_code"] == "88" and "60011" in str(denied.value)
     assert refused.value.context["vendor_code"] == "400002" and not isinstance(refused.value, AuthError)
+
+
+def test_an_agent_id_that_is_not_a_number_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="agent_id"):
+        RecordedDingTalk({**SETTINGS, "agent_id": "my-app"})
 
 
 def test_throttling_codes_are_a_setting() -> None:
