@@ -27,7 +27,8 @@ together are the roster, and a resigned employee stays, terminated). Changes arr
 &timestamp=&nonce=`` with ``{"encrypt": ...}``, the WXBizMsgCrypt scheme (:mod:`hub.core.msg_crypt`) with the
 app's token, EncodingAESKey and receive id (the AppKey for event subscriptions; the CorpId for callbacks
 registered with ``register_call_back``: the ``callback_receive_id`` setting). Each employee a change event names
-(``UserId``) is fetched from the roster and stored; ``user_leave_org`` through the resigned list. Every callback,
+(``userId``; ``staffId`` for ``hrm_user_record_change``, https://open.dingtalk.com/document/development/personnel-file-change;
+``UserId`` on legacy callbacks) is fetched from the roster and stored; ``user_leave_org`` through the resigned list. Every callback,
 the ``check_url`` handshake included, is answered with DingTalk's encrypted ``success``
 (``{msg_signature, timeStamp, nonce, encrypt}``), without which DingTalk sends it again.
 
@@ -79,6 +80,8 @@ ROSTER_BATCH = 100
 STATUS_FIELD = "sys01-employeeStatus"
 EVENT_STREAMS = {"user_add_org": "employees", "user_modify_org": "employees", "hrm_user_record_change": "employees",
                  "user_leave_org": "resigned_employees"}
+#: Where an event names its users, in the order looked at.
+USER_KEYS = ("userId", "staffId", "UserId")
 #: The handshakes DingTalk sends when a callback URL is saved (internal app; ISV suite create / update).
 HANDSHAKES = frozenset({"check_url", "check_create_suite_url", "check_update_suite_url"})
 #: The roster fields read by default: those the built-in employee mapping uses.
@@ -243,27 +246,31 @@ class DingTalk(DingTalkWorkNotices, RestConnector):
     def verify_webhook_request(self, headers: Mapping[str, str], query: Mapping[str, str],
                                raw_body: bytes) -> str | None:
         """The SHA-1 signature of the URL (``msg_signature``; ``signature`` on older callbacks) over the
-        token, ``timestamp``, ``nonce`` and the body's ``encrypt``. DingTalk sends no delivery id: the
-        signature, which covers the timestamp, nonce and ciphertext, names the delivery (a replay is refused)."""
+        token, ``timestamp``, ``nonce`` and the body's ``encrypt``. The delivery id is the event's
+        ``eventId`` (event subscriptions); a legacy callback has none, and its signature, which covers the
+        timestamp, nonce and ciphertext, names it."""
         body = webhook_object(raw_body, self.name)
         signature = query.get("msg_signature") or query.get("signature") or ""
         encrypt = body.get("encrypt")
         self._crypt().verify(signature, query.get("timestamp", ""), query.get("nonce", ""),
                              encrypt if isinstance(encrypt, str) else "")
-        return signature.lower()
+        event_id = self._event(body).get("eventId")
+        return event_id if isinstance(event_id, str) and event_id else signature.lower()
 
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
-        """The employees a change event names (``UserId``: a list, or one id), each to be fetched from the
-        roster (:meth:`resolve_webhook`); events of other kinds store nothing."""
+        """The employees a change event names, each to be fetched from the roster (:meth:`resolve_webhook`):
+        ``userId`` (a list: the address book's user events), ``staffId`` (one: ``hrm_user_record_change``),
+        ``UserId`` (a list: legacy callbacks). Events of other kinds store nothing."""
         event = self._event(body)
         kind = event.get("EventType")
         stream = EVENT_STREAMS.get(kind) if isinstance(kind, str) else None
         if stream is None:
             return []
-        named = event.get("UserId")
+        named = next((event[key] for key in USER_KEYS if event.get(key) not in (None, "", [])), None)
         ids = named if isinstance(named, list) else [named]
         if not ids or any(isinstance(i, bool) or not isinstance(i, (str, int)) or i == "" for i in ids):
-            raise MalformedPageError(f"a {kind} event names no UserId", system=self.name, stream=stream)
+            raise MalformedPageError(f"a {kind} event names no user (userId, staffId or UserId)", system=self.name,
+                                     stream=stream)
         return [(stream, str(user_id)) for user_id in ids]
 
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:

@@ -78,7 +78,7 @@ def test_a_roster_change_callback_updates_the_employee_once(service: Service) ->
         assert [(c.entity_id, c.op) for c in feed] == [(entity_id, "update")]
 
         assert_success(post_callback(client, raw, nonce="nonce-1"))  # the same callback again: stored before
-        again = recorded.sealed_body(recorded.event("user_modify_org", 2))
+        again = recorded.sealed_body(recorded.event("user_modify_org", 2, event_id="test-event-2"))
         assert_success(post_callback(client, again, nonce="nonce-2"))  # a new callback, nothing changed since
         assert store.changes(seq, 1000) == feed
         assert store.get("employee", entity_id) == after
@@ -108,4 +108,4 @@ def store_is_empty(service: Service) -> bool:
 def test_the_recorded_callback_names_the_promoted_employee() -> None:
     event = json.loads(recorded.crypt().decrypt(json.loads(recorded.sealed_body(
         recorded.event("user_modify_org", 2)))["encrypt"]))
-    assert event["UserId"] == [PROMOTED] and recorded.PROMOTED["userid"] == PROMOTED
+    assert event["userId"] == [PROMOTED] and recorded.PROMOTED["userid"] == PROMOTED

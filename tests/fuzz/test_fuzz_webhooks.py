@@ -103,7 +103,7 @@ DINGTALK = {"app_key": "dingfuzzapp", "app_secret": "s", "agent_id": "1", "callb
 
 @FUZZ
 @given(plaintext=st.one_of(st.binary(max_size=300), deeply_nested().map(str.encode),
-                           damaged({"EventType": "user_modify_org", "UserId": ["u1"], "CorpId": "c"})
+                           damaged({"EventType": "user_modify_org", "userId": ["u1"], "eventId": "e", "CorpId": "c"})
                            .map(lambda b: json.dumps(b, default=str).encode())),
        receive_id=st.sampled_from([DINGTALK["app_key"], "another-app"]))  # fmt: skip
 # What the fuzzer found: a TypeError for an EventType that is not text.

@@ -22,7 +22,7 @@ from hub.core.msg_crypt import MsgCrypt
 from hub.core.sync import sync
 from hub.testing import sqlite_store
 from plugins.hr_suites.dingtalk import roster_status_key, roster_value
-from tests.plugins.hr_suites.dingtalk_support import CASSETTES, SETTINGS, RecordedDingTalk, recorded
+from tests.plugins.hr_suites.dingtalk_support import CASSETTES, SETTINGS, RecordedDingTalk, callback_query, recorded
 from tests.plugins.hr_suites.test_moka_connector import json_bodies_vcr
 
 
@@ -120,11 +120,22 @@ def test_change_events_name_employees_in_their_roster_list() -> None:
     assert connector.webhook_records(body) == [("employees", recorded.uid(1))]
     body = json.loads(recorded.sealed_body({"EventType": "org_dept_create", "DeptId": [1]}))
     assert connector.webhook_records(body) == []
+    body = json.loads(recorded.sealed_body(recorded.legacy_event("user_modify_org", 3)))
+    assert connector.webhook_records(body) == [("employees", recorded.uid(3))]
+
+
+def test_the_delivery_id_is_the_event_id_or_a_legacy_callback_s_signature() -> None:
+    connector = RecordedDingTalk(dict(SETTINGS))
+    raw = recorded.sealed_body(recorded.event("user_modify_org", 1, event_id="evt-77"))
+    assert connector.parse_webhook({}, raw, query=callback_query(raw, nonce="n")).delivery_id == "evt-77"
+    raw = recorded.sealed_body(recorded.legacy_event("user_modify_org", 1))
+    query = callback_query(raw, nonce="n")
+    assert connector.parse_webhook({}, raw, query=query).delivery_id == query["msg_signature"]
 
 
 def test_a_change_event_without_user_ids_is_refused_with_its_kind() -> None:
-    body = json.loads(recorded.sealed_body({"EventType": "user_modify_org", "UserId": []}))
-    with pytest.raises(MalformedPageError, match="user_modify_org event names no UserId"):
+    body = json.loads(recorded.sealed_body({"EventType": "user_modify_org", "userId": []}))
+    with pytest.raises(MalformedPageError, match="user_modify_org event names no user"):
         RecordedDingTalk(dict(SETTINGS)).webhook_records(body)
 
 

@@ -162,7 +162,18 @@ def sealed_body(event: dict[str, Any]) -> bytes:
     return json.dumps({"encrypt": encrypt}, separators=(",", ":")).encode()
 
 
-def event(kind: str, *users: int) -> dict[str, Any]:
+def event(kind: str, *users: int, event_id: str = "test-event-1") -> dict[str, Any]:
+    """A change event as DingTalk's HTTP push sends it (docs/connectors/dingtalk.md, "Callbacks"): the address
+    book's user events name ``userId: [...]``, the roster's ``hrm_user_record_change`` one ``staffId``."""
+    head = {"EventType": kind, "EventTime": int(CALLBACK_TIME), "CorpId": CORP, "BizId": CALLBACK_TIME,
+            "eventId": event_id}
+    if kind == "hrm_user_record_change":
+        return {**head, "actionType": "userInfoChange", "staffId": uid(users[0])}
+    return {**head, "userId": [uid(n) for n in users]}
+
+
+def legacy_event(kind: str, *users: int) -> dict[str, Any]:
+    """The same event as a callback registered with ``register_call_back`` sends it: ``UserId``, no eventId."""
     return {"EventType": kind, "TimeStamp": CALLBACK_TIME, "CorpId": CORP, "UserId": [uid(n) for n in users]}
 
 
