@@ -4,21 +4,14 @@ callback signing of the suite and the end-to-end test."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from plugins.hr_suites.dingtalk import DingTalk
+from tests.cassettes.hr_suites.dingtalk import _build as recorded  # one source for ids, settings and sealing
 
 TESTS = Path(__file__).resolve().parents[2]
 CASSETTES = TESTS / "cassettes" / "hr_suites" / "dingtalk"
 FIXTURES = TESTS / "fixtures" / "dingtalk"
-
-sys.path.insert(0, str(CASSETTES))
-import _build as recorded  # noqa: E402  (the cassettes' own builder: one source for ids and settings)
-
-sys.path.remove(str(CASSETTES))
-sys.modules.pop("_build", None)  # other cassette folders have a _build too
-
 SETTINGS = recorded.SETTINGS
 #: When the recorded token was issued (its 7200 s outlive every test) and a callback's answer is sealed.
 NOW = 1718000000.0
