@@ -17,7 +17,10 @@ Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 * 200 ``{"received": {...}}`` — stored; bad records are dead letters (``dead_lettered``), still acknowledged;
 * 200 with the JSON a vendor's handshake expects (Feishu's ``url_verification`` challenge echoed), when the
   connector answers one (:meth:`~hub.core.connector.RestConnector.webhook_answer`): nothing stored;
-* 401 bad or stale signature, 409 a delivery id received before, 413 a body over the limit, 400 a
+* 200 with the vendor's own receipt in place of ``{"received": ...}`` when the connector gives one
+  (:meth:`~hub.core.connector.RestConnector.webhook_receipt`: DingTalk's encrypted ``success``), also for a
+  delivery id received before (stored then; such a vendor retries until it has its receipt);
+* 401 bad or stale signature, 409 a delivery id received before (without a vendor receipt), 413 a body over the limit, 400 a
   verified body the connector cannot read or a query parameter its vendor does not send — nothing stored; logged at WARNING with the connector,
   code and reason, never the body or a header;
 * 404 no connector by that name, or one that receives no webhooks (the same answer);
@@ -51,6 +54,7 @@ from hub.core.errors import (
     ServiceUnavailableError,
     StoreError,
     WebhookRefusedError,
+    WebhookReplayError,
     WebhookTooLargeError,
 )
 from hub.core.runtime import build_connector
@@ -197,7 +201,11 @@ async def receive_webhook(connector: str, request: Request,
         accepted = await group.receive(request.headers, raw_body, query)
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
-        raise
+        # stored before: a vendor that wants its receipt (webhook_receipt) retries until it has one
+        receipt = group.receiver.connector.webhook_receipt() if isinstance(exc, WebhookReplayError) else None
+        if receipt is None:
+            raise
+        return JSONResponse(dict(receipt))
     except MalformedPageError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
         raise WebhookRefusedError(exc.reason, system=connector) from None
@@ -211,6 +219,9 @@ async def receive_webhook(connector: str, request: Request,
                     connector, exc.code, exc.reason)
         raise ServiceUnavailableError("a record this webhook names could not be fetched; retry later",
                                       system=connector) from None
+    receipt = group.receiver.connector.webhook_receipt()
+    if receipt is not None:
+        return JSONResponse(dict(receipt))
     return Acknowledged(received=Received(records=accepted.records, stored=accepted.stored,
                                           dead_lettered=accepted.dead_lettered))
 

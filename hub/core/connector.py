@@ -144,6 +144,10 @@ class Detail:
     the same way. An answer without a record at ``record_path`` means the listed item has none (an
     application without an offer) and yields nothing.
 
+    A path without ``{id}`` is a batch endpoint, one call for many ids (DingTalk's roster fields take a
+    list of user ids in the body): the connector overrides :meth:`RestConnector.details` to call it,
+    and the records of its answers (a list at ``record_path``) carry the stream's primary key.
+
     Attributes:
         path: the record's endpoint, relative to the base URL, with ``{id}`` where its id goes.
         record_path: where the record is in the answer (dotted); None: the answer is the record.
@@ -580,4 +584,11 @@ class RestConnector(Connector):
         The connector checks the handshake as it sees fit before answering (raising
         :class:`WebhookVerificationError`); nothing of it is stored. The body's size was checked before.
         """
+        return None
+
+    def webhook_receipt(self) -> Mapping[str, Any] | None:
+        """The JSON a vendor expects in answer to a delivery the hub has stored (or stored before: a
+        vendor's retry of one whose answer it lost), in place of the hub's ``{"received": ...}`` count;
+        None, the default, for the hub's answer. DingTalk and WeCom want an encrypted ``success`` and
+        send the delivery again until they get it."""
         return None

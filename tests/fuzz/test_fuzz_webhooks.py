@@ -93,3 +93,31 @@ def test_a_signed_feishu_event_parses_or_fails_typed_and_so_does_its_handshake(p
     assert isinstance(result, (WebhookDelivery, HubError)), result
     answer = outcome(lambda: connector.webhook_answer({}, body))
     assert answer is None or isinstance(answer, (dict, HubError)), answer
+
+
+# ---------------------------------------------------------------- DingTalk: signed, encrypted callbacks (hub.core.msg_crypt)
+
+DINGTALK = {"app_key": "dingfuzzapp", "app_secret": "s", "agent_id": "1", "callback_token": "fuzz-token",
+            "encoding_aes_key": "ZnV6ei1lbmNvZGluZy1hZXMta2V5LWZvci10ZXN0cyE"}
+
+
+@FUZZ
+@given(plaintext=st.one_of(st.binary(max_size=300), deeply_nested().map(str.encode),
+                           damaged({"EventType": "user_modify_org", "userId": ["u1"], "eventId": "e", "CorpId": "c"})
+                           .map(lambda b: json.dumps(b, default=str).encode())),
+       receive_id=st.sampled_from([DINGTALK["app_key"], "another-app"]))  # fmt: skip
+# What the fuzzer found: a TypeError for an EventType that is not text.
+@example(plaintext=b'{"EventType": []}', receive_id=DINGTALK["app_key"])
+def test_a_signed_dingtalk_callback_parses_or_fails_typed_and_so_does_its_handshake(plaintext, receive_id):
+    from hub.core.msg_crypt import MsgCrypt
+    from plugins.hr_suites.dingtalk import DingTalk
+
+    sealed = MsgCrypt(DINGTALK["callback_token"], DINGTALK["encoding_aes_key"], receive_id).encrypt(
+        plaintext, nonce="n", timestamp="1700000000000")
+    body = json.dumps({"encrypt": sealed.encrypt}).encode()
+    query = {"msg_signature": sealed.signature, "timestamp": sealed.timestamp, "nonce": sealed.nonce}
+    connector = DingTalk(DINGTALK)
+    result = outcome(lambda: connector.parse_webhook({}, body, query=query))
+    assert isinstance(result, (WebhookDelivery, HubError)), result
+    answer = outcome(lambda: connector.webhook_answer({}, body))
+    assert answer is None or isinstance(answer, (dict, HubError)), answer
