@@ -153,11 +153,15 @@ def token_refresh() -> list[dict[str, Any]]:
 
 
 def errors() -> list[dict[str, Any]]:
-    """A call the app may not make (``60011`` no privilege) and a refused secret (``40001``)."""
-    refused = {"request": token_interaction()["request"],
-               "response": response(200, {"errcode": 40001, "errmsg": "invalid credential"})}
+    """A call the app may not make: ``60011`` no privilege."""
     forbidden = call("GET", "/department/list", {"errcode": 60011, "errmsg": "no privilege to access/modify contact/party/agent"})
-    return [token_interaction(), forbidden, refused]
+    return [token_interaction(), forbidden]
+
+
+def refused_secret() -> list[dict[str, Any]]:
+    """A secret WeCom does not take: ``gettoken`` answers HTTP 200 with ``40001`` and no token."""
+    return [{"request": token_interaction()["request"],
+             "response": response(200, {"errcode": 40001, "errmsg": "invalid credential"})}]
 
 
 def events() -> list[dict[str, Any]]:
@@ -228,6 +232,7 @@ def main() -> None:
         "departments": [token_interaction(), departments_list()],
         "users": [token_interaction(), *list_id_pages(LISTED)],
         "retried": retried(), "malformed": malformed(), "token_refresh": token_refresh(), "errors": errors(),
+        "refused_secret": refused_secret(),
         "events": events(), "writes": writes(offer),
     })
     fixtures(TESTS / "fixtures" / "mapping" / "wecom")

@@ -1,0 +1,247 @@
+"""Contract tests of the WeCom connector beyond the standard suite: the token cached and fetched again on
+``42001``, the ``{errcode, errmsg}`` envelope as typed errors, the callbacks (signature, decryption, XML
+safety, what each contact change does to the store), the URL check, and the messages it sends.
+
+The cassettes in tests/cassettes/hr_suites/wecom/ hold what the official documents describe
+(docs/connectors/wecom.md); they are replayed with the matcher that checks credentials and JSON bodies on
+the wire (:func:`tests.plugins.hr_suites.wecom_support.wire`), through the real sync engine and store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hub.core.crypto import KeyRing
+from hub.core.delivery import Delivery
+from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
+from hub.core.mapping import load_mapping
+from hub.core.models import Offer
+from hub.core.msg_crypt import MsgCrypt
+from hub.core.store import Store
+from hub.core.sync import ingest_webhook, sync
+from plugins.hr_suites.wecom import WeCom, xml_fields
+from tests.cassettes.hr_suites.wecom._build import AGENT_ID, CALLBACK_TOKEN, CORPID, ENCODING_AES_KEY, MESSAGE, callback, change
+from tests.plugins.hr_suites.wecom_support import BOT_KEY, SAMPLES, SETTINGS, RecordedWeCom, replaying, signed_query
+
+OFFER_ID = "0" * 8 + "-0000-4000-8000-" + "0" * 11 + "1"  # the hub id the writes cassette was built for
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
+    opened.upgrade()
+    yield opened
+    opened.close()
+
+
+def replay_sync(store: Store, stem: str, stream: str, **settings: Any) -> tuple[Any, Any]:
+    with replaying().use_cassette(f"{stem}.yaml", allow_playback_repeats=False) as cassette:
+        report = sync(RecordedWeCom({**SETTINGS, **settings}), store, streams=[stream], prefetch=False)
+    return report, cassette
+
+
+def stored(store: Store, kind: str, external_id: str) -> Any:
+    entity_id = store.find("wecom", external_id, kind)
+    assert entity_id is not None, f"wecom {kind} {external_id} was not stored"
+    return store.get(kind, entity_id)
+
+
+def receive(store: Store, name: str, *, nonce: str = "n1") -> Any:
+    """Ingest a callback sample as WeCom posts it, the records it names fetched from ``events``."""
+    raw = (SAMPLES / name).read_bytes()
+    with replaying().use_cassette("events.yaml", allow_playback_repeats=True):
+        return ingest_webhook(RecordedWeCom(SETTINGS), {"Content-Type": "text/xml"}, raw, store,
+                              query=signed_query(raw, nonce))
+
+
+# ---------------------------------------------------------------- token and envelope
+
+
+def test_an_expired_token_is_fetched_again_and_the_call_sent_once_more(store: Store) -> None:
+    report, cassette = replay_sync(store, "token_refresh", "departments")
+    assert report.status == "succeeded" and cassette.all_played, report.streams[0].error
+    assert cassette.play_count == 4  # token 1, the 42001 answer, token 2, the departments
+    assert stored(store, "department", "4").name == "招聘组"
+
+
+def test_the_token_is_fetched_once_for_a_whole_pass(store: Store) -> None:
+    report, cassette = replay_sync(store, "users", "users")
+    assert report.status == "succeeded" and cassette.all_played
+    gettoken = [request for request in cassette.requests if request.path.endswith("/gettoken")]
+    assert len(gettoken) == 1 and report.counters.pages == 3
+
+
+def test_a_refused_call_is_a_permanent_error_with_the_vendors_code() -> None:
+    connector = RecordedWeCom(SETTINGS)
+    with replaying().use_cassette("errors.yaml"), connector.client() as http:
+        with pytest.raises(PermanentConnectorError) as refused:
+            http.get_json("/department/list")
+    assert refused.value.context["vendor_code"] == "60011"
+    assert "test-secret-not-real" not in str(refused.value)
+
+
+def test_a_refused_secret_is_an_auth_error() -> None:
+    connector = RecordedWeCom(SETTINGS)
+    with replaying().use_cassette("refused_secret.yaml"), connector.client() as http:
+        with pytest.raises(AuthError) as refused:
+            http.get_json("/department/list")
+    assert "test-secret-not-real" not in str(refused.value)
+
+
+def test_a_member_listed_in_two_departments_is_fetched_once() -> None:
+    connector = WeCom(SETTINGS)
+    listed = [{"userid": "a", "department": 2}, {"userid": "b", "department": 2}, {"userid": "a", "department": 3}]
+    assert connector.page_records(connector.stream("users"), listed) == listed[:2]
+    with pytest.raises(MalformedPageError, match="names no userid"):
+        connector.page_records(connector.stream("users"), [{"open_userid": "wo-1", "department": 2}])
+
+
+def test_the_root_department_has_no_parent_and_the_others_theirs(store: Store) -> None:
+    report, _ = replay_sync(store, "departments", "departments")
+    assert report.counters.created == 4
+    assert stored(store, "department", "1").parent is None
+    parent = stored(store, "department", "4").parent
+    assert parent is not None and (parent.system, parent.external_id) == ("wecom", "3")
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+def test_a_callback_decrypts_to_its_event() -> None:
+    event = WeCom(SETTINGS).webhook_body((SAMPLES / "callback_create_user.xml").read_bytes())
+    assert (event["Event"], event["ChangeType"], event["UserID"]) == ("change_contact", "create_user", "test.member6")
+
+
+@pytest.mark.parametrize(("sample", "records"), [
+    ("callback_create_user.xml", [("users", {"userid": "test.member6"})]),
+    ("callback_update_party.xml", [("department_updates", {"id": "4"})]),
+    ("callback_delete_user.xml", [("user_removals", {"userid": "test.member5", "deleted": True})]),
+    ("callback_update_user_renamed.xml", [("user_removals", {"userid": "test.member6", "deleted": True}),
+                                          ("users", {"userid": "test.member6b"})]),
+    ("callback_delete_party.xml", [("department_removals", {"id": "4", "deleted": True})]),
+    ("callback_update_tag.xml", []),
+])
+def test_each_contact_change_names_its_records(sample: str, records: list[Any]) -> None:
+    raw = (SAMPLES / sample).read_bytes()
+    assert WeCom(SETTINGS).parse_webhook({}, raw, query=signed_query(raw, "n1")).records == records
+
+
+def test_a_created_member_is_fetched_and_stored_then_a_deletion_marks_it_deleted(store: Store) -> None:
+    counters = receive(store, "callback_create_user.xml")
+    assert (counters.records, counters.failed) == (1, 0)
+    member = stored(store, "employee", "test.member6")
+    assert member.title == "招聘专员" and member.manager is not None
+    removal = callback(change("delete_user", UserID="test.member6"), b"\x09" * 16)
+    ingest_webhook(RecordedWeCom(SETTINGS), {}, removal, store, query=signed_query(removal, "n2"))
+    assert store.deleted_at("employee", store.find("wecom", "test.member6", "employee")) is not None
+
+
+def test_an_updated_department_is_fetched_again(store: Store) -> None:
+    replay_sync(store, "departments", "departments")
+    receive(store, "callback_update_party.xml")
+    assert stored(store, "department", "4").name == "招聘与配置组"
+    receive(store, "callback_delete_party.xml")
+    assert store.deleted_at("department", store.find("wecom", "4", "department")) is not None
+
+
+def test_a_callback_signed_with_another_token_is_refused() -> None:
+    raw = (SAMPLES / "callback_create_user.xml").read_bytes()
+    query = signed_query(raw, "n1")
+    other = RecordedWeCom({**SETTINGS, "callback_token": "another-token"})
+    with pytest.raises(WebhookVerificationError) as refused:
+        other.parse_webhook({}, raw, query=query)
+    assert refused.value.http_status == 401
+
+
+def test_a_callback_sealed_for_another_corp_is_refused() -> None:
+    sealed = MsgCrypt(CALLBACK_TOKEN, ENCODING_AES_KEY, "ww-another-corp").encrypt("<xml/>", nonce="n", timestamp="1")
+    raw = f"<xml><Encrypt><![CDATA[{sealed.encrypt}]]></Encrypt></xml>".encode()
+    with pytest.raises(WebhookVerificationError, match="another receive id"):
+        WeCom(SETTINGS).parse_webhook({}, raw, query=signed_query(raw, "n1"))
+
+
+def test_xml_with_entities_is_refused_before_anything_is_expanded() -> None:
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>'
+    with pytest.raises(WebhookVerificationError, match="not well-formed XML without entities"):
+        WeCom(SETTINGS).parse_webhook({}, bomb, query={"msg_signature": "x", "timestamp": "1", "nonce": "n"})
+
+
+@given(st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,11}", fullmatch=True),
+                       st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+                       .map(str.strip).filter(lambda text: "]]>" not in text), max_size=6))
+def test_xml_fields_reads_back_every_flat_event(fields: dict[str, str]) -> None:
+    raw = "<xml>" + "".join(f"<{tag}><![CDATA[{text}]]></{tag}>" for tag, text in fields.items()) + "</xml>"
+    assert xml_fields(raw.encode(), "wecom") == fields
+
+
+@given(st.binary(max_size=200))
+def test_xml_fields_refuses_any_bytes_with_a_typed_error_only(raw: bytes) -> None:
+    try:
+        xml_fields(raw, "wecom")
+    except WebhookVerificationError:
+        pass
+
+
+# ---------------------------------------------------------------- the URL check
+
+
+def test_the_url_check_is_answered_with_the_decrypted_echostr() -> None:
+    sealed = MsgCrypt(CALLBACK_TOKEN, ENCODING_AES_KEY, CORPID).encrypt("7029840154612735093", nonce="n", timestamp="1")
+    query = {"msg_signature": sealed.signature, "timestamp": "1", "nonce": "n", "echostr": sealed.encrypt}
+    assert WeCom(SETTINGS).webhook_handshake(query) == "7029840154612735093"
+    with pytest.raises(WebhookVerificationError):
+        WeCom(SETTINGS).webhook_handshake({**query, "nonce": "other"})
+    assert WeCom(SETTINGS).webhook_handshake({"msg_signature": "x"}) is None
+
+
+# ---------------------------------------------------------------- messages
+
+
+def delivery(**payload_changes: Any) -> Delivery:
+    offer = Offer(id=OFFER_ID, application={"system": "moka", "external_id": "a1"}, status="accepted",
+                  start_date="2024-07-01")
+    payload = load_mapping(WeCom(SETTINGS).mapping_path("offer.yaml")).reverse(offer)
+    return Delivery(route="offers-to-wecom", kind="offer", entity_id=OFFER_ID, version=2,
+                    payload={**payload, **payload_changes}, external_id=None, entity=offer)
+
+
+APP = {"message_channel": "app", "agentid": AGENT_ID, "touser": "test.member3|test.member6",
+       "message_title": "Offer 状态更新"}
+
+
+def test_an_offer_is_announced_by_an_application_message_and_a_group_bot() -> None:
+    item = delivery()
+    assert item.payload == {"编号": OFFER_ID, "状态": "已接受", "入职日期": "2024-07-01"}
+    app, bot = RecordedWeCom({**SETTINGS, **APP}), RecordedWeCom({**SETTINGS, "message_channel": "bot",
+                                                                    "bot_key": BOT_KEY, "message_title": "Offer 状态更新"})
+    with replaying().use_cassette("writes.yaml", allow_playback_repeats=False) as cassette:
+        assert app.refusal(item) is None and app.deliver(item) is None
+        assert bot.refusal(item) is None and bot.deliver(item) is None  # the 45009 answer is retried
+        app.close(), bot.close()
+    assert cassette.all_played
+    sent = [json.loads(request.body) for request in cassette.requests if request.path.endswith("/send")]
+    assert len(sent) == 3 and {body["markdown"]["content"] for body in sent} == {MESSAGE.format(id=OFFER_ID)}
+    assert sent[0]["agentid"] == int(AGENT_ID) and sent[0]["enable_duplicate_check"] == 1 and "agentid" not in sent[1]
+
+
+@pytest.mark.parametrize(("settings", "why"), [
+    ({}, "message_channel"),
+    ({"message_channel": "app", "touser": "u"}, "agentid"),
+    ({"message_channel": "app", "agentid": 1}, "recipient"),
+    ({"message_channel": "bot"}, "bot_key"),
+])
+def test_a_target_not_set_up_refuses_before_sending(settings: dict[str, Any], why: str) -> None:
+    refused = RecordedWeCom({**SETTINGS, **settings}).refusal(delivery())
+    assert isinstance(refused, PermanentConnectorError) and why in refused.reason
+    assert refused.context.get("record_id") == OFFER_ID or OFFER_ID in str(refused)
+
+
+def test_a_message_over_the_size_limit_is_refused() -> None:
+    refused = RecordedWeCom({**SETTINGS, **APP}).refusal(delivery(入职日期="长" * 700))
+    assert refused is not None and "2048 bytes" in refused.reason
