@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.crypto import KeyRing
 from hub.core.delivery import Delivery
 from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
 from hub.core.mapping import load_mapping
@@ -25,6 +24,7 @@ from hub.core.models import Offer
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
+from hub.testing import sqlite_store
 from plugins.hr_suites.wecom import WeCom, xml_fields
 from tests.cassettes.hr_suites.wecom._build import AGENT_ID, CALLBACK_TOKEN, CORPID, ENCODING_AES_KEY, MESSAGE, callback, change
 from tests.plugins.hr_suites.wecom_support import BOT_KEY, SAMPLES, SETTINGS, RecordedWeCom, replaying, signed_query
@@ -34,22 +34,20 @@ OFFER_ID = "0" * 8 + "-0000-4000-8000-" + "0" * 11 + "1"  # the hub id the write
 
 @pytest.fixture
 def store(tmp_path: Path) -> Any:
-    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-    opened.upgrade()
-    yield opened
-    opened.close()
+    with sqlite_store(tmp_path) as opened:
+        yield opened
 
 
-def replay_sync(store: Store, stem: str, stream: str, **settings: Any) -> tuple[Any, Any]:
+def replay_sync(store: Store, stem: str, stream: str) -> tuple[Any, Any]:
+    """One sync of ``stream`` from cassette ``stem``; the cassette counts what was sent."""
     with replaying().use_cassette(f"{stem}.yaml", allow_playback_repeats=False) as cassette:
-        report = sync(RecordedWeCom({**SETTINGS, **settings}), store, streams=[stream], prefetch=False)
-    return report, cassette
+        return sync(RecordedWeCom(SETTINGS), store, streams=[stream], prefetch=False), cassette
 
 
 def stored(store: Store, kind: str, external_id: str) -> Any:
-    entity_id = store.find("wecom", external_id, kind)
-    assert entity_id is not None, f"wecom {kind} {external_id} was not stored"
-    return store.get(kind, entity_id)
+    """The stored entity WeCom knows as ``external_id`` (a KeyError-free failure naming it when there is none)."""
+    found = store.find("wecom", external_id, kind)
+    return store.get(kind, found) if found else pytest.fail(f"wecom {kind} {external_id} was not stored")
 
 
 def receive(store: Store, name: str, *, nonce: str = "n1") -> Any:
