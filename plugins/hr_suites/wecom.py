@@ -21,6 +21,11 @@ https://developer.work.weixin.qq.com/document/, with the pages each fact follows
   :class:`~hub.core.connector.Detail` endpoint. ``list_id`` lists a member once per department, so a page's
   repeats are fetched once (:meth:`WeCom.page_records`); the older ``user/list`` per department is not used.
 
+With ``roster_fields`` set, each member's 人事助手 roster fields are read too (``POST /cgi-bin/hr/get_staff_info``
+with ``{userid, get_all: false, fieldids}``, https://developer.work.weixin.qq.com/document/path/99132; self-built
+apps only): the field ids are the tenant's (``GET /cgi-bin/hr/get_fields``, .../path/99131), so the setting names
+them with the label the mapping reads (``_hub.roster.<label>``, :func:`roster_values`).
+
 WeCom has no "changed since" filter: every pull is a full pass, and changes arrive as contact-change
 callbacks (``Event=change_contact``, https://developer.work.weixin.qq.com/document/path/90970):
 ``create_user`` / ``update_user`` fetch the member named (``NewUserID`` when the id changed, the old id
@@ -51,6 +56,7 @@ hub.yaml::
           callback_token: ${WECOM_CALLBACK_TOKEN}  # callbacks only: the app's 接收事件服务器 Token
           encoding_aes_key: ${WECOM_ENCODING_AES_KEY}  # callbacks only: its 43-character EncodingAESKey
           user_page_size: 1000                     # list_id's limit (1–10000)
+          roster_fields: {入职日期: 12018}          # 人事助手 fields read per member: label → field id (hr/get_fields)
 """
 
 from __future__ import annotations
@@ -68,14 +74,14 @@ from hub import hookimpl
 from hub.core.auth import AppTokenAuth
 from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.envelope import Envelope
-from hub.core.errors import MalformedPageError, WebhookVerificationError
+from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.http import HttpClient
 from hub.core.paginators import CursorPaginator, PageRequest
 
 from plugins.hr_suites.wecom_write import WeComMessages  # the write side (delivery), kept apart
 
-__all__ = ["TOKEN_CODES", "WeCom", "parent_of", "xml_fields"]
+__all__ = ["TOKEN_CODES", "WeCom", "parent_of", "roster_values", "xml_fields"]
 
 API = "https://qyapi.weixin.qq.com/cgi-bin"
 #: Answers to a request whose token is no longer good: 40014 invalid access_token, 42001 access_token
@@ -109,6 +115,43 @@ def xml_fields(raw: bytes | str, system: str) -> dict[str, str]:
         raise WebhookVerificationError("the callback body is not well-formed XML without entities",
                                        system=system) from None
     return {child.tag: (child.text or "").strip() for child in root}
+
+
+def roster_values(field_info: Any, labels: Mapping[int, str]) -> dict[str, Any]:
+    """The 人事助手 roster values ``hr/get_staff_info`` answered, by the label hub.yaml gives each field id:
+    text (``value_type`` 1), whole numbers (2 uint64 — times are Unix seconds —, 3 uint32 — an option's
+    id —, 4 int64) and mobiles (5, ``+<country code><number>``). Fields not read (``result`` other than 1),
+    files (6), repeated groups' later entries (``sub_idx`` > 0) and unknown types are left out.
+
+    Example:
+        >>> roster_values([{"fieldid": 12024, "sub_idx": 0, "result": 1, "value_type": 1, "value_string": "E0001"},
+        ...                {"fieldid": 12018, "sub_idx": 0, "result": 1, "value_type": 2, "value_uint64": 1719763200},
+        ...                {"fieldid": 11003, "sub_idx": 0, "result": 3, "value_type": 5}],
+        ...               {12024: "工号", 12018: "入职日期", 11003: "手机"})
+        {'工号': 'E0001', '入职日期': 1719763200}
+    """
+    values: dict[str, Any] = {}
+    for field in field_info if isinstance(field_info, list) else ():
+        if not isinstance(field, dict) or field.get("result") != 1 or field.get("sub_idx", 0) != 0:
+            continue
+        label = labels.get(field.get("fieldid"))  # type: ignore[arg-type]
+        value = _roster_value(field)
+        if label is not None and value is not None:
+            values[label] = value
+    return values
+
+
+def _roster_value(field: Mapping[str, Any]) -> Any:
+    kind = field.get("value_type")
+    if kind == 5:
+        mobile = field.get("value_mobile")
+        if not isinstance(mobile, dict) or not mobile.get("value_mobile"):
+            return None
+        code = str(mobile.get("value_country_code") or "").lstrip("+")
+        return f"+{code}{mobile['value_mobile']}" if code else str(mobile["value_mobile"])
+    key = {1: "value_string", 2: "value_uint64", 3: "value_uint32", 4: "value_int64"}.get(kind)  # type: ignore[arg-type]
+    value = field.get(key) if key else None
+    return None if value in (None, "") or isinstance(value, (dict, list, bool)) else value
 
 
 def parent_of(department: Mapping[str, Any]) -> Any:
@@ -146,7 +189,7 @@ class WeCom(WeComMessages, RestConnector):
     webhook_query_params = CALLBACK_QUERY
     required_settings = ("corpid", "corpsecret")
     default_settings = {"user_page_size": 1000}
-    optional_settings = ("callback_token", *WeComMessages.message_settings)
+    optional_settings = ("callback_token", "roster_fields", *WeComMessages.message_settings)
     streams = (
         Stream(name="departments", entity="department", path="/department/list", record_path="department",
                full_refresh_deletes=True),
@@ -191,11 +234,31 @@ class WeCom(WeComMessages, RestConnector):
         return list(seen.values())
 
     def prepare_page(self, client: HttpClient, stream: Stream, records: list[Any]) -> list[Any]:
-        """Copies of a department page's records with ``_hub.parent``: the ``parentid``, except the root's
-        ``0``, which names no department (a mapping rule cannot leave a reference half made)."""
-        if stream.entity != "department":
+        """Copies of a page's records with the ``_hub`` values the mappings read: a department's
+        ``parent`` (the ``parentid``, except the root's ``0``, which names no department: a mapping rule
+        cannot leave a reference half made); a member's ``roster`` when ``roster_fields`` names the
+        人事助手 fields to read (``POST /hr/get_staff_info`` per member,
+        https://developer.work.weixin.qq.com/document/path/99132)."""
+        if stream.entity == "department":
+            return [{**r, "_hub": {"parent": parent_of(r)}} if isinstance(r, dict) else r for r in records]
+        labels = self._roster_labels()
+        if stream.name != "users" or not labels:
             return records
-        return [{**r, "_hub": {"parent": parent_of(r)}} if isinstance(r, dict) else r for r in records]
+        return [{**r, "_hub": {"roster": self._roster(client, r, labels)}} if isinstance(r, dict) else r
+                for r in records]  # fmt: skip
+
+    def _roster_labels(self) -> dict[int, str]:
+        """``roster_fields`` (label → field id, as ``hr/get_fields`` lists them) turned around."""
+        fields = self.settings.get("roster_fields") or {}
+        if not isinstance(fields, Mapping) or not all(str(i).isdigit() for i in fields.values()):
+            raise ConfigError(f"connector {self.name!r}: setting 'roster_fields' maps labels to numeric field ids",
+                              system=self.name)
+        return {int(fieldid): str(label) for label, fieldid in fields.items()}
+
+    def _roster(self, client: HttpClient, member: Mapping[str, Any], labels: Mapping[int, str]) -> dict[str, Any]:
+        body = {"userid": member.get("userid"), "get_all": False,
+                "fieldids": [{"fieldid": fieldid, "sub_idx": 0} for fieldid in labels]}
+        return roster_values(client.post("/hr/get_staff_info", json=body).json().get("field_info"), labels)
 
     # -- callbacks
 

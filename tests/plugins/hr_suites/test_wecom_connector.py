@@ -18,15 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.core.delivery import Delivery
-from hub.core.errors import AuthError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
+from hub.core.errors import AuthError, ConfigError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
 from hub.core.mapping import load_mapping
 from hub.core.models import Offer
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
 from hub.testing import sqlite_store
-from plugins.hr_suites.wecom import WeCom, xml_fields
-from tests.cassettes.hr_suites.wecom._build import AGENT_ID, CALLBACK_TOKEN, CORPID, ENCODING_AES_KEY, MESSAGE, callback, change
+from plugins.hr_suites.wecom import WeCom, roster_values, xml_fields
+from tests.cassettes.hr_suites.wecom._build import (AGENT_ID, CALLBACK_TOKEN, CORPID, ENCODING_AES_KEY, MESSAGE,
+                                                    ROSTER_FIELDS, callback, change)
 from tests.plugins.hr_suites.wecom_support import BOT_KEY, SAMPLES, SETTINGS, RecordedWeCom, replaying, signed_query
 
 OFFER_ID = "0" * 8 + "-0000-4000-8000-" + "0" * 11 + "1"  # the hub id the writes cassette was built for
@@ -106,6 +107,36 @@ def test_the_root_department_has_no_parent_and_the_others_theirs(store: Store) -
     assert stored(store, "department", "1").parent is None
     parent = stored(store, "department", "4").parent
     assert parent is not None and (parent.system, parent.external_id) == ("wecom", "3")
+
+
+def test_the_roster_fields_named_are_read_per_member(store: Store) -> None:
+    with replaying().use_cassette("roster.yaml", allow_playback_repeats=False) as cassette:
+        report = sync(RecordedWeCom({**SETTINGS, "roster_fields": ROSTER_FIELDS}), store, streams=["users"],
+                      prefetch=False)
+    assert report.status == "succeeded" and cassette.all_played, report.streams[0].error
+    assert str(stored(store, "employee", "test.member1").hire_date) == "2024-07-01"
+    assert stored(store, "employee", "test.member2").hire_date is None  # result 2: not readable by the app
+
+
+def test_roster_fields_that_are_not_ids_are_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="roster_fields"):
+        WeCom({**SETTINGS, "roster_fields": {"入职日期": "hire"}}).prepare_page(None, WeCom.stream("users"), [{}])
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "fieldid": st.sampled_from([12018, 12024, 99999]), "sub_idx": st.integers(0, 2), "result": st.integers(1, 5),
+    "value_type": st.integers(0, 7),
+}, optional={"value_string": st.text(max_size=5), "value_uint64": st.integers(0, 2**40),
+             "value_mobile": st.one_of(st.none(), st.fixed_dictionaries({"value_country_code": st.text(max_size=3),
+                                                                        "value_mobile": st.text(max_size=8)}))}),
+    max_size=6))
+def test_roster_values_keeps_only_read_first_entries_of_named_fields(field_info: list[dict[str, Any]]) -> None:
+    values = roster_values(field_info, {12018: "入职日期", 12024: "工号"})
+    assert set(values) <= {"入职日期", "工号"}
+    for label, value in values.items():
+        fieldid = {"入职日期": 12018, "工号": 12024}[label]
+        assert any(f["fieldid"] == fieldid and f["result"] == 1 and f["sub_idx"] == 0 for f in field_info)
+        assert value not in (None, "") and not isinstance(value, (dict, list))
 
 
 # ---------------------------------------------------------------- callbacks

@@ -188,6 +188,29 @@ def writes(offer_id: str) -> list[dict[str, Any]]:
     return [token_interaction(), app, too_fast, bot]
 
 
+#: The 人事助手 fields the roster episode reads (label → field id). Field ids are the tenant's, listed by
+#: hr/get_fields; 12024 工号 is the one the reference notes name, 12018 stands for the tenant's 入职日期.
+ROSTER_FIELDS = {"入职日期": 12018, "工号": 12024}
+JULY_1 = 1719763200  # 2024-07-01 00:00 in Beijing, Unix seconds
+
+
+def staff_info(n: int, field_info: list[dict[str, Any]]) -> dict[str, Any]:
+    """``POST /hr/get_staff_info`` for member ``n`` (https://developer.work.weixin.qq.com/document/path/99132)."""
+    body = {"userid": f"test.member{n}", "get_all": False,
+            "fieldids": [{"fieldid": fieldid, "sub_idx": 0} for fieldid in ROSTER_FIELDS.values()]}
+    return call("POST", "/hr/get_staff_info", ok(field_info=field_info), body=body)
+
+
+def roster() -> list[dict[str, Any]]:
+    """Members with their roster: one with a hire date (a time: Unix seconds) and 工号, one whose hire
+    date the app may not read (``result`` 2)."""
+    first = [{"fieldid": 12018, "sub_idx": 0, "result": 1, "value_type": 2, "value_uint64": JULY_1},
+             {"fieldid": 12024, "sub_idx": 0, "result": 1, "value_type": 1, "value_string": "E0001"}]
+    second = [{"fieldid": 12018, "sub_idx": 0, "result": 2, "value_type": 2},
+              {"fieldid": 12024, "sub_idx": 0, "result": 1, "value_type": 1, "value_string": "E0002"}]
+    return [token_interaction(), *list_id_pages([[(1, 2), (2, 2)]]), staff_info(1, first), staff_info(2, second)]
+
+
 # ---------------------------------------------------------------- callbacks
 
 
@@ -220,7 +243,10 @@ def fixtures(folder: Path) -> None:
     after fixtures are written by the suite (HUB_UPDATE_FIXTURES=1) and reviewed."""
     folder.mkdir(parents=True, exist_ok=True)
     departments = [{**d, "_hub": {"parent": parent_of(d)}} for d in DEPARTMENTS]
-    for name, records in (("department", departments), ("employee", list(MEMBERS.values()))):
+    members = [dict(record) for record in MEMBERS.values()]
+    members[0]["_hub"] = {"roster": {"入职日期": JULY_1, "工号": "E0001"}}  # as prepare_page adds it
+    members[2]["_hub"] = {"roster": {"入职日期": "2024年1月5日"}}  # a time a tenant typed as text
+    for name, records in (("department", departments), ("employee", members)):
         text = json.dumps(records, ensure_ascii=False, indent=2) + "\n"
         (folder / f"{name}.before.json").write_text(text, encoding="utf-8")
         print(f"wrote {name}.before.json")
@@ -232,7 +258,7 @@ def main() -> None:
         "departments": [token_interaction(), departments_list()],
         "users": [token_interaction(), *list_id_pages(LISTED)],
         "retried": retried(), "malformed": malformed(), "token_refresh": token_refresh(), "errors": errors(),
-        "refused_secret": refused_secret(),
+        "refused_secret": refused_secret(), "roster": roster(),
         "events": events(), "writes": writes(offer),
     })
     fixtures(TESTS / "fixtures" / "mapping" / "wecom")
