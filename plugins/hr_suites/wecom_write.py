@@ -14,7 +14,10 @@ Endpoints:
 What the message says is data: the ``reverse:`` section of hub/mappings/hr_suites/wecom/offer.yaml
 names each line's label (Chinese, 状态 / 入职日期 …) and its value; the target writes them as
 ``label：value`` quote lines under a heading (the ``message_title`` setting), in the order the mapping
-lists them. Markdown's own characters in a value are escaped.
+lists them. Markdown's own characters in a value are written full-width (``*`` → ``＊``): WeCom's markdown
+documents no escape, and a name must not turn into formatting. The candidate's name and the job's title
+come from the offer's references (:attr:`WeComMessages.related`); the candidate's name is PII sent to
+the recipients, which the audit log records.
 
 Repeats: a message cannot be looked up after it is sent, so a delivery repeated after a crash is kept
 from being shown twice by WeCom's duplicate check (``enable_duplicate_check``, same content within
@@ -29,7 +32,7 @@ Settings (``message_channel`` ``app`` or ``bot``): ``agentid`` and at least one 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from hub.core.delivery import Delivery, RestDeliveryTarget
@@ -40,12 +43,13 @@ __all__ = ["WeComMessages", "markdown_message"]
 
 #: WeCom's limit on a markdown message's content (bytes, UTF-8), https://developer.work.weixin.qq.com/document/path/90236.
 MARKDOWN_MAX_BYTES = 2048
-_MARKDOWN_CHARS = re.compile(r"([\\`*_\[\]<>#])")
+#: Markdown's own characters in a value, written as their full-width forms: WeCom documents no escape.
+_PLAIN = str.maketrans({"*": "＊", "_": "＿", "`": "｀", "[": "［", "]": "］", "<": "＜", ">": "＞", "#": "＃", "\\": "＼"})
 
 
 def markdown_message(title: str, lines: dict[str, Any], key: str) -> str:
     """The markdown content: a bold heading, one ``> label：value`` line per payload entry with a value
-    (markdown's characters escaped), and the delivery key that makes a repeat identical.
+    (markdown's characters full-width), and the delivery key that makes a repeat identical.
 
     Example:
         >>> print(markdown_message("Offer 更新", {"状态": "已接受", "入职日期": "2024-07-01", "职位": None}, "hub-r-o1-2"))
@@ -62,7 +66,7 @@ def markdown_message(title: str, lines: dict[str, Any], key: str) -> str:
 
 
 def _escaped(value: Any) -> str:
-    return _MARKDOWN_CHARS.sub(r"\\\1", str(value))
+    return str(value).translate(_PLAIN)
 
 
 class WeComMessages(RestDeliveryTarget):
@@ -74,6 +78,7 @@ class WeComMessages(RestDeliveryTarget):
     """
 
     writes: ClassVar[tuple[str, ...]] = ("offer",)
+    related: ClassVar[Mapping[str, tuple[str, ...]]] = {"offer": ("candidate", "application", "application.job")}
     #: The settings of the write side (the connector takes them as optional settings).
     message_settings: ClassVar[tuple[str, ...]] = ("message_channel", "agentid", "touser", "toparty", "totag",
                                                    "bot_key", "message_title", "duplicate_check_interval")

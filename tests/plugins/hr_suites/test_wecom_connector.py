@@ -17,21 +17,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.delivery import Delivery
+from hub.core.config import HubConfig
+from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
 from hub.core.errors import AuthError, ConfigError, MalformedPageError, PermanentConnectorError, WebhookVerificationError
-from hub.core.mapping import load_mapping
-from hub.core.models import Offer
+from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
 from hub.testing import sqlite_store
 from plugins.hr_suites.wecom import WeCom, roster_values, xml_fields
+from plugins.hr_suites.wecom_write import markdown_message
 from tests.cassettes.hr_suites.wecom._build import (AGENT_ID, CALLBACK_TOKEN, CORPID, ENCODING_AES_KEY, MESSAGE,
                                                     ROSTER_FIELDS, callback, change)
 from tests.plugins.hr_suites.wecom_support import BOT_KEY, SAMPLES, SETTINGS, RecordedWeCom, replaying, signed_query
-
-OFFER_ID = "0" * 8 + "-0000-4000-8000-" + "0" * 11 + "1"  # the hub id the writes cassette was built for
-
 
 @pytest.fixture
 def store(tmp_path: Path) -> Any:
@@ -231,32 +229,68 @@ def test_the_url_check_is_answered_with_the_decrypted_echostr() -> None:
 
 # ---------------------------------------------------------------- messages
 
-
-def delivery(**payload_changes: Any) -> Delivery:
-    offer = Offer(id=OFFER_ID, application={"system": "moka", "external_id": "a1"}, status="accepted",
-                  start_date="2024-07-01")
-    payload = load_mapping(WeCom(SETTINGS).mapping_path("offer.yaml")).reverse(offer)
-    return Delivery(route="offers-to-wecom", kind="offer", entity_id=OFFER_ID, version=2,
-                    payload={**payload, **payload_changes}, external_id=None, entity=offer)
-
-
+ROUTE = {"name": "offers-to-wecom", "entity": "offer", "target": "wecom", "when": [{"field": "status", "equals": "accepted"}]}
 APP = {"message_channel": "app", "agentid": AGENT_ID, "touser": "test.member3|test.member6",
        "message_title": "Offer 状态更新"}
+BOT = {"message_channel": "bot", "bot_key": BOT_KEY, "message_title": "Offer 状态更新"}
 
 
-def test_an_offer_is_announced_by_an_application_message_and_a_group_bot() -> None:
-    item = delivery()
-    assert item.payload == {"编号": OFFER_ID, "状态": "已接受", "入职日期": "2024-07-01"}
-    app, bot = RecordedWeCom({**SETTINGS, **APP}), RecordedWeCom({**SETTINGS, "message_channel": "bot",
-                                                                    "bot_key": BOT_KEY, "message_title": "Offer 状态更新"})
+@pytest.fixture
+def routed(store: Store) -> Store:
+    attach_routes(store, HubConfig.model_validate({"routes": [ROUTE]}))
+    return store
+
+
+def accepted_offer(store: Store) -> str:
+    """A candidate, a job, the application and its accepted offer, as an ATS sync stores them."""
+    with store.transaction() as tx:
+        store.upsert_many(tx, "moka", [Job(external_ids={"moka": "j1"}, title="招聘专员")])
+        store.upsert_many(tx, "moka", [Candidate(external_ids={"moka": "c1"}, name="测试候选人一",
+                                                 emails=["test.candidate1@example.com"])])
+        store.upsert_many(tx, "moka", [Application(external_ids={"moka": "a1"}, status="offer",
+                                                   candidate=Ref(system="moka", external_id="c1"),
+                                                   job=Ref(system="moka", external_id="j1"))])
+        offer = Offer(external_ids={"moka": "o1"}, status="accepted", start_date="2024-07-01",
+                      application=Ref(system="moka", external_id="a1"), candidate=Ref(system="moka", external_id="c1"))
+        [offer_id] = store.upsert_many(tx, "moka", [offer], origin="sync:moka").ids
+    return offer_id
+
+
+def deliver(store: Store, target: WeCom) -> Any:
+    return DeliveryRunner(store, HubConfig.model_validate({"routes": [ROUTE]}), targets={"wecom": target}).run()
+
+
+def test_an_accepted_offer_is_announced_once_by_an_application_message(routed: Store) -> None:
+    offer_id = accepted_offer(routed)
+    target = RecordedWeCom({**SETTINGS, **APP})
     with replaying().use_cassette("writes.yaml", allow_playback_repeats=False) as cassette:
-        assert app.refusal(item) is None and app.deliver(item) is None
-        assert bot.refusal(item) is None and bot.deliver(item) is None  # the 45009 answer is retried
-        app.close(), bot.close()
+        assert deliver(routed, target).counters == {"wecom": {"delivered": 1}}
+        assert deliver(routed, target).counters == {}  # delivered: nothing is sent twice
     assert cassette.all_played
-    sent = [json.loads(request.body) for request in cassette.requests if request.path.endswith("/send")]
-    assert len(sent) == 3 and {body["markdown"]["content"] for body in sent} == {MESSAGE.format(id=OFFER_ID)}
-    assert sent[0]["agentid"] == int(AGENT_ID) and sent[0]["enable_duplicate_check"] == 1 and "agentid" not in sent[1]
+    # the body sent matched the recorded one (the wire matcher, hub ids read as <hub-id>): candidate and job read
+    [body] = [json.loads(request.body) for request in cassette.requests if request.path.endswith("/message/send")]
+    assert body["markdown"]["content"] == MESSAGE
+    assert "wecom" not in routed.get("offer", offer_id).external_ids  # a message is no record: nothing linked
+    candidate = routed.find("moka", "c1", "candidate")
+    assert [e["actor"] for e in routed.audit_entries(candidate) if e["action"] == "read_pii"] == ["target:wecom"]
+
+
+def test_a_group_bot_message_carries_no_token_and_a_throttled_send_is_retried(routed: Store) -> None:
+    accepted_offer(routed)
+    with replaying().use_cassette("bot.yaml", allow_playback_repeats=False) as cassette:
+        assert deliver(routed, RecordedWeCom({**SETTINGS, **BOT})).counters == {"wecom": {"delivered": 1}}
+    # no gettoken, no access_token on the URL (the wire matcher compares the query): the key is the credential
+    assert cassette.all_played and cassette.play_count == 2
+
+
+def test_markdown_in_a_value_is_written_plain() -> None:
+    content = markdown_message("**Offer**", {"职位": "C++ <b>_lead_</b> [1]"}, "k")
+    assert "> 职位：C++ ＜b＞＿lead＿＜/b＞ ［1］" in content and content.startswith("**＊＊Offer＊＊**")
+
+
+def plain_delivery(**payload: Any) -> Delivery:
+    return Delivery(route="offers-to-wecom", kind="offer", entity_id="o-1", version=1,
+                    payload={"状态": "已接受", **payload}, external_id=None)
 
 
 @pytest.mark.parametrize(("settings", "why"), [
@@ -266,11 +300,11 @@ def test_an_offer_is_announced_by_an_application_message_and_a_group_bot() -> No
     ({"message_channel": "bot"}, "bot_key"),
 ])
 def test_a_target_not_set_up_refuses_before_sending(settings: dict[str, Any], why: str) -> None:
-    refused = RecordedWeCom({**SETTINGS, **settings}).refusal(delivery())
+    refused = RecordedWeCom({**SETTINGS, **settings}).refusal(plain_delivery())
     assert isinstance(refused, PermanentConnectorError) and why in refused.reason
-    assert refused.context.get("record_id") == OFFER_ID or OFFER_ID in str(refused)
+    assert (refused.context.get("entity"), refused.context.get("record_id")) == ("offer", "o-1")
 
 
 def test_a_message_over_the_size_limit_is_refused() -> None:
-    refused = RecordedWeCom({**SETTINGS, **APP}).refusal(delivery(入职日期="长" * 700))
+    refused = RecordedWeCom({**SETTINGS, **APP}).refusal(plain_delivery(入职日期="长" * 700))
     assert refused is not None and "2048 bytes" in refused.reason

@@ -170,22 +170,29 @@ def events() -> list[dict[str, Any]]:
     return [token_interaction(), user_get(6), call("GET", "/department/get", ok(department=updated), params={"id": 4})]
 
 
-MESSAGE = ("**Offer 状态更新**\n> 编号：{id}\n> 状态：已接受\n> 入职日期：2024-07-01\n"
-           '<font color="comment">hub-offers-to-wecom-{id}-2</font>')
+#: The message an accepted offer makes (offer.yaml's reverse lines); hub ids are generated when the test
+#: stores the offer, so the recorded bodies read them as ``<hub-id>`` (the wire matcher does the same).
+MESSAGE = ("**Offer 状态更新**\n> 编号：<hub-id>\n> 候选人：测试候选人一\n> 职位：招聘专员\n> 状态：已接受\n"
+           "> 入职日期：2024-07-01\n" '<font color="comment">hub-offers-to-wecom-<hub-id>-1</font>')
+MARKDOWN = {"msgtype": "markdown", "markdown": {"content": MESSAGE}}
 
 
-def writes(offer_id: str) -> list[dict[str, Any]]:
-    """An application message (``message/send``) and a group-bot message (``webhook/send?key=``)."""
-    content = MESSAGE.format(id=offer_id)
-    app = call("POST", "/message/send", ok(invaliduser="", invalidparty="", invalidtag="", unlicenseduser="",
-                                           msgid="test-msgid-1", response_code="test-response-code-1"),
-               body={"touser": "test.member3|test.member6", "msgtype": "markdown", "markdown": {"content": content},
-                     "agentid": int(AGENT_ID), "enable_duplicate_check": 1, "duplicate_check_interval": 14400})
-    bot = call("POST", "/webhook/send", {"errcode": 0, "errmsg": "ok"}, token=None, params={"key": "<REDACTED>"},
-               body={"msgtype": "markdown", "markdown": {"content": content}})
+def writes() -> list[dict[str, Any]]:
+    """An application message (``message/send``): markdown, duplicate check on."""
+    answer = ok(invaliduser="", invalidparty="", invalidtag="", unlicenseduser="", msgid="test-msgid-1",
+                response_code="test-response-code-1")
+    body = {"touser": "test.member3|test.member6", **MARKDOWN, "agentid": int(AGENT_ID), "enable_duplicate_check": 1,
+            "duplicate_check_interval": 14400}
+    return [token_interaction(), call("POST", "/message/send", answer, body=body)]
+
+
+def bot() -> list[dict[str, Any]]:
+    """A group-bot message (``webhook/send?key=``, no token): throttled once (``45009``), then sent."""
     too_fast = call("POST", "/webhook/send", {"errcode": 45009, "errmsg": "api freq out of limit"}, token=None,
-                    params={"key": "<REDACTED>"}, body={"msgtype": "markdown", "markdown": {"content": content}})
-    return [token_interaction(), app, too_fast, bot]
+                    params={"key": "<REDACTED>"}, body=MARKDOWN)
+    sent = call("POST", "/webhook/send", {"errcode": 0, "errmsg": "ok"}, token=None, params={"key": "<REDACTED>"},
+                body=MARKDOWN)
+    return [too_fast, sent]
 
 
 #: The 人事助手 fields the roster episode reads (label → field id). Field ids are the tenant's, listed by
@@ -253,13 +260,12 @@ def fixtures(folder: Path) -> None:
 
 
 def main() -> None:
-    offer = "0" * 8 + "-0000-4000-8000-" + "0" * 11 + "1"
     write_cassettes(HERE, {
         "departments": [token_interaction(), departments_list()],
         "users": [token_interaction(), *list_id_pages(LISTED)],
         "retried": retried(), "malformed": malformed(), "token_refresh": token_refresh(), "errors": errors(),
         "refused_secret": refused_secret(), "roster": roster(),
-        "events": events(), "writes": writes(offer),
+        "events": events(), "writes": writes(), "bot": bot(),
     })
     fixtures(TESTS / "fixtures" / "mapping" / "wecom")
     SAMPLES.mkdir(parents=True, exist_ok=True)
