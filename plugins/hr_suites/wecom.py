@@ -191,8 +191,7 @@ class WeCom(WeComMessages, RestConnector):
     default_settings = {"user_page_size": 1000}
     optional_settings = ("callback_token", "roster_fields", *WeComMessages.message_settings)
     streams = (
-        Stream(name="departments", entity="department", path="/department/list", record_path="department",
-               full_refresh_deletes=True),
+        Stream(name="departments", entity="department", path="/department/list", record_path="department"),
         Stream(name="users", entity="employee", path="/user/list_id", method="POST", record_path="dept_user",
                primary_key="userid",
                detail=Detail(path="/user/get?userid={id}", id_path="userid")),

@@ -43,6 +43,8 @@ __all__ = ["WeComMessages", "markdown_message"]
 
 #: WeCom's limit on a markdown message's content (bytes, UTF-8), https://developer.work.weixin.qq.com/document/path/90236.
 MARKDOWN_MAX_BYTES = 2048
+#: The longest duplicate-check window ``message/send`` takes, in seconds (4 hours; the default 1800 is shorter).
+DUPLICATE_CHECK_MAX = 14400
 #: Markdown's own characters in a value, written as their full-width forms: WeCom documents no escape.
 _PLAIN = str.maketrans({"*": "＊", "_": "＿", "`": "｀", "[": "［", "]": "］", "<": "＜", ">": "＞", "#": "＃", "\\": "＼"})
 
@@ -96,8 +98,11 @@ class WeComMessages(RestDeliveryTarget):
         channel = self.settings.get("message_channel")
         if channel not in ("app", "bot"):
             return self._refused(item, f"setting message_channel is 'app' or 'bot', not {channel!r}")
-        if channel == "app" and not self.settings.get("agentid"):
-            return self._refused(item, "setting agentid (the application sending the message) is not set")
+        if channel == "app" and not str(self.settings.get("agentid") or "").isdigit():
+            return self._refused(item, "setting agentid (the number of the application sending) is not set")
+        interval = str(self.settings.get("duplicate_check_interval") or DUPLICATE_CHECK_MAX)
+        if channel == "app" and not (interval.isdigit() and 0 < int(interval) <= DUPLICATE_CHECK_MAX):
+            return self._refused(item, f"setting duplicate_check_interval is seconds up to {DUPLICATE_CHECK_MAX} (4 h)")
         if channel == "app" and not any(self.settings.get(name) for name in ("touser", "toparty", "totag")):
             return self._refused(item, "none of the settings touser, toparty, totag names a recipient")
         if channel == "bot" and not self.settings.get("bot_key"):
@@ -114,7 +119,7 @@ class WeComMessages(RestDeliveryTarget):
             return None
         recipients = {name: str(self.settings[name]) for name in ("touser", "toparty", "totag") if self.settings.get(name)}
         body = {**recipients, **markdown, "agentid": int(self.settings["agentid"]), "enable_duplicate_check": 1,
-                "duplicate_check_interval": int(self.settings.get("duplicate_check_interval") or 14400)}
+                "duplicate_check_interval": int(self.settings.get("duplicate_check_interval") or DUPLICATE_CHECK_MAX)}
         self.writer().post("/message/send", json=body)
         return None
 

@@ -297,6 +297,8 @@ def plain_delivery(**payload: Any) -> Delivery:
     ({}, "message_channel"),
     ({"message_channel": "app", "touser": "u"}, "agentid"),
     ({"message_channel": "app", "agentid": 1}, "recipient"),
+    ({"message_channel": "app", "agentid": "app-1", "touser": "u"}, "agentid"),
+    ({"message_channel": "app", "agentid": 1, "touser": "u", "duplicate_check_interval": 86400}, "duplicate_check_interval"),
     ({"message_channel": "bot"}, "bot_key"),
 ])
 def test_a_target_not_set_up_refuses_before_sending(settings: dict[str, Any], why: str) -> None:
