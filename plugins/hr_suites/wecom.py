@@ -75,8 +75,8 @@ from hub.core.auth import AppTokenAuth
 from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.envelope import Envelope
 from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
-from hub.core.msg_crypt import MsgCrypt
 from hub.core.http import HttpClient
+from hub.core.msg_crypt import MsgCrypt
 from hub.core.paginators import CursorPaginator, PageRequest
 
 from plugins.hr_suites.wecom_write import WeComMessages  # the write side (delivery), kept apart
