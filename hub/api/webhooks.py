@@ -24,6 +24,8 @@ Answers (the vendor retries a 5xx and a timeout, never a 4xx):
   verified body the connector cannot read or a query parameter its vendor does not send — nothing stored; logged at WARNING with the connector,
   code and reason, never the body or a header;
 * 404 no connector by that name, or one that receives no webhooks (the same answer);
+* ``GET /v1/webhooks/{connector}``: a vendor's URL check (WeCom's ``echostr``), answered in plain text by the
+  connector (:meth:`~hub.core.connector.RestConnector.webhook_handshake`) after it checked the signature;
 * 503 the connector's settings are wrong (say a missing ``webhook_secret``) or the store refused:
   logged at ERROR for the operator; the vendor keeps the delivery and retries it. Also 503 when a record
   the delivery names by id could not be fetched from the vendor (logged at WARNING): it retries.
@@ -37,7 +39,7 @@ import logging
 import anyio
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from starlette.datastructures import Headers
 
@@ -224,6 +226,35 @@ async def receive_webhook(connector: str, request: Request,
         return JSONResponse(dict(receipt))
     return Acknowledged(received=Received(records=accepted.records, stored=accepted.stored,
                                           dead_lettered=accepted.dead_lettered))
+
+
+@router.get(
+    "/{connector}",
+    summary="Answer a vendor's URL check",
+    description="Some vendors check a callback URL with a signed GET before they post to it (WeCom: "
+                "`?msg_signature&timestamp&nonce&echostr`, answered with the decrypted `echostr` as plain text). "
+                "The connector configured under this name verifies the signature; nothing is stored. 401 a bad "
+                "signature, 404 a connector whose vendor makes no such check.",
+    response_class=PlainTextResponse,
+    responses={status: ERROR_RESPONSES[status] for status in (400, 404)}
+    | {401: {**ERROR_RESPONSES[401], "description": "the signature is missing or wrong"},
+       503: {**ERROR_RESPONSES[400], "description": "the connector is misconfigured; retry later"}},
+    openapi_extra={"security": [], VENDOR_QUERY: True},
+)
+async def answer_url_check(connector: str, request: Request,
+                           receivers: WebhookReceivers = Depends(receivers_of)) -> PlainTextResponse:
+    try:
+        receiving = receivers.get(connector).receiver.connector
+        answer = receiving.webhook_handshake(_vendor_query(request, receiving))
+    except WebhookRefusedError as exc:
+        log.warning("webhook URL check refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
+        raise
+    except ConfigError as exc:
+        log.error("webhook URL check not answered: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
+        raise ServiceUnavailableError("this connector cannot take webhooks now; retry later", system=connector) from None
+    if answer is None:
+        raise NotFoundError("this connector's vendor makes no URL check")
+    return PlainTextResponse(answer)
 
 
 def _vendor_query(request: Request, connector: RestConnector) -> dict[str, str]:

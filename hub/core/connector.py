@@ -377,12 +377,14 @@ class RestConnector(Connector):
         except ValueError as exc:
             raise ConfigError(f"connector {self.name!r}: bad 'retry' setting: {exc}", system=self.name) from None
 
-    def client(self, *, transport: httpx.BaseTransport | None = None) -> HttpClient:
-        """A fresh :class:`~hub.core.http.HttpClient` for this connector's base URL, auth and policy."""
+    def client(self, *, transport: httpx.BaseTransport | None = None, authenticated: bool = True) -> HttpClient:
+        """A fresh :class:`~hub.core.http.HttpClient` for this connector's base URL, auth and policy;
+        ``authenticated=False`` leaves the auth out, for endpoints whose URL is the credential (a WeCom
+        group bot's ``?key=``)."""
         return HttpClient(
             str(self.settings.get("base_url") or self.base_url),
             headers=self.headers,
-            auth=self.authenticator(),
+            auth=self.authenticator() if authenticated else None,
             retry=self.retry_policy(),
             timeout=float(self.settings.get("timeout", self.timeout)),
             system=self.name,
@@ -520,7 +522,7 @@ class RestConnector(Connector):
         if delivery_id is not None and len(delivery_id) > _DELIVERY_ID_MAX:
             raise WebhookVerificationError(f"the delivery id is longer than {_DELIVERY_ID_MAX} characters",
                                            system=self.name)  # fmt: skip
-        pairs = self.webhook_records(webhook_json(raw_body, self.name))
+        pairs = self.webhook_records(self.webhook_body(raw_body))
         for stream_name, _record in pairs:
             self.stream(stream_name)
         return WebhookDelivery(delivery_id, pairs)
@@ -556,6 +558,12 @@ class RestConnector(Connector):
         header = self.webhook_delivery_id_header
         return (lowered.get(header.lower()) or None) if header else None
 
+    def webhook_body(self, raw_body: bytes) -> Any:
+        """A verified delivery's body as :meth:`webhook_records` reads it; default: JSON
+        (:func:`~hub.core.webhooks.webhook_json`). Override for a vendor that posts another format or
+        seals the event inside the body (WeCom: XML with an encrypted ``<Encrypt>``)."""
+        return webhook_json(raw_body, self.name)
+
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
         """Turn a verified webhook body into ``(stream name, raw record)`` pairs; vendor-specific.
 
@@ -576,6 +584,15 @@ class RestConnector(Connector):
         records = [(name, fetched) for name, record in delivery.records
                    for fetched in self.details(client, self.stream(name), [record])]  # fmt: skip
         return WebhookDelivery(delivery.delivery_id, records)
+
+    def webhook_handshake(self, query: Mapping[str, str]) -> str | None:
+        """The plain text a vendor's URL check by ``GET`` expects (WeCom: the decrypted ``echostr``),
+        or None, the default, for a connector whose vendor makes none (the GET is then a 404).
+
+        ``query`` holds the URL's parameters (only those in ``webhook_query_params``). The connector
+        checks the request's signature before answering (raising :class:`WebhookVerificationError`).
+        """
+        return None
 
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
         """The JSON a vendor's handshake expects in answer, in place of a delivery to store (Feishu's

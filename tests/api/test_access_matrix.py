@@ -367,7 +367,7 @@ def row_of(method: str, path: str) -> Any:
         return fixed[method, path]
     if method == "GET" and path.startswith("/v1/changes/"):
         return check_stream
-    if method == "POST" and re.fullmatch(r"/v1/webhooks/\{[^}]+\}", path):
+    if method in ("GET", "POST") and re.fullmatch(r"/v1/webhooks/\{[^}]+\}", path):  # a delivery, a URL check
         return check_webhook
     if method == "GET" and (match := re.fullmatch(r"/v1/([^/]+)(/\{[^}]+\})?", path)):
         segment, item = match.groups()
