@@ -59,6 +59,7 @@ hub.yaml::
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Mapping
@@ -196,17 +197,20 @@ class Gusto(GustoWrites, RestConnector):
 
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
         """Check ``X-Gusto-Signature`` (hex HMAC-SHA256 of the raw body, keyed with the verification
-        token) and return the event's ``uuid``, the key a redelivery is refused by.
+        token) and return the key a redelivery is refused by: the event's ``uuid`` (Embedded Payroll
+        events carry one), else ``sha256:<digest of the body>`` (the App Integrations example event has
+        none; a redelivery is the same body, byte for byte, and another event differs in its ids or
+        ``timestamp``).
 
         Raises:
-            WebhookVerificationError: the header is missing or wrong, or the body names no event ``uuid``.
+            WebhookVerificationError: the header is missing or wrong.
         """
         super().verify_webhook(headers, raw_body)
         body = webhook_json(raw_body, self.name)
         event_id = body.get("uuid") if isinstance(body, dict) else None
-        if not isinstance(event_id, str) or not event_id:
-            raise WebhookVerificationError("the webhook event has no uuid", system=self.name)
-        return event_id
+        if isinstance(event_id, str) and event_id:
+            return event_id
+        return "sha256:" + hashlib.sha256(raw_body).hexdigest()
 
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
         """An employee event as the employee it names (fetched, see ``employee_events``); any other
@@ -218,7 +222,7 @@ class Gusto(GustoWrites, RestConnector):
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
         """The subscription handshake: Gusto's first POST carries the ``verification_token`` the
         subscription must be verified with. It is answered (an empty object) and nothing is stored;
-        the log names the subscription, never the token. Gusto does not sign it (the token is the key),
+        the log says what to do with it, never the token. Gusto does not sign it (the token is the key),
         so it is not checked; answering it reveals and changes nothing."""
         try:
             peek = webhook_json(raw_body, self.name)
@@ -226,9 +230,8 @@ class Gusto(GustoWrites, RestConnector):
             return None  # not JSON: the delivery's own check refuses it
         if not isinstance(peek, dict) or "verification_token" not in peek or "event_type" in peek:
             return None
-        log.warning("gusto: webhook subscription %s sent its verification_token; verify the subscription with it "
-                    "(PUT /v1/webhook_subscriptions/{uuid}/verify) and set it as webhook_secret",
-                    str(peek.get("webhook_subscription_uuid") or "?")[:64])  # fmt: skip
+        log.warning("gusto: a webhook subscription sent its verification_token: verify the subscription with it "
+                    "(PUT /v1/webhook_subscriptions/{uuid}/verify) and set it as the webhook_secret setting")
         return {}
 
 

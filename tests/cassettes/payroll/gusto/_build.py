@@ -313,8 +313,9 @@ def main() -> None:
     samples = {
         "webhook_employee_updated.json": event("employee.updated", "Employee", EMPLOYEES[2]["uuid"], 1),
         "webhook_payroll_paid.json": event("payroll.paid", "Payroll", _uuid("9a700000", 1), 2),
-        "webhook_verification.json": {"verification_token": "<REDACTED-NEW-VERIFICATION-TOKEN>",
-                                      "webhook_subscription_uuid": _uuid("5ab00000", 1)},
+        "webhook_verification.json": {"verification_token": "<REDACTED-NEW-VERIFICATION-TOKEN>"},
+        "webhook_without_uuid.json": {k: v for k, v in event("employee.created", "Employee", EMPLOYEES[0]["uuid"], 3).items()
+                                      if k != "uuid"},
     }
     for name, body in samples.items():
         (FIXTURES / name).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
