@@ -47,13 +47,16 @@ class RecordedGusto(Gusto):
 
 
 def _wire(live: Any, recorded: Any) -> None:
-    """vcr matcher: the refresh grant on the token request; the pinned API version and a bearer
-    token from a token answer on every API request."""
+    """vcr matcher: the refresh grant on the token request (its credentials are scrubbed in the
+    cassette); on every API request the pinned API version, a bearer token from a token answer and
+    the recorded JSON body, exactly."""
     if live.path == "/oauth/token":
         assert json.loads(live.body)["grant_type"] == "refresh_token"
         return
     assert live.headers.get("X-Gusto-API-Version") == API_VERSION, "the API version must be pinned"
     assert live.headers.get("Authorization", "").startswith("Bearer <REDACTED-ACCESS-TOKEN-"), live.headers
+    sent, recorded_body = (json.loads(r.body) if r.body else None for r in (live, recorded))
+    assert sent == recorded_body, f"body {sent!r} is not the recorded {recorded_body!r}"
 
 
 def replay(stem: str) -> Any:

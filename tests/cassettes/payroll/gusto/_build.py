@@ -277,8 +277,32 @@ def write_offer_conflict() -> list[dict[str, Any]]:
     conflict = error("PUT", url, 409, "version", "invalid_attribute_value",
                      "The resource you are trying to update has been modified since it was loaded. "
                      "Please reload and try again.")
+    conflict["request"]["body"] = json.dumps({"version": compensation["version"], **WANTED_PAY}, separators=(",", ":"))
     return [token(), ok("GET", f"/v1/employees/{HIRE_UUID}", stale), conflict, ok("GET", url, fresh),
             ok("PUT", url, paid, sent={"version": fresh["version"], **WANTED_PAY})]
+
+
+def write_offer_gone() -> list[dict[str, Any]]:
+    """The employee the hub kept the id of was deleted in Gusto: 404."""
+    return [token(), error("GET", f"/v1/employees/{_uuid('e0000000', 99)}", 404, "not_found", "not_found",
+                           "Employee not found")]
+
+
+def write_offer_conflict_stays() -> list[dict[str, Any]]:
+    """Every write of the compensation meets a newer version (someone keeps editing it): 3 tries, then given back."""
+    stale = _hire(paid=False)
+    compensation = stale["jobs"][0]["compensations"][0]
+    url = f"/v1/compensations/{compensation['uuid']}"
+    episodes = [token(), ok("GET", f"/v1/employees/{HIRE_UUID}", stale)]
+    for attempt in range(1, 4):
+        version = f"{HIRE:08x}{attempt:024x}"
+        if attempt > 1:
+            episodes.append(ok("GET", url, {**compensation, "version": version}))
+        conflict = error("PUT", url, 409, "version", "invalid_attribute_value",
+                         "The resource you are trying to update has been modified since it was loaded.")
+        conflict["request"]["body"] = json.dumps({"version": version, **WANTED_PAY}, separators=(",", ":"))
+        episodes.append(conflict)
+    return episodes
 
 
 # ---------------------------------------------------------------- webhooks and fixtures
@@ -308,6 +332,8 @@ def main() -> None:
         "write_offer_again": write_offer_again(),
         "write_offer_after_crash": write_offer_after_crash(),
         "write_offer_conflict": write_offer_conflict(),
+        "write_offer_conflict_stays": write_offer_conflict_stays(),
+        "write_offer_gone": write_offer_gone(),
     })
     FIXTURES.mkdir(parents=True, exist_ok=True)
     samples = {
