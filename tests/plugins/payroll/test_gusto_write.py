@@ -9,12 +9,19 @@ a year from 2024-07-01). A rerun writes nothing, with or without Gusto's id kept
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub.core.delivery import Delivery
-from hub.core.errors import PermanentConnectorError, WriteConflictError
+from hub.core.config import HubConfig
+from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
+from hub.core.errors import MappingError, PermanentConnectorError, WriteConflictError
+from hub.core.models import Application, Candidate, Compensation, Job, Money, Offer, PayPeriod, Ref
+from hub.core.store import Store
+from hub.testing import sqlite_store
 from plugins.payroll.gusto import Gusto
 from tests.plugins.payroll.test_gusto_connector import SETTINGS, replay
 
@@ -96,3 +103,53 @@ def test_an_employee_gusto_no_longer_has_is_refused_not_created_again() -> None:
     with replay("write_offer_gone") as played, pytest.raises(PermanentConnectorError, match="not in Gusto"):
         gusto.deliver(delivery("e0000000-0000-4000-8000-000000000099"))
     assert played.all_played
+
+
+# ---------------------------------------------------------------- through the real store and runner
+
+ROUTE = {"name": "hires-to-gusto", "entity": "offer", "target": "gusto",
+         "when": [{"field": "status", "equals": "accepted"}]}
+
+
+def _accepted_greenhouse_offer(store: Store) -> str:
+    """Greenhouse's offer 8002 as its sync stores it: candidate 1003, job 5002, application 2003."""
+    with store.transaction() as tx:
+        store.upsert_many(tx, "greenhouse", [Job(external_ids={"greenhouse": "5002"}, title="Account Executive")])
+        store.upsert_many(tx, "greenhouse", [Candidate(external_ids={"greenhouse": "1003"}, name="Test Candidate Three",
+                                                       emails=["test.candidate3@example.com"])])
+        store.upsert_many(tx, "greenhouse", [Application(
+            external_ids={"greenhouse": "2003"}, status="hired", candidate=Ref(system="greenhouse", external_id="1003"),
+            job=Ref(system="greenhouse", external_id="5002"))])
+        offer = Offer(external_ids={"greenhouse": "8002"}, status="accepted", start_date=dt.date(2024, 7, 1),
+                      application=Ref(system="greenhouse", external_id="2003"),
+                      candidate=Ref(system="greenhouse", external_id="1003"),
+                      compensation=Compensation(base=Money(amount=Decimal("105000"), currency="USD"),
+                                                period=PayPeriod.ANNUAL))
+        [offer_id] = store.upsert_many(tx, "greenhouse", [offer], origin="sync:greenhouse").ids
+    return offer_id
+
+
+def test_the_reverse_mapping_reads_the_offer_and_its_related_candidate_and_job(tmp_path: Path) -> None:
+    config = HubConfig.model_validate({"connectors": {"gusto": {"type": "gusto", "settings": SETTINGS}},
+                                       "routes": [ROUTE]})
+    with sqlite_store(tmp_path) as store:
+        attach_routes(store, config)
+        offer_id = _accepted_greenhouse_offer(store)
+        with replay("write_offer") as played:
+            report = DeliveryRunner(store, config).run()
+        assert report.counters == {"gusto": {"delivered": 1}} and played.all_played  # the payload is PAYLOAD
+        assert store.get("offer", offer_id).external_ids["gusto"] == HIRE_UUID
+        with store.transaction() as tx:  # the offer changes again in Greenhouse: the route fires once more
+            store.upsert_many(tx, "greenhouse", [store.get("offer", offer_id).model_copy(
+                update={"status_raw": "Accepted (countersigned)"})], origin="sync:greenhouse")
+        with replay("write_offer_again") as played:
+            report = DeliveryRunner(store, config).run()
+        assert report.counters == {"gusto": {"delivered": 1}} and played.all_played and played.play_count == 2
+
+
+def test_a_daily_wage_is_refused_by_the_reverse_mapping_before_anything_is_sent() -> None:
+    gusto = Gusto(SETTINGS)
+    offer = Offer(status="accepted", application=Ref(id="hub-application-1"),
+                  compensation=Compensation(base=Money(amount=Decimal("300"), currency="USD"), period=PayPeriod.DAILY))
+    with pytest.raises(MappingError, match="payment_unit"):
+        gusto.reverse_mapping("offer").reverse(offer)
