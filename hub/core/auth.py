@@ -8,6 +8,9 @@ the body instead (Feishu ``99991663``, whatever the HTTP status) name those code
 (``refresh_codes``): such an answer refreshes the token the same way. Token requests are yielded from the flow, so they travel over the
 same client and transport (cassettes and test servers see them too).
 
+:class:`OAuth2RefreshToken` is the refresh-token grant of APIs whose refresh tokens rotate (Gusto): each
+answer's new refresh token replaces the spent one and is handed to the caller to keep.
+
 Every authenticator exposes ``secrets``: the credential values currently in use. The HTTP client masks
 them in vendor bodies, so no error or log line repeats a key, secret or token.
 
