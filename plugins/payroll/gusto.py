@@ -72,7 +72,7 @@ from hub.core.auth import OAuth2RefreshToken
 from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.paginators import PageNumberPaginator, PageRequest
-from hub.core.webhooks import verify_hmac_hex, webhook_json
+from hub.core.webhooks import webhook_json
 from plugins.payroll.gusto_write import GustoWrites
 
 __all__ = ["API_VERSION", "Gusto", "RefreshTokenFile", "gusto_paginator"]
@@ -81,7 +81,7 @@ log = logging.getLogger(__name__)
 
 #: The ``X-Gusto-API-Version`` the mappings and cassettes were written against.
 API_VERSION = "2025-06-15"
-#: The webhook event types whose ``entity_uuid`` is an employee.
+#: The ``entity_type`` of webhook events whose ``entity_uuid`` is an employee.
 _EMPLOYEE_ENTITY = "Employee"
 
 
@@ -119,12 +119,22 @@ class RefreshTokenFile:
         return text or None
 
     def write(self, token: str) -> None:
-        """Replace the kept token atomically (a crash leaves the old file or the new one, never half)."""
+        """Replace the kept token atomically (a crash leaves the old file or the new one, never half).
+
+        Raises:
+            ConfigError: the file cannot be written (the run stops: a rotated token that is not kept
+                is lost, and the next run's token would be one Gusto has revoked).
+        """
         partial = self.path.with_name(self.path.name + ".partial")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            out.write(token)
-        os.replace(partial, self.path)
+        try:
+            partial.unlink(missing_ok=True)  # a leftover keeps its mode; a new file gets 0600
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(token)
+            os.replace(partial, self.path)
+        except OSError as exc:
+            raise ConfigError(f"cannot keep the rotated refresh token in {self.path} (setting refresh_token_file): "
+                              f"{exc.strerror}", system="gusto") from None
 
 
 class Gusto(GustoWrites, RestConnector):

@@ -193,3 +193,10 @@ def test_settings_are_checked_when_the_connector_is_built() -> None:
         Gusto({key: value for key, value in SETTINGS.items() if key != "company_uuid"})
     with pytest.raises(ConfigError, match="refresh_token_file"):
         Gusto({**SETTINGS, "refresh_token_file": 7}).authenticator()
+
+
+def test_a_rotated_refresh_token_that_cannot_be_kept_stops_the_run_naming_the_setting(tmp_path: Path) -> None:
+    kept = RefreshTokenFile(tmp_path / "missing-folder" / "gusto.refresh")
+    with pytest.raises(ConfigError, match="refresh_token_file") as refused:
+        kept.write("<REDACTED-ROTATED-REFRESH-TOKEN-9>")
+    assert "ROTATED" not in str(refused.value)
