@@ -8,6 +8,9 @@ the body instead (Feishu ``99991663``, whatever the HTTP status) name those code
 (``refresh_codes``): such an answer refreshes the token the same way. Token requests are yielded from the flow, so they travel over the
 same client and transport (cassettes and test servers see them too).
 
+:class:`OAuth2RefreshToken` is the refresh-token grant of APIs whose refresh tokens rotate (Gusto): each
+answer's new refresh token replaces the spent one and is handed to the caller to keep.
+
 Every authenticator exposes ``secrets``: the credential values currently in use. The HTTP client masks
 them in vendor bodies, so no error or log line repeats a key, secret or token.
 
@@ -45,6 +48,7 @@ __all__ = [
     "BearerTokenAuth",
     "HmacSigningAuth",
     "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
 ]
 
 DINGTALK_TOKEN_URL = "https://oapi.dingtalk.com/gettoken"
@@ -308,6 +312,91 @@ class OAuth2ClientCredentials(_CachedTokenAuth):
         else:
             form.update(client_id=self._client_id, client_secret=self._client_secret)
         return httpx.Request("POST", self._url, data=form, headers=headers)
+
+    def _apply(self, request: httpx.Request, token: str) -> None:
+        request.headers["Authorization"] = f"Bearer {token}"
+
+
+class OAuth2RefreshToken(_CachedTokenAuth):
+    """OAuth 2.0 refresh-token grant (RFC 6749 §6) for APIs whose refresh tokens rotate (Gusto).
+
+    The access token is fetched with ``grant_type=refresh_token`` when there is none, when it is
+    past ``expires_in`` minus ``skew``, and once on a 401; the answer's ``refresh_token``, when it
+    differs from the one sent, replaces it (the old one is spent: Gusto's are single-use) and is
+    handed to ``on_rotate`` so the caller can keep it across runs. Every refresh token seen stays
+    among :attr:`secrets`, so none is ever written to an error or a log.
+
+    Args:
+        token_url: the token endpoint.
+        client_id: sent in the body.
+        client_secret: sent in the body.
+        refresh_token: the refresh token to start from (the newest one kept).
+        redirect_uri: sent as ``redirect_uri`` when given (Gusto documents it as optional).
+        body: ``"json"`` (Gusto's documented token request) or ``"form"`` (RFC 6749's).
+        on_rotate: called with each new refresh token, under the lock, before it is used.
+        skew: seconds before expiry at which the token counts as stale.
+        timeout: seconds for the token request.
+        clock: Unix time, injectable for tests.
+
+    Example:
+        >>> kept = []
+        >>> auth = OAuth2RefreshToken("https://api.gusto.com/oauth/token", "cid", "csecret", "rt-1",
+        ...                           on_rotate=kept.append)
+        >>> auth.refresh_token
+        'rt-1'
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        *,
+        redirect_uri: str | None = None,
+        body: str = "json",
+        on_rotate: Callable[[str], None] | None = None,
+        skew: float = 60.0,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if body not in ("json", "form"):
+            raise ConfigError(f"body must be 'json' or 'form', not {body!r}")
+        super().__init__(token_path="access_token", expires_in_path="expires_in", expires_at_path=None,
+                         skew=skew, timeout=timeout, clock=clock)
+        self._url, self._client_id, self._client_secret = token_url, client_id, client_secret
+        self._refresh, self._seen = refresh_token, [refresh_token]
+        self._redirect_uri, self._body, self._on_rotate = redirect_uri, body, on_rotate
+
+    @property
+    def refresh_token(self) -> str:
+        """The refresh token the next token request sends."""
+        with self._lock:
+            return self._refresh
+
+    def _credentials(self) -> Sequence[str]:
+        return (self._client_secret, *self._seen)
+
+    def _token_request(self) -> httpx.Request:
+        fields = {"client_id": self._client_id, "client_secret": self._client_secret,
+                  "grant_type": "refresh_token", "refresh_token": self.refresh_token,
+                  **({"redirect_uri": self._redirect_uri} if self._redirect_uri else {})}
+        headers = {"Accept": "application/json"}
+        if self._body == "json":
+            return httpx.Request("POST", self._url, json=fields, headers=headers)
+        return httpx.Request("POST", self._url, data=fields, headers=headers)
+
+    def _parse(self, request: httpx.Request, response: httpx.Response) -> tuple[str, float]:
+        token, valid_until = super()._parse(request, response)
+        rotated = select(response.json(), "refresh_token")
+        if isinstance(rotated, str) and rotated:
+            with self._lock:
+                if rotated != self._refresh:
+                    self._seen.append(rotated)
+                    self._refresh = rotated
+                    if self._on_rotate is not None:
+                        self._on_rotate(rotated)
+        return token, valid_until
 
     def _apply(self, request: httpx.Request, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"

@@ -158,14 +158,20 @@ class Paginator(ABC):
 
 
 class PageNumberPaginator(Paginator):
-    """``?page=N&per_page=M``; stops on an empty page or when ``total_pages`` says so.
+    """``?page=N&per_page=M``; stops on an empty page or when the total of pages says so.
 
-    Handles responses like ``{"employees": [...], "total_pages": 7}`` or bare pages that simply end
-    with ``[]``. Filters from the first request are repeated on every page.
+    Handles responses like ``{"employees": [...], "total_pages": 7}`` (``total_pages_path``), bare
+    arrays with the total in a header such as Gusto's ``X-Total-Pages: 7`` (``total_pages_header``),
+    or bare pages that simply end with ``[]``. Filters from the first request are repeated on every page.
 
     Example:
         >>> PageNumberPaginator(page_size=100, total_pages_path="total_pages").init_request(PageRequest("/x"))
         PageRequest(url='/x', params={'page': 1, 'per_page': 100}, json=None)
+        >>> gusto = PageNumberPaginator(size_param="per", total_pages_header="X-Total-Pages")
+        >>> _ = gusto.init_request(PageRequest("/v1/companies/c1/employees", {"per": 2}))
+        >>> gusto.update_state(httpx.Response(200, json=[{}], headers={"X-Total-Pages": "1"}), [{}])
+        >>> gusto.has_next
+        False
     """
 
     def __init__(
@@ -176,10 +182,12 @@ class PageNumberPaginator(Paginator):
         size_param: str = "per_page",
         base_page: int = 1,
         total_pages_path: str | None = None,
+        total_pages_header: str | None = None,
     ) -> None:
         super().__init__()
         self.page_param, self.page_size, self.size_param = page_param, page_size, size_param
         self.base_page, self.total_pages_path = base_page, total_pages_path
+        self.total_pages_header = total_pages_header
         self._page = base_page
 
     def init_request(self, request: PageRequest) -> PageRequest:
@@ -194,12 +202,30 @@ class PageNumberPaginator(Paginator):
         self._next = None
         if not records:
             return
-        if self.total_pages_path is not None:
-            total = select(_body(response), self.total_pages_path)
-            if isinstance(total, int) and self._page - self.base_page + 1 >= total:
-                return
+        total = self._total_pages(response)
+        if total is not None and self._page - self.base_page + 1 >= total:
+            return
         self._page += 1
         self._next = replace(self._first, params={**self._first.params, self.page_param: self._page})
+
+
+    def _total_pages(self, response: httpx.Response) -> int | None:
+        """The total of pages the vendor announces (body path, then header); None when it announces none.
+
+        A header that is present but not a whole number is a :class:`MalformedPageError`: ending
+        early on it would drop pages, going on would page past the end.
+        """
+        if self.total_pages_path is not None:
+            total = select(_body(response), self.total_pages_path)
+            if isinstance(total, int):
+                return total
+        if self.total_pages_header is not None and self.total_pages_header in response.headers:
+            text = response.headers[self.total_pages_header].strip()
+            if not (text.isascii() and text.isdigit()):
+                raise MalformedPageError(f"the {self.total_pages_header} header is not a number of pages: {text[:20]!r}",
+                                         status=response.status_code)  # fmt: skip
+            return int(text)
+        return None
 
 
 class OffsetPaginator(Paginator):

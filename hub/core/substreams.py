@@ -39,6 +39,7 @@ __all__ = ["PARENT_KEY", "Parent", "child_pages", "child_url", "path_pattern"]
 #: Where a child record gets the values of the parent record it was listed under.
 PARENT_KEY = "_parent"
 _PLACEHOLDER = "{id}"
+_ANY_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,14 @@ def child_url(template: str, key: Any) -> str:
 
 
 def path_pattern(template: str) -> re.Pattern[str]:
-    """A pattern matching the URL paths of a stream's endpoint: ``{id}`` matches one path segment."""
-    return re.compile("[^/]+".join(re.escape(part) for part in template.split(_PLACEHOLDER)))
+    """A pattern matching the URL paths of a stream's endpoint: ``{id}``, or any other ``{name}`` a
+    connector fills from its settings (Gusto's ``{company_uuid}``), matches one path segment.
+
+    Example:
+        >>> bool(path_pattern("/v1/companies/{company_uuid}/employees").fullmatch("/v1/companies/c-1/employees"))
+        True
+    """
+    return re.compile("[^/]+".join(re.escape(part) for part in _ANY_PLACEHOLDER.split(template)))
 
 
 def child_pages(

@@ -102,3 +102,9 @@ def test_a_child_url_is_one_segment_its_pattern_matches(key: str) -> None:
     url = child_url("/v1/parents/{id}/children", key)
     assert path_pattern("/v1/parents/{id}/children").fullmatch(url)
     assert url.count("/") == 4 and not path_pattern("/v1/parents").fullmatch(url)
+
+
+def test_any_named_placeholder_matches_one_path_segment() -> None:
+    pattern = path_pattern("/v1/companies/{company_uuid}/employees")
+    assert pattern.fullmatch("/v1/companies/c0a1-b2/employees")
+    assert not pattern.fullmatch("/v1/companies/a/b/employees") and not pattern.fullmatch("/v1/companies//employees")
