@@ -160,14 +160,18 @@ def search(model: str, since: str | None, offset: int) -> dict[str, Any]:
 
 def pages(model: str, records: list[dict[str, Any]], since: str | None = None) -> list[dict[str, Any]]:
     """A JSON-2 pass: pages of LIMIT records, then the empty page that ends it."""
-    chunks = [records[i:i + LIMIT] for i in range(0, len(records), LIMIT)] + [[]]
-    return [json2(model, "search_read", search(model, since, LIMIT * n), chunk) for n, chunk in enumerate(chunks)]
+    return [json2(model, "search_read", search(model, since, offset), chunk) for offset, chunk in _chunks(records)]
 
 
 def rpc_pages(model: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same pass over JSON-RPC: offset and limit among execute_kw's kwargs."""
+    return [rpc(model, "search_read", [], search(model, None, offset), chunk) for offset, chunk in _chunks(records)]
+
+
+def _chunks(records: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]]]]:
+    """``(offset, page)`` of each page, then the empty page: the offset moves by the records received."""
     chunks = [records[i:i + LIMIT] for i in range(0, len(records), LIMIT)] + [[]]
-    return [rpc(model, "search_read", [], search(model, None, LIMIT * n), chunk) for n, chunk in enumerate(chunks)]
+    return [(sum(map(len, chunks[:n])), chunk) for n, chunk in enumerate(chunks)]
 
 
 def _json2_error(status: int, name: str, message: str) -> dict[str, Any]:
