@@ -41,7 +41,7 @@ from plugins.erp.odoo_rpc import call_method
 __all__ = ["OdooWrites", "employee_key"]
 
 _CENT = Decimal("0.01")
-_COMPENSATION = ("version", "none")
+_COMPENSATION = ("version", "contract", "none")
 
 
 def employee_key(offer_id: str) -> str:
@@ -84,21 +84,30 @@ class OdooWrites(RestDeliveryTarget):
             return self._refused(item, "the offer's candidate has no name (Odoo's employee name is required); "
                                        "sync the candidate first")  # fmt: skip
         try:
-            self._pay(item)
+            self._wage(item)
         except PermanentConnectorError as refused:
             return refused
         return None
 
     def deliver(self, item: Delivery) -> str:
-        """Odoo's id of the employee made from the offer: found by its key, else created."""
+        """Odoo's id of the employee made from the offer: found by its key, else created (with its
+        pay, or then its ``hr.contract`` when ``compensation: contract``)."""
         if item.external_id is not None:
             return item.external_id
+        employee_id = self._employee(item)
+        wage = self._wage(item)
+        if self._mode(item) == "contract" and wage is not None:
+            self._contract(item, employee_id, wage)
+        return str(employee_id)
+
+    def _employee(self, item: Delivery) -> int:
+        """The employee carrying the offer's key: the one Odoo has (archived too), else a new one."""
         client, key_field, key = self.writer(), self._key_field(), employee_key(item.entity_id)
         context = {"active_test": False}  # an archived employee made from this offer is still this offer's
         found = call_method(client, self.transport, "hr.employee", "search_read",
                             {"domain": [[key_field, "=", key]], "fields": ["id"], "limit": 1, "context": context})
         if found:
-            return str(found[0]["id"])
+            return int(found[0]["id"])
         payload = item.payload
         values: dict[str, Any] = {"name": payload["name"], key_field: key}
         for field in ("work_email", "job_title"):
@@ -108,13 +117,36 @@ class OdooWrites(RestDeliveryTarget):
             values["job_id"] = int(payload["job_id"])
         if payload.get("department"):
             values["department_id"] = self._department(item, payload["department"])
-        values.update(self._pay(item))
-        created = call_method(client, self.transport, "hr.employee", "create", {"vals_list": [values]},
-                              positional=("vals_list",))
-        employee_id = created[0] if isinstance(created, list) and created else created
-        if isinstance(employee_id, bool) or not isinstance(employee_id, int):
-            raise self._refused(item, f"Odoo's create answered {type(employee_id).__name__}, not an employee id")
-        return str(employee_id)
+        if self._mode(item) == "version":
+            if payload.get("start_date"):
+                values["contract_date_start"] = payload["start_date"]
+            if (wage := self._wage(item)) is not None:
+                values["wage"] = wage
+        return self._created(item, call_method(client, self.transport, "hr.employee", "create",
+                                               {"vals_list": [values]}, positional=("vals_list",)))
+
+    def _contract(self, item: Delivery, employee_id: int, wage: str) -> None:
+        """Odoo 18 and older: the employee's ``hr.contract`` with the wage, unless it has one (a
+        delivery repeated after the employee was made finds it and makes only the contract)."""
+        client = self.writer()
+        found = call_method(client, self.transport, "hr.contract", "search_read",
+                            {"domain": [["employee_id", "=", employee_id]], "fields": ["id"], "limit": 1,
+                             "context": {"active_test": False}})
+        if found:
+            return
+        values: dict[str, Any] = {"name": f"Offer {employee_key(item.entity_id)}", "employee_id": employee_id,
+                                  "wage": wage, "state": "draft"}
+        if item.payload.get("start_date"):
+            values["date_start"] = item.payload["start_date"]
+        self._created(item, call_method(client, self.transport, "hr.contract", "create", {"vals_list": [values]},
+                                        positional=("vals_list",)))
+
+    def _created(self, item: Delivery, answer: Any) -> int:
+        """The id a ``create`` of one record answers (``[id]``; an ``id`` when called with one dict)."""
+        record_id = answer[0] if isinstance(answer, list) and answer else answer
+        if isinstance(record_id, bool) or not isinstance(record_id, int):
+            raise self._refused(item, f"Odoo's create answered {type(record_id).__name__}, not a record id")
+        return record_id
 
     def _department(self, item: Delivery, name: str) -> int:
         """Odoo's id of the department named ``name``: its full name as Odoo shows it ("Administration /
@@ -128,18 +160,18 @@ class OdooWrites(RestDeliveryTarget):
                                       "department to one Odoo has")  # fmt: skip
         return int(found[0]["id"])
 
-    def _pay(self, item: Delivery) -> dict[str, Any]:
-        """``wage`` (monthly, company currency) and ``contract_date_start``; nothing without pay or with
-        ``compensation: none``."""
-        payload = item.payload
-        mode = self.settings.get("compensation") or "version"
+    def _mode(self, item: Delivery) -> str:
+        mode = str(self.settings.get("compensation") or "version")
         if mode not in _COMPENSATION:
             raise self._refused(item, f"setting 'compensation' is one of {', '.join(_COMPENSATION)}, not {mode!r}")
-        values: dict[str, Any] = {}
-        if payload.get("start_date") and mode == "version":
-            values["contract_date_start"] = payload["start_date"]
-        if payload.get("amount") is None or mode == "none":
-            return values
+        return mode
+
+    def _wage(self, item: Delivery) -> str | None:
+        """Odoo's monthly ``wage`` (company currency, to the cent) from the offer's pay, as decimal
+        text; None without pay or with ``compensation: none``."""
+        payload = item.payload
+        if payload.get("amount") is None or self._mode(item) == "none":
+            return None
         try:
             amount = Decimal(str(payload["amount"]))
         except InvalidOperation:
@@ -156,8 +188,7 @@ class OdooWrites(RestDeliveryTarget):
             amount = amount / Decimal(int(months))
         elif period != "monthly":
             raise self._refused(item, f"Odoo's wage is monthly and the pay is {period!r}; it is not converted")
-        values["wage"] = str(amount.quantize(_CENT, rounding=ROUND_HALF_EVEN))
-        return values
+        return str(amount.quantize(_CENT, rounding=ROUND_HALF_EVEN))
 
     def _key_field(self) -> str:
         return str(self.settings.get("employee_key_field") or "barcode")

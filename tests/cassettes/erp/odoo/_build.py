@@ -207,13 +207,22 @@ def write_json2(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [lookup, department, create]
 
 
-def write_rpc() -> list[dict[str, Any]]:
+def write_contract() -> list[dict[str, Any]]:
+    """Odoo 18 over JSON-RPC (``compensation: contract``): the employee without pay, then its draft
+    ``hr.contract`` carrying the wage, after a lookup finds none."""
     lookup = rpc("hr.employee", "search_read", [], {"domain": [["barcode", "=", EMPLOYEE_KEY]], "fields": ["id"],
                                                     "limit": 1, "context": {"active_test": False}}, [])
     department = rpc("hr.department", "search_read", [], {"domain": DEPARTMENT_DOMAIN,
                                                           "fields": ["id"], "limit": 1}, [{"id": 2}])
-    create = rpc("hr.employee", "create", [[employee_values()]], {}, [CREATED_EMPLOYEE])
-    return [login(), lookup, department, create]
+    employee = {k: v for k, v in employee_values().items() if k not in ("wage", "contract_date_start")}
+    create = rpc("hr.employee", "create", [[employee]], {}, [CREATED_EMPLOYEE])
+    contracts = rpc("hr.contract", "search_read", [], {"domain": [["employee_id", "=", CREATED_EMPLOYEE]],
+                                                       "fields": ["id"], "limit": 1, "context": {"active_test": False}},
+                    [])
+    contract = rpc("hr.contract", "create", [[{"name": f"Offer {EMPLOYEE_KEY}", "employee_id": CREATED_EMPLOYEE,
+                                               "wage": "7916.67", "state": "draft", "date_start": "2024-07-01"}]],
+                   {}, [61])
+    return [login(), lookup, department, create, contracts, contract]
 
 
 def cassettes() -> dict[str, list[dict[str, Any]]]:
@@ -243,7 +252,7 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         # writes: an accepted offer becomes an employee once
         "write_employee": write_json2([]),
         "write_employee_again": write_json2([{"id": CREATED_EMPLOYEE}]),
-        "write_employee_jsonrpc": write_rpc(),
+        "write_employee_contract": write_contract(),
         "write_employee_refused": [
             json2("hr.employee", "search_read", {"domain": [["barcode", "=", EMPLOYEE_KEY]], "fields": ["id"],
                                                  "limit": 1, "context": {"active_test": False}}, []),
