@@ -117,6 +117,7 @@ class Odoo(OdooWrites, RestConnector):
     documentation = "https://www.odoo.com/documentation/19.0/developer/reference/external_api.html"
     base_url = ""
     page_size = 100
+    envelope = OdooErrors()  # both transports' error bodies: the exception's name decides
     required_settings = ("base_url", "api_key")
     default_settings: ClassVar[Mapping[str, Any]] = {"transport": JSON2}
     optional_settings = ("database", "login", "uid", "fields", *OdooWrites.write_settings)
@@ -138,7 +139,6 @@ class Odoo(OdooWrites, RestConnector):
             self.record_path = "result"  # JSON-RPC wraps the records; JSON-2 answers the bare list
         database = self.settings.get("database")
         self.headers = {**self.headers, **({"X-Odoo-Database": str(database)} if database else {})}
-        self.envelope = OdooErrors()
 
     def authenticator(self) -> httpx.Auth:
         if self.transport == JSON2:

@@ -211,3 +211,18 @@ def test_the_fields_setting_replaces_a_models_fields_and_keeps_the_cursor() -> N
     odoo = Odoo({**SETTINGS, "fields": {"hr.applicant": ["partner_name", "job_id", "stage_id"]}})
     body = odoo.first_request(odoo.stream("applications"), since=None).json
     assert body["fields"] == ["partner_name", "job_id", "stage_id", "write_date"]
+
+
+@given(_JSON)
+def test_an_answer_that_is_not_an_object_is_never_an_error(body: Any) -> None:
+    """search_read, create and read answer lists, ints or false: never judged as an error body."""
+    assert OdooErrors().failure(body) is None
+
+
+@given(st.dictionaries(st.text(max_size=8), _JSON, max_size=4), _JSON)
+def test_every_jsonrpc_error_object_fails_whatever_else_it_holds(data: dict[str, Any], code: Any) -> None:
+    """An ``error`` object is a failure, named by ``data.name`` when it is given, never an empty page."""
+    failure = OdooErrors().failure({"jsonrpc": "2.0", "id": 1, "error": {"code": code, "message": "x", "data": data}})
+    assert failure is not None
+    name = data.get("name")
+    assert failure[0] == (str(name) if name else f"jsonrpc-{code}")
