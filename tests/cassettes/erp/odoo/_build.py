@@ -190,9 +190,10 @@ def _rpc_error(name: str, message: str) -> dict[str, Any]:
 
 
 def employee_values() -> dict[str, Any]:
-    """What an accepted offer becomes (the offer of tests/plugins/erp/test_odoo_write.py)."""
+    """What an accepted offer becomes (the offer of tests/plugins/erp/test_odoo_write.py, its job from
+    the ATS: a title and a department name, no Odoo job id); 95000 a year is 7916.67 a month."""
     return {"name": "Test Candidate 5", "barcode": EMPLOYEE_KEY, "work_email": "test.candidate5@example.com",
-            "job_title": "Software Engineer", "job_id": 11, "department_id": 2, "contract_date_start": "2024-07-01",
+            "job_title": "Software Engineer", "department_id": 2, "contract_date_start": "2024-07-01",
             "wage": "7916.67"}
 
 
@@ -215,6 +216,7 @@ def write_contract() -> list[dict[str, Any]]:
     department = rpc("hr.department", "search_read", [], {"domain": DEPARTMENT_DOMAIN,
                                                           "fields": ["id"], "limit": 1}, [{"id": 2}])
     employee = {k: v for k, v in employee_values().items() if k not in ("wage", "contract_date_start")}
+    employee["job_id"] = 11  # this offer's job was read from Odoo: its position is linked
     create = rpc("hr.employee", "create", [[employee]], {}, [CREATED_EMPLOYEE])
     contracts = rpc("hr.contract", "search_read", [], {"domain": [["employee_id", "=", CREATED_EMPLOYEE]],
                                                        "fields": ["id"], "limit": 1, "context": {"active_test": False}},
