@@ -239,13 +239,10 @@ class OffsetPaginator(Paginator):
 
     def init_request(self, request: PageRequest) -> PageRequest:
         # A resumed pass starts at the saved offset, so the request's own offset wins.
-        if self.location == "json":
-            body = request.json if request.json is not None else {}
-            self._offset = int(_json_at(body, self.json_path).get(self.offset_param, 0))
-            return super().init_request(self._at(request, {self.offset_param: self._offset, self.limit_param: self.limit}))
-        self._offset = int(request.params.get(self.offset_param, 0))
-        params = {**request.params, self.offset_param: self._offset, self.limit_param: self.limit}
-        return super().init_request(replace(request, params=params))
+        sent = (request.params if self.location != "json"
+                else _json_at(request.json if request.json is not None else {}, self.json_path))
+        self._offset = int(sent.get(self.offset_param, 0))
+        return super().init_request(self._at(request, {self.offset_param: self._offset, self.limit_param: self.limit}))
 
     def _at(self, request: PageRequest, values: dict[str, Any]) -> PageRequest:
         """``request`` with ``values`` in its query, or in the body's object at ``json_path`` (a copy)."""
