@@ -135,7 +135,10 @@ class Odoo(OdooWrites, RestConnector):
             raise ConfigError(f"connector {self.name!r}: setting 'transport' is one of {', '.join(TRANSPORTS)}, "
                               f"not {self.transport!r}", system=self.name)  # fmt: skip
         if self.transport == JSONRPC:
-            self.setting("database")
+            self.setting("database")  # execute_kw's first argument: refused now, not at the first call
+            if self.settings.get("login") in (None, "") and self.settings.get("uid") in (None, ""):
+                raise ConfigError(f"connector {self.name!r}: the jsonrpc transport needs the setting 'login' "
+                                  "(for common.login) or 'uid'", system=self.name)  # fmt: skip
             self.record_path = "result"  # JSON-RPC wraps the records; JSON-2 answers the bare list
         database = self.settings.get("database")
         self.headers = {**self.headers, **({"X-Odoo-Database": str(database)} if database else {})}

@@ -200,6 +200,7 @@ def test_odoo_values_turns_every_non_boolean_false_into_none_and_keeps_the_rest(
 @pytest.mark.parametrize(("settings", "reason"), [
     ({**SETTINGS, "transport": "xmlrpc"}, "transport"),
     ({k: v for k, v in RPC_SETTINGS.items() if k != "database"}, "database"),
+    ({k: v for k, v in RPC_SETTINGS.items() if k != "login"}, "login"),
     ({k: v for k, v in SETTINGS.items() if k != "api_key"}, "api_key"),
 ])
 def test_settings_odoo_cannot_work_with_are_refused(settings: dict[str, Any], reason: str) -> None:
