@@ -35,13 +35,15 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from hub.core.delivery import Delivery, RestDeliveryTarget
-from hub.core.errors import PermanentConnectorError
+from hub.core.errors import PermanentConnectorError, RecordError
 from plugins.erp.odoo_rpc import call_method
 
 __all__ = ["OdooWrites", "employee_key"]
 
 _CENT = Decimal("0.01")
 _COMPENSATION = ("version", "contract", "none")
+#: Odoo's answers to values it will never take: the offer's dead letter, as a record error.
+_RECORD_ERRORS = ("odoo.exceptions.ValidationError", "odoo.exceptions.UserError")
 
 
 def employee_key(offer_id: str) -> str:
@@ -122,14 +124,12 @@ class OdooWrites(RestDeliveryTarget):
                 values["contract_date_start"] = payload["start_date"]
             if (wage := self._wage(item)) is not None:
                 values["wage"] = wage
-        return self._created(item, call_method(client, self.transport, "hr.employee", "create",
-                                               {"vals_list": [values]}, positional=("vals_list",)))
+        return self._create(item, "hr.employee", values)
 
     def _contract(self, item: Delivery, employee_id: int, wage: str) -> None:
         """Odoo 18 and older: the employee's ``hr.contract`` with the wage, unless it has one (a
         delivery repeated after the employee was made finds it and makes only the contract)."""
-        client = self.writer()
-        found = call_method(client, self.transport, "hr.contract", "search_read",
+        found = call_method(self.writer(), self.transport, "hr.contract", "search_read",
                             {"domain": [["employee_id", "=", employee_id]], "fields": ["id"], "limit": 1,
                              "context": {"active_test": False}})
         if found:
@@ -138,11 +138,24 @@ class OdooWrites(RestDeliveryTarget):
                                   "wage": wage, "state": "draft"}
         if item.payload.get("start_date"):
             values["date_start"] = item.payload["start_date"]
-        self._created(item, call_method(client, self.transport, "hr.contract", "create", {"vals_list": [values]},
-                                        positional=("vals_list",)))
+        self._create(item, "hr.contract", values)
 
-    def _created(self, item: Delivery, answer: Any) -> int:
-        """The id a ``create`` of one record answers (``[id]``; an ``id`` when called with one dict)."""
+    def _create(self, item: Delivery, model: str, values: dict[str, Any]) -> int:
+        """Create one ``model`` record; its id (``create`` answers ``[id]``).
+
+        Raises:
+            RecordError: Odoo refused the values (a ``ValidationError`` or ``UserError``: a constraint,
+                a required field): this offer's record, not the connection, is wrong.
+        """
+        try:
+            answer = call_method(self.writer(), self.transport, model, "create", {"vals_list": [values]},
+                                 positional=("vals_list",))
+        except PermanentConnectorError as exc:
+            if exc.context.get("vendor_code") not in _RECORD_ERRORS:
+                raise
+            raise RecordError(f"Odoo refused the {model}: {exc.context.get('vendor_message')}", system=self.name,
+                              entity=item.kind, record_id=item.entity_id, vendor_code=exc.context["vendor_code"],
+                              status=exc.context.get("status")) from exc
         record_id = answer[0] if isinstance(answer, list) and answer else answer
         if isinstance(record_id, bool) or not isinstance(record_id, int):
             raise self._refused(item, f"Odoo's create answered {type(record_id).__name__}, not a record id")

@@ -20,7 +20,7 @@ import pytest
 from hub.core.config import HubConfig
 from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
 from hub.core.delivery.related import related_json
-from hub.core.errors import PermanentConnectorError
+from hub.core.errors import PermanentConnectorError, RecordError
 from hub.core.models import Application, Candidate, Compensation, Job, Money, Offer, PayPeriod, Ref
 from hub.core.store import Store
 from hub.testing import sqlite_store
@@ -80,12 +80,13 @@ def test_odoo_18_gets_the_employee_then_its_draft_contract_with_the_wage() -> No
     odoo.close()
 
 
-def test_a_record_odoo_refuses_is_a_permanent_error_with_its_exception_name() -> None:
+def test_values_odoo_refuses_are_a_record_error_naming_the_offer_and_odoos_exception() -> None:
     odoo = Odoo(WRITES)
-    with json_bodies_vcr().use_cassette("write_employee_refused.yaml"), pytest.raises(PermanentConnectorError) as refused:
+    with json_bodies_vcr().use_cassette("write_employee_refused.yaml"), pytest.raises(RecordError) as refused:
         odoo.deliver(delivery())
     assert refused.value.context["vendor_code"] == "odoo.exceptions.ValidationError"
-    assert refused.value.context["status"] == 422
+    assert (refused.value.context["status"], refused.value.record_id) == (422, "hub-offer-1")
+    assert "Badge ID must be unique" in refused.value.reason
     odoo.close()
 
 
