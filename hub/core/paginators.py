@@ -17,6 +17,7 @@ same pages forever the paginator raises :class:`~hub.core.errors.MalformedPageEr
 
 from __future__ import annotations
 
+import copy
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -234,9 +235,17 @@ class OffsetPaginator(Paginator):
     Handles ``{"total": 230, "items": [...]}``. The offset advances by the records actually received,
     not by ``limit``, so a vendor that quietly caps the page size loses nothing.
 
+    ``location="json"`` puts ``offset`` and ``limit`` into the POST body instead, in the object at
+    ``json_path`` (keys and list indexes; empty: the body itself): Odoo's JSON-2
+    ``{"domain": [...], "offset": 0, "limit": 80}``, or its JSON-RPC ``execute_kw`` call, whose
+    keyword arguments are the seventh item of ``params.args``.
+
     Example:
         >>> OffsetPaginator(limit=50).init_request(PageRequest("/people"))
         PageRequest(url='/people', params={'offset': 0, 'limit': 50}, json=None)
+        >>> rpc = OffsetPaginator(limit=2, location="json", json_path=("params", "args", 1))
+        >>> rpc.init_request(PageRequest("/jsonrpc", json={"params": {"args": ["hr.job", {}]}})).json
+        {'params': {'args': ['hr.job', {'offset': 0, 'limit': 2}]}}
     """
 
     def __init__(
@@ -246,16 +255,28 @@ class OffsetPaginator(Paginator):
         offset_param: str = "offset",
         limit_param: str = "limit",
         total_path: str | None = None,
+        location: Literal["params", "json"] = "params",
+        json_path: Sequence[str | int] = (),
     ) -> None:
         super().__init__()
         self.limit, self.offset_param, self.limit_param = limit, offset_param, limit_param
-        self.total_path = total_path
+        self.total_path, self.location, self.json_path = total_path, location, tuple(json_path)
         self._offset = 0
 
     def init_request(self, request: PageRequest) -> PageRequest:
-        self._offset = int(request.params.get(self.offset_param, 0))
-        params = {**request.params, self.offset_param: self._offset, self.limit_param: self.limit}
-        return super().init_request(replace(request, params=params))
+        # A resumed pass starts at the saved offset, so the request's own offset wins.
+        sent = (request.params if self.location != "json"
+                else _json_at(request.json if request.json is not None else {}, self.json_path))
+        self._offset = int(sent.get(self.offset_param, 0))
+        return super().init_request(self._at(request, {self.offset_param: self._offset, self.limit_param: self.limit}))
+
+    def _at(self, request: PageRequest, values: dict[str, Any]) -> PageRequest:
+        """``request`` with ``values`` in its query, or in the body's object at ``json_path`` (a copy)."""
+        if self.location != "json":
+            return replace(request, params={**request.params, **values})
+        body = copy.deepcopy(request.json) if request.json is not None else {}
+        _json_at(body, self.json_path).update(values)
+        return replace(request, json=body)
 
     def update_state(self, response: httpx.Response, records: list[Any]) -> None:
         self._next = None
@@ -266,7 +287,25 @@ class OffsetPaginator(Paginator):
             total = select(_body(response), self.total_path)
             if isinstance(total, int) and self._offset >= total:
                 return
-        self._next = replace(self._first, params={**self._first.params, self.offset_param: self._offset})
+        self._next = self._at(self._first, {self.offset_param: self._offset})
+
+
+def _json_at(body: Any, path: Sequence[str | int]) -> dict[str, Any]:
+    """The object at ``path`` in a JSON body (the body itself for an empty path).
+
+    Raises:
+        MalformedPageError: there is no object there (the request was built for another layout).
+    """
+    node = body
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            node = None
+            break
+    if not isinstance(node, dict):
+        raise MalformedPageError(f"the request body has no object at {list(path)!r} to page in")
+    return node
 
 
 class CursorPaginator(Paginator):

@@ -79,6 +79,31 @@ def test_offset_without_total_stops_on_empty_page():
     assert not p.has_next
 
 
+def test_offset_in_a_json_body_pages_a_copy_and_resumes_from_the_saved_offset():
+    """Odoo's JSON-RPC ``execute_kw``: offset and limit in the keyword arguments, args[2] of params."""
+    first = {"params": {"args": ["hr.job", "search_read", {"fields": ["name"]}]}}
+    p = OffsetPaginator(limit=2, location="json", json_path=("params", "args", 2))
+    sent = p.init_request(PageRequest("/jsonrpc", json=first))
+    assert sent.json["params"]["args"][2] == {"fields": ["name"], "offset": 0, "limit": 2} and sent.params == {}
+    assert first["params"]["args"][2] == {"fields": ["name"]}  # the caller's body is not touched
+    p.update_state(response([]), [1, 2])
+    assert p.next_request().json["params"]["args"][2] == {"fields": ["name"], "offset": 2, "limit": 2}
+    p.update_state(response([]), [])
+    assert not p.has_next
+    resumed = OffsetPaginator(limit=2, location="json", json_path=("params", "args", 2))
+    assert resumed.init_request(PageRequest("/jsonrpc", json=sent.json | {})).json["params"]["args"][2]["offset"] == 0
+    saved = {"params": {"args": ["hr.job", "search_read", {"offset": 4, "limit": 2}]}}
+    assert resumed.init_request(PageRequest("/jsonrpc", json=saved)).json["params"]["args"][2]["offset"] == 4
+
+
+def test_offset_in_a_json_body_without_an_object_at_its_path_is_malformed():
+    p = OffsetPaginator(limit=2, location="json", json_path=("params", "args", 9))
+    with pytest.raises(MalformedPageError, match="no object"):
+        p.init_request(PageRequest("/jsonrpc", json={"params": {"args": []}}))
+    assert OffsetPaginator(limit=5, location="json").init_request(PageRequest("/json/2/hr.job/search_read")).json == {
+        "offset": 0, "limit": 5}
+
+
 FEISHU = dict(cursor_path="data.page_token", cursor_param="page_token", has_more_path="data.has_more")
 
 
