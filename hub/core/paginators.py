@@ -208,9 +208,19 @@ class OffsetPaginator(Paginator):
     Handles ``{"total": 230, "items": [...]}``. The offset advances by the records actually received,
     not by ``limit``, so a vendor that quietly caps the page size loses nothing.
 
+    ``location="json"`` puts both into the POST body instead, inside the object at ``body_key`` when
+    the vendor nests its query there (Kingdee's ExecuteBillQuery: ``{"data": {"StartRow": 0, "Limit": 2000}}``).
+
     Example:
         >>> OffsetPaginator(limit=50).init_request(PageRequest("/people"))
         PageRequest(url='/people', params={'offset': 0, 'limit': 50}, json=None)
+        >>> kingdee = OffsetPaginator(limit=2, offset_param="StartRow", limit_param="Limit", location="json",
+        ...                          body_key="data")
+        >>> kingdee.init_request(PageRequest("/q", json={"data": {"FormId": "BD_Empinfo"}})).json
+        {'data': {'FormId': 'BD_Empinfo', 'StartRow': 0, 'Limit': 2}}
+        >>> kingdee.update_state(httpx.Response(200, json=[["1"], ["2"]]), [["1"], ["2"]])
+        >>> kingdee.next_request().json
+        {'data': {'FormId': 'BD_Empinfo', 'StartRow': 2, 'Limit': 2}}
     """
 
     def __init__(
@@ -220,16 +230,34 @@ class OffsetPaginator(Paginator):
         offset_param: str = "offset",
         limit_param: str = "limit",
         total_path: str | None = None,
+        location: Literal["params", "json"] = "params",
+        body_key: str | None = None,
     ) -> None:
         super().__init__()
         self.limit, self.offset_param, self.limit_param = limit, offset_param, limit_param
-        self.total_path = total_path
+        self.total_path, self.location, self.body_key = total_path, location, body_key
         self._offset = 0
 
     def init_request(self, request: PageRequest) -> PageRequest:
-        self._offset = int(request.params.get(self.offset_param, 0))
-        params = {**request.params, self.offset_param: self._offset, self.limit_param: self.limit}
-        return super().init_request(replace(request, params=params))
+        # A resumed pass starts at the saved offset, so the request's own offset wins.
+        self._offset = int(self._paging(request).get(self.offset_param, 0))
+        return super().init_request(self._at(request, self._offset))
+
+    def _paging(self, request: PageRequest) -> dict[str, Any]:
+        """Where the offset and limit go: the query parameters, the body, or the body's ``body_key`` object."""
+        if self.location == "params":
+            return request.params
+        body = request.json if isinstance(request.json, dict) else {}
+        inner = body.get(self.body_key) if self.body_key else body
+        return inner if isinstance(inner, dict) else {}
+
+    def _at(self, request: PageRequest, offset: int) -> PageRequest:
+        """``request`` asking for the page at ``offset``."""
+        paging = {**self._paging(request), self.offset_param: offset, self.limit_param: self.limit}
+        if self.location == "params":
+            return replace(request, params=paging)
+        body = dict(request.json) if isinstance(request.json, dict) else {}
+        return replace(request, json={**body, self.body_key: paging} if self.body_key else paging)
 
     def update_state(self, response: httpx.Response, records: list[Any]) -> None:
         self._next = None
@@ -240,7 +268,7 @@ class OffsetPaginator(Paginator):
             total = select(_body(response), self.total_path)
             if isinstance(total, int) and self._offset >= total:
                 return
-        self._next = replace(self._first, params={**self._first.params, self.offset_param: self._offset})
+        self._next = self._at(self._first, self._offset)
 
 
 class CursorPaginator(Paginator):
