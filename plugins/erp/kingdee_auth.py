@@ -37,8 +37,9 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from hub.core.errors import AuthError, ConfigError, RateLimitedError, TransientConnectorError
-from hub.core.http import redact_text, redact_url, vendor_wait
+from hub.core.auth import credential_answer
+from hub.core.errors import AuthError, ConfigError
+from hub.core.http import redact_text, redact_url
 
 __all__ = ["LOGIN", "QUERY", "SAVE", "SESSION_COOKIE", "SessionAuth", "SignedHeadersAuth", "api_secret", "kd_signature",
            "response_status", "service_path"]
@@ -189,21 +190,10 @@ class SessionAuth(httpx.Auth):
 
     def _parse(self, request: httpx.Request, response: httpx.Response) -> dict[str, str]:
         where = f"login {request.method} {redact_url(request.url)}"
-        body_text = redact_text(response.text, self.secrets)
-        wait = vendor_wait(response.headers, now=time.time())
-        if response.status_code == 429 or (response.status_code >= 500 and wait is not None):
-            raise RateLimitedError(f"{where} was throttled ({response.status_code})", retry_after=wait,
-                                   status=response.status_code, body=body_text, system="kingdee")
-        if response.status_code >= 500:
-            raise TransientConnectorError(f"{where} failed ({response.status_code})", status=response.status_code,
-                                          body=body_text, system="kingdee")  # fmt: skip
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not response.is_success or not isinstance(body, dict):
-            raise AuthError(f"{where} was refused ({response.status_code})", status=response.status_code,
-                            body=body_text, system="kingdee")
+        body = credential_answer(request, response, self.secrets, what="login")
+        if not isinstance(body, dict):
+            raise AuthError(f"{where} answered with no login result", body=redact_text(response.text, self.secrets),
+                            system="kingdee")
         if body.get("LoginResultType") != LOGGED_IN:
             raise AuthError(f"{where} was refused: LoginResultType {body.get('LoginResultType')!r}: "
                             f"{redact_text(str(body.get('Message') or ''), self.secrets)}; check acct_id, username and "

@@ -85,7 +85,8 @@ def test_systems_are_the_folders_holding_mapping_files_the_users_and_the_built_i
     (tmp_path / "mine" / "hr_suites" / "empty").mkdir(parents=True)
     systems = MappingLookup((tmp_path / "mine", tmp_path / "absent")).systems(BUILTIN_MAPPINGS)
     assert systems == {"ai_interview": "interview_vendors", "beisen": "hr_suites", "feishu_hire": "hr_suites",
-                       "greenhouse": "hr_suites", "legacy_ai_interview": "files", "lever": "hr_suites",
+                       "greenhouse": "hr_suites", "kingdee": "erp", "kingdee_shr": "files",
+                       "legacy_ai_interview": "files", "lever": "hr_suites",
                        "moka": "hr_suites", "old_ats": "files", "payroll_import": "files"}
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.core.errors import AuthError, ConfigError, PermanentConnectorError
-from hub.core.http import is_sensitive_name
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.testing import sqlite_store
-from hub.testing.cassettes import MATCH_ON, PLACEHOLDER, scrubbing_vcr
+from hub.testing.cassettes import json_bodies_vcr as matching_bodies
 from plugins.erp.kingdee import Kingdee, fold_posts, rows_to_records
 from plugins.erp.kingdee_auth import LOGIN, SESSION_COOKIE, SignedHeadersAuth, api_secret
 
@@ -38,20 +36,6 @@ SETTINGS = {"base_url": "https://erp.example.com/k3cloud/", "acct_id": "65f0c0ff
 XOR_KEY = "0054f397c6234378b09ca7d3e5debce7"
 
 
-def _scrubbed(value: Any) -> Any:
-    """A JSON body with credential-named values as the cassettes hold them."""
-    if isinstance(value, dict):
-        return {k: PLACEHOLDER if is_sensitive_name(k) else _scrubbed(v) for k, v in value.items()}
-    return value
-
-
-def _json_body(live: Any, recorded: Any) -> None:
-    def parsed(req: Any) -> Any:
-        return _scrubbed(json.loads(req.body)) if req.body else None
-
-    assert parsed(live) == parsed(recorded), f"body {parsed(live)!r} is not the recorded {parsed(recorded)!r}"
-
-
 def _session(live: Any, recorded: Any) -> None:
     """Every call but the login carries a Cookie (scrubbed before matching; its value is checked in
     :func:`test_the_session_is_the_cookie_validateuser_gave`)."""
@@ -60,10 +44,10 @@ def _session(live: Any, recorded: Any) -> None:
 
 
 def json_bodies_vcr(folder: Path) -> vcr.VCR:
-    """The scrubbing VCR, also matching JSON bodies and checking the session cookie."""
-    recorder = scrubbing_vcr(folder, match_on=(*MATCH_ON, "json_body", "session"))
-    recorder.register_matcher("json_body", _json_body)
+    """The testing kit's body-matching VCR, also checking that every call carries the session cookie."""
+    recorder = matching_bodies(folder)
     recorder.register_matcher("session", _session)
+    recorder.match_on = (*recorder.match_on, "session")
     return recorder
 
 
