@@ -49,7 +49,7 @@ hub.yaml::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,7 +208,6 @@ class Kingdee(KingdeeWrites, RestConnector):
     optional_settings = ("password", "app_id", "app_secret", "page_size", "timeout", "retry",
                          *KingdeeWrites.write_optional)
     streams = (_stream("employees", "employee"), _stream("departments", "department"), _stream("posts", "job"))
-    clock: Callable[[], float] | None = None  # the signed headers' clock; tests pin it
 
     def __init__(self, settings: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
@@ -227,10 +226,9 @@ class Kingdee(KingdeeWrites, RestConnector):
         common = {"acct_id": str(self.setting("acct_id")), "username": str(self.setting("username")),
                   "lcid": int(self.setting("lcid"))}
         if self.settings.get("app_id"):
-            extra = {"clock": type(self).clock} if type(self).clock else {}
             return SignedHeadersAuth(str(self.setting("app_id")), str(self.setting("app_secret")), **common,
                                      org_num=str(self.setting("org_num")), xor_key=str(self.setting("app_id_xor_key")),
-                                     timestamp_ms=bool(self.settings.get("sign_timestamp_ms")), **extra)
+                                     timestamp_ms=bool(self.settings.get("sign_timestamp_ms")))
         return SessionAuth(self.settings["base_url"] + LOGIN, **common, password=str(self.setting("password")),
                            lost_codes=self.settings.get("session_lost_codes") or ())
 

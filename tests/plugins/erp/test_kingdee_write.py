@@ -18,7 +18,7 @@ from hub.core.models import Offer, Ref
 from plugins.erp.kingdee import Kingdee
 from tests.plugins.erp.test_kingdee_connector import CASSETTES, SETTINGS, json_bodies_vcr
 
-OFFER_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # the hub id the cassettes' number is made from
+OFFER_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"  # the hub id the cassettes' number is made from
 PERSON = {"name": "测试新员工", "mobile": "+14155550177", "email": "test.newhire@example.com",
           "department_number": "BM0101", "post_number": "GW0201"}
 

@@ -38,7 +38,7 @@ USERNAME = "hub-integration"
 LIMIT = 2
 REDACTED = "<REDACTED>"
 #: The hub id of the offer the write cassettes create an employee from (the tests' delivery).
-OFFER_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+OFFER_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 NUMBER = f"hub-{OFFER_ID}"
 NEW_FID = 100201
 
