@@ -194,3 +194,31 @@ def test_folding_keeps_one_record_per_employee_the_main_post_where_there_is_one(
         mine = [r for r in records if r["FID"] == record["FID"]]
         wanted = next((r for r in mine if r["FIsFirstPost"]), mine[0])
         assert record is wanted
+
+
+def test_a_fixed_filter_is_anded_with_the_cursor_and_field_keys_are_a_setting() -> None:
+    kingdee = Kingdee({**SETTINGS, "filters": {"employees": "FForbidStatus = 'A'"},
+                       "field_keys": {"employees": "FID, FName ,FModifyDate"}})
+    query = kingdee.first_request(kingdee.stream("employees"), since="2024-06-05T09:30:00").json["data"]
+    assert query["FilterString"] == "(FForbidStatus = 'A') AND (FModifyDate >= '2024-06-05T09:30:00')"
+    assert (query["FieldKeys"], query["OrderString"]) == ("FID,FName,FModifyDate", "FModifyDate ASC,FID ASC")
+    assert kingdee.page_records(kingdee.stream("employees"), [[7, "测试员工7", "2024-06-05T09:30:00"]]) == [
+        {"FID": 7, "FName": "测试员工7", "FModifyDate": "2024-06-05T09:30:00"}]
+    with pytest.raises(ConfigError, match="names no field"):
+        Kingdee({**SETTINGS, "field_keys": {"posts": " , "}}).field_keys(Kingdee.stream("posts"))
+
+
+_json = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6)),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                     max_leaves=12)
+
+
+@given(_json)
+def test_any_answer_is_judged_without_raising(body: Any) -> None:
+    failure = Kingdee.envelope.failure(body)
+    assert failure is None or isinstance(failure[0], str)
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=6)), min_size=2, max_size=4), max_size=5))
+def test_rows_are_never_read_as_a_failure(rows: list[list[Any]]) -> None:
+    assert Kingdee.envelope.failure(rows) is None
