@@ -23,9 +23,10 @@ The id returned is the employee's **FID** (内码): the key Save and View take t
 the record's life; the number is data a Kingdee user may edit.
 
 The payload comes from the ``reverse:`` section of hub/mappings/erp/kingdee/offer.yaml (the offer and,
-through :attr:`KingdeeWrites.related`, its candidate and the application's job): ``offer_id``,
-``status``, ``start_date``, ``name``, ``mobile``, ``email``, ``department_number`` and ``post_number``
-(the job's department and title through the mapping's tables). Without both numbers the employee is
+through :attr:`KingdeeWrites.related`, its candidate, its application's candidate and job):
+``offer_id``, ``status``, ``start_date``, ``person`` / ``applicant`` (``name``, ``mobile``, ``email``: the
+offer's candidate, else the application's), ``department_number`` and ``post_number`` (the job's
+department and title through the mapping's tables). Without both numbers the employee is
 created without a 任岗. The organisation is the ``org_number`` setting; ``auto_audit`` (default true)
 asks Save to submit and audit the new employee (``IsAutoSubmitAndAudit``).
 """
@@ -44,7 +45,7 @@ from plugins.erp.kingdee_auth import QUERY, SAVE
 __all__ = ["EMPLOYEE_FORM", "KingdeeWrites", "filter_value"]
 
 EMPLOYEE_FORM = "BD_Empinfo"
-#: The employee's own fields a delivery writes, by payload key.
+#: The employee's own fields a delivery writes: the person's (``person`` or ``applicant``) and the start day.
 FIELDS = {"name": "FName", "mobile": "FMobile", "email": "FEmail", "start_date": "FJoinDate"}
 
 
@@ -69,11 +70,14 @@ class KingdeeWrites(RestDeliveryTarget):
 
     Example:
         >>> KingdeeWrites.writes, KingdeeWrites.related["offer"]
-        (('offer',), ('candidate', 'application', 'application.job'))
+        (('offer',), ('candidate', 'application', 'application.candidate', 'application.job'))
+        >>> KingdeeWrites.person({"person": {}, "applicant": {"name": "测试新员工"}})
+        {'name': '测试新员工'}
     """
 
     writes: ClassVar[tuple[str, ...]] = ("offer",)
-    related: ClassVar[dict[str, tuple[str, ...]]] = {"offer": ("candidate", "application", "application.job")}
+    related: ClassVar[dict[str, tuple[str, ...]]] = {
+        "offer": ("candidate", "application", "application.candidate", "application.job")}
     write_defaults: ClassVar[dict[str, Any]] = {"number_prefix": "hub-", "number_field": "FStaffNumber",
                                                 "auto_audit": True, "update_fields": []}
     write_optional: ClassVar[tuple[str, ...]] = ("org_number",)
@@ -85,7 +89,7 @@ class KingdeeWrites(RestDeliveryTarget):
         payload = item.payload
         if payload.get("status") != "accepted":
             return self._refused(item, f"only an accepted offer becomes an employee; this one is {payload.get('status')!r}")
-        if not payload.get("name"):
+        if not self.person(payload).get("name"):
             return self._refused(item, "the offer's candidate has no name; Kingdee's employee needs FName", "FName")
         if not self.settings.get("org_number"):
             return self._refused(item, "the setting org_number (the organisation employees are created in) is not set")
@@ -119,8 +123,16 @@ class KingdeeWrites(RestDeliveryTarget):
         """The employee number the hub gives the offer's employee: ``number_prefix`` + the offer's hub id."""
         return f"{self.settings['number_prefix']}{item.payload.get('offer_id') or item.entity_id}"
 
+    @staticmethod
+    def person(payload: dict[str, Any]) -> dict[str, Any]:
+        """The person the employee is: the offer's candidate, else its application's (one or the other
+        whole, never a mix)."""
+        named = [payload.get(key) for key in ("person", "applicant")]
+        return next((p for p in named if isinstance(p, dict) and p.get("name")), {})
+
     def _fields(self, item: Delivery) -> dict[str, Any]:
-        return {kingdee: item.payload.get(ours) for ours, kingdee in FIELDS.items() if item.payload.get(ours)}
+        values = {**self.person(item.payload), "start_date": item.payload.get("start_date")}
+        return {kingdee: values[ours] for ours, kingdee in FIELDS.items() if values.get(ours)}
 
     def _new_employee(self, item: Delivery) -> dict[str, Any]:
         """The Save ``Model`` of a new employee: its number, fields, organisation and main 任岗."""
