@@ -49,6 +49,7 @@ __all__ = [
     "HmacSigningAuth",
     "OAuth2ClientCredentials",
     "OAuth2RefreshToken",
+    "credential_answer",
 ]
 
 DINGTALK_TOKEN_URL = "https://oapi.dingtalk.com/gettoken"
@@ -100,6 +101,40 @@ class BasicAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Flow:
         request.headers["Authorization"] = self._header
         yield request
+
+
+def credential_answer(request: httpx.Request, response: httpx.Response, secrets: Sequence[str] = (), *,
+                      what: str = "token request") -> Any:
+    """The parsed JSON answer of a request that trades credentials for a token or session, or the typed
+    error its status says (the mapping in this module's docstring): 429, or a 5xx with a wait hint, is a
+    :class:`RateLimitedError`; another 5xx a :class:`TransientConnectorError`; any other failure, or a
+    body that is not JSON, an :class:`AuthError`. ``secrets`` are masked in the body the error carries.
+
+    Example:
+        >>> login = httpx.Request("POST", "https://erp.example.com/login")
+        >>> credential_answer(login, httpx.Response(200, json={"LoginResultType": 1}))
+        {'LoginResultType': 1}
+        >>> credential_answer(login, httpx.Response(503), what="login")
+        Traceback (most recent call last):
+        ...
+        hub.core.errors.TransientConnectorError: [connector-transient] login POST https://erp.example.com/login failed (503)
+    """
+    where = f"{what} {request.method} {redact_url(request.url)}"
+    body_text = redact_text(response.text, secrets)
+    wait = vendor_wait(response.headers, now=time.time())
+    if response.status_code == 429 or (response.status_code >= 500 and wait is not None):
+        raise RateLimitedError(f"{where} was throttled ({response.status_code})", retry_after=wait,
+                               status=response.status_code, body=body_text)
+    if response.status_code >= 500:
+        raise TransientConnectorError(f"{where} failed ({response.status_code})",
+                                      status=response.status_code, body=body_text)
+    if not response.is_success:
+        raise AuthError(f"{where} was refused ({response.status_code}); check the credentials",
+                        status=response.status_code, body=body_text)
+    try:
+        return response.json()
+    except ValueError:
+        raise AuthError(f"{where} answered with a body that is not JSON", body=body_text) from None
 
 
 class _CachedTokenAuth(httpx.Auth, ABC):
@@ -201,26 +236,12 @@ class _CachedTokenAuth(httpx.Auth, ABC):
         return token
 
     def _parse(self, request: httpx.Request, response: httpx.Response) -> tuple[str, float]:
-        where = f"token request {request.method} {redact_url(request.url)}"
-        body_text = redact_text(response.text, self.secrets)
-        wait = vendor_wait(response.headers, now=time.time())
-        if response.status_code == 429 or (response.status_code >= 500 and wait is not None):
-            raise RateLimitedError(f"{where} was throttled ({response.status_code})", retry_after=wait,
-                                   status=response.status_code, body=body_text)
-        if response.status_code >= 500:
-            raise TransientConnectorError(f"{where} failed ({response.status_code})",
-                                          status=response.status_code, body=body_text)
-        if not response.is_success:
-            raise AuthError(f"{where} was refused ({response.status_code}); check the credentials",
-                            status=response.status_code, body=body_text)
-        try:
-            body = response.json()
-        except ValueError:
-            raise AuthError(f"{where} answered with a body that is not JSON", body=body_text) from None
+        body = credential_answer(request, response, self.secrets, what="token request")
         token = select(body, self._token_path)
         if not isinstance(token, str) or not token:
-            raise AuthError(f"{where} answered without {self._token_path!r}", status=response.status_code,
-                            body=body_text)
+            raise AuthError(f"token request {request.method} {redact_url(request.url)} answered without "
+                            f"{self._token_path!r}", status=response.status_code,
+                            body=redact_text(response.text, self.secrets))  # fmt: skip
         return token, self._valid_until_from(body)
 
     def _valid_until_from(self, body: Any) -> float:

@@ -30,7 +30,8 @@ from vcr.serializers import yamlserializer
 from hub.core.http import is_sensitive_name
 from hub.testing.people import real_looking, texts
 
-__all__ = ["MATCH_ON", "Interaction", "PLACEHOLDER", "interactions", "people_findings", "scrubbing_vcr", "secret_findings"]
+__all__ = ["MATCH_ON", "Interaction", "PLACEHOLDER", "interactions", "json_bodies_vcr", "people_findings", "scrubbing_vcr",
+           "secret_findings"]
 
 #: What a scrubbed credential reads as; any value containing it counts as scrubbed.
 PLACEHOLDER = "<REDACTED>"
@@ -92,6 +93,31 @@ def scrubbing_vcr(folder: Path, *, match_on: Iterable[str] = MATCH_ON) -> vcr.VC
         filter_headers=[(name, PLACEHOLDER) for name in (*_CREDENTIAL_HEADERS, "x-api-key")],
         before_record_request=_scrub_request, before_record_response=_scrub_response, decode_compressed_response=True,
     )
+
+
+def json_bodies_vcr(folder: Path) -> vcr.VCR:
+    """:func:`scrubbing_vcr` that also matches request bodies, compared as parsed JSON with credential
+    fields scrubbed on both sides: for vendors whose calls differ only in a POST body (Kingdee's every
+    query is one URL; its pages differ in ``StartRow``), where method, URL and query cannot tell them apart.
+
+    Example:
+        >>> "json_body" in json_bodies_vcr(Path("cassettes")).match_on
+        True
+    """
+    recorder = scrubbing_vcr(folder, match_on=(*MATCH_ON, "json_body"))
+    recorder.register_matcher("json_body", _same_json_body)
+    return recorder
+
+
+def _same_json_body(live: Any, recorded: Any) -> None:
+    def parsed(request: Any) -> Any:
+        text = _text(request.body) if request.body else ""
+        try:
+            return _scrub_json(json.loads(text)) if text else None
+        except ValueError:
+            return text
+
+    assert parsed(live) == parsed(recorded), f"body {parsed(live)!r} is not the recorded {parsed(recorded)!r}"
 
 
 def secret_findings(path: Path, secrets: Iterable[str] = ()) -> list[str]:

@@ -104,6 +104,26 @@ def test_offset_in_a_json_body_without_an_object_at_its_path_is_malformed():
         "offset": 0, "limit": 5}
 
 
+def test_offset_in_a_nested_json_body_kingdee_style():
+    query = {"data": {"FormId": "BD_Empinfo", "FilterString": "FModifyDate >= '2024-06-01'"}}
+    p = OffsetPaginator(limit=2, offset_param="StartRow", limit_param="Limit", location="json", json_path=("data",))
+    first = p.init_request(PageRequest("/ExecuteBillQuery", json=query))
+    assert first.json == {"data": {**query["data"], "StartRow": 0, "Limit": 2}} and first.params == {}
+    p.update_state(response([["a"], ["b"]]), [["a"], ["b"]])
+    assert p.next_request().json == {"data": {**query["data"], "StartRow": 2, "Limit": 2}}
+    p.update_state(response([]), [])
+    assert not p.has_next
+    assert query == {"data": {"FormId": "BD_Empinfo", "FilterString": "FModifyDate >= '2024-06-01'"}}  # untouched
+
+
+def test_offset_in_json_resumes_from_the_checkpointed_offset():
+    p = OffsetPaginator(limit=2, offset_param="StartRow", limit_param="Limit", location="json", json_path=("data",))
+    resumed = p.init_request(PageRequest("/q", json={"data": {"FormId": "F", "StartRow": 4, "Limit": 2}}))
+    assert resumed.json["data"]["StartRow"] == 4
+    p.update_state(response([["e"]]), [["e"]])
+    assert p.next_request().json["data"]["StartRow"] == 5
+
+
 FEISHU = dict(cursor_path="data.page_token", cursor_param="page_token", has_more_path="data.has_more")
 
 
