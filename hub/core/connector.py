@@ -197,6 +197,8 @@ class Stream:
         primary_key: dotted path of the record's own id (used for deletions).
         deleted_field: dotted path of a flag that is true on deleted records (``deleted``,
             ``is_deleted``); such records are marked deleted instead of upserted.
+        deleted_value: when set, a record is deleted when its ``deleted_field`` has this value
+            rather than when the field is true (BambooHR's change feed: ``"action": "Deleted"``).
         tombstones: an endpoint listing deleted records, see :class:`Tombstones`.
         full_refresh_deletes: after a complete full pass, mark entities of this system and kind
             that the pass did not return as deleted. Set False for streams whose ``params``
@@ -233,6 +235,7 @@ class Stream:
     mapping: str | None = None
     primary_key: str = "id"
     deleted_field: str | None = None
+    deleted_value: Any = None
     tombstones: Tombstones | None = None
     full_refresh_deletes: bool = True
     pulled: bool = True
