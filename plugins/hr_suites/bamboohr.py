@@ -126,7 +126,7 @@ class BambooHR(BambooHRWrites, RestConnector):
 
     Example:
         >>> bamboo = BambooHR({"api_key": "k", "company_domain": "examplecorp"})
-        >>> bamboo.client().base_url
+        >>> bamboo.settings["base_url"]
         'https://api.bamboohr.com/api/gateway.php/examplecorp/v1'
         >>> bamboo.first_request(bamboo.stream("employees"), since="2024-06-05T10:00:00+00:00").params
         {'since': '2024-06-05T10:00:00+00:00'}
