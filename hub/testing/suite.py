@@ -247,10 +247,14 @@ class ConnectorSuite:
     def _listings(self, stem: str, stream: Stream) -> list[Interaction]:
         """The cassette's successful requests of ``stream``'s endpoint (a path template's ``{id}``
         matching any one segment)."""
-        base = urlsplit(str(self.settings.get("base_url") or self.connector.base_url)).path.rstrip("/")
-        endpoint = path_pattern(base + stream.path)
+        endpoint = path_pattern(self._base_path() + stream.path)
         return [item for item in interactions(self._cassette(stem))
                 if endpoint.fullmatch(item.path) and item.status == 200 and item.method == stream.method]  # fmt: skip
+
+    def _base_path(self) -> str:
+        """The path the connector's relative URLs start with: its ``base_url`` setting as the connector
+        has it once built (a connector may derive it from others: a domain, a report URL), else the class's."""
+        return urlsplit(str(self.make_connector().settings.get("base_url") or self.connector.base_url)).path.rstrip("/")
 
     def _single_page(self, stream: Stream) -> bool:
         """Whether ``stream``'s list (its parent's, for a child stream) is answered whole, in one page:
@@ -272,7 +276,7 @@ class ConnectorSuite:
         """The records the cassette's detail answers give for ``listed`` (those that hold one)."""
         detail = stream.detail
         assert detail is not None
-        base = urlsplit(str(self.settings.get("base_url") or self.connector.base_url)).path.rstrip("/")
+        base = self._base_path()
         answers = {item.path: item.json() for item in interactions(self._cassette(stem)) if item.status == 200}
         records = []
         for item in listed:

@@ -29,7 +29,7 @@ from plugins.hr_suites.bamboohr import BambooHR, current_row, webhook_time
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "hr_suites" / "bamboohr"
 API = "https://api.bamboohr.com/api/gateway.php/examplecorp/v1"
-SETTINGS = {"api_key": "test-api-key-not-real", "base_url": API, "webhook_secret": "test-secret-not-real"}
+SETTINGS = {"api_key": "test-api-key-not-real", "company_domain": "examplecorp", "webhook_secret": "test-secret-not-real"}
 NOW = 1717495200.0  # 2024-06-04T10:00:00Z
 
 
