@@ -36,7 +36,7 @@ Settings for what the documents leave open: ``full_pass_since`` — the ``since`
 cursor (the feed needs one; BambooHR records change times since 5 June 2011, so an employee unchanged
 since the default is not listed: set an earlier date or run once with ``--full-refresh`` after any
 change); ``webhook_tolerance_seconds`` — how far ``X-BambooHR-Timestamp`` may be from now (its format
-is not documented: Unix seconds and ISO 8601 are both read).
+is not documented: Unix seconds and ISO 8601 are both read, by :class:`~hub.core.webhooks.SignatureScheme`).
 
 hub.yaml::
 
@@ -63,10 +63,10 @@ from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient
 from hub.core.paginators import PageRequest, SinglePagePaginator
-from hub.core.webhooks import verify_hmac_hex
+from hub.core.webhooks import SignatureScheme
 from plugins.hr_suites.bamboohr_write import BambooHRWrites
 
-__all__ = ["DELETED", "EMPLOYEE_FIELDS", "TABLES", "BambooHR", "current_row", "webhook_time"]
+__all__ = ["DELETED", "EMPLOYEE_FIELDS", "TABLES", "BambooHR", "current_row"]
 
 #: The change feed's ``action`` of a deleted employee.
 DELETED = "Deleted"
@@ -101,24 +101,6 @@ def current_row(rows: Any, date_column: str, today: dt.date) -> dict[str, Any] |
         if day <= today:
             dated.append((day, row))
     return max(dated, key=lambda pair: pair[0])[1] if dated else None
-
-
-def webhook_time(value: str) -> float:
-    """``X-BambooHR-Timestamp`` as Unix seconds: sent as Unix seconds or as ISO 8601 (the format is not
-    documented; both are read, an offset-less time as UTC).
-
-    Example:
-        >>> webhook_time("1717581600"), webhook_time("2024-06-05T10:00:00Z"), webhook_time("2024-06-05T10:00:00+0000")
-        (1717581600.0, 1717581600.0, 1717581600.0)
-    """
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise WebhookVerificationError("X-BambooHR-Timestamp is neither Unix seconds nor ISO 8601") from None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 class BambooHR(BambooHRWrites, RestConnector):
@@ -204,31 +186,30 @@ class BambooHR(BambooHRWrites, RestConnector):
 
     # -- webhooks
 
-    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
-        """Check ``X-BambooHR-Signature`` (hex HMAC-SHA256 of the raw body + ``X-BambooHR-Timestamp``)
-        and the timestamp's distance from now. BambooHR sends no delivery id: the replay key is the
-        timestamp and signature, which name exactly one signed delivery.
-
-        Raises:
-            WebhookVerificationError: a header is missing, the signature does not match, or the
-                timestamp is outside ``webhook_tolerance_seconds``.
-        """
-        lowered = {key.lower(): value for key, value in headers.items()}
-        stamp, signature = lowered.get("x-bamboohr-timestamp"), lowered.get("x-bamboohr-signature")
-        if not stamp or not signature:
-            raise WebhookVerificationError("X-BambooHR-Timestamp or X-BambooHR-Signature is missing", system=self.name)
-        verify_hmac_hex(self.setting(self.webhook_secret_setting), raw_body + stamp.encode(), signature, prefix="")
-        self._fresh(webhook_time(stamp))
-        return f"{stamp.strip()}:{signature.strip().lower()}"
-
-    def _fresh(self, sent: float) -> None:
+    def webhook_scheme(self) -> SignatureScheme:
+        """BambooHR's signature as a :class:`~hub.core.webhooks.SignatureScheme`: the hex HMAC-SHA256 of
+        the raw body followed by ``X-BambooHR-Timestamp``, in ``X-BambooHR-Signature``; the timestamp
+        (Unix seconds or ISO 8601) within ``webhook_tolerance_seconds`` of now."""
         tolerance = self.settings.get("webhook_tolerance_seconds")
         if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance <= 0:
             raise ConfigError(f"connector {self.name!r}: setting 'webhook_tolerance_seconds' must be a positive "
                               f"number of seconds, not {tolerance!r}", system=self.name)  # fmt: skip
-        if abs(type(self).webhook_clock() - sent) > tolerance:
-            raise WebhookVerificationError("X-BambooHR-Timestamp is outside webhook_tolerance_seconds of now; a "
-                                           "replay, or clocks apart", system=self.name)  # fmt: skip
+        return SignatureScheme(header=self.webhook_signature_header, signed_content="{body}{timestamp}",
+                               timestamp_header="X-BambooHR-Timestamp", tolerance_seconds=tolerance)
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        """Check the signature and the timestamp (:meth:`webhook_scheme`). BambooHR sends no delivery
+        id: the replay key is the signature, which covers the body and the timestamp.
+
+        Raises:
+            WebhookVerificationError: a header is missing, the signature does not match, or the
+                timestamp is unreadable or outside ``webhook_tolerance_seconds``.
+        """
+        try:
+            return self.webhook_scheme().verify(self.setting(self.webhook_secret_setting), raw_body, headers,
+                                                clock=type(self).webhook_clock)  # fmt: skip
+        except WebhookVerificationError as refused:
+            raise WebhookVerificationError(refused.reason, system=self.name) from None
 
     def webhook_records(self, body: Any) -> list[tuple[str, Any]]:
         """The employees a delivery names, as change-feed entries ``{id, action, lastChanged}``.

@@ -25,7 +25,7 @@ from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.testing import scrubbing_vcr, sqlite_store
-from plugins.hr_suites.bamboohr import BambooHR, current_row, webhook_time
+from plugins.hr_suites.bamboohr import BambooHR, current_row
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "hr_suites" / "bamboohr"
 API = "https://api.bamboohr.com/api/gateway.php/examplecorp/v1"
@@ -151,7 +151,7 @@ def test_a_signed_delivery_is_read_in_both_payload_styles(stamp: str) -> None:
     bamboo = PinnedClock(SETTINGS)
     headers, raw = signed(EVENT, stamp)
     delivery = bamboo.parse_webhook(headers, raw)
-    assert delivery.delivery_id == f"{stamp}:{headers['X-BambooHR-Signature']}"
+    assert delivery.delivery_id == f"sha256:{headers['X-BambooHR-Signature']}"
     assert delivery.records == [("employees", {"id": "4103", "action": "Deleted",
                                                "lastChanged": "2024-06-04T09:59:00+0000"})]
     headers, raw = signed(FIELD_BASED, stamp)
@@ -160,9 +160,9 @@ def test_a_signed_delivery_is_read_in_both_payload_styles(stamp: str) -> None:
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    ({"stamp": str(int(NOW) - 301)}, "outside webhook_tolerance_seconds"),
-    ({"stamp": str(int(NOW) + 301)}, "outside webhook_tolerance_seconds"),
-    ({"stamp": "yesterday"}, "neither Unix seconds nor ISO 8601"),
+    ({"stamp": str(int(NOW) - 301)}, "too old"),
+    ({"stamp": str(int(NOW) + 301)}, "too far in the future"),
+    ({"stamp": "yesterday"}, "neither Unix seconds nor an ISO 8601 time"),
     ({"secret": "another-secret"}, "does not match"),
     ({"drop": "X-BambooHR-Timestamp"}, "missing"),
 ])
@@ -178,9 +178,3 @@ def test_the_signed_timestamp_cannot_be_swapped() -> None:
     headers["X-BambooHR-Timestamp"] = str(int(NOW) - 1)
     with pytest.raises(WebhookVerificationError, match="does not match"):
         PinnedClock(SETTINGS).parse_webhook(headers, raw)
-
-
-@given(st.integers(min_value=0, max_value=4_102_444_800))
-def test_webhook_time_reads_seconds_and_iso_alike(seconds: int) -> None:
-    iso = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
-    assert webhook_time(str(seconds)) == webhook_time(iso) == float(seconds)

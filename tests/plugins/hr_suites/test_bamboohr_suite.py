@@ -11,8 +11,6 @@ quarter, which has no canonical pay period). BambooHR signs the raw body followe
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from pathlib import Path
 
@@ -34,6 +32,5 @@ class TestBambooHR(ConnectorSuite):
     webhook_cassette = "webhook"
 
     def sign_webhook(self, raw_body: bytes, delivery_id: str) -> dict[str, str]:
-        stamp = str(int(time.time()))
-        digest = hmac.new(SETTINGS["webhook_secret"].encode(), raw_body + stamp.encode(), hashlib.sha256).hexdigest()
-        return {"X-BambooHR-Timestamp": stamp, "X-BambooHR-Signature": digest}
+        scheme = self.make_connector().webhook_scheme()
+        return scheme.headers(SETTINGS["webhook_secret"], raw_body, timestamp=int(time.time()))
