@@ -70,8 +70,8 @@ class BambooHRWrites(RestDeliveryTarget):
         work email it is looked up by; a compensation without a BambooHR pay period or currency."""
         payload = item.payload
         if item.external_id is None:
-            for key, why in (("firstName", "a first name"), ("lastName", "a last name"),
-                             ("workEmail", "a work email (the key a repeated delivery finds the employee by)")):
+            for key, why in (("firstName", "first name"), ("lastName", "last name"),
+                             ("workEmail", "work email (the key a repeated delivery finds the employee by)")):
                 if not payload.get(key):
                     return self._refused(item, f"the offer's candidate gives no {why}; BambooHR needs it")
         if payload.get("rate") is not None:
