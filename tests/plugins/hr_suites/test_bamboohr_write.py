@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from hub.core.config import HubConfig
-from hub.core.crypto import KeyRing
 from hub.core.delivery import Delivery, DeliveryRunner, attach_routes
 from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.core.store import Store
+from hub.testing import sqlite_store
 from plugins.hr_suites.bamboohr import BambooHR
 from tests.plugins.hr_suites.test_bamboohr_connector import CASSETTES, SETTINGS
 from tests.plugins.hr_suites.test_moka_connector import json_bodies_vcr
@@ -39,11 +39,9 @@ class KeptBambooHR(BambooHR):
 
 @pytest.fixture
 def store(tmp_path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-    opened.upgrade()
-    attach_routes(opened, HubConfig.model_validate({"routes": [ROUTE]}))
-    yield opened
-    opened.close()
+    with sqlite_store(tmp_path) as opened:  # a real store, the hires route attached
+        attach_routes(opened, HubConfig.model_validate({"routes": [ROUTE]}))
+        yield opened
 
 
 def accepted_offer(store: Store, *, name: str = "Fay Newhire", emails: tuple[str, ...] = ("fay.newhire@example.com",)) -> str:
