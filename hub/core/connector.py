@@ -285,6 +285,8 @@ class RestConnector(Connector):
     * ``timeout`` — seconds per attempt; ``headers`` — sent on every request;
     * ``envelope`` — the vendor's ``{code, msg}`` answer envelope (:class:`~hub.core.envelope.Envelope`),
       for vendors that report a failed call in the body of an HTTP 200; None: the HTTP status decides;
+    * ``error_message_header`` — the header a vendor names a failed request's reason in (BambooHR's
+      ``X-BambooHR-Error-Message``), read into the error; None: the body is all there is;
     * ``default_settings`` — defaults for settings; ``required_settings`` — names that must be set;
     * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
       HMAC-hex webhook check used by :meth:`verify_webhook`; ``webhook_delivery_id_header`` — the
@@ -322,6 +324,7 @@ class RestConnector(Connector):
     timeout: ClassVar[float] = 30.0
     headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
     envelope: ClassVar[Envelope | None] = None
+    error_message_header: ClassVar[str | None] = None
     common_settings: ClassVar[tuple[str, ...]] = (*Connector.common_settings, "base_url", "retry", "timeout",
                                                   "webhook_max_bytes")
     webhook_secret_setting: ClassVar[str] = "webhook_secret"
@@ -387,6 +390,7 @@ class RestConnector(Connector):
             system=self.name,
             transport=transport,
             envelope=self.envelope,
+            error_message_header=self.error_message_header,
         )
 
     # -- streams

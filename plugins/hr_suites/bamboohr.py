@@ -20,6 +20,7 @@ docs/connectors/bamboohr.md). What is declaration:
 * throttling: ``503 Service Unavailable`` with ``Retry-After`` (https://documentation.bamboohr.com/docs/api-details),
   ``429`` with ``Retry-After`` from 16 September 2026
   (https://documentation.bamboohr.com/docs/planned-changes-to-the-api): both retried by the base policy;
+  a refusal names its reason in the ``X-BambooHR-Error-Message`` header, read into the error;
 * webhooks signed with the webhook's private key: ``X-BambooHR-Signature`` is the hex HMAC-SHA256 of
   the raw body followed by ``X-BambooHR-Timestamp`` (https://documentation.bamboohr.com/docs/webhooks,
   "Security"). Both payload styles are read: field-based ``{"employees": [{id, action, timestamp, ...}]}``
@@ -123,6 +124,7 @@ class BambooHR(BambooHRWrites, RestConnector):
     page_size = 0  # nothing is paged
     receives_webhooks = True
     webhook_signature_header = "X-BambooHR-Signature"
+    error_message_header = "X-BambooHR-Error-Message"
     required_settings = ("api_key",)
     optional_settings = ("company_domain", "employee_fields", "full_pass_since", "webhook_tolerance_seconds")
     default_settings = {"full_pass_since": "2011-06-01T00:00:00Z", "webhook_tolerance_seconds": 300}

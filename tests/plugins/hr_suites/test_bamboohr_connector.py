@@ -107,10 +107,11 @@ def test_refusals_are_typed_errors_naming_the_status() -> None:
     with scrubbing_vcr(CASSETTES).use_cassette("errors.yaml"), bamboo.client() as client:
         with pytest.raises(AuthError) as refused:
             client.get_json("/employees/changed", params={"since": "2011-06-01T00:00:00Z"})
-        assert refused.value.status == 401
+        assert refused.value.status == 401 and refused.value.context["vendor_message"] == "Invalid API key"
         with pytest.raises(PermanentConnectorError) as bad:
             client.get_json("/employees/changed", params={"since": "2024-13-01T00:00:00Z"})
         assert bad.value.status == 400 and "test-api-key-not-real" not in str(bad.value)
+        assert "returned 400 Bad Request: Invalid since parameter" in bad.value.reason
 
 
 _DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))
