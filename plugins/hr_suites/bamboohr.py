@@ -12,7 +12,9 @@ docs/connectors/bamboohr.md). What is declaration:
   job info or compensation changed since then, as ``{"employees": {"<id>": {id, action, lastChanged}}}``
   — a list keyed by id, answered whole (no paging: :class:`~hub.core.paginators.SinglePagePaginator`).
   The cursor is ``lastChanged``; an entry whose ``action`` is ``Deleted`` marks the employee deleted
-  (it is never fetched: BambooHR has nothing left to give);
+  (it is never fetched: BambooHR has nothing left to give). Deletions come from the feed alone: an
+  employee a ``--full-refresh`` pass does not list is not marked deleted (one unchanged since
+  ``full_pass_since`` is not listed);
 * each other entry fetched as ``GET /employees/{id}?fields=...`` (setting ``employee_fields``; it asks
   for ``lastChanged`` too, so the record carries its own cursor value) with its two tables
   ``GET /employees/{id}/tables/jobInfo`` and ``/tables/compensation`` under ``tables``: the stored
@@ -131,7 +133,7 @@ class BambooHR(BambooHRWrites, RestConnector):
     streams = (
         Stream(name="employees", entity="employee", path="/employees/changed", record_path="employees.*",
                cursor_field="lastChanged", cursor_param="since", deleted_field="action", deleted_value=DELETED,
-               detail=Detail(path="/employees/{id}", id_path="id")),
+               full_refresh_deletes=False, detail=Detail(path="/employees/{id}", id_path="id")),
     )
     today: ClassVar[Callable[[], dt.date]] = staticmethod(lambda: dt.datetime.now(dt.UTC).date())  # tests pin it
     webhook_clock: ClassVar[Callable[[], float]] = staticmethod(time.time)  # the timestamp check's now

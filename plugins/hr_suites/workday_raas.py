@@ -18,6 +18,8 @@ docs/connectors/workday_raas.md):
 * no cursor unless the report has one: with ``incremental: true`` the report needs a prompt whose
   parameter name is ``Updated_From`` and a field aliased ``Last_Updated``; each run then sends the
   latest ``Last_Updated`` seen as ``Updated_From`` (a date-time prompt). Without it every run is a full pass;
+  a worker the report stops listing is not marked deleted (a report is a filtered list: its prompts
+  and filters leave workers out, e.g. the terminated ones);
 * errors: the HTTP status decides the error's type (401/403 credentials, 4xx permanent, 429 and 5xx
   retried); the body Workday answers a failed report with — a SOAP fault (``faultcode``/``faultstring``),
   a ``wd:Error`` with ``wd:Message``, or JSON ``{"error", "message"}`` — is read into the error's
@@ -185,7 +187,7 @@ class WorkdayRaaS(RestConnector):
     default_settings = {"incremental": False}
     streams = (
         Stream(name="employees", entity="employee", path="", cursor_field="Last_Updated", cursor_param="Updated_From",
-               primary_key="Employee_ID"),
+               primary_key="Employee_ID", full_refresh_deletes=False),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
