@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, WebhookVerificationError
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
-from hub.core.sync import sync
+from hub.core.sync import ingest_webhook, sync
 from hub.testing import scrubbing_vcr, sqlite_store
 from plugins.hr_suites.bamboohr import BambooHR, current_row
 
@@ -179,3 +179,13 @@ def test_the_signed_timestamp_cannot_be_swapped() -> None:
     headers["X-BambooHR-Timestamp"] = str(int(NOW) - 1)
     with pytest.raises(WebhookVerificationError, match="does not match"):
         PinnedClock(SETTINGS).parse_webhook(headers, raw)
+
+
+def test_a_deletion_event_marks_the_employee_deleted_without_a_fetch(store: Store) -> None:
+    with scrubbing_vcr(CASSETTES).use_cassette("employees.yaml"):
+        sync(PinnedClock(SETTINGS), store, streams=["employees"], prefetch=False)
+    headers, raw = signed(EVENT, str(int(NOW)))
+    with scrubbing_vcr(CASSETTES).use_cassette("errors.yaml") as played:  # any fetch would fail the test
+        counters = ingest_webhook(PinnedClock(SETTINGS), headers, raw, store)
+    assert counters.deleted == 1 and played.play_count == 0
+    assert store.deleted_at("employee", store.find("bamboohr", "4103", "employee")) is not None
