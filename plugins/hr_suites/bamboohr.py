@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -63,7 +63,7 @@ from urllib.parse import quote
 from hub import hookimpl
 from hub.core.auth import BasicAuth
 from hub.core.connector import Category, Detail, RestConnector, Stream
-from hub.core.errors import ConfigError, WebhookVerificationError
+from hub.core.errors import ConfigError, WebhookRefusedError, WebhookVerificationError
 from hub.core.http import HttpClient
 from hub.core.paginators import PageRequest, SinglePagePaginator
 from hub.core.webhooks import SignatureScheme
@@ -221,18 +221,23 @@ class BambooHR(BambooHRWrites, RestConnector):
         Field-based deliveries list ``employees`` (``id``, ``action``, ``timestamp``); event-based ones
         name one employee (``data.employeeId``, ``type``, ``timestamp``). Each is fetched as a listed
         employee is (:meth:`details`), so a webhook stores what a pull would.
+
+        Raises:
+            WebhookRefusedError: the delivery is of neither style, or an entry names no employee id.
         """
-        if not isinstance(body, dict):
-            return []
-        if isinstance(body.get("employees"), list):
-            entries: Iterable[tuple[Any, Any, Any]] = (
-                (e.get("id"), e.get("action"), e.get("timestamp")) for e in body["employees"] if isinstance(e, dict))
-        elif isinstance(body.get("data"), dict):
+        if isinstance(body, dict) and isinstance(body.get("employees"), list):
+            entries = [(e.get("id"), e.get("action"), e.get("timestamp")) if isinstance(e, dict) else (None, None, None)
+                       for e in body["employees"]]  # fmt: skip
+        elif isinstance(body, dict) and isinstance(body.get("data"), dict):
             entries = [(body["data"].get("employeeId"), _EVENT_ACTIONS.get(str(body.get("type"))), body.get("timestamp"))]
         else:
-            entries = ()
-        return [("employees", {"id": str(employee_id), "action": action, "lastChanged": stamp})
-                for employee_id, action, stamp in entries if employee_id not in (None, "")]  # fmt: skip
+            raise WebhookRefusedError("the delivery has neither an employees list nor an event's data", system=self.name)
+        records = []
+        for employee_id, action, stamp in entries:
+            if isinstance(employee_id, bool) or not isinstance(employee_id, (str, int)) or not str(employee_id).strip():
+                raise WebhookRefusedError("a webhook entry names no employee id", system=self.name)
+            records.append(("employees", {"id": str(employee_id).strip(), "action": action, "lastChanged": stamp}))
+        return records
 
 
 @hookimpl

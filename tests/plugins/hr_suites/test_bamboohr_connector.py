@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, WebhookVerificationError
+from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, WebhookRefusedError, WebhookVerificationError
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
@@ -189,3 +189,31 @@ def test_a_deletion_event_marks_the_employee_deleted_without_a_fetch(store: Stor
         counters = ingest_webhook(PinnedClock(SETTINGS), headers, raw, store)
     assert counters.deleted == 1 and played.play_count == 0
     assert store.deleted_at("employee", store.find("bamboohr", "4103", "employee")) is not None
+
+
+@pytest.mark.parametrize("body", [
+    {"employees": [{"id": {"nested": 1}, "action": "Updated"}]},
+    {"employees": ["4102"]},
+    {"type": "employee.updated", "data": {"employeeId": True}},
+    {"type": "employee.updated", "data": {"employeeId": "  "}},
+    {"event": "something else"},
+    [],
+])
+def test_a_signed_delivery_naming_no_employee_is_refused(body: Any) -> None:
+    headers, raw = signed(body, str(int(NOW)))
+    with pytest.raises(WebhookRefusedError) as refused:
+        PinnedClock(SETTINGS).parse_webhook(headers, raw)
+    assert refused.value.http_status == 400
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                        st.sampled_from(["employees", "id", "data", "employeeId", "type", "action"]), inner, max_size=3),
+                    max_leaves=12))
+def test_any_signed_body_parses_or_is_refused_typed(body: Any) -> None:
+    headers, raw = signed(body, str(int(NOW)))
+    try:
+        delivery = PinnedClock(SETTINGS).parse_webhook(headers, raw)
+    except WebhookRefusedError:
+        return
+    assert all(name == "employees" and isinstance(r["id"], str) and r["id"] for name, r in delivery.records)
