@@ -17,8 +17,9 @@ docs/connectors/bamboohr.md). What is declaration:
   ``full_pass_since`` is not listed);
 * each other entry fetched as ``GET /employees/{id}?fields=...`` (setting ``employee_fields``; it asks
   for ``lastChanged`` too, so the record carries its own cursor value) with its two tables
-  ``GET /employees/{id}/tables/jobInfo`` and ``/tables/compensation`` under ``tables``: the stored
-  record is all BambooHR said of the employee in that pass;
+  ``GET /employees/{id}/tables/jobInfo`` and ``/tables/compensation`` under ``tables`` (an array of
+  rows, or ``{"rows": [...]}``: :func:`table_rows`): the stored record is all BambooHR said of the
+  employee in that pass;
 * throttling: ``503 Service Unavailable`` with ``Retry-After`` (https://documentation.bamboohr.com/docs/api-details),
   ``429`` with ``Retry-After`` from 16 September 2026
   (https://documentation.bamboohr.com/docs/planned-changes-to-the-api): both retried by the base policy;
@@ -63,13 +64,13 @@ from urllib.parse import quote
 from hub import hookimpl
 from hub.core.auth import BasicAuth
 from hub.core.connector import Category, Detail, RestConnector, Stream
-from hub.core.errors import ConfigError, WebhookRefusedError, WebhookVerificationError
+from hub.core.errors import ConfigError, MalformedPageError, WebhookRefusedError, WebhookVerificationError
 from hub.core.http import HttpClient
 from hub.core.paginators import PageRequest, SinglePagePaginator
 from hub.core.webhooks import SignatureScheme
 from plugins.hr_suites.bamboohr_write import BambooHRWrites
 
-__all__ = ["DELETED", "EMPLOYEE_FIELDS", "TABLES", "BambooHR", "current_row"]
+__all__ = ["DELETED", "EMPLOYEE_FIELDS", "TABLES", "BambooHR", "current_row", "table_rows"]
 
 #: The change feed's ``action`` of a deleted employee.
 DELETED = "Deleted"
@@ -81,6 +82,21 @@ EMPLOYEE_FIELDS = ("firstName", "lastName", "preferredName", "workEmail", "homeE
                    "supervisorEId", "lastChanged")  # fmt: skip
 #: Event-based webhook types as the change feed's actions.
 _EVENT_ACTIONS = {"employee.created": "Inserted", "employee.updated": "Updated", "employee.deleted": DELETED}
+
+
+def table_rows(body: Any) -> list[Any] | None:
+    """The rows of a ``GET /employees/{id}/tables/{table}`` answer: a JSON array of rows, or an object
+    holding them under ``rows`` (both are seen in client code; the JSON shape is not documented).
+    None for anything else.
+
+    Example:
+        >>> table_rows([{"date": "2024-01-01"}]), table_rows({"rows": []}), table_rows({"table": "jobInfo"})
+        ([{'date': '2024-01-01'}], [], None)
+    """
+    if isinstance(body, list):
+        return body
+    rows = body.get("rows") if isinstance(body, dict) else None
+    return rows if isinstance(rows, list) else None
 
 
 def current_row(rows: Any, date_column: str, today: dt.date) -> dict[str, Any] | None:
@@ -177,15 +193,21 @@ class BambooHR(BambooHRWrites, RestConnector):
             for employee in super().details(client, fetching, [item]):  # MalformedPageError for an item with no id
                 employee_id = quote(str(stream.detail.id_of(item)), safe="")
                 tables = {table: client.get_json(f"/employees/{employee_id}/tables/{table}") for table in TABLES}
+                unread = [table for table, body in tables.items() if table_rows(body) is None]
+                if unread:
+                    raise MalformedPageError(f"the {unread[0]} table of an employee is neither a list of rows nor "
+                                             "{rows: [...]}", system=self.name, stream=stream.name)  # fmt: skip
                 records.append({**employee, "tables": tables})
         return records
 
     def prepare_page(self, client: HttpClient, stream: Stream, records: list[Any]) -> list[Any]:
         """Copies with the job info and compensation rows in effect today under ``_hub``."""
         today = type(self).today()
-        return [{**r, "_hub": {"job": current_row((r.get("tables") or {}).get("jobInfo"), TABLES["jobInfo"], today),
-                               "compensation": current_row((r.get("tables") or {}).get("compensation"),
-                                                           TABLES["compensation"], today)}}
+
+        def current(tables: dict[str, Any], table: str) -> dict[str, Any] | None:
+            return current_row(table_rows(tables.get(table)), TABLES[table], today)
+
+        return [{**r, "_hub": {"job": current(r["tables"], "jobInfo"), "compensation": current(r["tables"], "compensation")}}
                 if isinstance(r, dict) and isinstance(r.get("tables"), dict) else r for r in records]  # fmt: skip
 
     # -- webhooks

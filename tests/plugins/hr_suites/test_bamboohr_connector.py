@@ -20,7 +20,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, WebhookRefusedError, WebhookVerificationError
+from hub.core.errors import (
+    AuthError,
+    ConfigError,
+    MalformedPageError,
+    PermanentConnectorError,
+    WebhookRefusedError,
+    WebhookVerificationError,
+)
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
@@ -217,3 +224,13 @@ def test_any_signed_body_parses_or_is_refused_typed(body: Any) -> None:
     except WebhookRefusedError:
         return
     assert all(name == "employees" and isinstance(r["id"], str) and r["id"] for name, r in delivery.records)
+
+
+def test_a_table_answer_of_neither_shape_fails_the_page_typed(store: Store) -> None:
+    bamboo = RecordedBambooHR(SETTINGS)
+    stream = bamboo.stream("employees")
+    answers = {"/employees/4101": {"id": "4101", "lastChanged": "2024-06-03T15:04:05+00:00"},
+               "/employees/4101/tables/jobInfo": {"rows": []}, "/employees/4101/tables/compensation": {"table": "x"}}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answers[request.url.path.split("/v1")[1]]))
+    with bamboo.client(transport=transport) as client, pytest.raises(MalformedPageError, match="compensation table"):
+        bamboo.details(client, stream, [{"id": "4101", "action": "Updated"}])
