@@ -18,7 +18,7 @@ docs/connectors/bamboohr.md). What is declaration:
 * each other entry fetched as ``GET /employees/{id}?fields=...`` (setting ``employee_fields``; it asks
   for ``lastChanged`` too, so the record carries its own cursor value) with its two tables
   ``GET /employees/{id}/tables/jobInfo`` and ``/tables/compensation`` under ``tables`` (an array of
-  rows, or ``{"rows": [...]}``: :func:`table_rows`): the stored record is all BambooHR said of the
+  rows, or ``{"rows": [...]}``: :func:`~plugins.hr_suites.bamboohr_tables.table_rows`): the stored record is all BambooHR said of the
   employee in that pass;
 * throttling: ``503 Service Unavailable`` with ``Retry-After`` (https://documentation.bamboohr.com/docs/api-details),
   ``429`` with ``Retry-After`` from 16 September 2026
@@ -32,7 +32,7 @@ docs/connectors/bamboohr.md). What is declaration:
   listed one is.
 
 What is derived (:meth:`BambooHR.prepare_page`, on a copy): the job info row and the compensation row
-in effect today (:func:`current_row`) under ``_hub.job`` and ``_hub.compensation``. The mapping
+in effect today (:func:`~plugins.hr_suites.bamboohr_tables.current_row`) under ``_hub.job`` and ``_hub.compensation``. The mapping
 (hub/mappings/hr_suites/bamboohr/employee.yaml) turns ``rate`` ("85000.00 USD", or ``{value,
 currency}``) into Decimal money and ``paidPer`` into the pay period.
 
@@ -68,58 +68,19 @@ from hub.core.errors import ConfigError, MalformedPageError, WebhookRefusedError
 from hub.core.http import HttpClient
 from hub.core.paginators import PageRequest, SinglePagePaginator
 from hub.core.webhooks import SignatureScheme
+from plugins.hr_suites.bamboohr_tables import TABLES, current_row, table_rows
 from plugins.hr_suites.bamboohr_write import BambooHRWrites
 
-__all__ = ["DELETED", "EMPLOYEE_FIELDS", "TABLES", "BambooHR", "current_row", "table_rows"]
+__all__ = ["DELETED", "EMPLOYEE_FIELDS", "BambooHR"]
 
 #: The change feed's ``action`` of a deleted employee.
 DELETED = "Deleted"
-#: The tables read with every employee, and the date column that says from when each row holds.
-TABLES = {"jobInfo": "date", "compensation": "startDate"}
 #: The fields asked for by default (https://documentation.bamboohr.com/docs/list-of-field-names).
 EMPLOYEE_FIELDS = ("firstName", "lastName", "preferredName", "workEmail", "homeEmail", "mobilePhone", "workPhone",
                    "employeeNumber", "hireDate", "status", "employmentHistoryStatus", "department", "jobTitle",
                    "supervisorEId", "lastChanged")  # fmt: skip
 #: Event-based webhook types as the change feed's actions.
 _EVENT_ACTIONS = {"employee.created": "Inserted", "employee.updated": "Updated", "employee.deleted": DELETED}
-
-
-def table_rows(body: Any) -> list[Any] | None:
-    """The rows of a ``GET /employees/{id}/tables/{table}`` answer: a JSON array of rows, or an object
-    holding them under ``rows`` (both are seen in client code; the JSON shape is not documented).
-    None for anything else.
-
-    Example:
-        >>> table_rows([{"date": "2024-01-01"}]), table_rows({"rows": []}), table_rows({"table": "jobInfo"})
-        ([{'date': '2024-01-01'}], [], None)
-    """
-    if isinstance(body, list):
-        return body
-    rows = body.get("rows") if isinstance(body, dict) else None
-    return rows if isinstance(rows, list) else None
-
-
-def current_row(rows: Any, date_column: str, today: dt.date) -> dict[str, Any] | None:
-    """The row of an effective-dated table in effect on ``today``: the latest whose date is not after
-    it (a row dated in the future is a planned change, not yet the employee's). None when none is.
-
-    Example:
-        >>> rows = [{"date": "2023-01-09", "jobTitle": "Analyst"}, {"date": "2024-03-01", "jobTitle": "Lead"},
-        ...         {"date": "2031-01-01", "jobTitle": "Director"}]
-        >>> current_row(rows, "date", dt.date(2025, 1, 1))["jobTitle"]
-        'Lead'
-        >>> current_row(rows, "date", dt.date(2020, 1, 1)) is None
-        True
-    """
-    dated = []
-    for row in rows if isinstance(rows, list) else ():
-        try:
-            day = dt.date.fromisoformat(str(row.get(date_column)))
-        except (AttributeError, ValueError):
-            continue  # an undated row (or "0000-00-00") cannot be in effect; it stays in remote_data
-        if day <= today:
-            dated.append((day, row))
-    return max(dated, key=lambda pair: pair[0])[1] if dated else None
 
 
 class BambooHR(BambooHRWrites, RestConnector):

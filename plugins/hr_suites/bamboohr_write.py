@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 from hub.core.delivery import Delivery, RestDeliveryTarget
 from hub.core.errors import PermanentConnectorError, TransientConnectorError
 from hub.core.http import HttpClient
+from plugins.hr_suites.bamboohr_tables import table_rows
 
 __all__ = ["EMPLOYEE_KEYS", "BambooHRWrites", "employee_id_from_location"]
 
@@ -122,8 +123,11 @@ class BambooHRWrites(RestDeliveryTarget):
         if payload.get("rate") is None:
             return
         path = f"/employees/{quote(employee_id, safe='')}/tables/compensation"
-        rows = client.get_json(path)
-        if any(isinstance(row, dict) and row.get("startDate") == payload["hireDate"] for row in rows or ()):
+        rows = table_rows(client.get_json(path))
+        if rows is None:
+            raise PermanentConnectorError("BambooHR answered the compensation table with neither a list of rows nor "
+                                          "{rows: [...]}", system=self.name, entity=item.kind, record_id=item.entity_id)
+        if any(isinstance(row, dict) and row.get("startDate") == payload["hireDate"] for row in rows):
             return
         client.post(path, json={"startDate": payload["hireDate"],
                                 "rate": {"value": str(Decimal(str(payload["rate"]))), "currency": payload["currency"]},

@@ -32,7 +32,8 @@ from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
 from hub.testing import scrubbing_vcr, sqlite_store
-from plugins.hr_suites.bamboohr import BambooHR, current_row
+from plugins.hr_suites.bamboohr import BambooHR
+from plugins.hr_suites.bamboohr_tables import current_row
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "hr_suites" / "bamboohr"
 API = "https://api.bamboohr.com/api/gateway.php/examplecorp/v1"
