@@ -68,8 +68,12 @@ class BambooHRWrites(RestDeliveryTarget):
 
     def refusal(self, item: Delivery) -> PermanentConnectorError | None:
         """What BambooHR could never take: a new employee without a first and last name, or without the
-        work email it is looked up by; a compensation without a BambooHR pay period or currency."""
+        work email it is looked up by; a compensation without a BambooHR pay period or currency; an
+        offer deleted in the hub (the hub does not remove an employee: that is BambooHR's termination)."""
         payload = item.payload
+        if item.deleted:
+            return self._refused(item, "the offer was deleted; the hub removes no BambooHR employee: terminate the "
+                                       "employee in BambooHR if the hire is off")  # fmt: skip
         if item.external_id is None:
             for key, why in (("firstName", "first name"), ("lastName", "last name"),
                              ("workEmail", "work email (the key a repeated delivery finds the employee by)")):

@@ -110,3 +110,10 @@ def test_a_compensation_bamboohr_cannot_say_is_refused(payload: dict, reason: st
         assert refused is None  # an employee BambooHR knows, paid per a period it names: sent
     else:
         assert refused is not None and reason in refused.reason and refused.context["record_id"] == "o"
+
+
+def test_a_deleted_offer_is_refused_not_written() -> None:
+    item = Delivery(route="hires", kind="offer", entity_id="o", version=2, external_id="4120", deleted=True,
+                    payload={"firstName": "Fay", "lastName": "Newhire", "workEmail": "fay.newhire@example.com"})
+    refused = BambooHR(SETTINGS).refusal(item)
+    assert refused is not None and "terminate the employee in BambooHR" in refused.reason
