@@ -201,6 +201,8 @@ class Stream:
         primary_key: dotted path of the record's own id (used for deletions).
         deleted_field: dotted path of a flag that is true on deleted records (``deleted``,
             ``is_deleted``); such records are marked deleted instead of upserted.
+        deleted_value: when set, a record is deleted when its ``deleted_field`` has this value
+            rather than when the field is true (BambooHR's change feed: ``"action": "Deleted"``).
         tombstones: an endpoint listing deleted records, see :class:`Tombstones`.
         full_refresh_deletes: after a complete full pass, mark entities of this system and kind
             that the pass did not return as deleted. Set False for streams whose ``params``
@@ -237,6 +239,7 @@ class Stream:
     mapping: str | None = None
     primary_key: str = "id"
     deleted_field: str | None = None
+    deleted_value: Any = None
     tombstones: Tombstones | None = None
     full_refresh_deletes: bool = True
     pulled: bool = True
@@ -286,6 +289,8 @@ class RestConnector(Connector):
     * ``timeout`` — seconds per attempt; ``headers`` — sent on every request;
     * ``envelope`` — the vendor's ``{code, msg}`` answer envelope (:class:`~hub.core.envelope.Envelope`),
       for vendors that report a failed call in the body of an HTTP 200; None: the HTTP status decides;
+    * ``error_message_header`` — the header a vendor names a failed request's reason in (BambooHR's
+      ``X-BambooHR-Error-Message``), read into the error; None: the body is all there is;
     * ``default_settings`` — defaults for settings; ``required_settings`` — names that must be set;
     * ``webhook_secret_setting``, ``webhook_signature_header``, ``webhook_signature_prefix`` — the
       HMAC-hex webhook check used by :meth:`verify_webhook`; ``webhook_delivery_id_header`` — the
@@ -323,6 +328,7 @@ class RestConnector(Connector):
     timeout: ClassVar[float] = 30.0
     headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
     envelope: ClassVar[Envelope | None] = None
+    error_message_header: ClassVar[str | None] = None
     common_settings: ClassVar[tuple[str, ...]] = (*Connector.common_settings, "base_url", "retry", "timeout",
                                                   "webhook_max_bytes")
     webhook_secret_setting: ClassVar[str] = "webhook_secret"
@@ -390,6 +396,7 @@ class RestConnector(Connector):
             system=self.name,
             transport=transport,
             envelope=self.envelope,
+            error_message_header=self.error_message_header,
         )
 
     # -- streams

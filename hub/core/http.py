@@ -365,6 +365,9 @@ class HttpClient:
         transport: an httpx transport, for tests or proxies.
         envelope: the vendor's answer envelope (:mod:`hub.core.envelope`): a code in the body that is
             not an ``ok`` one fails the request even on a 2xx.
+        error_message_header: the header a vendor names a failed request's reason in, when its body
+            does not (BambooHR: ``X-BambooHR-Error-Message``); the text joins the error's reason and
+            is kept as its ``vendor_message``.
         sleep: the sleep function used between attempts (inject a fake one in tests).
         clock: a monotonic clock for the time budget.
         wall_clock: Unix time, to read HTTP-dates and epoch reset headers.
@@ -388,6 +391,7 @@ class HttpClient:
         rate_limiter: TokenBucket | None = None,
         transport: httpx.BaseTransport | None = None,
         envelope: Envelope | None = None,
+        error_message_header: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -396,6 +400,7 @@ class HttpClient:
         self.system = system
         self._auth = auth
         self._envelope = envelope
+        self._error_header = error_message_header
         self._reset_headers = tuple(rate_limit_reset_headers)
         self._sleep, self._clock, self._wall_clock = sleep, clock, wall_clock
         if rate_limiter is None and self.retry.requests_per_second:
@@ -555,6 +560,11 @@ class HttpClient:
         body = redact_text(response.text, secrets)
         said = f"{where} returned {status} {response.reason_phrase}".rstrip()
         retry_after = self._vendor_wait(response)
+        named = response.headers.get(self._error_header) if self._error_header and failure is None else None
+        if named and named.strip():
+            message = redact_text(named.strip(), secrets)
+            said += f": {message}"
+            context = {**context, "vendor_message": message}
         if failure is not None:
             code, message = failure[0], None if failure[1] is None else redact_text(failure[1], secrets)
             said += f" with {self.system or 'vendor'} code {code}" + (f": {message}" if message else "")

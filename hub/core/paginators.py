@@ -36,6 +36,7 @@ __all__ = [
     "PageNumberPaginator",
     "PageRequest",
     "Paginator",
+    "SinglePagePaginator",
     "parse_link_header",
     "select",
     "select_records",
@@ -89,18 +90,24 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
 
     ``path=None`` means the body is a bare array (Greenhouse v3). A missing or null *last* key is an
     empty page (vendors omit ``items`` when there are none); anything else that is not a list is a
-    :class:`MalformedPageError`, because guessing would drop records silently.
+    :class:`MalformedPageError`, because guessing would drop records silently. A path ending in
+    ``*`` names an object whose *values* are the records, keyed by id (BambooHR's
+    ``{"employees": {"3": {...}, "4": {...}}}``), in the order sent.
 
     Example:
         >>> select_records({"data": {"items": [1, 2], "has_more": False}}, "data.items")
         [1, 2]
         >>> select_records({"data": {"has_more": False}}, "data.items")
         []
+        >>> select_records({"employees": {"3": {"id": "3"}, "4": {"id": "4"}}}, "employees.*")
+        [{'id': '3'}, {'id': '4'}]
     """
     if path is None:
         records = body
     else:
         *parents, last = _path(path)
+        if last == "*" and parents:
+            return _keyed_records(body, parents)
         container = select(body, parents, _MISSING) if parents else body
         if not isinstance(container, dict):
             raise MalformedPageError(f"page has no object at {'.'.join(parents)!r}")
@@ -109,6 +116,17 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
         where = "the body" if path is None else repr(path)
         raise MalformedPageError(f"expected a list of records at {where}, got {type(records).__name__}")
     return records
+
+
+def _keyed_records(body: Any, path: Sequence[str]) -> list[Any]:
+    """The values of the object at ``path`` (missing or null: no records); anything else is malformed."""
+    keyed = select(body, path)
+    if keyed is None:
+        return []
+    if not isinstance(keyed, dict):
+        raise MalformedPageError(f"expected an object of records keyed by id at {'.'.join(path)!r}, "
+                                 f"got {type(keyed).__name__}")  # fmt: skip
+    return list(keyed.values())
 
 
 def _body(response: httpx.Response) -> Any:
@@ -126,6 +144,10 @@ class Paginator(ABC):
         >>> p.init_request(PageRequest("/employees", {"status": "active"}))
         PageRequest(url='/employees', params={'status': 'active', 'page': 1, 'per_page': 50}, json=None)
     """
+
+    #: True for a paginator that never asks for a second page: the vendor answers a list whole, in
+    #: one response (a report, a directory). The standard test suite then expects one recorded page.
+    single_page: bool = False
 
     def __init__(self) -> None:
         self._first = PageRequest("")
@@ -156,6 +178,26 @@ class Paginator(ABC):
             raise MalformedPageError(f"the vendor returned the same next page twice ({marker!r}); stopping a loop")
         self._seen.add(marker)
         self._next = request
+
+
+class SinglePagePaginator(Paginator):
+    """One request, one page: for list endpoints that answer whole and take no paging parameters
+    (BambooHR's ``/employees/changed``, a Workday custom report). Declaring it, rather than a
+    paginator of another kind that happens to stop, says the list is not paged at all.
+
+    Example:
+        >>> p = SinglePagePaginator()
+        >>> p.init_request(PageRequest("/employees/changed", {"since": "2024-01-01T00:00:00Z"})).params
+        {'since': '2024-01-01T00:00:00Z'}
+        >>> p.update_state(httpx.Response(200, json={"employees": {}}), [])
+        >>> p.has_next, p.single_page
+        (False, True)
+    """
+
+    single_page = True
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        self._next = None
 
 
 class PageNumberPaginator(Paginator):

@@ -199,7 +199,10 @@ class RecordPipeline:
         return None if value is None or isinstance(value, (dict, list)) else str(value)
 
     def _flagged_deleted(self, raw: Any) -> bool:
-        return bool(self.stream.deleted_field and isinstance(raw, dict) and select(raw, self.stream.deleted_field))
+        if not (self.stream.deleted_field and isinstance(raw, dict)):
+            return False
+        flag = select(raw, self.stream.deleted_field)
+        return bool(flag) if self.stream.deleted_value is None else flag == self.stream.deleted_value
 
     def _require_id(self, raw: Any, external_id: str | None) -> str:
         if external_id is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -218,7 +219,9 @@ class SignatureScheme(BaseModel):
     layout). The template is split, never ``str.format``-ed, so braces in a body mean nothing.
     When a timestamp is signed it must also be fresh: within ``tolerance_seconds`` of now, either
     way, which bounds how long a captured delivery can be replayed; within that window the receiver
-    refuses a delivery id it has stored before.
+    refuses a delivery id it has stored before. The timestamp header holds Unix seconds or an ISO 8601
+    time (``2024-06-04T09:30:00Z``; without an offset, UTC), and is signed as sent (BambooHR's
+    ``{body}{timestamp}`` signs the header's text).
 
     Example:
         >>> scheme = SignatureScheme(algorithm="sha1", encoding="base64", header="X-Sign",
@@ -255,7 +258,7 @@ class SignatureScheme(BaseModel):
             raise ValueError("signed_content signs {id}: set delivery_id_header")
         return self
 
-    def signature(self, secret: str | bytes, raw_body: bytes, *, timestamp: int | None = None,
+    def signature(self, secret: str | bytes, raw_body: bytes, *, timestamp: int | str | None = None,
                   delivery_id: str | None = None) -> str:  # fmt: skip
         """The header value for ``raw_body``: the prefix and the encoded HMAC of the signed content."""
         values = {"{body}": raw_body, "{timestamp}": str(timestamp if timestamp is not None else "").encode(),
@@ -266,7 +269,7 @@ class SignatureScheme(BaseModel):
         encoded = digest.hex() if self.encoding == "hex" else base64.b64encode(digest).decode("ascii")
         return self.prefix + encoded
 
-    def headers(self, secret: str | bytes, raw_body: bytes, *, timestamp: int | None = None,
+    def headers(self, secret: str | bytes, raw_body: bytes, *, timestamp: int | str | None = None,
                 delivery_id: str | None = None) -> dict[str, str]:  # fmt: skip
         """Every header a sender sets on ``raw_body`` (tests and recorded fixtures sign with it)."""
         headers = {self.header: self.signature(secret, raw_body, timestamp=timestamp, delivery_id=delivery_id)}
@@ -281,8 +284,8 @@ class SignatureScheme(BaseModel):
         """Check a received webhook (headers read case-insensitively); return its delivery id.
 
         Raises:
-            WebhookVerificationError: a header is missing, the timestamp is not an integer or is
-                outside the tolerance, or the signature does not match.
+            WebhookVerificationError: a header is missing, the timestamp is neither Unix seconds nor
+                ISO 8601 or is outside the tolerance, or the signature does not match.
         """
         lowered = {name.lower(): value for name, value in headers.items()}
         given = lowered.get(self.header.lower())
@@ -302,18 +305,34 @@ class SignatureScheme(BaseModel):
             raise WebhookVerificationError("the signature does not match the body; check the webhook secret")
         return delivery_id or f"{self.algorithm}:{value}"
 
-    def _fresh_timestamp(self, lowered: Mapping[str, str], clock: Callable[[], float]) -> int:
+    def _fresh_timestamp(self, lowered: Mapping[str, str], clock: Callable[[], float]) -> str:
+        """The timestamp header's text (what is signed), once its time is found within the tolerance."""
         assert self.timestamp_header is not None
-        text = lowered.get(self.timestamp_header.lower())
+        text = (lowered.get(self.timestamp_header.lower()) or "").strip()
         if not text:
             raise WebhookVerificationError(f"the timestamp header {self.timestamp_header} is missing")
-        try:
-            timestamp = int(text)
-        except ValueError:
-            raise WebhookVerificationError(f"{self.timestamp_header} is not an integer") from None
+        timestamp = _seconds(text)
+        if timestamp is None:
+            raise WebhookVerificationError(f"{self.timestamp_header} is neither Unix seconds nor an ISO 8601 time")
         now = clock()
         if timestamp < now - self.tolerance_seconds:
             raise WebhookVerificationError(f"{self.timestamp_header} is too old; possible replay")
         if timestamp > now + self.tolerance_seconds:
             raise WebhookVerificationError(f"{self.timestamp_header} is too far in the future; check clocks")
-        return timestamp
+        return text
+
+
+def _seconds(text: str) -> float | None:
+    """Unix seconds from a timestamp header: an integer, or an ISO 8601 time (UTC when it names no offset).
+
+    Example:
+        >>> _seconds("1717493400"), _seconds("2024-06-04T09:30:00Z"), _seconds("2024-06-04T09:30:00+0000")
+        (1717493400.0, 1717493400.0, 1717493400.0)
+    """
+    if text.lstrip("-").isdigit() and text.isascii():
+        return float(int(text))
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()

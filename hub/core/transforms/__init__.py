@@ -42,6 +42,7 @@ BUILTIN_TRANSFORMS: dict[str, Callable[..., Any]] = {
     "cn_resident_id": identity.cn_resident_id,
     "birth_date_from_id": identity.birth_date_from_id,
     "bank_card": identity.bank_card,
+    "name_part": identity.name_part,
 }
 
 

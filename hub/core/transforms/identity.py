@@ -28,7 +28,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 
 from hub.core.errors import mask
 from hub.core.transform_params import Param, flag, takes
-from hub.core.transforms.basic import as_text
+from hub.core.transforms.basic import as_text, normalize_text
 
 __all__ = [
     "phone",
@@ -38,6 +38,7 @@ __all__ = [
     "cn_resident_id",
     "birth_date_from_id",
     "bank_card",
+    "name_part",
 ]
 
 _PHONE_SEPARATORS = re.compile(r"[,;/、，；|\n]+")
@@ -329,3 +330,33 @@ def bank_card(value: Any, *, strict: bool = True) -> str:
             f"the card number fails the Luhn check (for a company account set strict: false): {mask(digits)}"
         )
     return digits
+
+
+# ---------------------------------------------------------------------------------------------------
+# A person's name split for systems that keep its parts apart
+# ---------------------------------------------------------------------------------------------------
+
+_NAME_PARTS = {"given": "every word but the last (Ada King in Ada King Lovelace)", "family": "the last word"}
+
+
+def _name_part_param(part: Any) -> str:
+    if part not in _NAME_PARTS:
+        raise ValueError(f"expected one of {', '.join(_NAME_PARTS)}, got {part!r}")
+    return str(part)
+
+
+@takes(Param("part", "given or family", "which part of the name", choices=_NAME_PARTS, check=_name_part_param))
+def name_part(value: Any, *, part: str) -> str:
+    """The given or family part of a name written as words: the family name is the last word.
+
+    For a system that keeps ``firstName`` and ``lastName`` apart (BambooHR) where the canonical model
+    has one ``name``. A name of one word is refused rather than guessed.
+
+    Example:
+        >>> name_part(" Ada  King Lovelace ", part="given"), name_part("Ada King Lovelace", part="family")
+        ('Ada King', 'Lovelace')
+    """
+    words = normalize_text(as_text(value, "a name")).split()
+    if len(words) < 2:
+        raise ValueError(f"expected a name of two or more words (given and family), got {mask(' '.join(words))}")
+    return words[-1] if _name_part_param(part) == "family" else " ".join(words[:-1])

@@ -16,8 +16,11 @@ from hub.core.transforms import BUILTIN_TRANSFORMS
 CONTRACT_NAMES = {
     "to_str", "to_int", "to_decimal", "strip", "lower", "upper", "split",
     "score", "recommendation", "datetime", "date", "money", "money_range", "compensation",
-    "phone", "phones", "email", "emails", "cn_resident_id", "bank_card",
+    "phone", "phones", "email", "emails", "cn_resident_id", "bank_card", "name_part",
 }  # fmt: skip
+#: The parameters a transform cannot be called without, as the contract checks below call it.
+REQUIRED = {"money": {"currency": "CNY"}, "money_range": {"currency": "CNY"}, "compensation": {"currency": "CNY"},
+            "name_part": {"part": "given"}}
 
 
 def test_every_contract_name_is_registered():
@@ -62,7 +65,7 @@ ANYTHING = st.recursive(
 @settings(max_examples=60)
 @given(value=ANYTHING)
 def test_bad_input_raises_only_value_error(name, value):
-    params = {"currency": "CNY"} if name in {"money", "money_range", "compensation"} else {}
+    params = REQUIRED.get(name, {})
     try:
         BUILTIN_TRANSFORMS[name](value, **params)
     except ValueError as exc:
@@ -78,7 +81,7 @@ MASKING = sorted(set(BUILTIN_TRANSFORMS) - {"score", "recommendation"})
 @settings(max_examples=60)
 @given(value=st.text(alphabet=st.characters(blacklist_characters="*"), min_size=7, max_size=30))
 def test_messages_never_contain_the_input(name, value):
-    params = {"currency": "CNY"} if name in {"money", "money_range", "compensation"} else {}
+    params = REQUIRED.get(name, {})
     try:
         BUILTIN_TRANSFORMS[name](value, **params)
     except ValueError as exc:
