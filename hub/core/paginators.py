@@ -35,6 +35,7 @@ __all__ = [
     "PageNumberPaginator",
     "PageRequest",
     "Paginator",
+    "SinglePagePaginator",
     "parse_link_header",
     "select",
     "select_records",
@@ -157,15 +158,32 @@ class Paginator(ABC):
         self._next = request
 
 
+class SinglePagePaginator(Paginator):
+    """A list that arrives whole in one answer (Yonyou's department tree): there is never a next page.
+
+    Example:
+        >>> p = SinglePagePaginator()
+        >>> p.init_request(PageRequest("/tree", json={"enable": ["1"]})).json, p.has_next
+        ({'enable': ['1']}, False)
+    """
+
+    def update_state(self, response: httpx.Response, records: list[Any]) -> None:
+        self._next = None
+
+
 class PageNumberPaginator(Paginator):
     """``?page=N&per_page=M``; stops on an empty page or when ``total_pages`` says so.
 
-    Handles responses like ``{"employees": [...], "total_pages": 7}`` or bare pages that simply end
-    with ``[]``. Filters from the first request are repeated on every page.
+    Handles responses like ``{"employees": [...], "total_pages": 7}`` (the count as a number or as
+    numeric text) or bare pages that simply end with ``[]``. Filters from the first request are
+    repeated on every page. ``in_body``: the page number and size go in the JSON body instead, for
+    list APIs that take their query as a POST body (Yonyou's ``{"pageIndex", "pageSize"}``).
 
     Example:
         >>> PageNumberPaginator(page_size=100, total_pages_path="total_pages").init_request(PageRequest("/x"))
         PageRequest(url='/x', params={'page': 1, 'per_page': 100}, json=None)
+        >>> PageNumberPaginator(page_param="pageIndex", in_body=True).init_request(PageRequest("/x", json={"pageSize": 2}))
+        PageRequest(url='/x', params={}, json={'pageSize': 2, 'pageIndex': 1})
     """
 
     def __init__(
@@ -176,19 +194,19 @@ class PageNumberPaginator(Paginator):
         size_param: str = "per_page",
         base_page: int = 1,
         total_pages_path: str | None = None,
+        in_body: bool = False,
     ) -> None:
         super().__init__()
         self.page_param, self.page_size, self.size_param = page_param, page_size, size_param
-        self.base_page, self.total_pages_path = base_page, total_pages_path
+        self.base_page, self.total_pages_path, self.in_body = base_page, total_pages_path, in_body
         self._page = base_page
 
     def init_request(self, request: PageRequest) -> PageRequest:
         # A resumed pass starts at the saved page, so the request's own page number wins.
-        self._page = int(request.params.get(self.page_param, self.base_page))
-        params = {**request.params, self.page_param: self._page}
-        if self.page_size is not None:
-            params[self.size_param] = self.page_size
-        return super().init_request(replace(request, params=params))
+        fields = (request.json or {}) if self.in_body else request.params
+        self._page = int(fields.get(self.page_param, self.base_page))
+        paging = {self.page_param: self._page, **({self.size_param: self.page_size} if self.page_size is not None else {})}
+        return super().init_request(self._with(request, paging))
 
     def update_state(self, response: httpx.Response, records: list[Any]) -> None:
         self._next = None
@@ -196,10 +214,17 @@ class PageNumberPaginator(Paginator):
             return
         if self.total_pages_path is not None:
             total = select(_body(response), self.total_pages_path)
+            total = int(total) if isinstance(total, str) and total.isdigit() else total
             if isinstance(total, int) and self._page - self.base_page + 1 >= total:
                 return
         self._page += 1
-        self._next = replace(self._first, params={**self._first.params, self.page_param: self._page})
+        self._next = self._with(self._first, {self.page_param: self._page})
+
+    def _with(self, request: PageRequest, paging: dict[str, Any]) -> PageRequest:
+        """``request`` with the paging fields laid over its query, or over its JSON body when ``in_body``."""
+        if self.in_body:
+            return replace(request, json={**(request.json or {}), **paging})
+        return replace(request, params={**request.params, **paging})
 
 
 class OffsetPaginator(Paginator):

@@ -71,7 +71,7 @@ from hub import hookimpl
 from hub.core.auth import AppTokenAuth
 from hub.core.connector import Category, RestConnector, Stream
 from hub.core.envelope import Envelope
-from hub.core.errors import AuthError
+from hub.core.errors import AuthError, ConfigError
 from hub.core.http import HttpClient, redact_text
 from hub.core.paginators import ODataPaginator
 from hub.core.transforms.odata_dates import is_odata_date, parse_odata_date
@@ -302,7 +302,8 @@ class SuccessFactors(RestConnector):
 
     def authenticator(self) -> SamlBearerAuth:
         if not self.settings.get("assertion") and not (self.settings.get("private_key") and self.settings.get("user_id")):
-            self.setting("assertion")  # raises: one of the two ways to an assertion is needed
+            raise ConfigError(f"connector {self.name!r} needs the setting 'assertion', or 'user_id' and 'private_key' "
+                              "for /oauth/idp to sign one", system=self.name)  # fmt: skip
         url = urlsplit(str(self.setting("base_url")))
         return SamlBearerAuth(f"{url.scheme}://{url.netloc}", self.setting("client_id"), self.setting("company_id"),
                               assertion=self.settings.get("assertion") or None,
