@@ -89,13 +89,17 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
 
     ``path=None`` means the body is a bare array (Greenhouse v3). A missing or null *last* key is an
     empty page (vendors omit ``items`` when there are none); anything else that is not a list is a
-    :class:`MalformedPageError`, because guessing would drop records silently.
+    :class:`MalformedPageError`, because guessing would drop records silently. A last key ``*`` reads
+    an object of lists as one list, in order (i人事 keys each requested department's descendants by
+    its id: ``{"data": {"255": [...], "999": []}}``); a value there that is not a list is malformed too.
 
     Example:
         >>> select_records({"data": {"items": [1, 2], "has_more": False}}, "data.items")
         [1, 2]
         >>> select_records({"data": {"has_more": False}}, "data.items")
         []
+        >>> select_records({"data": {"255": [1, 2], "999": [], "7": None}}, "data.*")
+        [1, 2]
     """
     if path is None:
         records = body
@@ -104,10 +108,22 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
         container = select(body, parents, _MISSING) if parents else body
         if not isinstance(container, dict):
             raise MalformedPageError(f"page has no object at {'.'.join(parents)!r}")
+        if last == "*":
+            return _joined(container, ".".join(parents))
         records = container.get(last) or []
     if not isinstance(records, list):
         where = "the body" if path is None else repr(path)
         raise MalformedPageError(f"expected a list of records at {where}, got {type(records).__name__}")
+    return records
+
+
+def _joined(container: dict[str, Any], where: str) -> list[Any]:
+    """The lists of an object's values, one after another (a null value is an empty list)."""
+    records: list[Any] = []
+    for key, value in container.items():
+        if value is not None and not isinstance(value, list):
+            raise MalformedPageError(f"expected a list of records at {where}.{key!r}, got {type(value).__name__}")
+        records.extend(value or ())
     return records
 
 
