@@ -45,9 +45,7 @@ class TestYonyou(ConnectorSuite):
 
     def vcr(self) -> vcr.VCR:
         """The scrubbing VCR, matching the signed token request and each call's body (see ``wire``)."""
-        replay = scrubbing_vcr(Path(self.cassettes), match_on=MATCH_ON)
-        replay.register_matcher("wire", wire)
-        return replay
+        return scrubbing_vcr(Path(self.cassettes), match_on=MATCH_ON, matchers={"wire": wire})
 
     def sign_webhook(self, raw_body: bytes, delivery_id: str) -> dict[str, str]:
         return {"Content-Type": "application/json"}  # the signature travels in the body

@@ -38,9 +38,7 @@ class TestIhr360(ConnectorSuite):
 
     def vcr(self) -> vcr.VCR:
         """The scrubbing VCR, matching credentials on the wire and each call's body (see ``wire``)."""
-        replay = scrubbing_vcr(Path(self.cassettes), match_on=MATCH_ON)
-        replay.register_matcher("wire", wire)
-        return replay
+        return scrubbing_vcr(Path(self.cassettes), match_on=MATCH_ON, matchers={"wire": wire})
 
     def test_cursor_advances_and_a_second_run_resumes_from_it(self, store: Store) -> None:
         assert not any(stream.cursor_field for stream in self.connector.streams)

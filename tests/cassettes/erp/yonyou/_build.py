@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hub.core.msgcrypt import MsgCrypt
-from hub.testing.cassette_writer import request, response, write_cassettes
+from hub.testing.cassette_writer import request, response, write_cassettes, write_json
 from plugins.erp.yonyou import DEPT_STATUSES, DEPT_TREE, STAFF_LIST, TOKEN_URL, aes_key_from_secret, flatten_tree
 
 HERE = Path(__file__).resolve().parent
@@ -184,20 +184,14 @@ def pushes() -> dict[str, dict[str, Any]]:
     }
 
 
-def _write_json(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path.name}")
-
-
 def main() -> None:
     write_cassettes(HERE, cassettes())
-    _write_json(MAPPING_FIXTURES / "employee.before.json", STAFF)
+    write_json(MAPPING_FIXTURES / "employee.before.json", STAFF)
     departments = [{**d, "_hub": {"parent_department": None if d["parent"] == d["parentorgid"] else d["parent"]}}
                    for d in flatten_tree(TREE)]
-    _write_json(MAPPING_FIXTURES / "department.before.json", departments)
+    write_json(MAPPING_FIXTURES / "department.before.json", departments)
     for name, body in pushes().items():
-        _write_json(PUSHES / name, body)
+        write_json(PUSHES / name, body)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from hub.testing.cassette_writer import request, response, write_cassettes
+from hub.testing.cassette_writer import request, response, write_cassettes, write_json
 from plugins.hr_suites.ihr360 import ORG_TREE, STAFF_BASIC, STAFF_IDS
 
 HERE = Path(__file__).resolve().parent
@@ -134,16 +134,10 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _write_json(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path.name}")
-
-
 def main() -> None:
     write_cassettes(HERE, cassettes())
-    _write_json(MAPPING_FIXTURES / "employee.before.json", STAFF)
-    _write_json(MAPPING_FIXTURES / "department.before.json", DEPARTMENTS)
+    write_json(MAPPING_FIXTURES / "employee.before.json", STAFF)
+    write_json(MAPPING_FIXTURES / "department.before.json", DEPARTMENTS)
 
 
 if __name__ == "__main__":

@@ -19,14 +19,13 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from hub.core.transforms.odata_dates import format_odata_date
-from hub.testing.cassette_writer import request, response, write_cassettes
+from hub.testing.cassette_writer import request, response, write_cassettes, write_json
 from plugins.hr_suites.successfactors import CHANGED_SINCE, EXPAND, HISTORY, latest_change, person_values
 
 HERE = Path(__file__).resolve().parent
@@ -216,16 +215,10 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _write_json(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path.name}")
-
-
 def main() -> None:
     write_cassettes(HERE, cassettes())
     prepared = [{**p, "_hub": {"modified": latest_change(p), **person_values(p, TODAY, BASE)}} for p in PEOPLE]
-    _write_json(MAPPING_FIXTURES / "employee.before.json", prepared)
+    write_json(MAPPING_FIXTURES / "employee.before.json", prepared)
 
 
 if __name__ == "__main__":
