@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
@@ -36,6 +37,7 @@ __all__ = [
     "PII",
     "masked",
     "pii_fields",
+    "references",
     "Provenance",
     "Ref",
     "Entity",
@@ -96,6 +98,21 @@ def pii_fields(model: type[BaseModel]) -> frozenset[str]:
         ['bank_account', 'birth_date', 'compensation', 'emails', 'name', 'national_id', 'phones', 'remote_data']
     """
     return frozenset(name for name, info in model.model_fields.items() if PII in info.metadata)
+
+
+#: Which entity kind a reference field points at, where the field is not named after its kind.
+_REF_KINDS = {"manager": "employee", "parent": "department"}
+
+
+def references(model: type[BaseModel]) -> dict[str, str]:
+    """The reference fields of ``model`` (typed :class:`Ref`) and the entity kind each points at.
+
+    Example:
+        >>> references(Offer), references(Department)
+        ({'application': 'application', 'candidate': 'candidate'}, {'parent': 'department'})
+    """
+    return {name: _REF_KINDS.get(name, name) for name, info in model.model_fields.items()
+            if info.annotation is Ref or Ref in typing.get_args(info.annotation)}  # fmt: skip
 
 
 def masked(entity: BaseModel) -> dict[str, Any]:

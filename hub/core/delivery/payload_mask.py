@@ -29,11 +29,13 @@ _MIN_DIGITS = 7
 _NOT_DIGIT = re.compile(r"\D")
 
 
-def masked_payload(payload: Any, entity: Entity | None) -> Any:
-    """``payload`` with every value that carries one of ``entity``'s PII values masked."""
-    if entity is None:
+def masked_payload(payload: Any, *entities: Entity | None) -> Any:
+    """``payload`` with every value that carries one of the ``entities``' PII values masked (the
+    delivered entity and those its references reached: a payroll payload holds the candidate's name)."""
+    texts = {text for entity in entities if entity is not None
+             for name in pii_fields(type(entity)) - _NOT_COMPARED for text in _leaves(getattr(entity, name))}  # fmt: skip
+    if not texts:
         return payload
-    texts = {text for name in pii_fields(type(entity)) - _NOT_COMPARED for text in _leaves(getattr(entity, name))}
     digits = {run for text in texts if len(run := _NOT_DIGIT.sub("", text)) >= _MIN_DIGITS}
     return _masked(payload, texts, digits)
 

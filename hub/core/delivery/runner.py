@@ -40,6 +40,7 @@ from hub.core.config import HubConfig
 from hub.core.crypto import HUB_IDS
 from hub.core.delivery.outbox import DELIVERY_STREAM_PREFIX, RouteEnqueuer
 from hub.core.delivery.payload_mask import masked_payload
+from hub.core.delivery.related import read_related, related_json
 from hub.core.delivery.target import Delivery, DeliveryTarget
 from hub.core.errors import ConfigError, HubError, PluginError, StoreError, Transient
 from hub.core.events import Events
@@ -240,7 +241,7 @@ class DeliveryRunner:
                 continue
             if dry_run:
                 report.planned.append({**plan, "create": item.external_id is None,
-                                       "payload": masked_payload(item.payload, item.entity)})  # fmt: skip
+                                       "payload": masked_payload(item.payload, item.entity, *item.related.values())})  # fmt: skip
                 report.count(name, "planned")
                 if item.external_id is None and not target.batched:
                     stored.linked(entry.entity_id, PLANNED_ID)  # a real pass links the id it gets here
@@ -282,11 +283,15 @@ class DeliveryRunner:
         key = (name, kind)
         if key not in self._mappings:
             self._mappings[key] = target.reverse_mapping(kind)
+        related = read_related(entity, tuple(target.related.get(kind, ())), self.store.get, target=name)
+        if related:
+            data["related"] = related_json(related)
         payload = self._mappings[key].reverse(data)
         # a deletion is never an entity's first version: a migration's new records cost no extra query
         deleted = entry.version > 1 and self.store.deleted_at(kind, entry.entity_id) is not None
         return Delivery(route=entry.route, kind=kind, entity_id=entry.entity_id, version=entry.version,
-                        payload=payload, external_id=entity.external_ids.get(system), entity=entity, deleted=deleted)
+                        payload=payload, external_id=entity.external_ids.get(system), entity=entity, deleted=deleted,
+                        related=related)
 
     def _delivered(self, name: str, done: list[tuple[OutboxEntry, Delivery, str | None]], report: DeliveryReport) -> None:
         system, disclosed = self.system_of(name), self.targets[name].discloses_pii
@@ -294,10 +299,13 @@ class DeliveryRunner:
             for entry, item, external_id in done:
                 if external_id is not None and item.external_id is None:
                     link_external_id(tx, system, item.kind, str(external_id), item.entity_id)
-                if disclosed and item.entity is not None:
-                    fields = sorted(f for f in pii_fields(type(item.entity)) if getattr(item.entity, f) not in (None, [], {}))
-                    self.store.audit(tx, f"target:{name}", "read_pii", item.entity_id,
-                                     {"kind": item.kind, "fields": fields, "route": entry.route, "version": entry.version})
+                shown = [item.entity] if disclosed and item.entity is not None else []
+                for entity in [*shown, *item.related.values()]:
+                    detail = {"kind": entity.kind, "fields": _pii_set(entity), "route": entry.route,
+                              "version": entry.version}  # fmt: skip
+                    if entity is not item.entity:
+                        detail["for"] = f"{item.kind} {item.entity_id}"
+                    self.store.audit(tx, f"target:{name}", "read_pii", entity.id, detail)
             self.outbox.set_delivered(tx, [entry for entry, _, _ in done])
         for entry, item, external_id in done:
             report.count(name, "delivered")
@@ -393,6 +401,11 @@ class _Stored:
         with self.store.reading() as conn:
             for chunk in chunks(sorted(referenced)):
                 self.known.update(external_ids_of(conn, self.system, chunk))
+
+
+def _pii_set(entity: Entity) -> list[str]:
+    """The names of the entity's PII fields that hold a value: what a target was shown of the person."""
+    return sorted(name for name in pii_fields(type(entity)) if getattr(entity, name) not in (None, [], {}))
 
 
 def _translated(entity: Entity, system: str, known: Mapping[str, str]) -> dict[str, Any]:

@@ -15,7 +15,8 @@ version guard where it has one, and otherwise look the record up before creating
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hub.core.errors import HubError, RecordError
@@ -40,6 +41,8 @@ class Delivery:
         external_id: the target's id for this entity, None if the hub knows none yet (create).
         entity: the canonical entity as stored now (for targets that need more than the payload).
         deleted: the entity is marked deleted (the entry announces its deletion).
+        related: the entities the target's :attr:`DeliveryTarget.related` paths reach, keyed by path
+            (``"candidate"``, ``"application.job"``); a path through an empty reference is absent.
 
     Example:
         >>> Delivery(route="offers", kind="offer", entity_id="e1", version=3, payload={"a": 1}, external_id="77").key
@@ -54,6 +57,7 @@ class Delivery:
     external_id: str | None
     entity: Entity | None = None
     deleted: bool = False
+    related: Mapping[str, Entity] = field(default_factory=dict)
 
     @property
     def event(self) -> Event:
@@ -80,6 +84,10 @@ class DeliveryTarget:
 
     writes: ClassVar[tuple[str, ...]] = ()
     batched: ClassVar[bool] = False
+    #: References to read with each delivery, per kind: dotted paths through reference fields, e.g.
+    #: ``{"offer": ("candidate", "application.job")}`` for a target that makes an employee of an offer
+    #: (:mod:`hub.core.delivery.related`). Their PII reaches the target, and the audit log says so.
+    related: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: The target is sent the person's values for others to read (a webhook consumer granted ``pii``):
     #: the runner records each delivery in the audit log as a PII read by the target, with the delivery.
     discloses_pii: bool = False

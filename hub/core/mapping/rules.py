@@ -36,7 +36,7 @@ from hub.core.mapping.schema import Slot, unfilled_required, walk
 from hub.core.mapping.sources import FORMS, Related, compile_source
 from hub.core.mapping.steps import Step, StepCatalogue
 from hub.core.mapping.yamlnodes import YamlDoc
-from hub.core.models import Entity, pii_fields
+from hub.core.models import ENTITY_TYPES, Entity, pii_fields, references
 
 __all__ = ["Filler", "RecordContext", "RuleCompiler", "is_empty"]
 
@@ -132,6 +132,31 @@ def _setter(segments: tuple[str, ...]) -> Callable[[dict, Any], None]:
         out[last] = value
 
     return set_value
+
+
+#: Where a reverse rule reads the entities a delivery target asks for with the entity
+#: (``related.application.job.title``; :mod:`hub.core.delivery.related` puts them there).
+RELATED = "related"
+
+
+def related_model(model: type[Entity], segments: tuple[Segment, ...]) -> tuple[type[Entity], tuple[Segment, ...]]:
+    """The model a ``related.<reference>[.<reference>…].<field>`` source reads, and the path within it:
+    references are followed for as long as the path names them.
+
+    Example:
+        >>> from hub.core.models import Offer
+        >>> model, rest = related_model(Offer, ("related", "application", "job", "title"))
+        >>> model.__name__, rest
+        ('Job', ('title',))
+    """
+    rest = segments[1:]
+    refs = references(model)
+    if not rest or rest[0] not in refs:
+        raise ValueError(f"after 'related' comes a reference of {model.__name__} ({', '.join(refs) or 'it has none'})")
+    while rest and isinstance(rest[0], str) and rest[0] in refs:
+        model = ENTITY_TYPES[refs[rest[0]]]
+        refs, rest = references(model), rest[1:]
+    return model, rest
 
 
 class RuleCompiler:
@@ -271,7 +296,10 @@ class RuleCompiler:
         self.reads.append((target_text, src_text, path_node))
         if required and not src_prefix:
             self.required_sources.add(src_text)
-        if pii is None:
+        if pii is None and self._reads_related(src_segments):
+            model, rest = related_model(self.model, src_segments)
+            pii = not rest or rest[0] in pii_fields(model)
+        elif pii is None:
             pii = src_segments[0] in self.pii
         if pii:
             self.pii_sources.add(src_text)
@@ -282,6 +310,10 @@ class RuleCompiler:
         # the items an ``each`` walks may be anything.
         get = compile_getter(src_segments, from_dict=not src_prefix)
         return _value_filler(segments, target_text, get, src_text, steps, wrap, required, default, pii)
+
+    def _reads_related(self, segments: tuple[Segment, ...]) -> bool:
+        """A reverse source under ``related.``: an entity the target's ``related`` paths reach."""
+        return not self.forward and segments[0] == RELATED and RELATED not in self.model.model_fields
 
     def _flag(self, rule: dict[str, tuple[yaml.Node, yaml.Node]], key: str) -> bool:
         if key not in rule:
@@ -301,7 +333,11 @@ class RuleCompiler:
             raise self.doc.error(node, "a source path cannot be empty")
         if slot is not None:
             try:
-                walk(slot, segments, writing=False)
+                if self._reads_related(segments):
+                    model, rest = related_model(self.model, segments)
+                    walk(Slot.of(model), rest, writing=False)
+                else:
+                    walk(slot, segments, writing=False)
             except ValueError as exc:
                 raise self.doc.error(node, f"source {text!r}: {exc}") from None
         written = _under(prefix, text)

@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,23 +31,12 @@ import pydantic_core
 
 from hub.core.crypto import KeyRing
 from hub.core.errors import StoreError
-from hub.core.models import ENTITY_TYPES, Entity, Ref, pii_fields
+from hub.core.models import ENTITY_TYPES, Entity, Ref, pii_fields, references
 
 __all__ = ["BLIND_INDEXED", "EntityCodec", "PendingRef", "Prepared", "Snapshot", "KindInfo", "kind_info", "dumps", "loads", "field_texts", "hashed_dump"]
 
 #: PII fields that get blind indexes (exact-match searchable). Never index low-entropy fields.
 BLIND_INDEXED = ("national_id", "phones", "emails")
-
-#: Which entity kind a reference field points at, by field name.
-_REF_TARGETS = {
-    "candidate": "candidate",
-    "job": "job",
-    "application": "application",
-    "assessment": "assessment",
-    "manager": "employee",
-    "parent": "department",
-}
-
 
 def dumps(value: Any) -> str:
     """Compact JSON, UTF-8 kept. Keys are not sorted: pydantic dumps fields in a fixed order already,
@@ -97,11 +85,7 @@ def kind_info(kind: str) -> KindInfo:
     if model is None:
         raise StoreError(f"unknown entity kind; expected one of {', '.join(ENTITY_TYPES)}", entity=kind)
     pii = pii_fields(model)
-    refs = tuple(
-        (name, _REF_TARGETS.get(name, name))
-        for name, info in model.model_fields.items()
-        if Ref in typing.get_args(info.annotation) or info.annotation is Ref
-    )
+    refs = tuple(references(model).items())
     in_parts = pii == {"remote_data"} and list(model.model_fields)[:4] == ["id", "external_ids", "provenance", "remote_data"]
     return KindInfo(kind, model, pii, tuple(f for f in BLIND_INDEXED if f in pii), refs, in_parts)
 
