@@ -43,8 +43,9 @@ to count. So:
    (:func:`latest_change`, under ``_hub.modified``), so a change to a job alone moves it.
 
 Details the documentation leaves open are settings, never guessed: which recurring pay component is
-the base pay (``base_pay_component``; unset, the only one when there is one, otherwise no base: the
-components are kept as allowances and the docs say to set it); the SuccessFactors host (``base_url``).
+the base pay (``base_pay_component``; unset, the only one when there is one; with several and no
+setting there is no base, and the person is a dead letter naming ``compensation.base`` until the
+operator names it, never a guess); the SuccessFactors host (``base_url``).
 
 hub.yaml::
 
@@ -71,7 +72,7 @@ from hub import hookimpl
 from hub.core.auth import AppTokenAuth
 from hub.core.connector import Category, RestConnector, Stream
 from hub.core.envelope import Envelope
-from hub.core.errors import AuthError, ConfigError
+from hub.core.errors import AuthError, ConfigError, TransientConnectorError
 from hub.core.http import HttpClient, redact_text
 from hub.core.paginators import ODataPaginator
 from hub.core.transforms.odata_dates import is_odata_date, parse_odata_date
@@ -138,6 +139,9 @@ class SamlBearerAuth(AppTokenAuth):
                                                              "token_url": self._url,
                                                              "private_key": self._private_key or ""})  # fmt: skip
             answer = yield idp
+            if answer.status_code == 429 or answer.status_code >= 500:  # the client's retry policy sends it again
+                raise TransientConnectorError(f"the assertion request POST {self._idp_url} failed ({answer.status_code})",
+                                              status=answer.status_code, body=redact_text(answer.text, self.secrets))
             if not answer.is_success or not answer.text.strip():
                 raise AuthError(f"the assertion request POST {self._idp_url} was refused ({answer.status_code}); "
                                 "check client_id, user_id and private_key", status=answer.status_code,

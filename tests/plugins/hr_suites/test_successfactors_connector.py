@@ -171,3 +171,15 @@ def test_an_assertion_or_a_private_key_is_required() -> None:
 def test_a_slice_that_ended_before_today_is_not_in_force() -> None:
     rows = [{"startDate": "/Date(1672531200000)/", "endDate": "/Date(1675123200000)/", "title": "old"}]
     assert current_slice(rows, dt.date(2024, 1, 1)) is None
+
+
+def test_an_assertion_request_the_idp_cannot_serve_now_is_retried() -> None:
+    answers = iter([httpx.Response(503, text="busy"), httpx.Response(200, text="PHNhbWw+"),
+                    httpx.Response(200, json={"access_token": "tok", "expires_in": 3600}),
+                    httpx.Response(200, json={"d": {"results": []}})])
+
+    connector = RecordedSuccessFactors({**{k: v for k, v in SETTINGS.items() if k != "assertion"},
+                                        "user_id": "sfadmin", "private_key": "test-key-not-real",
+                                        "retry": {"backoff_base": 0.01, "backoff_cap": 0.01}})
+    with connector.client(transport=httpx.MockTransport(lambda request: next(answers))) as client:
+        assert client.get_json("/PerPerson") == {"d": {"results": []}}
