@@ -15,6 +15,8 @@ under load one commit serves many webhooks.
 Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 
 * 200 ``{"received": {...}}`` — stored; bad records are dead letters (``dead_lettered``), still acknowledged;
+  or, once stored, the JSON a vendor wants as its acknowledgement (Yonyou's encrypted, signed ``success``)
+  when the connector gives one (:meth:`~hub.core.connector.RestConnector.webhook_acknowledgement`);
 * 200 with the JSON a vendor's handshake expects (Feishu's ``url_verification`` challenge echoed), when the
   connector answers one (:meth:`~hub.core.connector.RestConnector.webhook_answer`): nothing stored;
 * 200 with the vendor's own receipt in place of ``{"received": ...}`` when the connector gives one
@@ -201,6 +203,9 @@ async def receive_webhook(connector: str, request: Request,
         if answer is not None:
             return JSONResponse(dict(answer))
         accepted = await group.receive(request.headers, raw_body, query)
+        acknowledgement = group.receiver.connector.webhook_acknowledgement(request.headers, raw_body)
+        if acknowledgement is not None:
+            return JSONResponse(dict(acknowledgement))
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
         # stored before: a vendor that wants its receipt (webhook_receipt) retries until it has one

@@ -601,6 +601,13 @@ class RestConnector(Connector):
         """
         return None
 
+    def webhook_acknowledgement(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
+        """The JSON a vendor expects in answer to a delivery once it is stored, in place of the hub's own
+        acknowledgement (Yonyou retries an event for 24 hours unless it reads an encrypted, signed
+        ``success``); None, the default, for the hub's own. Called only after the delivery was
+        verified and stored."""
+        return None
+
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
         """The JSON a vendor's handshake expects in answer, in place of a delivery to store (Feishu's
         ``url_verification`` wants its ``challenge`` back); None, the default, for a delivery.

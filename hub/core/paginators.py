@@ -91,8 +91,9 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
     ``path=None`` means the body is a bare array (Greenhouse v3). A missing or null *last* key is an
     empty page (vendors omit ``items`` when there are none); anything else that is not a list is a
     :class:`MalformedPageError`, because guessing would drop records silently. A path ending in
-    ``*`` names an object whose *values* are the records, keyed by id (BambooHR's
-    ``{"employees": {"3": {...}, "4": {...}}}``), in the order sent.
+    ``*`` names an object whose *values* are the records, in the order sent: records keyed by id
+    (BambooHR's ``{"employees": {"3": {...}, "4": {...}}}``), or lists of them, one after another
+    (i人事 keys each requested department's descendants by its id: ``{"data": {"255": [...], "999": []}}``).
 
     Example:
         >>> select_records({"data": {"items": [1, 2], "has_more": False}}, "data.items")
@@ -101,12 +102,14 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
         []
         >>> select_records({"employees": {"3": {"id": "3"}, "4": {"id": "4"}}}, "employees.*")
         [{'id': '3'}, {'id': '4'}]
+        >>> select_records({"data": {"255": [1, 2], "999": [], "7": None}}, "data.*")
+        [1, 2]
     """
     if path is None:
         records = body
     else:
         *parents, last = _path(path)
-        if last == "*" and parents:
+        if last == "*":
             return _keyed_records(body, parents)
         container = select(body, parents, _MISSING) if parents else body
         if not isinstance(container, dict):
@@ -119,14 +122,21 @@ def select_records(body: Any, path: str | Sequence[str] | None) -> list[Any]:
 
 
 def _keyed_records(body: Any, path: Sequence[str]) -> list[Any]:
-    """The values of the object at ``path`` (missing or null: no records); anything else is malformed."""
+    """The values of the object at ``path`` (the body for an empty path), a list value spread into its
+    records; missing or null: no records; anything else is malformed."""
     keyed = select(body, path)
     if keyed is None:
         return []
     if not isinstance(keyed, dict):
         raise MalformedPageError(f"expected an object of records keyed by id at {'.'.join(path)!r}, "
                                  f"got {type(keyed).__name__}")  # fmt: skip
-    return list(keyed.values())
+    records: list[Any] = []
+    for value in keyed.values():
+        if isinstance(value, list):
+            records.extend(value)
+        elif value is not None:
+            records.append(value)
+    return records
 
 
 def _body(response: httpx.Response) -> Any:
@@ -205,7 +215,9 @@ class PageNumberPaginator(Paginator):
 
     Handles responses like ``{"employees": [...], "total_pages": 7}`` (``total_pages_path``), bare
     arrays with the total in a header such as Gusto's ``X-Total-Pages: 7`` (``total_pages_header``),
-    or bare pages that simply end with ``[]``. Filters from the first request are repeated on every page.
+    or bare pages that simply end with ``[]``; a total sent as numeric text counts. Filters from the
+    first request are repeated on every page. ``in_body``: the page number and size go in the JSON
+    body instead, for list APIs that take their query as a POST body (Yonyou's ``{"pageIndex", "pageSize"}``).
 
     Example:
         >>> PageNumberPaginator(page_size=100, total_pages_path="total_pages").init_request(PageRequest("/x"))
@@ -215,6 +227,8 @@ class PageNumberPaginator(Paginator):
         >>> gusto.update_state(httpx.Response(200, json=[{}], headers={"X-Total-Pages": "1"}), [{}])
         >>> gusto.has_next
         False
+        >>> PageNumberPaginator(page_param="pageIndex", in_body=True).init_request(PageRequest("/x", json={"pageSize": 2}))
+        PageRequest(url='/x', params={}, json={'pageSize': 2, 'pageIndex': 1})
     """
 
     def __init__(
@@ -226,20 +240,20 @@ class PageNumberPaginator(Paginator):
         base_page: int = 1,
         total_pages_path: str | None = None,
         total_pages_header: str | None = None,
+        in_body: bool = False,
     ) -> None:
         super().__init__()
         self.page_param, self.page_size, self.size_param = page_param, page_size, size_param
         self.base_page, self.total_pages_path = base_page, total_pages_path
-        self.total_pages_header = total_pages_header
+        self.total_pages_header, self.in_body = total_pages_header, in_body
         self._page = base_page
 
     def init_request(self, request: PageRequest) -> PageRequest:
         # A resumed pass starts at the saved page, so the request's own page number wins.
-        self._page = int(request.params.get(self.page_param, self.base_page))
-        params = {**request.params, self.page_param: self._page}
-        if self.page_size is not None:
-            params[self.size_param] = self.page_size
-        return super().init_request(replace(request, params=params))
+        fields = (request.json or {}) if self.in_body else request.params
+        self._page = int(fields.get(self.page_param, self.base_page))
+        paging = {self.page_param: self._page, **({self.size_param: self.page_size} if self.page_size is not None else {})}
+        return super().init_request(self._with(request, paging))
 
     def update_state(self, response: httpx.Response, records: list[Any]) -> None:
         self._next = None
@@ -249,8 +263,13 @@ class PageNumberPaginator(Paginator):
         if total is not None and self._page - self.base_page + 1 >= total:
             return
         self._page += 1
-        self._next = replace(self._first, params={**self._first.params, self.page_param: self._page})
+        self._next = self._with(self._first, {self.page_param: self._page})
 
+    def _with(self, request: PageRequest, paging: dict[str, Any]) -> PageRequest:
+        """``request`` with the paging fields laid over its query, or over its JSON body when ``in_body``."""
+        if self.in_body:
+            return replace(request, json={**(request.json or {}), **paging})
+        return replace(request, params={**request.params, **paging})
 
     def _total_pages(self, response: httpx.Response) -> int | None:
         """The total of pages the vendor announces (body path, then header); None when it announces none.
@@ -260,6 +279,8 @@ class PageNumberPaginator(Paginator):
         """
         if self.total_pages_path is not None:
             total = select(_body(response), self.total_pages_path)
+            if isinstance(total, str) and total.isdigit():
+                total = int(total)
             if isinstance(total, int):
                 return total
         if self.total_pages_header is not None and self.total_pages_header in response.headers:

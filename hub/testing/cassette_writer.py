@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["JSON_CONTENT", "request", "response", "write_cassettes"]
+__all__ = ["JSON_CONTENT", "request", "response", "write_cassettes", "write_json"]
 
 #: The response header of a JSON API.
 JSON_CONTENT = {"Content-Type": ["application/json; charset=utf-8"]}
@@ -58,6 +58,14 @@ def write_cassettes(folder: Path, cassettes: Mapping[str, list[dict[str, Any]]])
                          allow_unicode=True, width=120)
         (folder / f"{stem}.yaml").write_text(text, encoding="utf-8")
         print(f"wrote {stem}.yaml ({len(episodes)} interactions)")
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write a fixture a builder makes beside its cassettes (mapping ``before`` files, webhook samples):
+    indented, non-ASCII kept readable, its folder made if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path.name}")
 
 
 def _lists(headers: Mapping[str, str | list[str]]) -> dict[str, list[str]]:

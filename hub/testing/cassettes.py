@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,19 +80,25 @@ def interactions(path: Path) -> list[Interaction]:
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 
 
-def scrubbing_vcr(folder: Path, *, match_on: Iterable[str] = MATCH_ON) -> vcr.VCR:
+def scrubbing_vcr(folder: Path, *, match_on: Iterable[str] = MATCH_ON,
+                  matchers: Mapping[str, Callable[[Any, Any], None]] | None = None) -> vcr.VCR:  # fmt: skip
     """A vcrpy ``VCR`` for ``folder`` that scrubs credentials before a cassette is written.
 
     Replay only (``record_mode="none"``) unless ``HUB_RECORD_CASSETTES=1``, which records the
     episodes a cassette lacks (``new_episodes``). Credential headers and credential-named query
-    values become :data:`PLACEHOLDER`, and so do credential fields of token responses.
+    values become :data:`PLACEHOLDER`, and so do credential fields of token responses. ``matchers``
+    registers a connector's own matchers by name (one that checks credentials on the wire), for
+    ``match_on`` to name.
     """
     recording = os.environ.get("HUB_RECORD_CASSETTES") == "1"
-    return vcr.VCR(
+    replay = vcr.VCR(
         cassette_library_dir=str(folder), record_mode="new_episodes" if recording else "none", match_on=tuple(match_on),
         filter_headers=[(name, PLACEHOLDER) for name in (*_CREDENTIAL_HEADERS, "x-api-key")],
         before_record_request=_scrub_request, before_record_response=_scrub_response, decode_compressed_response=True,
     )
+    for name, matcher in (matchers or {}).items():
+        replay.register_matcher(name, matcher)
+    return replay
 
 
 def json_bodies_vcr(folder: Path) -> vcr.VCR:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.core.mapping import CompiledMapping
+from hub.core.mapping import CompiledMapping, Page
 from hub.core.record_transform import RecordTransform, Validator
 
 __all__ = ["UPDATE_ENV", "FixturePair", "canonical", "updating"]
@@ -40,13 +40,14 @@ def updating() -> bool:
 def canonical(
     mapping: CompiledMapping, records: Sequence[Any], validators: Sequence[Validator] = ()
 ) -> list[dict[str, Any]]:
-    """Each record through the record path's transform (:class:`RecordTransform`), in JSON form.
+    """Each record through the record path's transform (:class:`RecordTransform`), in JSON form; the
+    records are one page, as a sync maps a page (a ``related`` rule finds the others among them).
 
     Raises:
         RecordError: a record does not map or validate; the pair is wrong, not the output.
     """
-    step = RecordTransform(mapping, validators)
-    return [step.entity(record).model_dump(mode="json", exclude_none=True) for record in records]
+    step, page = RecordTransform(mapping, validators), Page(list(records))
+    return [step.entity(record, page=page).model_dump(mode="json", exclude_none=True) for record in records]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ Accepted inputs, tried in this order:
 4. ISO 8601 (``2024-01-05T14:30:00+08:00``, ``…Z``, ``2024-01-05 14:30``, ``20240105``).
 5. Year-first dates with ``-``, ``/``, ``.`` or 年月日 and an optional time with ``:`` or 时/点 分 秒:
    ``2024/1/5``, ``2024.1.5``, ``2024-1-5 9:05``, ``2024年1月5日 14:30``, ``2024年1月5日14时30分``.
+6. OData v2 JSON dates, ``/Date(1704412800000)/`` (UTC) and ``/Date(1704412800000+0000)/`` (an offset
+   in minutes), as SAP SuccessFactors sends them (:mod:`hub.core.transforms.odata_dates`).
 
 Full-width digits and colons are folded first. A value without an offset is local time in ``tz``
 (default UTC; the mapping's ``timezone`` is passed as ``tz``). Day-first and month-first dates
@@ -45,6 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hub.core.errors import mask
 from hub.core.transform_params import Param, flag, takes
 from hub.core.transforms.basic import normalize_text, to_decimal
+from hub.core.transforms.odata_dates import is_odata_date, parse_odata_date
 
 __all__ = ["zone", "to_datetime", "to_date"]
 
@@ -170,6 +173,8 @@ def _parse(value: Any, formats: tuple[str, ...], excel: bool) -> tuple[dt.dateti
 def _parse_text(text: str, formats: tuple[str, ...], excel: bool) -> tuple[dt.datetime, bool]:
     if text[4:5] != "-" and _NUMERIC.fullmatch(text):  # a number has no "-" there: ISO text skips the match
         return _from_number(Decimal(text), "." in text, excel)
+    if is_odata_date(text):
+        return parse_odata_date(text), False  # aware, as written: a date gives its UTC day whatever ``tz``
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt), False
