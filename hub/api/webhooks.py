@@ -15,12 +15,10 @@ under load one commit serves many webhooks.
 Answers (the vendor retries a 5xx and a timeout, never a 4xx):
 
 * 200 ``{"received": {...}}`` — stored; bad records are dead letters (``dead_lettered``), still acknowledged;
-  or, once stored, the JSON a vendor wants as its acknowledgement (Yonyou's encrypted, signed ``success``)
-  when the connector gives one (:meth:`~hub.core.connector.RestConnector.webhook_acknowledgement`);
 * 200 with the JSON a vendor's handshake expects (Feishu's ``url_verification`` challenge echoed), when the
   connector answers one (:meth:`~hub.core.connector.RestConnector.webhook_answer`): nothing stored;
 * 200 with the vendor's own receipt in place of ``{"received": ...}`` when the connector gives one
-  (:meth:`~hub.core.connector.RestConnector.webhook_receipt`: DingTalk's encrypted ``success``), also for a
+  (:meth:`~hub.core.connector.RestConnector.webhook_receipt`: DingTalk's, WeCom's, Yonyou's encrypted ``success``), also for a
   delivery id received before (stored then; such a vendor retries until it has its receipt);
 * 401 bad or stale signature, 409 a delivery id received before (without a vendor receipt), 413 a body over the limit, 400 a
   verified body the connector cannot read or a query parameter its vendor does not send — nothing stored; logged at WARNING with the connector,
@@ -203,9 +201,6 @@ async def receive_webhook(connector: str, request: Request,
         if answer is not None:
             return JSONResponse(dict(answer))
         accepted = await group.receive(request.headers, raw_body, query)
-        acknowledgement = group.receiver.connector.webhook_acknowledgement(request.headers, raw_body)
-        if acknowledgement is not None:
-            return JSONResponse(dict(acknowledgement))
     except WebhookRefusedError as exc:
         log.warning("webhook refused: connector=%s code=%s reason=%s", connector, exc.code, exc.reason)
         # stored before: a vendor that wants its receipt (webhook_receipt) retries until it has one

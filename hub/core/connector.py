@@ -601,13 +601,6 @@ class RestConnector(Connector):
         """
         return None
 
-    def webhook_acknowledgement(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
-        """The JSON a vendor expects in answer to a delivery once it is stored, in place of the hub's own
-        acknowledgement (Yonyou retries an event for 24 hours unless it reads an encrypted, signed
-        ``success``); None, the default, for the hub's own. Called only after the delivery was
-        verified and stored."""
-        return None
-
     def webhook_answer(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
         """The JSON a vendor's handshake expects in answer, in place of a delivery to store (Feishu's
         ``url_verification`` wants its ``challenge`` back); None, the default, for a delivery.
@@ -620,6 +613,6 @@ class RestConnector(Connector):
     def webhook_receipt(self) -> Mapping[str, Any] | None:
         """The JSON a vendor expects in answer to a delivery the hub has stored (or stored before: a
         vendor's retry of one whose answer it lost), in place of the hub's ``{"received": ...}`` count;
-        None, the default, for the hub's answer. DingTalk and WeCom want an encrypted ``success`` and
-        send the delivery again until they get it."""
+        None, the default, for the hub's answer. DingTalk, WeCom and Yonyou want an encrypted ``success``
+        and send the delivery again until they get it (Yonyou for 24 hours)."""
         return None

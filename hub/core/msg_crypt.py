@@ -1,4 +1,4 @@
-"""The WXBizMsgCrypt callback scheme that DingTalk and WeCom (企业微信) both use: sign, verify, encrypt, decrypt.
+"""The WXBizMsgCrypt callback scheme that DingTalk, WeCom (企业微信) and Yonyou use: sign, verify, encrypt, decrypt.
 
 A vendor posts ``encrypt`` (base64) with a ``signature`` / ``msg_signature``, a ``timestamp`` and a
 ``nonce``; the receiver answers with an encrypted reply signed the same way. The scheme, as the vendors
@@ -6,11 +6,12 @@ document it (DingTalk https://open-doc.dingtalk.com/microapp/isv/gdksu9 and the 
 https://open-doc.dingtalk.com/microapp/faquestions/ltr370; WeCom's 加解密方案说明 is the same scheme):
 
 * signature: hex SHA-1 of the four strings ``token``, ``timestamp``, ``nonce``, ``encrypt`` sorted
-  lexicographically and concatenated (not an HMAC: the token is the shared secret);
+  lexicographically and concatenated (not an HMAC: the token is the shared secret); Yonyou's newer
+  event page says SHA-256 (``hash_name``), its reference code (yonyoucloud-open/corp-demo) SHA-1;
 * key: ``base64(EncodingAESKey + "=")`` — a 43-character EncodingAESKey is a 32-byte AES-256 key; the IV is
   the key's first 16 bytes; AES-CBC with PKCS#7 padding to a **32-byte** block (not AES's 16);
 * plaintext: 16 random bytes, the message length (4 bytes, big-endian), the message, then the receive id
-  (DingTalk: the CorpId, SuiteKey or AppKey; WeCom: the CorpID) — checked on decryption so a message sealed
+  (DingTalk: the CorpId, SuiteKey or AppKey; WeCom: the CorpID; Yonyou: the app key) — checked on decryption so a message sealed
   for another receiver is refused.
 
 Failures are :class:`~hub.core.errors.WebhookVerificationError` (the callback is refused with a 401), with
@@ -44,6 +45,8 @@ __all__ = ["BLOCK", "MsgCrypt", "Sealed"]
 
 #: The padding block of the scheme: PKCS#7 to 32 bytes, as both vendors' SDKs pad.
 BLOCK = 32
+#: The hashes a vendor signs with (``hash_name``).
+_HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,13 @@ class MsgCrypt:
         b'success'
     """
 
-    def __init__(self, token: str, encoding_aes_key: str, receive_id: str, *, system: str | None = None) -> None:
+    def __init__(self, token: str, encoding_aes_key: str, receive_id: str, *, hash_name: str = "sha1",
+                 system: str | None = None) -> None:
         self.system = system
         self._token = token
+        if hash_name not in _HASHES:
+            raise ConfigError(f"the signature hash is one of {', '.join(_HASHES)}, not {hash_name!r}", system=system)
+        self._hash = _HASHES[hash_name]
         self._receive_id = receive_id.encode()
         try:
             key = base64.b64decode(encoding_aes_key + "=", validate=True) if len(encoding_aes_key) == 43 else b""
@@ -81,8 +88,8 @@ class MsgCrypt:
         self._key = key
 
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
-        """Hex SHA-1 of token, timestamp, nonce and encrypt, sorted and concatenated."""
-        return hashlib.sha1("".join(sorted((self._token, timestamp, nonce, encrypt))).encode()).hexdigest()
+        """Hex SHA-1 (or ``hash_name``) of token, timestamp, nonce and encrypt, sorted and concatenated."""
+        return self._hash("".join(sorted((self._token, timestamp, nonce, encrypt))).encode()).hexdigest()
 
     def verify(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> None:
         """Compare a received signature in constant time.

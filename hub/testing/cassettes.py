@@ -101,29 +101,46 @@ def scrubbing_vcr(folder: Path, *, match_on: Iterable[str] = MATCH_ON,
     return replay
 
 
-def json_bodies_vcr(folder: Path) -> vcr.VCR:
+def json_bodies_vcr(folder: Path, *, live_names: Mapping[str, str] | None = None,
+                    scrub: Callable[[Any], Any] | None = None) -> vcr.VCR:
     """:func:`scrubbing_vcr` that also matches request bodies, compared as parsed JSON with credential
     fields scrubbed on both sides: for vendors whose calls differ only in a POST body (Kingdee's every
     query is one URL; its pages differ in ``StartRow``), where method, URL and query cannot tell them apart.
+
+    ``live_names`` maps texts a live request sends to those its recording holds (a key derived from a
+    hub id the store made up this run); ``scrub`` blanks what else a vendor's body carries as a
+    credential where no field name says so (Odoo's ``execute_kw`` key is the third positional argument).
 
     Example:
         >>> "json_body" in json_bodies_vcr(Path("cassettes")).match_on
         True
     """
+    names, extra = dict(live_names or {}), scrub or (lambda body: body)
+
+    def parsed(request: Any, renamed: bool) -> Any:
+        text = _text(request.body) if request.body else ""
+        try:
+            body = extra(_scrub_json(json.loads(text))) if text else None
+        except ValueError:
+            return text
+        return _renamed(body, names) if renamed else body
+
+    def same_json_body(live: Any, recorded: Any) -> None:
+        sent, kept = parsed(live, True), parsed(recorded, False)
+        assert sent == kept, f"body {sent!r} is not the recorded {kept!r}"
+
     recorder = scrubbing_vcr(folder, match_on=(*MATCH_ON, "json_body"))
-    recorder.register_matcher("json_body", _same_json_body)
+    recorder.register_matcher("json_body", same_json_body)
     return recorder
 
 
-def _same_json_body(live: Any, recorded: Any) -> None:
-    def parsed(request: Any) -> Any:
-        text = _text(request.body) if request.body else ""
-        try:
-            return _scrub_json(json.loads(text)) if text else None
-        except ValueError:
-            return text
-
-    assert parsed(live) == parsed(recorded), f"body {parsed(live)!r} is not the recorded {parsed(recorded)!r}"
+def _renamed(value: Any, names: Mapping[str, str]) -> Any:
+    """``value`` with every text that is a key of ``names`` replaced by its value, at any depth."""
+    if isinstance(value, dict):
+        return {key: _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) and names else value
 
 
 def secret_findings(path: Path, secrets: Iterable[str] = ()) -> list[str]:

@@ -23,14 +23,14 @@ Follows the open platform's self-built app guide (https://open.yonyoucloud.com/#
   "timestamp", "nonce", "encrypt"}``, the signature the hex SHA-1 (``event_signature: sha256`` for the
   newer page's SHA-256) of appSecret, timestamp, nonce and encrypt sorted; ``encrypt`` AES-CBC with
   the key made from the appSecret (:func:`aes_key_from_secret`) and framed for the appKey
-  (:class:`~hub.core.msgcrypt.MsgCrypt`); the event ``{type, eventId, timestamp, tenantId, staffId[],
+  (:class:`~hub.core.msg_crypt.MsgCrypt`); the event ``{type, eventId, timestamp, tenantId, staffId[],
   deptId[], userId[]}``. STAFF_ADD / STAFF_UPDATE / STAFF_ENABLE / STAFF_DISABLE fetch each staff
   member from ``/staff/detail`` (so a disabled one is stored as terminated), DEPT_ADD / UPDATE / ENABLE
   / DISABLE each department from ``/admindept/detail``; STAFF_DELETE and DEPT_DELETE mark them
   deleted; ``eventId`` is the delivery id (a re-push is refused as a replay). ``CHECK_URL`` (the
   platform testing the address) is answered, nothing stored (:meth:`Yonyou.webhook_answer`); every
   stored event is answered with the encrypted, signed ``success`` the platform waits for
-  (:meth:`Yonyou.webhook_acknowledgement`), else it pushes again for 24 hours.
+  (:meth:`Yonyou.webhook_receipt`, also for an event stored before), else it pushes again for 24 hours.
 
 Details the documentation leaves open are settings, never guessed: the data centre's gateway and auth
 hosts (``base_url``, ``token_url``: ``GET https://apigateway.yonyoucloud.com/open-auth/dataCenter/getGatewayAddress?tenantId=``
@@ -69,7 +69,7 @@ from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.envelope import Envelope
 from hub.core.errors import ConfigError, WebhookVerificationError
 from hub.core.http import HttpClient
-from hub.core.msgcrypt import MsgCrypt
+from hub.core.msg_crypt import MsgCrypt
 from hub.core.paginators import PageNumberPaginator, PageRequest, SinglePagePaginator
 from hub.core.webhooks import webhook_object
 
@@ -247,7 +247,7 @@ class Yonyou(RestConnector):
 
     def _crypt(self) -> MsgCrypt:
         secret = str(self.setting("app_secret"))
-        return MsgCrypt(aes_key_from_secret(secret), receiver_id=str(self.setting("app_key")),
+        return MsgCrypt(secret, aes_key_from_secret(secret), str(self.setting("app_key")),
                         hash_name=str(self.setting("event_signature")), system=self.name)  # fmt: skip
 
     def _event(self, raw_body: bytes) -> dict[str, Any]:
@@ -263,7 +263,7 @@ class Yonyou(RestConnector):
         if not all(isinstance(v, str) and v for v in (signature, nonce, encrypt)) or not isinstance(timestamp, (int, str)):
             raise WebhookVerificationError("the push lacks msgSignature, timestamp, nonce or encrypt", system=self.name)
         crypt = self._crypt()
-        crypt.verify(str(signature), str(self.setting("app_secret")), str(timestamp), str(nonce), str(encrypt))
+        crypt.verify(str(signature), str(timestamp), str(nonce), str(encrypt))
         try:
             event = json.loads(crypt.decrypt(str(encrypt)))
         except ValueError:
@@ -291,18 +291,17 @@ class Yonyou(RestConnector):
             return None
         return self.success()
 
-    def webhook_acknowledgement(self, headers: Mapping[str, str], raw_body: bytes) -> Mapping[str, Any] | None:
-        """The encrypted, signed ``success`` the platform waits for before it stops pushing an event."""
+    def webhook_receipt(self) -> Mapping[str, Any]:
+        """The encrypted, signed ``success`` the platform waits for before it stops pushing an event
+        (also for one stored before, whose answer was lost)."""
         return self.success()
 
     def success(self, *, now_ms: int | None = None, nonce: str | None = None) -> dict[str, Any]:
         """``{"msgSignature", "timestamp", "nonce", "encrypt"}`` of ``success`` (corp-demo ``encryptMsg``)."""
-        crypt = self._crypt()
         timestamp = now_ms if now_ms is not None else round(type(self).token_clock() * 1000)
-        nonce = nonce or secrets.token_hex(8)
-        encrypt = crypt.encrypt("success")
-        return {"msgSignature": crypt.signature(str(self.setting("app_secret")), str(timestamp), nonce, encrypt),
-                "timestamp": timestamp, "nonce": nonce, "encrypt": encrypt}
+        sealed = self._crypt().encrypt(b"success", nonce=nonce or secrets.token_hex(8), timestamp=str(timestamp))
+        return {"msgSignature": sealed.signature, "timestamp": timestamp, "nonce": sealed.nonce,
+                "encrypt": sealed.encrypt}
 
 
 def _parent_department(record: Mapping[str, Any]) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 
 import pytest
@@ -101,3 +102,10 @@ def test_any_text_decrypts_or_is_refused_typed(encrypt: str) -> None:
         assert isinstance(vector_crypt().decrypt(encrypt), bytes)
     except WebhookVerificationError:
         pass
+
+
+def test_the_sha256_signature_yonyous_newer_page_names_is_a_choice_and_anything_else_a_config_error() -> None:
+    crypt = MsgCrypt("tok", "a" * 43, "app-1", hash_name="sha256")
+    assert crypt.signature("1", "n", "e") == hashlib.sha256(b"1entok").hexdigest()
+    with pytest.raises(ConfigError, match="sha1, sha256"):
+        MsgCrypt("tok", "a" * 43, "app-1", hash_name="md5")

@@ -3,14 +3,14 @@ that also compares JSON bodies (Odoo's calls are all POSTs: the body is the requ
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import vcr
 
-from hub.testing.cassettes import MATCH_ON, PLACEHOLDER, scrubbing_vcr
+from hub.testing.cassettes import PLACEHOLDER
+from hub.testing.cassettes import json_bodies_vcr as hub_json_bodies_vcr
 from plugins.erp.odoo import Odoo
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "erp" / "odoo"
@@ -31,25 +31,7 @@ def _scrubbed(body: Any) -> Any:
     return body
 
 
-def _renamed(value: Any, names: Mapping[str, str]) -> Any:
-    """``value`` with every text that is a key of ``names`` replaced by its value, at any depth."""
-    if isinstance(value, dict):
-        return {k: _renamed(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_renamed(v, names) for v in value]
-    return names.get(value, value) if isinstance(value, str) else value
-
-
 def json_bodies_vcr(folder: Path = CASSETTES, *, live_names: Mapping[str, str] | None = None) -> vcr.VCR:
     """The scrubbing VCR, also matching JSON bodies. ``live_names`` maps texts a live request sends to
     the ones its recording holds (a key derived from a hub id the store made up this run)."""
-    names = dict(live_names or {})
-
-    def json_body(live: Any, recorded: Any) -> None:
-        sent = _renamed(_scrubbed(json.loads(live.body)), names) if live.body else None
-        kept = _scrubbed(json.loads(recorded.body)) if recorded.body else None
-        assert sent == kept, f"body {sent!r} is not the recorded {kept!r}"
-
-    recorder = scrubbing_vcr(folder, match_on=(*MATCH_ON, "json_body"))
-    recorder.register_matcher("json_body", json_body)
-    return recorder
+    return hub_json_bodies_vcr(folder, live_names=live_names, scrub=_scrubbed)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from hub.core.msgcrypt import MsgCrypt
+from hub.core.msg_crypt import MsgCrypt
 from hub.testing.cassette_writer import request, response, write_cassettes, write_json
 from plugins.erp.yonyou import DEPT_STATUSES, DEPT_TREE, STAFF_LIST, TOKEN_URL, aes_key_from_secret, flatten_tree
 
@@ -158,10 +158,10 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
 
 def push(event: dict[str, Any], nonce: str, timestamp: int) -> dict[str, Any]:
     """An event as the platform pushes it: encrypted for the app, signed with its secret (SHA-1)."""
-    crypt = MsgCrypt(aes_key_from_secret(APP_SECRET), receiver_id=APP_KEY)
-    encrypt = crypt.encrypt(json.dumps(event, separators=(",", ":")), random=nonce.encode().ljust(16, b"0")[:16])
-    return {"msgSignature": crypt.signature(APP_SECRET, str(timestamp), nonce, encrypt), "timestamp": timestamp,
-            "nonce": nonce, "encrypt": encrypt}
+    crypt = MsgCrypt(APP_SECRET, aes_key_from_secret(APP_SECRET), APP_KEY)
+    sealed = crypt.encrypt(json.dumps(event, separators=(",", ":")), nonce, str(timestamp),
+                           random16=nonce.encode().ljust(16, b"0")[:16])
+    return {"msgSignature": sealed.signature, "timestamp": timestamp, "nonce": nonce, "encrypt": sealed.encrypt}
 
 
 def pushes() -> dict[str, dict[str, Any]]:
