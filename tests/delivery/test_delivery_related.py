@@ -42,7 +42,8 @@ class PayrollTarget(DeliveryTarget):
 
     name = "payroll"
     writes: ClassVar[tuple[str, ...]] = ("offer",)
-    related: ClassVar[dict[str, tuple[str, ...]]] = {"offer": ("candidate", "application", "application.job")}
+    related: ClassVar[dict[str, tuple[str, ...]]] = {
+        "offer": ("candidate", "application", "application.job", "application.candidate")}
 
     def __init__(self) -> None:
         self.received: list[Delivery] = []
@@ -95,11 +96,12 @@ def test_the_target_gets_the_offers_candidate_application_and_job_and_its_mappin
     [item] = target.received
     assert item.payload == {"full_name": "王芳", "email": "wang.fang@example.com", "title": "后端工程师", "amount": "30000"}
     assert {path: entity.kind for path, entity in item.related.items()} == {
-        "candidate": "candidate", "application": "application", "application.job": "job"}
+        "candidate": "candidate", "application": "application", "application.job": "job",
+        "application.candidate": "candidate"}
     assert store.get("offer", offer_id).external_ids["payroll"] == "emp-1"
 
 
-def test_the_audit_log_says_whose_pii_the_target_was_given(store):
+def test_the_audit_log_says_whose_pii_the_target_was_given_once_however_many_paths_reach_them(store):
     offer_id = accepted_offer(store)
     target = PayrollTarget()
     run(store, target)

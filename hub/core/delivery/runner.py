@@ -300,7 +300,8 @@ class DeliveryRunner:
                 if external_id is not None and item.external_id is None:
                     link_external_id(tx, system, item.kind, str(external_id), item.entity_id)
                 shown = [item.entity] if disclosed and item.entity is not None else []
-                for entity in [*shown, *item.related.values()]:
+                # one entry per person however many paths reach them (an offer's candidate, its application's)
+                for entity in {entity.id: entity for entity in [*shown, *item.related.values()]}.values():
                     detail = {"kind": entity.kind, "fields": _pii_set(entity), "route": entry.route,
                               "version": entry.version}  # fmt: skip
                     if entity is not item.entity:
