@@ -20,7 +20,6 @@ Issue 35's acceptance, the path a customer sets up once (one hub.yaml) and then 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from hub.core.access import Grant, Role
 from hub.core.config import HubConfig
 from hub.core.delivery import DeliveryRunner, attach_routes
 from hub.core.store import Store
@@ -153,9 +153,9 @@ def test_an_accepted_greenhouse_offer_becomes_one_employee_with_pay_in_gusto_odo
     offer = store.get("offer", offer_id)
     linked = {name: offer.external_ids.get(name) for name in TARGETS}
     assert linked == {"gusto": GUSTO_UUID, "odoo": ODOO_EMPLOYEE, "kingdee": KINGDEE_FID}
-    reads = {(entry["actor"], entry["entity_id"]) for entry in store.audit_entries(candidate_id)
-             if entry["action"] == "read_pii"}
-    assert reads >= {(f"target:{name}", candidate_id) for name in TARGETS}  # each system was shown the person
+    reads = {(entry["actor"], entry["detail"]["route"], entry["detail"]["for"])
+             for entry in store.audit_entries(candidate_id) if entry["action"] == "read_pii"}
+    assert reads == {(f"target:{name}", f"hires-to-{name}", f"offer {offer_id}") for name in TARGETS}  # each was shown the person
 
     # Step 4: the offer changes again in Greenhouse. No second offers recording exists (the Greenhouse
     # cassettes hold one pass), so its next version is stored the way the next sync would: the same
@@ -178,10 +178,15 @@ def test_an_accepted_greenhouse_offer_becomes_one_employee_with_pay_in_gusto_odo
         assert DeliveryRunner(store, config).run().counters == {}
     assert silence.play_count == 0 and not silence.requests  # no recording: any request would have failed
 
-    # Step 5: the change feed: each version of the offer once, and nothing else made by the delivery.
-    feed = store.changes(0, limit=1000)
+    # Step 5: the change feed, as a consuming system reads it: each version of the offer once, the
+    # second carrying the three systems' ids (links are not versions), and no employee made anywhere.
+    feed = store.changes(0, limit=1000, grant=Grant("t1", "payroll-feed", Role.HR_ADMIN))
     assert max(Counter((c.kind, c.entity_id, c.version) for c in feed).values()) == 1
-    assert Counter((c.kind, c.op) for c in feed if c.entity_id == offer_id) == {("offer", "create"): 1,
-                                                                              ("offer", "update"): 1}
-    assert not [c for c in feed if c.kind == "employee"], "delivery makes no employee in the hub"
-    assert sum(1 for c in feed if c.kind == "offer") == 4, "the three offers synced, and 8002's second version"
+    offers = [c for c in feed if c.entity_id == offer_id]
+    assert [(c.op, c.version) for c in offers] == [("create", 1), ("update", 2)]
+    assert offers[0].entity["external_ids"] == {"greenhouse": "8002"}
+    assert offers[1].entity["external_ids"] == {"greenhouse": "8002", **linked}
+    holders = {(system, value): {c.entity_id for c in feed if (c.entity or {}).get("external_ids", {}).get(system) == value}
+               for system, value in linked.items()}
+    assert holders == {(system, value): {offer_id} for system, value in linked.items()}, "an id on two records"
+    assert Counter(c.kind for c in feed) == {"job": 3, "candidate": 5, "application": 5, "offer": 4}
