@@ -11,7 +11,8 @@ Issue 35's acceptance, the path a customer sets up once (one hub.yaml) and then 
 3. one delivery pass replays each system's recorded write conversation, request bodies matched, so the
    person's name and email, the job title and the Decimal pay reach each system exactly as recorded:
    Gusto's ``write_offer``, Odoo's and Kingdee's ``hire_from_greenhouse`` (built by their _build.py);
-   the ids each answers with are written back to the offer;
+   the ids each answers with are written back to the offer. (vcrpy plays only the innermost of nested
+   cassettes, so the pass runs target by target, each inside its own: ``run(target=...)``);
 4. the offer changes again and the routes fire again: the second pass looks the linked employees up
    and creates nothing (the ``*_again`` conversations); a third pass with nothing due sends nothing;
 5. the change feed shows the offer once per version, and no employee made anywhere.
@@ -51,24 +52,30 @@ GUSTO_UUID, ODOO_EMPLOYEE, KINGDEE_FID = "e0000000-0000-4000-8000-000000000007",
 RECORDED_ODOO_KEY = "HUBB6793CB3575FC9D"
 
 
+def _customised(shipped: Path, folder: Path, *edits: tuple[str, str]) -> None:
+    """The shipped mapping file ``shipped`` copied into the customer's ``folder`` with ``edits`` made
+    (each must find its text: a shipped file that changed fails here, not in a cassette mismatch)."""
+    text = shipped.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, f"{shipped}: {old!r} is no longer there"
+        text = text.replace(old, new)
+    (folder / shipped.parent.name).mkdir(parents=True)
+    (folder / shipped.parent.name / shipped.name).write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def mappings(tmp_path: Path) -> Path:
     """The customer's mapping folder: the shipped offer mappings of both ERPs with Greenhouse's department
     (id 4003, "Sales") and job title named as each ERP knows them — Greenhouse's jobs carry the
-    department's id, an ERP finds departments by its own name or number."""
-    folder = tmp_path / "mappings"
-    (folder / "erp" / "odoo").mkdir(parents=True)
-    (folder / "erp" / "kingdee").mkdir(parents=True)
-    odoo = (SHIPPED / "odoo" / "offer.yaml").read_text(encoding="utf-8")
-    odoo = odoo.replace("tables:\n", "tables:\n  departments: {'4003': Sales}\n").replace(
-        "department: {from: related.application.job.department}",
-        "department: {from: related.application.job.department, steps: [{lookup: {table: departments}}]}")
-    (folder / "erp" / "odoo" / "offer.yaml").write_text(odoo, encoding="utf-8")
-    kingdee_offer = (SHIPPED / "kingdee" / "offer.yaml").read_text(encoding="utf-8")
-    kingdee_offer = kingdee_offer.replace("  departments: {}", "  departments: {'4003': BM0301}").replace(
-        "  posts: {}", "  posts: {Account Executive: GW0301}")
-    (folder / "erp" / "kingdee" / "offer.yaml").write_text(kingdee_offer, encoding="utf-8")
-    return folder
+    department's id, an ERP finds departments by its own name (Odoo) or number (Kingdee)."""
+    folder = tmp_path / "mappings" / "erp"
+    _customised(SHIPPED / "odoo" / "offer.yaml", folder,
+                ("tables:\n", "tables:\n  departments: {'4003': Sales}\n"),
+                ("department: {from: related.application.job.department}",
+                 "department: {from: related.application.job.department, steps: [{lookup: {table: departments}}]}"))
+    _customised(SHIPPED / "kingdee" / "offer.yaml", folder, ("  departments: {}", "  departments: {'4003': BM0301}"),
+                ("  posts: {}", "  posts: {Account Executive: GW0301}"))
+    return folder.parent
 
 
 def hub_yaml(mappings: Path) -> HubConfig:
