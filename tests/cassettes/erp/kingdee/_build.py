@@ -159,6 +159,18 @@ BY_NUMBER = f"FStaffNumber = '{NUMBER}'"
 BY_FID = f"FID = {NEW_FID}"
 CREATED_ROW = [NEW_FID, NUMBER, "测试新员工", "+14155550177", "test.newhire@example.com", "2024-08-01T00:00:00"]
 
+#: The accepted Greenhouse offer of tests/e2e/test_offer_to_payroll.py (offer 8002: Test Candidate Three,
+#: Account Executive in Greenhouse's department 4003, which the customer's mapping tables name BM0301 and
+#: GW0301). Its number holds the hub id the test's store makes up, recorded as ``<hub-id>``.
+HIRE_NUMBER = "hub-<hub-id>"
+HIRE_FID = 100301
+HIRE = {"FStaffNumber": HIRE_NUMBER, "FName": "Test Candidate Three", "FMobile": "+14155550103",
+        "FEmail": "test.candidate3@example.com", "FJoinDate": "2024-07-01", "FCreateOrgId": ORG, "FUseOrgId": ORG,
+        "FPostEntity": [{"FWorkOrgId": ORG, "FPostDept": {"FNumber": "BM0301"}, "FPost": {"FNumber": "GW0301"},
+                         "FIsFirstPost": True, "FStaffStartDate": "2024-07-01"}]}
+HIRE_ROW = [HIRE_FID, HIRE_NUMBER, "Test Candidate Three", "+14155550103", "test.candidate3@example.com",
+            "2024-07-01T00:00:00"]
+
 
 def cassettes() -> dict[str, list[dict[str, Any]]]:
     latest = EMPLOYEES[-1][8]
@@ -212,6 +224,12 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         "write_employee": [login(), {"request": _lookup(BY_NUMBER), "response": response(200, [])},
                            {"request": _save(NEW_EMPLOYEE), "response": _saved(NEW_FID, NUMBER)}],
         "write_employee_again": [login(), {"request": _lookup(BY_NUMBER), "response": response(200, [CREATED_ROW])}],
+        # the acceptance test of issue 35: Greenhouse's hire, then its rerun (linked: looked up by its FID)
+        "hire_from_greenhouse": [login(), {"request": _lookup(f"FStaffNumber = '{HIRE_NUMBER}'"),
+                                           "response": response(200, [])},
+                                 {"request": _save(HIRE), "response": _saved(HIRE_FID, HIRE_NUMBER)}],
+        "hire_from_greenhouse_again": [login(), {"request": _lookup(f"FID = {HIRE_FID}"),
+                                                 "response": response(200, [HIRE_ROW])}],
         "write_employee_update": [
             login(),
             {"request": _lookup(BY_FID), "response": response(200, [[*CREATED_ROW[:3], "+14155550188", *CREATED_ROW[4:]]])},

@@ -49,8 +49,19 @@ FIELDS = {
 OFFER_ID = "hub-offer-1"
 EMPLOYEE_KEY = "HUBD2119A338F952CC"
 CREATED_EMPLOYEE = 42
-#: How the write finds the job's department: by its full name ("Parent / Child", what Odoo shows) or its own.
-DEPARTMENT_DOMAIN = ["|", ["complete_name", "=", "Research & Development"], ["name", "=", "Research & Development"]]
+#: The accepted Greenhouse offer of tests/e2e/test_offer_to_payroll.py (offer 8002: Test Candidate Three,
+#: Account Executive in Sales, 105000 USD a year): the key of ``hub-offer-8002``, which the test reads in
+#: place of the key of the hub id its store gives the offer, and the employee Odoo makes of it.
+HIRE_KEY = "HUBB6793CB3575FC9D"
+HIRED_EMPLOYEE = 57
+
+
+def department_domain(name: str) -> list[Any]:
+    """How the write finds the job's department: by its full name ("Parent / Child", what Odoo shows) or its own."""
+    return ["|", ["complete_name", "=", name], ["name", "=", name]]
+
+
+DEPARTMENT_DOMAIN = department_domain("Research & Development")
 
 
 def _at(day: int, hour: int = 9) -> str:
@@ -197,15 +208,27 @@ def employee_values() -> dict[str, Any]:
             "wage": "7916.67"}
 
 
-def write_json2(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    lookup = json2("hr.employee", "search_read", {"domain": [["barcode", "=", EMPLOYEE_KEY]], "fields": ["id"],
+def hire_values() -> dict[str, Any]:
+    """What the accepted Greenhouse offer becomes: its candidate, its job's title and (mapped by the
+    customer from Greenhouse's department id) department; 105000 a year is 8750.00 a month."""
+    return {"name": "Test Candidate Three", "barcode": HIRE_KEY, "work_email": "test.candidate3@example.com",
+            "job_title": "Account Executive", "department_id": 3, "contract_date_start": "2024-07-01",
+            "wage": "8750.00"}
+
+
+def write_json2(found: list[dict[str, Any]], values: dict[str, Any] | None = None, *,
+                department: list[Any] = DEPARTMENT_DOMAIN, department_id: int = 2,
+                created: int = CREATED_EMPLOYEE) -> list[dict[str, Any]]:
+    """Lookup by the offer's key, then (when it finds none) the department and the employee's create."""
+    values = values or employee_values()
+    lookup = json2("hr.employee", "search_read", {"domain": [["barcode", "=", values["barcode"]]], "fields": ["id"],
                                                   "limit": 1, "context": {"active_test": False}}, found)
     if found:
         return [lookup]
-    department = json2("hr.department", "search_read", {"domain": DEPARTMENT_DOMAIN,
-                                                        "fields": ["id"], "limit": 1}, [{"id": 2}])
-    create = json2("hr.employee", "create", {"vals_list": [employee_values()]}, [CREATED_EMPLOYEE])
-    return [lookup, department, create]
+    department_found = json2("hr.department", "search_read", {"domain": department,
+                                                              "fields": ["id"], "limit": 1}, [{"id": department_id}])
+    create = json2("hr.employee", "create", {"vals_list": [values]}, [created])
+    return [lookup, department_found, create]
 
 
 def write_contract() -> list[dict[str, Any]]:
@@ -254,6 +277,10 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         # writes: an accepted offer becomes an employee once
         "write_employee": write_json2([]),
         "write_employee_again": write_json2([{"id": CREATED_EMPLOYEE}]),
+        # the acceptance test of issue 35 (tests/e2e/test_offer_to_payroll.py): Greenhouse's hire, then its rerun
+        "hire_from_greenhouse": write_json2([], hire_values(), department=department_domain("Sales"), department_id=3,
+                                            created=HIRED_EMPLOYEE),
+        "hire_from_greenhouse_again": write_json2([{"id": HIRED_EMPLOYEE}], hire_values()),
         "write_employee_contract": write_contract(),
         "write_employee_refused": [
             json2("hr.employee", "search_read", {"domain": [["barcode", "=", EMPLOYEE_KEY]], "fields": ["id"],
