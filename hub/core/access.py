@@ -5,7 +5,7 @@ Access is decided here, as data, once; the read paths turn a :class:`Grant` into
 scope is never returned, counted or revealed by a filter, an error or a timing. The roles:
 
 * ``hr_admin`` reads every kind;
-* ``department_head`` reads the applications, assessments, feedback and offers of its departments
+* ``department_head`` reads the applications, interviews, assessments, feedback and offers of its departments
   (a record's department is its job's);
 * ``interviewer`` reads the candidates they interviewed and the assessments they wrote (an
   assessment's ``interviewer``);
@@ -20,7 +20,7 @@ are 256 random bits, so a fast hash is enough and a lookup by hash needs no per-
 Example:
     >>> head = Grant("t1", "sales-head", Role.DEPARTMENT_HEAD, departments=frozenset({"销售部"}))
     >>> sorted(head.readable_kinds), head.can_read("candidate")
-    (['application', 'assessment', 'feedback', 'offer'], False)
+    (['application', 'assessment', 'feedback', 'interview', 'offer'], False)
     >>> Grant("t2", "x", Role.SYSTEM)
     Traceback (most recent call last):
     ...
