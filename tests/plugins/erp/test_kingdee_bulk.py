@@ -21,6 +21,7 @@ from hub.core.delivery import Delivery, DeliveryRunner, Outbox, attach_routes
 from hub.core.delivery.related import related_json
 from hub.core.errors import ConfigError, RecordError
 from hub.core.mapping_files import MappingLookup
+from hub.core.migrate import ConnectorTarget
 from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.testing import scrubbing_vcr, sqlite_store
 from plugins.erp.kingdee import Kingdee
@@ -115,21 +116,30 @@ def test_each_place_of_a_batchsave_answer_gets_one_outcome_within_the_batch(save
             assert any(e["DIndex"] == place and not isinstance(e["DIndex"], bool) for e in errors)
 
 
-def test_a_migrations_hires_are_batchsaved_and_the_one_kingdee_refuses_fails_alone(tmp_path: Path, mappings: Path) -> None:
+@pytest.fixture
+def bulk_mappings(tmp_path: Path, mappings: Path) -> Path:
+    """The user's mapping folder, also sending the job 出纳 as the 岗位 GW0299 (which Kingdee does not have)."""
     folder = tmp_path / "mappings" / "erp" / "kingdee"
     folder.mkdir(parents=True)
     text = (mappings / "erp" / "kingdee" / "offer.yaml").read_text(encoding="utf-8")
     (folder / "offer.yaml").write_text(text.replace("posts: {软件工程师: GW0201}", "posts: {软件工程师: GW0201, 出纳: GW0299}"),
                                        encoding="utf-8")
-    settings = {**SETTINGS, "batch_save": True}
-    config = HubConfig.model_validate({
-        "mappings": [str(tmp_path / "mappings")], "connectors": {"kingdee": {"type": "kingdee", "settings": settings}},
+    return tmp_path / "mappings"
+
+
+def bulk_config(folder: Path) -> HubConfig:
+    return HubConfig.model_validate({
+        "mappings": [str(folder)], "connectors": {"kingdee": {"type": "kingdee", "settings": {**SETTINGS, "batch_save": True}}},
         "routes": [{"name": "hires", "entity": "offer", "target": "kingdee",
                     "when": [{"field": "status", "changed_to": "accepted"}]}]})
-    target = Kingdee(dict(settings), mapping_lookup=MappingLookup.of([tmp_path / "mappings"]))
+
+
+def test_a_migrations_hires_are_batchsaved_and_the_one_kingdee_refuses_fails_alone(tmp_path: Path, bulk_mappings: Path) -> None:
+    config = bulk_config(bulk_mappings)
+    target = Kingdee({**SETTINGS, "batch_save": True}, mapping_lookup=MappingLookup.of([bulk_mappings]))
     with sqlite_store(tmp_path) as store:
         attach_routes(store, config)
-        offers = [hire(store, n, "出纳" if n == 2 else "软件工程师") for n in (1, 2, 3)]
+        offers = [hire(store, n) for n in (1, 2, 3)]
         runner = DeliveryRunner(store, config, targets={"kingdee": target})
         with scrubbing_vcr(CASSETTES).use_cassette("batch_save.yaml") as played:
             report = runner.run()
@@ -146,8 +156,10 @@ def test_a_migrations_hires_are_batchsaved_and_the_one_kingdee_refuses_fails_alo
             (offers[0], dt.date(2024, 9, 1)), (offers[2], dt.date(2024, 9, 3))]
 
 
-def hire(store: Any, n: int, title: str) -> str:
-    """An accepted offer of a fictional person for a job ``title`` in 研发部, as a sync stores it; its hub id."""
+def applicant(store: Any, n: int) -> Offer:
+    """A fictional person's application, as a sync stores it (the job ``出纳`` for the second, which
+    the organisation's mapping sends as a 岗位 Kingdee does not have), and their accepted offer."""
+    title = "出纳" if n == 2 else "软件工程师"
     with store.transaction() as tx:
         store.upsert_many(tx, "greenhouse", [Job(external_ids={"greenhouse": f"j{n}"}, title=title, department="研发部")])
         store.upsert_many(tx, "greenhouse", [Candidate(external_ids={"greenhouse": f"c{n}"}, name=f"测试批量员工{n}",
@@ -155,8 +167,32 @@ def hire(store: Any, n: int, title: str) -> str:
         store.upsert_many(tx, "greenhouse", [Application(
             external_ids={"greenhouse": f"a{n}"}, status="offer", candidate=Ref(system="greenhouse", external_id=f"c{n}"),
             job=Ref(system="greenhouse", external_id=f"j{n}"))])
-        [offer_id] = store.upsert_many(tx, "greenhouse", [Offer(
-            external_ids={"greenhouse": f"o{n}"}, status="accepted", start_date=dt.date(2024, 9, n),
-            application=Ref(system="greenhouse", external_id=f"a{n}"),
-            candidate=Ref(system="greenhouse", external_id=f"c{n}"))]).ids
-    return offer_id
+    return Offer(external_ids={"greenhouse": f"o{n}"}, status="accepted", start_date=dt.date(2024, 9, n),
+                 application=Ref(system="greenhouse", external_id=f"a{n}"),
+                 candidate=Ref(system="greenhouse", external_id=f"c{n}"))
+
+
+def hire(store: Any, n: int) -> str:
+    """:func:`applicant` ``n`` and their offer stored; the offer's hub id."""
+    offer = applicant(store, n)
+    with store.transaction() as tx:
+        return store.upsert_many(tx, "greenhouse", [offer]).ids[0]
+
+
+@pytest.mark.parametrize(("view", "mismatched"), [("view_bulk", []), ("view_bulk_late", ["offer.start_date"])])
+def test_a_migration_into_kingdee_checks_what_view_reads_back_against_the_store(
+        tmp_path: Path, bulk_mappings: Path, view: str, mismatched: list[str]) -> None:
+    config = bulk_config(bulk_mappings)
+    with sqlite_store(tmp_path) as store:
+        offers = [applicant(store, n) for n in (1, 2, 3)]
+        target = ConnectorTarget(store, "greenhouse", "kingdee", config, ["offer"])
+        with store.transaction() as tx:
+            target.write(tx, [store.codec.prepare(offer, "greenhouse") for offer in offers], "run1")
+        with scrubbing_vcr(CASSETTES).use_cassette("batch_save.yaml"):
+            assert target.deliver("run1").counters == {"kingdee": {"delivered": 2, "dead": 1}}
+        with scrubbing_vcr(CASSETTES).use_cassette(f"{view}.yaml") as played:
+            findings = target.delivery_findings("run1")["offer"]
+        assert played.all_played
+        assert [f.record for f in findings if f.kind == "not_delivered"] == ["o2"]  # refused: dead, not held
+        late = [f for f in findings if f.kind == "checksum_mismatch"]
+        assert [f.field for f in late] == mismatched and all(f.record == "o3" for f in late)

@@ -324,6 +324,9 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
         "view_bulk": [login(),
                       {"request": _view(100401), "response": _viewed(100401, "hub-<hub-id-1>", "测试批量员工1", "2024-09-01")},
                       {"request": _view(100403), "response": _viewed(100403, "hub-<hub-id-3>", "测试批量员工3", "2024-09-03")}],
+        "view_bulk_late": [login(),  # the third hire's join day moved in Kingdee since the migration
+                           {"request": _view(100401), "response": _viewed(100401, "hub-<hub-id-1>", "测试批量员工1", "2024-09-01")},
+                           {"request": _view(100403), "response": _viewed(100403, "hub-<hub-id-3>", "测试批量员工3", "2024-10-03")}],
         "batch_save_again": [login(), {"request": _numbered([NUMBER, NUMBER_2]),
                                        "response": response(200, [[NEW_FID, NUMBER], [100202, NUMBER_2]])}],
         "write_refused": [
