@@ -107,3 +107,17 @@ def test_an_error_finish_raises_fails_every_entry_of_the_pass(store: Store) -> N
 
     report = DeliveryRunner(store, CONFIG, targets={"bulk": Broken()}).run()
     assert report.counters == {"bulk": {"retry_later": 2}}
+
+
+def test_an_id_finish_returns_that_the_hub_holds_for_another_entity_fails_that_entry_alone(store: Store) -> None:
+    ids = people(store, "Ann", "Bob")
+
+    class Same(BulkTarget):
+        def finish(self) -> Mapping[str, str | HubError]:
+            queued, self.queued = self.queued, []
+            return dict.fromkeys((item.entity_id for item in queued), "B-1")  # the system names both B-1
+
+    report = DeliveryRunner(store, CONFIG, targets={"bulk": Same()}).run()
+
+    assert report.counters == {"bulk": {"delivered": 1, "dead": 1}}
+    assert [store.get("candidate", ids[name]).external_ids.get("bulk") for name in ("Ann", "Bob")] == ["B-1", None]

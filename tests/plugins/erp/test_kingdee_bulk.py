@@ -26,6 +26,7 @@ from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.testing import scrubbing_vcr, sqlite_store
 from plugins.erp.kingdee import Kingdee
 from plugins.erp.kingdee_batch import Refused, Saved, batch_outcomes
+from plugins.erp.kingdee_view import localized
 from tests.plugins.erp.test_kingdee_connector import CASSETTES, SETTINGS, json_bodies_vcr
 from tests.plugins.erp.test_kingdee_write import JOB, OFFER_ID, PERSON, delivered, delivery, kingdee, mappings, offer
 
@@ -196,3 +197,16 @@ def test_a_migration_into_kingdee_checks_what_view_reads_back_against_the_store(
         assert [f.record for f in findings if f.kind == "not_delivered"] == ["o2"]  # refused: dead, not held
         late = [f for f in findings if f.kind == "checksum_mismatch"]
         assert [f.field for f in late] == mismatched and all(f.record == "o3" for f in late)
+
+
+@given(st.one_of(st.lists(st.fixed_dictionaries({"Key": st.sampled_from([2052, 1033, "2052"]),
+                                                 "Value": st.one_of(st.none(), st.text(max_size=4))})),
+                 st.text(max_size=4), st.none()))
+def test_a_view_text_is_the_sessions_language_or_another_filled_in_or_the_value_as_it_came(value: Any) -> None:
+    read = localized(value, 2052)
+    if not isinstance(value, list) or not value:
+        assert read == value or (value == [] and read is None)
+    else:
+        filled = [v["Value"] for v in value if str(v["Value"] or "").strip()]
+        chinese = [v["Value"] for v in value if str(v["Key"]) == "2052" and str(v["Value"] or "").strip()]
+        assert read == (chinese[0] if chinese else filled[0] if filled else None)
