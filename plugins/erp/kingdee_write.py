@@ -122,7 +122,10 @@ class KingdeeWrites(RestDeliveryTarget):
         super().__init__(*args, **kwargs)
         self._queued: list[Delivery] = []  # new employees of this pass, for finish() (batch_save)
         self._held: dict[str, tuple[str, dict[str, Any]]] = {}  # hub id -> (FID, what was written), for read_back
-        self.batched = self.settings.get("batch_save") is True
+        if not isinstance(self.settings.get("batch_save"), bool):
+            raise ConfigError(f"connector 'kingdee': batch_save is true or false, not {self.settings.get('batch_save')!r}",
+                              system=self.name)
+        self.batched = self.settings["batch_save"]
         size = self.settings.get("batch_size")
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
             raise ConfigError(f"connector 'kingdee': batch_size is a whole number from 1 to {MAX_BATCH}, not {size!r}",

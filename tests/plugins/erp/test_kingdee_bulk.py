@@ -94,10 +94,11 @@ def test_a_repeated_bulk_pass_finds_both_employees_with_one_lookup_and_saves_not
     target.close()
 
 
-@pytest.mark.parametrize("size", [0, 1001, "100", True])
-def test_batch_size_is_a_whole_number_kingdee_can_take(mappings: Path, size: Any) -> None:
-    with pytest.raises(ConfigError, match="batch_size"):
-        kingdee(mappings, batch_save=True, batch_size=size)
+@pytest.mark.parametrize(("setting", "value"), [("batch_size", 0), ("batch_size", 1001), ("batch_size", "100"),
+                                               ("batch_size", True), ("batch_save", "yes")])
+def test_the_bulk_settings_are_what_kingdee_can_take(mappings: Path, setting: str, value: Any) -> None:
+    with pytest.raises(ConfigError, match=setting):
+        kingdee(mappings, **{"batch_save": True, setting: value})
 
 
 @given(st.lists(st.fixed_dictionaries({"Id": st.integers(0, 10**6), "DIndex": st.one_of(st.integers(-2, 6), st.text(max_size=2))})),
