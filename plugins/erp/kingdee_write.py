@@ -126,10 +126,11 @@ class KingdeeWrites(RestDeliveryTarget):
             raise ConfigError(f"connector 'kingdee': batch_save is true or false, not {self.settings.get('batch_save')!r}",
                               system=self.name)
         self.batched = self.settings["batch_save"]
-        size = self.settings.get("batch_size")
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
-            raise ConfigError(f"connector 'kingdee': batch_size is a whole number from 1 to {MAX_BATCH}, not {size!r}",
-                              system=self.name)
+        for setting in ("batch_size", "batch_threads"):
+            size = self.settings.get(setting)
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
+                raise ConfigError(f"connector 'kingdee': {setting} is a whole number from 1 to {MAX_BATCH}, not {size!r}",
+                                  system=self.name)
 
     def refusal(self, item: Delivery) -> PermanentConnectorError | None:
         """What never becomes an employee: an offer not accepted, a person without a name, no organisation."""

@@ -95,7 +95,7 @@ def test_a_repeated_bulk_pass_finds_both_employees_with_one_lookup_and_saves_not
 
 
 @pytest.mark.parametrize(("setting", "value"), [("batch_size", 0), ("batch_size", 1001), ("batch_size", "100"),
-                                               ("batch_size", True), ("batch_save", "yes")])
+                                               ("batch_size", True), ("batch_threads", 0), ("batch_save", "yes")])
 def test_the_bulk_settings_are_what_kingdee_can_take(mappings: Path, setting: str, value: Any) -> None:
     with pytest.raises(ConfigError, match=setting):
         kingdee(mappings, **{"batch_save": True, setting: value})
