@@ -43,7 +43,7 @@ def _index(entry: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int(value) if isinstance(value, str) and value.isdecimal() else None
 
 
 def names_records(status: Mapping[str, Any]) -> bool:
