@@ -29,6 +29,10 @@ the main post's (:func:`fold_posts`); ``BD_Department`` (部门) for departments
 jobs. The 任岗 form of its own (``BD_NEWSTAFF``, 员工任岗明细) holds the same assignments; the canonical
 model has no assignment entity, so it is not a stream.
 
+Writes (:mod:`plugins.erp.kingdee_write`): ``Save`` per accepted offer, ``BatchSave`` for a migration's
+many (``batch_save``; :mod:`plugins.erp.kingdee_batch` reads its answer record by record), and ``View``
+to read back each employee delivered (:mod:`plugins.erp.kingdee_view`).
+
 What the documents leave open is a setting: ``field_keys`` (a stream's FieldKeys; the first key is the
 record's id, the mapping reads the keys by name), ``filters`` (a stream's fixed FilterString, AND-ed
 with the cursor's), ``session_lost_codes``, ``page_size`` (2000 documented as the most), and the write
