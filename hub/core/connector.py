@@ -383,10 +383,12 @@ class RestConnector(Connector):
         except ValueError as exc:
             raise ConfigError(f"connector {self.name!r}: bad 'retry' setting: {exc}", system=self.name) from None
 
-    def client(self, *, transport: httpx.BaseTransport | None = None, authenticated: bool = True) -> HttpClient:
+    def client(self, *, transport: httpx.BaseTransport | None = None, authenticated: bool = True,
+               envelope: Envelope | None = None) -> HttpClient:
         """A fresh :class:`~hub.core.http.HttpClient` for this connector's base URL, auth and policy;
         ``authenticated=False`` leaves the auth out, for endpoints whose URL is the credential (a WeCom
-        group bot's ``?key=``)."""
+        group bot's ``?key=``); ``envelope`` replaces the connector's for a service whose answer the
+        caller judges record by record (a bulk save that refuses some records and saves the rest)."""
         return HttpClient(
             str(self.settings.get("base_url") or self.base_url),
             headers=self.headers,
@@ -395,7 +397,7 @@ class RestConnector(Connector):
             timeout=float(self.settings.get("timeout", self.timeout)),
             system=self.name,
             transport=transport,
-            envelope=self.envelope,
+            envelope=envelope or self.envelope,
             error_message_header=self.error_message_header,
         )
 

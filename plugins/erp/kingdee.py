@@ -29,6 +29,10 @@ the main post's (:func:`fold_posts`); ``BD_Department`` (部门) for departments
 jobs. The 任岗 form of its own (``BD_NEWSTAFF``, 员工任岗明细) holds the same assignments; the canonical
 model has no assignment entity, so it is not a stream.
 
+Writes (:mod:`plugins.erp.kingdee_write`): ``Save`` per accepted offer, ``BatchSave`` for a migration's
+many (``batch_save``; :mod:`plugins.erp.kingdee_batch` reads its answer record by record), and ``View``
+to read back each employee delivered (:mod:`plugins.erp.kingdee_view`).
+
 What the documents leave open is a setting: ``field_keys`` (a stream's FieldKeys; the first key is the
 record's id, the mapping reads the keys by name), ``filters`` (a stream's fixed FilterString, AND-ed
 with the cursor's), ``session_lost_codes``, ``page_size`` (2000 documented as the most), and the write
@@ -61,7 +65,8 @@ from hub.core.envelope import Envelope
 from hub.core.errors import ConfigError
 from hub.core.paginators import OffsetPaginator, PageRequest
 
-from plugins.erp.kingdee_auth import LOGIN, QUERY, SessionAuth, SignedHeadersAuth, response_status
+from plugins.erp.kingdee_auth import LOGIN, QUERY, SessionAuth, SignedHeadersAuth, error_text, response_status
+from plugins.erp.kingdee_batch import names_records
 from plugins.erp.kingdee_write import KingdeeWrites
 
 __all__ = ["Kingdee", "KingdeeEnvelope", "error_text", "fold_posts", "rows_to_records"]
@@ -152,26 +157,24 @@ class KingdeeEnvelope(Envelope):
         ('11', 'FName: 姓名 是必填项')
         >>> env.failure([["100001", "测试员工一"]]) is None
         True
+        >>> KingdeeEnvelope(auth=(1,), per_record=True).failure({"Result": {"ResponseStatus": {"IsSuccess": False,
+        ...     "MsgCode": 11, "Errors": [{"FieldName": "FName", "Message": "姓名 是必填项", "DIndex": 1}]}}}) is None
+        True
     """
+
+    #: For a bulk service (BatchSave): refusals that each name their record (``DIndex``) are the
+    #: caller's to read, record by record (:func:`~plugins.erp.kingdee_batch.batch_outcomes`); a lost
+    #: session still fails the call.
+    per_record: bool = False
 
     def failure(self, body: Any) -> tuple[str, str | None] | None:
         status = response_status(body)
         if status is None or status.get("IsSuccess") is not False:
             return None
-        code = status.get("MsgCode", status.get("ErrorCode"))
-        return str(code), error_text(status)
-
-
-def error_text(status: Mapping[str, Any]) -> str | None:
-    """The errors of a ``ResponseStatus`` as ``FieldName: Message``, joined by ``; ``.
-
-    Example:
-        >>> error_text({"Errors": [{"FieldName": None, "Message": "会话信息已丢失，请重新登录"}]})
-        '会话信息已丢失，请重新登录'
-    """
-    errors = [e for e in status.get("Errors") or () if isinstance(e, dict)]
-    parts = [f"{e['FieldName']}: {e.get('Message')}" if e.get("FieldName") else str(e.get("Message")) for e in errors]
-    return "; ".join(parts) or None
+        code = str(status.get("MsgCode", status.get("ErrorCode")))
+        if self.per_record and code not in self.auth and names_records(status):
+            return None
+        return code, error_text(status)
 
 
 def _stream(name: str, entity: str) -> Stream:
@@ -201,6 +204,7 @@ class Kingdee(KingdeeWrites, RestConnector):
     page_size = MAX_LIMIT
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     envelope = KingdeeEnvelope(auth=(1,))
+    batch_envelope = KingdeeEnvelope(auth=(1,), per_record=True)
     required_settings = ("base_url", "acct_id", "username")
     default_settings = {"lcid": 2052, "org_num": "0", "session_lost_codes": [1], "field_keys": {}, "filters": {},
                         "app_id_xor_key": "0054f397c6234378b09ca7d3e5debce7", "sign_timestamp_ms": True,

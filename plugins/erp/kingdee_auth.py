@@ -31,7 +31,7 @@ import hmac
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Generator, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -41,8 +41,8 @@ from hub.core.auth import credential_answer
 from hub.core.errors import AuthError, ConfigError
 from hub.core.http import redact_text, redact_url
 
-__all__ = ["LOGIN", "QUERY", "SAVE", "SESSION_COOKIE", "SessionAuth", "SignedHeadersAuth", "api_secret", "kd_signature",
-           "response_status", "service_path"]
+__all__ = ["BATCH_SAVE", "LOGIN", "QUERY", "SAVE", "SESSION_COOKIE", "VIEW", "SessionAuth", "SignedHeadersAuth",
+           "api_secret", "error_text", "kd_signature", "response_status", "service_path"]
 
 Flow = Generator[httpx.Request, httpx.Response, None]
 
@@ -61,6 +61,8 @@ def service_path(service: str) -> str:
 LOGIN = service_path("AuthService.ValidateUser")
 QUERY = service_path("DynamicFormService.ExecuteBillQuery")
 SAVE = service_path("DynamicFormService.Save")
+BATCH_SAVE = service_path("DynamicFormService.BatchSave")
+VIEW = service_path("DynamicFormService.View")
 #: The cookie that carries a WebAPI session.
 SESSION_COOKIE = "kdservice-sessionid"
 #: ``LoginResultType`` of a login that worked.
@@ -84,6 +86,18 @@ def response_status(body: Any) -> dict[str, Any] | None:
     result = body.get("Result") if isinstance(body, dict) else None
     status = result.get("ResponseStatus") if isinstance(result, dict) else None
     return status if isinstance(status, dict) else None
+
+
+def error_text(status: Mapping[str, Any]) -> str | None:
+    """The errors of a ``ResponseStatus`` as ``FieldName: Message``, joined by ``; ``.
+
+    Example:
+        >>> error_text({"Errors": [{"FieldName": None, "Message": "会话信息已丢失，请重新登录"}]})
+        '会话信息已丢失，请重新登录'
+    """
+    errors = [e for e in status.get("Errors") or () if isinstance(e, dict)]
+    parts = [f"{e['FieldName']}: {e.get('Message')}" if e.get("FieldName") else str(e.get("Message")) for e in errors]
+    return "; ".join(parts) or None
 
 
 def kd_signature(message: str, key: str) -> str:

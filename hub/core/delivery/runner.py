@@ -266,13 +266,31 @@ class DeliveryRunner:
                 if external_id is not None:
                     stored.linked(entry.entity_id, str(external_id))
         if batch:
-            try:
-                target.finish()
-            except HubError as exc:
-                for entry, item, _ in batch:
-                    self._failed(name, entry, exc, item.payload, self.routes[entry.route].max_attempts, report)
-                return
-            self._delivered(name, batch, report)
+            self._finished(name, target, batch, report)
+
+    def _finished(self, name: str, target: DeliveryTarget, batch: list[tuple[OutboxEntry, Delivery, str | None]],
+                  report: DeliveryReport) -> None:
+        """A batched target's pass made durable (:meth:`DeliveryTarget.finish`), entry by entry: an id
+        it assigned is linked, an error it names fails that entry alone; an error it raises fails them all."""
+        try:
+            outcomes = target.finish() or {}
+        except HubError as exc:
+            outcomes = dict.fromkeys((item.entity_id for _, item, _ in batch), exc)
+        done = []
+        for entry, item, external_id in batch:
+            outcome = outcomes.get(item.entity_id, external_id)
+            if isinstance(outcome, HubError):
+                self._failed(name, entry, outcome, item.payload, self.routes[entry.route].max_attempts, report)
+            else:
+                done.append((entry, item, outcome))
+        try:
+            self._delivered(name, done, report)
+        except StoreError:  # an id the hub holds for another entity: that entry fails, the others are delivered
+            for entry, item, external_id in done:
+                try:
+                    self._delivered(name, [(entry, item, external_id)], report)
+                except StoreError as exc:
+                    self._failed(name, entry, exc, item.payload, 1, report)
 
     # -- one entry
 

@@ -5,7 +5,8 @@ A target is a connector class that lists the entity kinds it writes in ``writes`
 stored now, its payload from the connector's reverse mapping, and the target's own id for it if the
 hub knows one — and records the id the target returns, so the next change updates instead of
 creating. Targets that write in batches (import files) set ``batched`` and make their writes durable
-in :meth:`DeliveryTarget.finish`; the runner marks their entries delivered only after that.
+in :meth:`DeliveryTarget.finish`; the runner marks their entries delivered only after that, linking
+the ids ``finish`` returns when the system assigns them only then (a bulk save).
 
 A target must make a repeated delivery harmless, because a crash between the write and the outbox
 commit repeats it: use the vendor's idempotency key (:attr:`Delivery.key`) where it has one, its
@@ -83,7 +84,9 @@ class DeliveryTarget:
     """
 
     writes: ClassVar[tuple[str, ...]] = ()
-    batched: ClassVar[bool] = False
+    #: Writes are queued by :meth:`deliver` and made durable by :meth:`finish`; a class may leave it to
+    #: each instance's settings (a bulk mode for migrations).
+    batched: bool = False
     #: References to read with each delivery, per kind: dotted paths through reference fields, e.g.
     #: ``{"offer": ("candidate", "application.job")}`` for a target that makes an employee of an offer
     #: (:mod:`hub.core.delivery.related`). Their PII reaches the target, and the audit log says so.
@@ -117,8 +120,17 @@ class DeliveryTarget:
         """
         return None
 
-    def finish(self) -> None:
-        """Make batched writes durable (batched targets only); called once per delivery pass."""
+    def finish(self) -> Mapping[str, str | HubError] | None:
+        """Make batched writes durable (batched targets only); called once per delivery pass.
+
+        Return None when :meth:`deliver` already said everything (import files), or, for a target
+        whose system assigns its ids only when the batch is written, ``{hub id: outcome}`` for the
+        pass's entries: the id the system assigned (linked as :meth:`deliver`'s would be), or the
+        :class:`~hub.core.errors.HubError` of that entry alone (retried or a dead letter as if
+        :meth:`deliver` had raised it) while the others are delivered. An entry left out keeps what
+        :meth:`deliver` returned. Raising fails every entry of the pass.
+        """
+        return None
 
     def read_back(self, kind: str) -> Iterator[tuple[str, Entity | RecordError]] | None:
         """The records of ``kind`` this instance delivered, as the target holds them now, read back

@@ -10,7 +10,10 @@ and the SDKs (docs/connectors/kingdee.md): ``POST {server}/<service>.common.kdsv
 cookie (also ``KDSVCSessionId`` in the body); ExecuteBillQuery with ``{"data": {FormId, FieldKeys,
 FilterString, OrderString, TopRowCount, StartRow, Limit}}`` answering rows, or its failure as
 ``[[{"Result": {"ResponseStatus": ...}}]]``; Save with ``{"formid", "data": {..., "Model"}}`` answering
-``Result.ResponseStatus {IsSuccess, Errors, SuccessEntitys}``. A 429 and a 503 come from the tenant's
+``Result.ResponseStatus {IsSuccess, Errors, SuccessEntitys}``; BatchSave with ``Model`` an array, answering
+for each record by its place (``DIndex``) in ``SuccessEntitys`` or ``Errors``; View with ``{"formid", "data":
+{CreateOrgId, Number, Id, IsSortBySeq}}`` answering the record's model in ``Result.Result`` (property
+names, texts as ``[{"Key": lcid, "Value"}]``, base data as objects with their ``Number``). A 429 and a 503 come from the tenant's
 gateway (Kingdee documents no throttling). People are fictional (example.com, +1 NXX 555-01XX);
 credentials, sessions and tokens are placeholders.
 
@@ -33,6 +36,8 @@ STUB = "Kingdee.BOS.WebApi.ServicesStub"
 LOGIN = f"{SERVER}/{STUB}.AuthService.ValidateUser.common.kdsvc"
 QUERY = f"{SERVER}/{STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc"
 SAVE = f"{SERVER}/{STUB}.DynamicFormService.Save.common.kdsvc"
+BATCH_SAVE = f"{SERVER}/{STUB}.DynamicFormService.BatchSave.common.kdsvc"
+VIEW = f"{SERVER}/{STUB}.DynamicFormService.View.common.kdsvc"
 ACCT_ID = "65f0c0ffee0001"
 USERNAME = "hub-integration"
 LIMIT = 2
@@ -172,6 +177,77 @@ HIRE_ROW = [HIRE_FID, HIRE_NUMBER, "Test Candidate Three", "+14155550103", "test
             "2024-07-01T00:00:00"]
 
 
+def _view(fid: int) -> dict[str, Any]:
+    return _post(VIEW, {"formid": "BD_Empinfo", "data": {"CreateOrgId": 0, "Number": "", "Id": str(fid),
+                                                         "IsSortBySeq": "false"}})
+
+
+def _text(value: str) -> list[dict[str, Any]]:
+    """A text of a View answer, in each language the data centre has (only Chinese filled in)."""
+    return [{"Key": 2052, "Value": value}, {"Key": 1033, "Value": " "}]
+
+
+def _base(rows: list[list[Any]], number: str) -> dict[str, Any]:
+    """A base-data reference as View answers it: the 部门 or 岗位 of DEPARTMENTS or POSTS with ``number``."""
+    fid, _, name, *_ = next(row for row in rows if row[1] == number)
+    return {"Id": fid, "Number": number, "Name": _text(name), "MultiLanguageText": [{"PkId": fid, "LocaleId": 2052, "Name": name}]}
+
+
+def _viewed(fid: int, number: str, name: str, joined: str, dept: str = "BM0101", post: str = "GW0201") -> dict[str, Any]:
+    """View's answer for an employee the write side created: its model under ``Result.Result``."""
+    return response(200, {"Result": {"ResponseStatus": None, "Result": {
+        "Id": fid, "msterID": fid, "DocumentStatus": "C", "ForbidStatus": "A", "StaffNumber": number,
+        "Name": _text(name), "JoinDate": f"{joined}T00:00:00", "CreateOrgId_Id": 1,
+        "CreateOrgId": {"Id": 1, "Number": "100", "Name": _text("测试公司")},
+        "PostEntity": [{"Id": fid * 10 + 1, "Seq": 1, "WorkOrgId": {"Id": 1, "Number": "100", "Name": _text("测试公司")},
+                        "PostDept": _base(DEPARTMENTS, dept), "Post": _base(POSTS, post), "IsFirstPost": True,
+                        "StaffStartDate": f"{joined}T00:00:00"}]}}})
+
+
+#: View's answer for an id it does not hold: a failed ResponseStatus whose message is in the
+#: session's language, without a code of its own.
+VIEW_GONE = response(200, {"Result": {"ResponseStatus": {
+    "ErrorCode": 500, "IsSuccess": False, "Errors": [{"FieldName": None, "Message": "要查看的数据不存在，可能已被删除！",
+                                                       "DIndex": 0}],
+    "SuccessEntitys": [], "SuccessMessages": [], "MsgCode": 0}}})
+
+
+def _numbered(numbers: list[str]) -> dict[str, Any]:
+    """The lookup before a BatchSave: the employees with any of the chunk's numbers, one query."""
+    where = "FStaffNumber IN (" + ",".join(f"'{n}'" for n in numbers) + ")"
+    return _post(QUERY, {"data": {"FormId": "BD_Empinfo", "FieldKeys": "FID,FStaffNumber", "FilterString": where,
+                                  "OrderString": "", "TopRowCount": 0, "StartRow": 0, "Limit": len(numbers)}})
+
+
+def _batch_save(models: list[dict[str, Any]]) -> dict[str, Any]:
+    return _post(BATCH_SAVE, {"formid": "BD_Empinfo", "data": {
+        "NeedUpDateFields": [], "NeedReturnFields": ["FID", "FStaffNumber"], "IsDeleteEntry": "false",
+        "NumberSearch": "true", "IsAutoSubmitAndAudit": "true", "BatchCount": 1, "Model": models}})
+
+
+#: A migration's three hires, BatchSaved at once (tests/plugins/erp/test_kingdee_bulk.py); their numbers
+#: hold the hub ids the test's store makes up, recorded as ``<hub-id-n>``. The second names a 岗位 the
+#: organisation does not have (GW0299): Kingdee refuses it alone and saves the others.
+def _hire(n: int, post: str = "GW0201") -> dict[str, Any]:
+    return {"FStaffNumber": f"hub-<hub-id-{n}>", "FName": f"测试批量员工{n}", "FMobile": f"+1415555018{n}",
+            "FEmail": f"test.bulk{n}@example.com", "FJoinDate": f"2024-09-0{n}", "FCreateOrgId": ORG, "FUseOrgId": ORG,
+            "FPostEntity": [{"FWorkOrgId": ORG, "FPostDept": {"FNumber": "BM0101"}, "FPost": {"FNumber": post},
+                             "FIsFirstPost": True, "FStaffStartDate": f"2024-09-0{n}"}]}
+
+
+BULK = [_hire(1), _hire(2, post="GW0299"), _hire(3)]
+BULK_SAVED = response(200, {"Result": {"ResponseStatus": {
+    "ErrorCode": 500, "IsSuccess": False,
+    "Errors": [{"FieldName": "FPost", "Message": "字段“岗位”的值“GW0299”不存在", "DIndex": 1}],
+    "SuccessEntitys": [{"Id": 100401, "Number": "hub-<hub-id-1>", "DIndex": 0},
+                       {"Id": 100403, "Number": "hub-<hub-id-3>", "DIndex": 2}],
+    "SuccessMessages": [], "MsgCode": 11},
+    "NeedReturnData": [{"FID": 100401, "FStaffNumber": "hub-<hub-id-1>"}, {"FID": 100403, "FStaffNumber": "hub-<hub-id-3>"}]}})
+#: The second offer of the body-matched bulk tests (the first is OFFER_ID).
+OFFER_ID_2 = "1f2e3d4c-5b6a-7988-97a6-b5c4d3e2f101"
+NUMBER_2 = f"hub-{OFFER_ID_2}"
+
+
 def cassettes() -> dict[str, list[dict[str, Any]]]:
     latest = EMPLOYEES[-1][8]
     since = f"FModifyDate >= '{latest}'"
@@ -236,6 +312,23 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
             {"request": _save({"FID": NEW_FID, "FMobile": "+14155550177"}, updating=["FMobile"]),
              "response": _saved(NEW_FID, NUMBER)},
         ],
+        # View: the employee write_employee created read back; moved to another 任岗 since; gone
+        "view_employee": [login(), {"request": _view(NEW_FID),
+                                    "response": _viewed(NEW_FID, NUMBER, "测试新员工", "2024-08-01")}],
+        "view_employee_moved": [login(), {"request": _view(NEW_FID), "response": _viewed(
+            NEW_FID, NUMBER, "测试新员工", "2024-08-01", dept="BM0102", post="GW0202")}],
+        "view_employee_gone": [login(), {"request": _view(NEW_FID), "response": VIEW_GONE}],
+        # BatchSave: a migration's hires, one refused; their read-back; a repeated pass that finds both
+        "batch_save": [login(), {"request": _numbered([h["FStaffNumber"] for h in BULK]), "response": response(200, [])},
+                       login(), {"request": _batch_save(BULK), "response": BULK_SAVED}],
+        "view_bulk": [login(),
+                      {"request": _view(100401), "response": _viewed(100401, "hub-<hub-id-1>", "测试批量员工1", "2024-09-01")},
+                      {"request": _view(100403), "response": _viewed(100403, "hub-<hub-id-3>", "测试批量员工3", "2024-09-03")}],
+        "view_bulk_late": [login(),  # the third hire's join day moved in Kingdee since the migration
+                           {"request": _view(100401), "response": _viewed(100401, "hub-<hub-id-1>", "测试批量员工1", "2024-09-01")},
+                           {"request": _view(100403), "response": _viewed(100403, "hub-<hub-id-3>", "测试批量员工3", "2024-10-03")}],
+        "batch_save_again": [login(), {"request": _numbered([NUMBER, NUMBER_2]),
+                                       "response": response(200, [[NEW_FID, NUMBER], [100202, NUMBER_2]])}],
         "write_refused": [
             login(), {"request": _lookup(BY_NUMBER), "response": response(200, [])},
             {"request": _save(NEW_EMPLOYEE), "response": response(200, {"Result": {"ResponseStatus": {
