@@ -44,6 +44,7 @@ router = APIRouter(tags=["records"])
 KINDS: dict[str, str] = {
     "candidates": "candidate", "jobs": "job", "applications": "application", "interviews": "interview",
     "assessments": "assessment", "feedback": "feedback", "offers": "offer", "employees": "employee", "departments": "department",
+    "payslips": "payslip",
 }
 
 #: Look-up parameter → (blind-indexed field, the transform the mappings store that field with): the

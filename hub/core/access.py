@@ -6,7 +6,8 @@ scope is never returned, counted or revealed by a filter, an error or a timing. 
 
 * ``hr_admin`` reads every kind;
 * ``department_head`` reads the applications, interviews, assessments, feedback and offers of its departments
-  (a record's department is its job's);
+  (a record's department is its job's); not employees nor their payslips (pay is HR's and payroll's:
+  ``hr_admin``, or a ``system`` granted ``payslip``);
 * ``interviewer`` reads the candidates they interviewed and the assessments they wrote (an
   assessment's ``interviewer``);
 * ``system`` reads the kinds it is granted, all of their records (an HR system that consumes a feed);

@@ -77,6 +77,7 @@ __all__ = [
     "Offer",
     "EmploymentStatus",
     "Employee",
+    "Payslip",
     "ENTITY_TYPES",
     "validate_entity",
 ]
@@ -707,8 +708,37 @@ class Employee(Person):
     compensation: Annotated[Compensation | None, PII] = None
 
 
+class Payslip(Entity):
+    """One employee's pay for one pay run, as the payroll system paid it.
+
+    Why a kind of its own: an offer's and an employee's ``compensation`` is the pay agreed; a payslip
+    is the pay actually paid for a period (gross, and what reached the employee after taxes and
+    deductions). Salary travels from an offer into payroll, and the payslips are how it comes back.
+    Amounts are PII, as every salary is; the vendor's pay run id is not. A payslip has no status: it
+    exists once its pay run is processed (a draft pay run is not pay).
+
+    Example:
+        >>> Payslip(employee=Ref(system="gusto", external_id="e-1"), gross_pay=Money(amount="2500.00", currency="USD"),
+        ...         check_date="2024-06-14").gross_pay.amount
+        Decimal('2500.00')
+    """
+
+    kind: ClassVar[str] = "payslip"
+
+    employee: Ref
+    payroll_id: str | None = None  # the vendor's pay run, shared by every payslip of that run
+    pay_period_start: dt.date | None = None
+    pay_period_end: dt.date | None = None
+    check_date: dt.date | None = None  # the day the pay is paid
+    gross_pay: Annotated[Money | None, PII] = None
+    net_pay: Annotated[Money | None, PII] = None
+    taxes: Annotated[Money | None, PII] = None  # the employee's taxes withheld, summed
+    deductions: Annotated[Money | None, PII] = None  # the employee's deductions, summed
+
+
 ENTITY_TYPES: dict[str, type[Entity]] = {
-    cls.kind: cls for cls in (Candidate, Department, Job, Application, Interview, Assessment, Feedback, Offer, Employee)
+    cls.kind: cls
+    for cls in (Candidate, Department, Job, Application, Interview, Assessment, Feedback, Offer, Employee, Payslip)
 }
 
 

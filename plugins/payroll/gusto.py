@@ -1,4 +1,4 @@
-"""Gusto (US payroll) API v1: a company's employees, their jobs and compensations (issue 35).
+"""Gusto (US payroll) API v1: a company's employees, their jobs and compensations, and their payslips (issue 35).
 
 Follows https://docs.gusto.com (App Integrations and Embedded Payroll reference; facts, sources and
 open points in docs/connectors/gusto.md). What is declaration:
@@ -37,9 +37,19 @@ employee is a dead letter (an organisation that pays owners per paycheck on one 
 ``Paycheck: <period>`` to the ``pay_period`` table in its own mapping folder). Money is always USD
 (Gusto pays in US dollars only).
 
-Payrolls (``GET /v1/companies/{company_uuid}/payrolls``) are not read: the canonical model has no
-payroll kind (a payroll is a pay run of many employees with taxes and deductions, not an attribute
-of one), and inventing one is out of scope; see docs/connectors/gusto.md.
+Payrolls (stream ``payrolls``): ``GET /v1/companies/{company_uuid}/payrolls?processing_statuses=processed
+&include=employee_compensations`` lists the company's processed pay runs, each with ``pay_period``
+``{start_date, end_date, pay_schedule_uuid}``, ``check_date`` and ``employee_compensations[]``
+``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts as decimal
+strings). One pay run pays many employees: each compensation is one canonical
+:class:`~hub.core.models.Payslip`, record id ``<payroll uuid>:<employee uuid>``, holding its pay run
+(without the compensation list) beside it (:meth:`Gusto.page_records`); an employee the run
+``excluded`` was not paid by it and has no payslip. Gusto documents ``start_date``/``end_date``
+filters at most a year apart and answers, without them, the past six months: a pass reads those six
+months (no cursor: a processed payroll has no "updated at", and the window is what Gusto answers), so
+the stream never marks older payslips deleted (``full_refresh_deletes`` off). The taxes and
+deductions lists (``include=taxes,deductions``) are not summed into the payslip: kept as they came in
+``remote_data``.
 
 Details the documentation leaves open are settings: the API version (``api_version``), the token
 endpoint's base (``base_url``: ``https://api.gusto-demo.com`` for the demo environment), the
@@ -70,7 +80,7 @@ from urllib.parse import quote
 from hub import hookimpl
 from hub.core.auth import OAuth2RefreshToken
 from hub.core.connector import Category, Detail, RestConnector, Stream
-from hub.core.errors import ConfigError, WebhookVerificationError
+from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
 from hub.core.paginators import PageNumberPaginator, PageRequest
 from hub.core.webhooks import webhook_json
 from plugins.payroll.gusto_write import GustoWrites
@@ -163,6 +173,9 @@ class Gusto(GustoWrites, RestConnector):
     default_settings: ClassVar[Mapping[str, Any]] = {"api_version": API_VERSION}
     streams = (
         Stream(name="employees", entity="employee", path="/v1/companies/{company_uuid}/employees", primary_key="uuid"),
+        Stream(name="payrolls", entity="payslip", path="/v1/companies/{company_uuid}/payrolls", primary_key="id",
+               params={"processing_statuses": "processed", "include": "employee_compensations"},
+               full_refresh_deletes=False),
         Stream(name="employee_events", entity="employee", path="/v1/employees/{id}", primary_key="uuid",
                pulled=False, detail=Detail(path="/v1/employees/{id}", id_path="entity_uuid")),
     )
@@ -202,6 +215,36 @@ class Gusto(GustoWrites, RestConnector):
         request = super().first_request(stream, since=since, tombstones=tombstones)
         return PageRequest(request.url.replace("{company_uuid}", quote(str(self.setting("company_uuid")), safe="")),
                            request.params, request.json)
+
+    def page_records(self, stream: Stream, listed: list[Any]) -> list[Any]:
+        """For ``payrolls``: one record per employee a pay run paid, ``{"id": "<payroll>:<employee>",
+        "payroll": <the run without its compensations>, "employee_compensation": <one of them>}``
+        (an ``excluded`` employee was not paid: no record); any other stream's items as listed.
+
+        Raises:
+            MalformedPageError: a listed payroll is not an object, or its compensations not a list.
+
+        Example:
+            >>> run = {"payroll_uuid": "p-1", "check_date": "2024-06-14", "employee_compensations": [
+            ...     {"employee_uuid": "e-1", "gross_pay": "2500.00"}, {"employee_uuid": "e-2", "excluded": True}]}
+            >>> gusto = Gusto({"company_uuid": "c", "client_id": "i", "client_secret": "s", "refresh_token": "r"})
+            >>> [(r["id"], r["payroll"]) for r in gusto.page_records(gusto.stream("payrolls"), [run])]
+            [('p-1:e-1', {'payroll_uuid': 'p-1', 'check_date': '2024-06-14'})]
+        """
+        if stream.name != "payrolls":
+            return listed
+        records = []
+        for payroll in listed:
+            paid = payroll.get("employee_compensations") if isinstance(payroll, dict) else None
+            if not isinstance(paid, list) or not all(isinstance(compensation, dict) for compensation in paid):
+                raise MalformedPageError("a listed payroll is not an object with employee_compensations[{...}]",
+                                         system=self.name, stream=stream.name)  # fmt: skip
+            held = {key: value for key, value in payroll.items() if key != "employee_compensations"}
+            run = held.get("payroll_uuid") or held.get("uuid")
+            records += [{"id": f"{run}:{compensation.get('employee_uuid')}", "payroll": held,
+                         "employee_compensation": compensation}
+                        for compensation in paid if not compensation.get("excluded")]
+        return records
 
     # -- webhooks
 

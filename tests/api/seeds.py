@@ -1,6 +1,7 @@
-"""Records for the API tests: two departments, two jobs, two interviewers, two candidates, two employees,
-and for each candidate an application, an interview, an assessment, feedback and an offer — one side in 销售部
-(Sales, interviewer 王面试, candidate A), the other in 研发部 (R&D, interviewer 赵面试, candidate B).
+"""Records for the API tests: two departments, two jobs, two interviewers, two candidates, two employees
+with a payslip each, and for each candidate an application, an interview, an assessment, feedback and an
+offer — one side in 销售部 (Sales, interviewer 王面试, candidate A), the other in 研发部 (R&D, interviewer
+赵面试, candidate B).
 
 Every PII value is long and distinctive, so a test can look for it in a raw response text: masking
 keeps at most the last four characters, never the whole value.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hub.core.models import (Application, Assessment, Candidate, Department, Employee, Entity, Feedback, Interview, Job,
-                             Offer, Provenance, Ref)
+                             Money, Offer, Payslip, Provenance, Ref)
 from hub.core.store import Store
 
 __all__ = ["SYSTEM", "PII_VALUES", "seed"]
@@ -33,6 +34,8 @@ PII_VALUES = {
     "fb-b": ["感谢参加面试，乙的反馈全文"],
     "of-a": ["月薪三万五千元整甲"],
     "of-b": ["月薪四万二千元整乙"],
+    "pay-a": ["31415.92"],
+    "pay-b": ["27182.81"],
 }
 
 
@@ -62,6 +65,9 @@ def _records() -> list[Entity]:
                      text=PII_VALUES[f"fb-{side}"][0]),
             Offer(external_ids={SYSTEM: f"of-{side}"}, application=_ref(f"app-{side}"), candidate=_ref(f"cand-{side}"),
                   status="sent", salary_raw=PII_VALUES[f"of-{side}"][0]),
+            Payslip(external_ids={SYSTEM: f"pay-{side}"}, employee=_ref(f"emp-{side}"), payroll_id="run-2026-01",
+                    pay_period_start=dt.date(2026, 1, 1), pay_period_end=dt.date(2026, 1, 31),
+                    check_date=dt.date(2026, 2, 5), gross_pay=Money(amount=PII_VALUES[f"pay-{side}"][0], currency="CNY")),
         ]
     for record in records:
         record.provenance = Provenance(system=SYSTEM, fetched_at=_FETCHED)

@@ -35,9 +35,10 @@ from tests.api.seeds import PII_VALUES, SYSTEM, seed
 
 PLURALS = {"candidates": "candidate", "jobs": "job", "applications": "application", "interviews": "interview",
            "assessments": "assessment",
-           "feedback": "feedback", "offers": "offer", "employees": "employee", "departments": "department"}
+           "feedback": "feedback", "offers": "offer", "employees": "employee", "departments": "department",
+           "payslips": "payslip"}
 KIND_OF_LABEL = {"dep": "department", "job": "job", "cand": "candidate", "emp": "employee", "app": "application",
-                 "iv": "interview", "as": "assessment", "fb": "feedback", "of": "offer"}
+                 "iv": "interview", "as": "assessment", "fb": "feedback", "of": "offer", "pay": "payslip"}
 EVERYTHING = {f"{prefix}-{side}" for prefix in KIND_OF_LABEL for side in "ab"}
 
 #: caller → (role, scope, pii_read, the labels of the records it may see).

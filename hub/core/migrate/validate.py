@@ -126,7 +126,8 @@ def prepare_rows(rows: list[MappedRow], codec: EntityCodec, system: str, digeste
 
 
 #: Referenced kinds first, so the store resolves references inside one batch.
-_ORDER = ("department", "candidate", "employee", "job", "application", "interview", "offer", "assessment", "feedback")
+_ORDER = ("department", "candidate", "employee", "payslip", "job",
+          "application", "interview", "offer", "assessment", "feedback")
 
 
 class _Memo:

@@ -1,7 +1,7 @@
 """Write the Gusto API v1 cassettes in this folder (run by hand; the YAML files are committed).
 
 Why generated: the cassettes share one small, made-up company (its employees, their jobs and
-compensations) whose uuids must agree across files, every page must carry the ``X-Total-*``
+compensations, the processed payrolls that paid them) whose uuids must agree across files, every page must carry the ``X-Total-*``
 headers, and every request the pinned ``X-Gusto-API-Version``. Writing that by hand invites drift.
 
 The protocol follows https://docs.gusto.com (App Integrations reference; facts in
@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hub.testing.cassette_writer import request, response, write_cassettes
+from plugins.payroll.gusto import Gusto
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parents[2] / "fixtures" / "gusto"
@@ -105,6 +106,37 @@ EMPLOYEES = [
 #: An owner paid per paycheck: "Paycheck" has no canonical period, so the mapping refuses it.
 OWNER = _employee(6, "Finley", "Owner", title="Founder", rate="5000.00", unit="Paycheck", flsa="Owner")
 
+#: The pay runs of the past months, newest first: (pay period start, end, check date); each pays
+#: employees 1-4 and excludes the one still onboarding (5), who has no payslip.
+RUNS = [("2024-05-01", "2024-05-15", "2024-05-20"), ("2024-04-16", "2024-04-30", "2024-05-03"),
+        ("2024-04-01", "2024-04-15", "2024-04-19"), ("2024-03-16", "2024-03-31", "2024-04-03"),
+        ("2024-03-01", "2024-03-15", "2024-03-20")]
+#: Each paid employee's (gross, net) per run, decimal strings as Gusto sends dollar amounts.
+PAY = {1: ("6250.00", "4512.37"), 2: ("3400.00", "2671.05"), 3: ("5250.00", "3894.12"), 4: ("3250.00", "2588.40")}
+
+
+def _payroll(n: int, start: str, end: str, check: str) -> dict[str, Any]:
+    """A processed regular payroll as ``include=employee_compensations`` lists it."""
+    uuid = _uuid("9a700000", n)
+    paid = [{"employee_uuid": _uuid("e0000000", e), "excluded": False, "gross_pay": gross, "net_pay": net,
+             "check_amount": net, "payment_method": "Direct Deposit", "memo": None,
+             "fixed_compensations": [], "hourly_compensations": [], "paid_time_off": []}
+            for e, (gross, net) in PAY.items()]
+    skipped = {"employee_uuid": _uuid("e0000000", 5), "excluded": True, "gross_pay": None, "net_pay": None,
+               "check_amount": None, "payment_method": None, "memo": None,
+               "fixed_compensations": [], "hourly_compensations": [], "paid_time_off": []}
+    return {"uuid": uuid, "payroll_uuid": uuid, "company_uuid": COMPANY, "processed": True,
+            "processed_date": check, "calculated_at": f"{check}T09:00:00Z", "check_date": check,
+            "payroll_deadline": f"{check}T23:00:00Z", "off_cycle": False, "external": False,
+            "pay_period": {"start_date": start, "end_date": end, "pay_schedule_uuid": _uuid("5c4e0000", 1)},
+            "employee_compensations": [*paid, skipped]}
+
+
+PAYROLLS = [_payroll(n, *run) for n, run in enumerate(RUNS, start=1)]
+PAYROLLS_PATH = f"/v1/companies/{COMPANY}/payrolls"
+#: The payrolls stream's fixed query: processed runs, each with what it paid every employee.
+PAYROLLS_QUERY = {"processing_statuses": "processed", "include": "employee_compensations"}
+
 #: The accepted Greenhouse offer's new hire, as Gusto holds them once the write has run.
 HIRE = 7
 HIRE_UUID = _uuid("e0000000", HIRE)
@@ -136,20 +168,21 @@ def token(n: int = 1) -> dict[str, Any]:
             "response": response(200, answer, headers={"Cache-Control": "no-store"})}
 
 
-def page(records: list[dict[str, Any]], number: int, total: int, *, per: int = PER) -> dict[str, Any]:
-    """One employees page with Gusto's ``X-*`` paging headers."""
+def page(records: list[dict[str, Any]], number: int, total: int, *, per: int = PER,
+         path: str = f"/v1/companies/{COMPANY}/employees", query: dict[str, str] | None = None) -> dict[str, Any]:
+    """One page of a list (employees unless ``path`` says) with Gusto's ``X-*`` paging headers."""
     pages = max(1, -(-total // per))
     chunk = records[(number - 1) * per: number * per]
-    query = urlencode({"per": per, "page": number})
-    return {"request": request("GET", f"{API}/v1/companies/{COMPANY}/employees?{query}", headers=_headers()),
+    query = urlencode({**(query or {}), "per": per, "page": number})
+    return {"request": request("GET", f"{API}{path}?{query}", headers=_headers()),
             "response": response(200, chunk, headers={"X-Page": str(number), "X-Per-Page": str(per),
                                                       "X-Total-Count": str(total), "X-Total-Pages": str(pages),
                                                       **_rate_headers()})}
 
 
-def pages(records: list[dict[str, Any]], *, per: int = PER) -> list[dict[str, Any]]:
+def pages(records: list[dict[str, Any]], *, per: int = PER, **where: Any) -> list[dict[str, Any]]:
     count = max(1, -(-len(records) // per))
-    return [page(records, n, len(records), per=per) for n in range(1, count + 1)]
+    return [page(records, n, len(records), per=per, **where) for n in range(1, count + 1)]
 
 
 def error(method: str, path: str, status: int, key: str, category: str, message: str,
@@ -321,6 +354,7 @@ def signature(raw: bytes) -> str:
 def main() -> None:
     write_cassettes(HERE, {
         "employees": [token(), *pages(EMPLOYEES)],
+        "payrolls": [token(), *pages(PAYROLLS, path=PAYROLLS_PATH, query=PAYROLLS_QUERY)],
         "retried": retried(),
         "malformed": malformed(),
         "interrupted": interrupted(),
@@ -347,6 +381,10 @@ def main() -> None:
         (FIXTURES / name).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     MAPPING_FIXTURES.mkdir(parents=True, exist_ok=True)
     (MAPPING_FIXTURES / "employee.before.json").write_text(json.dumps(EMPLOYEES, indent=2) + "\n", encoding="utf-8")
+    # the payslips of the newest run as the mapping receives them: one record per employee paid
+    payslips = Gusto({"company_uuid": COMPANY, "client_id": "-", "client_secret": "-", "refresh_token": "-"})
+    records = payslips.page_records(payslips.stream("payrolls"), PAYROLLS[:1])
+    (MAPPING_FIXTURES / "payslip.before.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
