@@ -38,7 +38,8 @@ employee is a dead letter (an organisation that pays owners per paycheck on one 
 (Gusto pays in US dollars only).
 
 Payrolls (stream ``payrolls``): ``GET /v1/companies/{company_uuid}/payrolls?processing_statuses=processed
-&include=employee_compensations`` lists the company's processed pay runs, each with ``pay_period``
+&payroll_types=regular,off_cycle&include=employee_compensations`` lists the company's processed pay runs
+(off-cycle ones too: a bonus or a correction is pay as well; Gusto's default is regular ones only), each with ``pay_period``
 ``{start_date, end_date, pay_schedule_uuid}``, ``check_date`` and ``employee_compensations[]``
 ``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts as decimal
 strings). One pay run pays many employees: each compensation is one canonical
@@ -174,7 +175,8 @@ class Gusto(GustoWrites, RestConnector):
     streams = (
         Stream(name="employees", entity="employee", path="/v1/companies/{company_uuid}/employees", primary_key="uuid"),
         Stream(name="payrolls", entity="payslip", path="/v1/companies/{company_uuid}/payrolls", primary_key="id",
-               params={"processing_statuses": "processed", "include": "employee_compensations"},
+               params={"processing_statuses": "processed", "payroll_types": "regular,off_cycle",
+                       "include": "employee_compensations"},
                full_refresh_deletes=False),
         Stream(name="employee_events", entity="employee", path="/v1/employees/{id}", primary_key="uuid",
                pulled=False, detail=Detail(path="/v1/employees/{id}", id_path="entity_uuid")),

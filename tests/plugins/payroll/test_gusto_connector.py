@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import vcr
 
-from hub.core.errors import ConfigError, WebhookVerificationError
+from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import sync
@@ -71,9 +71,9 @@ def store(tmp_path: Path) -> Any:
         yield opened
 
 
-def _sync(stem: str, store: Store, **settings: Any) -> Any:
+def _sync(stem: str, store: Store, stream: str = "employees", **settings: Any) -> Any:
     with replay(stem) as cassette:
-        report = sync(RecordedGusto({**SETTINGS, **settings}), store, streams=["employees"], prefetch=False)
+        report = sync(RecordedGusto({**SETTINGS, **settings}), store, streams=[stream], prefetch=False)
     assert cassette.all_played, f"{stem}: {len(cassette.data) - cassette.play_count} recorded requests never sent"
     return report
 
@@ -115,6 +115,35 @@ def test_a_company_the_token_may_not_read_is_a_permanent_error_with_gustos_messa
     error = report.streams[0].error or {}
     assert report.status != "succeeded" and error["code"] == "connector-permanent" and error["status"] == "404"
     assert "Company not found" in error["body"]
+
+
+# ---------------------------------------------------------------- payrolls: one payslip per employee paid
+
+
+def test_each_processed_payroll_is_a_payslip_per_employee_paid_in_decimal_dollars(store: Store) -> None:
+    _sync("employees", store)
+    report = _sync("payrolls", store, stream="payrolls")
+    # 5 pay runs over 3 pages, each paying employees 1-4 and excluding 5 (still onboarding)
+    assert (report.status, report.counters.pages, report.counters.created, report.counters.failed) == (
+        "succeeded", 3, 20, 0)
+    run, avery = "9a700000-0000-4000-8000-000000000001", _employee(store, 1)
+    found = store.find("gusto", f"{run}:{avery.external_ids['gusto']}", "payslip")
+    assert found is not None
+    payslip = store.get("payslip", found)
+    assert payslip.employee.id == avery.id, "the payslip refers to the employee synced before it"
+    assert (payslip.gross_pay.amount, payslip.net_pay.amount, payslip.net_pay.currency) == (
+        Decimal("6250.00"), Decimal("4512.37"), "USD")
+    assert (str(payslip.pay_period_start), str(payslip.pay_period_end), str(payslip.check_date), payslip.payroll_id) == (
+        "2024-05-01", "2024-05-15", "2024-05-20", run)
+    assert store.find("gusto", f"{run}:e0000000-0000-4000-8000-000000000005", "payslip") is None
+
+
+def test_a_listed_payroll_without_its_compensations_is_a_malformed_page() -> None:
+    gusto = RecordedGusto(SETTINGS)
+    with pytest.raises(MalformedPageError, match="employee_compensations"):
+        gusto.page_records(gusto.stream("payrolls"), [{"payroll_uuid": "p-1"}])
+    with pytest.raises(MalformedPageError):
+        gusto.page_records(gusto.stream("payrolls"), [{"payroll_uuid": "p-1", "employee_compensations": ["e-1"]}])
 
 
 # ---------------------------------------------------------------- OAuth2: refresh on 401, rotation kept

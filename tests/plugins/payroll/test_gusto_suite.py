@@ -3,11 +3,13 @@
 The connector is the one its cassettes were recorded with (2 employees a page: :class:`RecordedGusto`).
 The suite's own episodes are in the cassette folder, built by its _build.py: ``retried`` (a 429 with
 ``Retry-After``, then a 503, mid-pass) and ``malformed`` (an owner paid per ``Paycheck``, a period the
-canonical model has not). An employee webhook names the employee by uuid: the webhook cases replay
+canonical model has not). ``payrolls`` pages through five processed pay runs (3 pages), each
+becoming a payslip per employee paid (payslip.before.json: the newest run's, as the mapping receives
+them). An employee webhook names the employee by uuid: the webhook cases replay
 ``webhook.yaml``, the fetch of that employee.
 
-Gusto lists employees with no incremental filter (no ``updated_since``; changes come as events), so
-no stream has a cursor to advance: the suite's cursor check is replaced by the resume Gusto does have,
+Gusto lists employees with no incremental filter (no ``updated_since``; changes come as events), and
+payrolls by a pay-period window with no cursor (docs/connectors/gusto.md), so no stream has a cursor to advance: the suite's cursor check is replaced by the resume Gusto does have,
 a pass that stopped at a page starting there on the next run (:meth:`TestGusto.test_cursor_advances_and_a_second_run_resumes_from_it`).
 """
 

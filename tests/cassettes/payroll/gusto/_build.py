@@ -134,8 +134,9 @@ def _payroll(n: int, start: str, end: str, check: str) -> dict[str, Any]:
 
 PAYROLLS = [_payroll(n, *run) for n, run in enumerate(RUNS, start=1)]
 PAYROLLS_PATH = f"/v1/companies/{COMPANY}/payrolls"
-#: The payrolls stream's fixed query: processed runs, each with what it paid every employee.
-PAYROLLS_QUERY = {"processing_statuses": "processed", "include": "employee_compensations"}
+#: The payrolls stream's fixed query: processed runs, regular and off-cycle, each with what it paid every employee.
+PAYROLLS_QUERY = {"processing_statuses": "processed", "payroll_types": "regular,off_cycle",
+                  "include": "employee_compensations"}
 
 #: The accepted Greenhouse offer's new hire, as Gusto holds them once the write has run.
 HIRE = 7
