@@ -42,7 +42,11 @@ Payrolls (stream ``payrolls``): ``GET /v1/companies/{company_uuid}/payrolls?proc
 (off-cycle ones too: a bonus or a correction is pay as well; Gusto's default is regular ones only), each with ``pay_period``
 ``{start_date, end_date, pay_schedule_uuid}``, ``check_date`` and ``employee_compensations[]``
 ``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts as decimal
-strings). One pay run pays many employees: each compensation is one canonical
+strings). Unverified: the current reference documents ``employee_compensations`` on *Get a single
+payroll* and lists ``include`` values (``totals``, ``taxes``, ``deductions``, ...) without it for the
+list, so the list may answer without them; a listed payroll without its compensations is then a typed
+:class:`~hub.core.errors.MalformedPageError` and the pass fails loudly (nothing is silently read as "no
+pay"); see docs/connectors/gusto.md. One pay run pays many employees: each compensation is one canonical
 :class:`~hub.core.models.Payslip`, record id ``<payroll uuid>:<employee uuid>``, holding its pay run
 (without the compensation list) beside it (:meth:`Gusto.page_records`); an employee the run
 ``excluded`` was not paid by it and has no payslip. Gusto documents ``start_date``/``end_date``
