@@ -39,8 +39,8 @@ employee is a dead letter (an organisation that pays owners per paycheck on one 
 
 Payrolls (stream ``payrolls``): ``GET /v1/companies/{company_uuid}/payrolls?processing_statuses=processed
 &payroll_types=regular,off_cycle&include=employee_compensations`` lists the company's processed pay runs
-(off-cycle ones too: a bonus or a correction is pay as well; Gusto's default is regular ones only), each with ``pay_period``
-``{start_date, end_date, pay_schedule_uuid}``, ``check_date`` and ``employee_compensations[]``
+(off-cycle ones too: a bonus or a correction is pay as well; Gusto's default is regular ones only),
+each with ``pay_period`` ``{start_date, end_date, pay_schedule_uuid}``, ``check_date`` and ``employee_compensations[]``
 ``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts as decimal
 strings). Unverified: the current reference documents ``employee_compensations`` on *Get a single
 payroll* and lists ``include`` values (``totals``, ``taxes``, ``deductions``, ...) without it for the

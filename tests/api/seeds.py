@@ -67,7 +67,8 @@ def _records() -> list[Entity]:
                   status="sent", salary_raw=PII_VALUES[f"of-{side}"][0]),
             Payslip(external_ids={SYSTEM: f"pay-{side}"}, employee=_ref(f"emp-{side}"), payroll_id="run-2026-01",
                     pay_period_start=dt.date(2026, 1, 1), pay_period_end=dt.date(2026, 1, 31),
-                    check_date=dt.date(2026, 2, 5), gross_pay=Money(amount=PII_VALUES[f"pay-{side}"][0], currency="CNY")),
+                    check_date=dt.date(2026, 2, 5),
+                    gross_pay=Money(amount=PII_VALUES[f"pay-{side}"][0], currency="CNY")),
         ]
     for record in records:
         record.provenance = Provenance(system=SYSTEM, fetched_at=_FETCHED)

@@ -133,8 +133,8 @@ def test_each_processed_payroll_is_a_payslip_per_employee_paid_in_decimal_dollar
     assert payslip.employee.id == avery.id, "the payslip refers to the employee synced before it"
     assert (payslip.gross_pay.amount, payslip.net_pay.amount, payslip.net_pay.currency) == (
         Decimal("6250.00"), Decimal("4512.37"), "USD")
-    assert (str(payslip.pay_period_start), str(payslip.pay_period_end), str(payslip.check_date), payslip.payroll_id) == (
-        "2024-05-01", "2024-05-15", "2024-05-20", run)
+    period = (str(payslip.pay_period_start), str(payslip.pay_period_end), str(payslip.check_date))
+    assert (period, payslip.payroll_id) == (("2024-05-01", "2024-05-15", "2024-05-20"), run)
     assert store.find("gusto", f"{run}:e0000000-0000-4000-8000-000000000005", "payslip") is None
 
 

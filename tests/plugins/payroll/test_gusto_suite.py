@@ -9,8 +9,9 @@ them). An employee webhook names the employee by uuid: the webhook cases replay
 ``webhook.yaml``, the fetch of that employee.
 
 Gusto lists employees with no incremental filter (no ``updated_since``; changes come as events), and
-payrolls by a pay-period window with no cursor (docs/connectors/gusto.md), so no stream has a cursor to advance: the suite's cursor check is replaced by the resume Gusto does have,
-a pass that stopped at a page starting there on the next run (:meth:`TestGusto.test_cursor_advances_and_a_second_run_resumes_from_it`).
+payrolls by a pay-period window with no cursor (docs/connectors/gusto.md), so no stream has a cursor
+to advance: the suite's cursor check is replaced by the resume Gusto does have, a pass that stopped
+at a page starting there on the next run (:meth:`TestGusto.test_cursor_advances_and_a_second_run_resumes_from_it`).
 """
 
 from __future__ import annotations

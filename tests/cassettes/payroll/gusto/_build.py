@@ -1,8 +1,9 @@
 """Write the Gusto API v1 cassettes in this folder (run by hand; the YAML files are committed).
 
 Why generated: the cassettes share one small, made-up company (its employees, their jobs and
-compensations, the processed payrolls that paid them) whose uuids must agree across files, every page must carry the ``X-Total-*``
-headers, and every request the pinned ``X-Gusto-API-Version``. Writing that by hand invites drift.
+compensations, the processed payrolls that paid them) whose uuids must agree across files, every
+page must carry the ``X-Total-*`` headers, and every request the pinned ``X-Gusto-API-Version``.
+Writing that by hand invites drift.
 
 The protocol follows https://docs.gusto.com (App Integrations reference; facts in
 docs/connectors/gusto.md): OAuth 2.0 ``POST /oauth/token`` with the refresh-token grant in a JSON
