@@ -473,11 +473,32 @@ class RestConnector(Connector):
                 raise MalformedPageError(f"a listed {stream.name} item names no id"
                                          + (f" at {detail.id_path!r}" if detail.id_path else ""),
                                          system=self.name, stream=stream.name)  # fmt: skip
-            body = client.get_json(detail.url(record_id), params=dict(detail.params) or None)
-            record = select(body, detail.record_path) if detail.record_path else body
-            if record is not None and record != {}:
-                records.append(record)
+            body = client.get_json(self.detail_url(stream, record_id), params=dict(detail.params) or None)
+            records += self.detail_records(stream, item, body)
         return records
+
+    def detail_url(self, stream: Stream, record_id: str) -> str:
+        """The URL ``record_id`` of ``stream`` is fetched from; default: its :class:`Detail`'s ``url``.
+
+        Override it for a detail path holding more than the id, filled from settings (Gusto's
+        ``/v1/companies/{company_uuid}/payrolls/{id}``): :meth:`details` and the standard suite's
+        reading of recorded fetches both ask here, so what the suite checks is what a sync requests.
+        """
+        assert stream.detail is not None, f"stream {stream.name!r} has no detail endpoint"
+        return stream.detail.url(record_id)
+
+    def detail_records(self, stream: Stream, listed: Any, body: Any) -> list[Any]:
+        """The records one fetch of ``listed`` answered with ``body``; default: the record at the
+        :class:`Detail`'s ``record_path``, none when it is absent or empty (the listed item has none).
+
+        Override it for an answer that holds several of the stream's records (Gusto's single payroll:
+        one payslip per employee it paid). A pure function of the answer, like :meth:`page_records`,
+        so :class:`hub.testing.ConnectorSuite` reads a cassette's fetches the way :meth:`details` does.
+        """
+        detail = stream.detail
+        assert detail is not None, f"stream {stream.name!r} has no detail endpoint"
+        record = select(body, detail.record_path) if detail.record_path else body
+        return [] if record is None or record == {} else [record]
 
     def first_request(self, stream: Stream, *, since: str | None, tombstones: bool = False) -> PageRequest:
         """The first request of a pass: fixed params, page size and the incremental filter.

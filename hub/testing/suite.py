@@ -283,14 +283,13 @@ class ConnectorSuite:
                     for record in select_records(item.json(), detail.record_path)}  # fmt: skip
             return [held[str(detail.id_of(item))] for item in listed if str(detail.id_of(item)) in held]
         answers = [(item, item.json()) for item in recorded]
+        connector = self.make_connector()
         records = []
         for item in listed:
             record_id = detail.id_of(item)
-            body = _answer(answers, base + detail.url(record_id)) if record_id is not None else None
+            body = _answer(answers, base + connector.detail_url(stream, record_id)) if record_id is not None else None
             assert body is not None, f"{self._where(stream.name)} (cassette {stem}): no recorded answer for {item!r}"
-            record = select(body, detail.record_path) if detail.record_path else body
-            if record not in (None, {}):
-                records.append(record)
+            records += connector.detail_records(stream, item, body)
         return records
 
     def _letters(self, store: Store) -> str:

@@ -78,6 +78,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -90,12 +91,14 @@ from hub.core.paginators import PageNumberPaginator, PageRequest
 from hub.core.webhooks import webhook_json
 from plugins.payroll.gusto_write import GustoWrites
 
-__all__ = ["API_VERSION", "Gusto", "RefreshTokenFile", "gusto_paginator"]
+__all__ = ["API_VERSION", "COMPENSATIONS_PER_PAGE", "Gusto", "RefreshTokenFile", "gusto_paginator"]
 
 log = logging.getLogger(__name__)
 
 #: The ``X-Gusto-API-Version`` the mappings and cassettes were written against.
 API_VERSION = "2025-06-15"
+#: The most employee compensations Gusto answers in one page of a single payroll (asked for as ``per``).
+COMPENSATIONS_PER_PAGE = 100
 #: The ``entity_type`` of webhook events whose ``entity_uuid`` is an employee.
 _EMPLOYEE_ENTITY = "Employee"
 
@@ -179,8 +182,9 @@ class Gusto(GustoWrites, RestConnector):
     streams = (
         Stream(name="employees", entity="employee", path="/v1/companies/{company_uuid}/employees", primary_key="uuid"),
         Stream(name="payrolls", entity="payslip", path="/v1/companies/{company_uuid}/payrolls", primary_key="id",
-               params={"processing_statuses": "processed", "payroll_types": "regular,off_cycle",
-                       "include": "employee_compensations"},
+               params={"processing_statuses": "processed", "payroll_types": "regular,off_cycle"},
+               detail=Detail(path="/v1/companies/{company_uuid}/payrolls/{id}", id_path="payroll_uuid",
+                             params={"per": COMPENSATIONS_PER_PAGE}),
                full_refresh_deletes=False),
         Stream(name="employee_events", entity="employee", path="/v1/employees/{id}", primary_key="uuid",
                pulled=False, detail=Detail(path="/v1/employees/{id}", id_path="entity_uuid")),
@@ -214,43 +218,60 @@ class Gusto(GustoWrites, RestConnector):
                               system=self.name)  # fmt: skip
         return RefreshTokenFile(Path(path))
 
-    # -- the company-scoped list
+    # -- the company-scoped list and the single payroll
 
     def first_request(self, stream: Stream, *, since: str | None, tombstones: bool = False) -> PageRequest:
         """The base request with the ``{company_uuid}`` of the setting in its path."""
         request = super().first_request(stream, since=since, tombstones=tombstones)
-        return PageRequest(request.url.replace("{company_uuid}", quote(str(self.setting("company_uuid")), safe="")),
-                           request.params, request.json)
+        return PageRequest(self._in_company(request.url), request.params, request.json)
 
-    def page_records(self, stream: Stream, listed: list[Any]) -> list[Any]:
-        """For ``payrolls``: one record per employee a pay run paid, ``{"id": "<payroll>:<employee>",
-        "payroll": <the run without its compensations>, "employee_compensation": <one of them>}``
-        (an ``excluded`` employee was not paid: no record); any other stream's items as listed.
+    def detail_url(self, stream: Stream, record_id: str) -> str:
+        """The single payroll's URL: the detail path with the setting's ``{company_uuid}`` and the id."""
+        detail = stream.detail
+        assert detail is not None, f"stream {stream.name!r} has no detail endpoint"
+        return replace(detail, path=self._in_company(detail.path)).url(record_id)
+
+    def _in_company(self, path: str) -> str:
+        return path.replace("{company_uuid}", quote(str(self.setting("company_uuid")), safe=""))
+
+    def detail_records(self, stream: Stream, listed: Any, body: Any) -> list[Any]:
+        """For ``payrolls``: one record per employee the fetched pay run paid, the compensation with
+        ``{"id": "<payroll>:<employee>", "_payroll": <the run without its compensations>}`` added (an
+        ``excluded`` employee was not paid: no record); any other stream's record as the base reads it.
+
+        Gusto pages a payroll's compensations, at most :data:`COMPENSATIONS_PER_PAGE` a page (asked
+        for as ``per``). Only the first page is read: the suite reads recorded fetches one answer per
+        id, so a sync that paged on would do what no test checks. A full page may have more behind it,
+        so it is refused rather than read as the run's whole pay (employees silently dropped); a pay
+        run of exactly that many employees is refused too.
 
         Raises:
-            MalformedPageError: a listed payroll is not an object, or its compensations not a list.
+            MalformedPageError: the answer is not a payroll with ``employee_compensations[{...}]``, or
+                holds a full page of them (naming the payroll).
 
         Example:
             >>> run = {"payroll_uuid": "p-1", "check_date": "2024-06-14", "employee_compensations": [
             ...     {"employee_uuid": "e-1", "gross_pay": "2500.00"}, {"employee_uuid": "e-2", "excluded": True}]}
             >>> gusto = Gusto({"company_uuid": "c", "client_id": "i", "client_secret": "s", "refresh_token": "r"})
-            >>> [(r["id"], r["payroll"]) for r in gusto.page_records(gusto.stream("payrolls"), [run])]
+            >>> [(r["id"], r["_payroll"]) for r in gusto.detail_records(gusto.stream("payrolls"), {}, run)]
             [('p-1:e-1', {'payroll_uuid': 'p-1', 'check_date': '2024-06-14'})]
         """
         if stream.name != "payrolls":
-            return listed
-        records = []
-        for payroll in listed:
-            paid = payroll.get("employee_compensations") if isinstance(payroll, dict) else None
-            if not isinstance(paid, list) or not all(isinstance(compensation, dict) for compensation in paid):
-                raise MalformedPageError("a listed payroll is not an object with employee_compensations[{...}]",
-                                         system=self.name, stream=stream.name)  # fmt: skip
-            held = {key: value for key, value in payroll.items() if key != "employee_compensations"}
-            run = held.get("payroll_uuid") or held.get("uuid")
-            records += [{"id": f"{run}:{compensation.get('employee_uuid')}", "payroll": held,
-                         "employee_compensation": compensation}
-                        for compensation in paid if not compensation.get("excluded")]
-        return records
+            return super().detail_records(stream, listed, body)
+        paid = body.get("employee_compensations") if isinstance(body, dict) else None
+        run = (body.get("payroll_uuid") or body.get("uuid")) if isinstance(body, dict) else None
+        if not isinstance(paid, list) or not all(isinstance(compensation, dict) for compensation in paid):
+            raise MalformedPageError("the answer is not a payroll with employee_compensations[{...}]",
+                                     system=self.name, stream=stream.name, record_id=run,
+                                     field_path="employee_compensations")  # fmt: skip
+        if len(paid) >= COMPENSATIONS_PER_PAGE:
+            raise MalformedPageError(f"{len(paid)} employee_compensations, a full page: the pages after it are "
+                                     "not read, so the run's payslips would be incomplete",
+                                     system=self.name, stream=stream.name, record_id=run,
+                                     field_path="employee_compensations")  # fmt: skip
+        held = {key: value for key, value in body.items() if key != "employee_compensations"}
+        return [{**compensation, "id": f"{run}:{compensation.get('employee_uuid')}", "_payroll": held}
+                for compensation in paid if not compensation.get("excluded")]
 
     # -- webhooks
 

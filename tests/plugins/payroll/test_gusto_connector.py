@@ -25,7 +25,7 @@ from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.testing import sqlite_store
-from plugins.payroll.gusto import API_VERSION, Gusto, RefreshTokenFile
+from plugins.payroll.gusto import API_VERSION, COMPENSATIONS_PER_PAGE, Gusto, RefreshTokenFile
 
 REPO = Path(__file__).resolve().parents[3]
 CASSETTES = REPO / "tests" / "cassettes" / "payroll" / "gusto"
@@ -138,12 +138,30 @@ def test_each_processed_payroll_is_a_payslip_per_employee_paid_in_decimal_dollar
     assert store.find("gusto", f"{run}:e0000000-0000-4000-8000-000000000005", "payslip") is None
 
 
-def test_a_listed_payroll_without_its_compensations_is_a_malformed_page() -> None:
+def test_the_list_is_asked_for_no_compensations_and_each_payroll_is_fetched_in_its_company() -> None:
     gusto = RecordedGusto(SETTINGS)
-    with pytest.raises(MalformedPageError, match="employee_compensations"):
-        gusto.page_records(gusto.stream("payrolls"), [{"payroll_uuid": "p-1"}])
+    stream = gusto.stream("payrolls")
+    assert "include" not in gusto.first_request(stream, since=None).params, "the list documents no such include"
+    assert gusto.detail_url(stream, "p/1") == f"/v1/companies/{SETTINGS['company_uuid']}/payrolls/p%2F1"
+
+
+def test_a_fetched_payroll_without_its_compensations_is_a_malformed_page_naming_it() -> None:
+    gusto = RecordedGusto(SETTINGS)
+    with pytest.raises(MalformedPageError, match="employee_compensations") as refused:
+        gusto.detail_records(gusto.stream("payrolls"), {}, {"payroll_uuid": "p-1"})
+    assert refused.value.record_id == "p-1"
     with pytest.raises(MalformedPageError):
-        gusto.page_records(gusto.stream("payrolls"), [{"payroll_uuid": "p-1", "employee_compensations": ["e-1"]}])
+        gusto.detail_records(gusto.stream("payrolls"), {}, {"payroll_uuid": "p-1", "employee_compensations": ["e-1"]})
+
+
+def test_a_full_page_of_compensations_is_refused_rather_than_read_as_the_whole_run() -> None:
+    gusto = RecordedGusto(SETTINGS)
+    paid = [{"employee_uuid": f"e-{n}", "gross_pay": "1.00"} for n in range(COMPENSATIONS_PER_PAGE)]
+    with pytest.raises(MalformedPageError, match="full page") as refused:
+        gusto.detail_records(gusto.stream("payrolls"), {}, {"payroll_uuid": "p-1", "employee_compensations": paid})
+    assert refused.value.record_id == "p-1"
+    assert len(gusto.detail_records(gusto.stream("payrolls"), {}, {"payroll_uuid": "p-1",
+                                                                   "employee_compensations": paid[1:]})) == 99
 
 
 # ---------------------------------------------------------------- OAuth2: refresh on 401, rotation kept

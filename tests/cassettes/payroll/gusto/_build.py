@@ -117,7 +117,7 @@ PAY = {1: ("6250.00", "4512.37"), 2: ("3400.00", "2671.05"), 3: ("5250.00", "389
 
 
 def _payroll(n: int, start: str, end: str, check: str) -> dict[str, Any]:
-    """A processed regular payroll as ``include=employee_compensations`` lists it."""
+    """A processed regular payroll as *Get a single payroll* answers it: with what it paid each employee."""
     uuid = _uuid("9a700000", n)
     paid = [{"employee_uuid": _uuid("e0000000", e), "excluded": False, "gross_pay": gross, "net_pay": net,
              "check_amount": net, "payment_method": "Direct Deposit", "memo": None,
@@ -134,10 +134,13 @@ def _payroll(n: int, start: str, end: str, check: str) -> dict[str, Any]:
 
 
 PAYROLLS = [_payroll(n, *run) for n, run in enumerate(RUNS, start=1)]
+#: The payrolls as the list answers them: without employee_compensations (the list documents no such include).
+LISTED_PAYROLLS = [{k: v for k, v in payroll.items() if k != "employee_compensations"} for payroll in PAYROLLS]
 PAYROLLS_PATH = f"/v1/companies/{COMPANY}/payrolls"
-#: The payrolls stream's fixed query: processed runs, regular and off-cycle, each with what it paid every employee.
-PAYROLLS_QUERY = {"processing_statuses": "processed", "payroll_types": "regular,off_cycle",
-                  "include": "employee_compensations"}
+#: The payrolls stream's fixed query: processed runs, regular and off-cycle.
+PAYROLLS_QUERY = {"processing_statuses": "processed", "payroll_types": "regular,off_cycle"}
+#: The single payroll's page size: the most compensations Gusto answers in one page (plugins.payroll.gusto).
+COMPENSATIONS_PER = 100
 
 #: The accepted Greenhouse offer's new hire, as Gusto holds them once the write has run.
 HIRE = 7
@@ -180,6 +183,25 @@ def page(records: list[dict[str, Any]], number: int, total: int, *, per: int = P
             "response": response(200, chunk, headers={"X-Page": str(number), "X-Per-Page": str(per),
                                                       "X-Total-Count": str(total), "X-Total-Pages": str(pages),
                                                       **_rate_headers()})}
+
+
+def single_payroll(payroll: dict[str, Any]) -> dict[str, Any]:
+    """``GET /v1/companies/{company_uuid}/payrolls/{payroll_uuid}?per=100``: the run with its compensations,
+    all on the first page (fewer than 100), with the paging headers of a list."""
+    total = len(payroll["employee_compensations"])
+    query = urlencode({"per": COMPENSATIONS_PER})
+    return {"request": request("GET", f"{API}{PAYROLLS_PATH}/{payroll['uuid']}?{query}", headers=_headers()),
+            "response": response(200, payroll, headers={"X-Page": "1", "X-Per-Page": str(COMPENSATIONS_PER),
+                                                        "X-Total-Count": str(total), "X-Total-Pages": "1",
+                                                        **_rate_headers()})}
+
+
+def payrolls() -> list[dict[str, Any]]:
+    """The payrolls pass as a sync makes it: each list page, then the fetch of each payroll it lists."""
+    episodes = [token()]
+    for number, listed in enumerate(pages(LISTED_PAYROLLS, path=PAYROLLS_PATH, query=PAYROLLS_QUERY), start=1):
+        episodes += [listed, *(single_payroll(payroll) for payroll in PAYROLLS[(number - 1) * PER: number * PER])]
+    return episodes
 
 
 def pages(records: list[dict[str, Any]], *, per: int = PER, **where: Any) -> list[dict[str, Any]]:
@@ -356,7 +378,7 @@ def signature(raw: bytes) -> str:
 def main() -> None:
     write_cassettes(HERE, {
         "employees": [token(), *pages(EMPLOYEES)],
-        "payrolls": [token(), *pages(PAYROLLS, path=PAYROLLS_PATH, query=PAYROLLS_QUERY)],
+        "payrolls": payrolls(),
         "retried": retried(),
         "malformed": malformed(),
         "interrupted": interrupted(),
@@ -385,7 +407,7 @@ def main() -> None:
     (MAPPING_FIXTURES / "employee.before.json").write_text(json.dumps(EMPLOYEES, indent=2) + "\n", encoding="utf-8")
     # the payslips of the newest run as the mapping receives them: one record per employee paid
     payslips = Gusto({"company_uuid": COMPANY, "client_id": "-", "client_secret": "-", "refresh_token": "-"})
-    records = payslips.page_records(payslips.stream("payrolls"), PAYROLLS[:1])
+    records = payslips.detail_records(payslips.stream("payrolls"), LISTED_PAYROLLS[0], PAYROLLS[0])
     (MAPPING_FIXTURES / "payslip.before.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
 
 
