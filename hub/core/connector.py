@@ -144,6 +144,10 @@ class Detail:
     the same way. An answer without a record at ``record_path`` means the listed item has none (an
     application without an offer) and yields nothing.
 
+    The connector's :meth:`RestConnector.detail_url` names the URL (a path holding more than the id
+    fills the rest there) and :meth:`RestConnector.detail_records` reads the answer (one that holds
+    several records splits it there).
+
     A path without ``{id}`` is a batch endpoint, one call for many ids (DingTalk's roster fields take a
     list of user ids in the body): the connector overrides :meth:`RestConnector.details` to call it,
     and the records of its answers (a list at ``record_path``) carry the stream's primary key.
@@ -493,7 +497,9 @@ class RestConnector(Connector):
 
         Override it for an answer that holds several of the stream's records (Gusto's single payroll:
         one payslip per employee it paid). A pure function of the answer, like :meth:`page_records`,
-        so :class:`hub.testing.ConnectorSuite` reads a cassette's fetches the way :meth:`details` does.
+        so :class:`hub.testing.ConnectorSuite` reads a cassette's fetches the way :meth:`details` does:
+        every recorded answer at the record's URL, in order. A connector whose detail endpoint pages
+        overrides :meth:`details` to follow the pages and calls this once per page (Gusto).
         """
         detail = stream.detail
         assert detail is not None, f"stream {stream.name!r} has no detail endpoint"

@@ -287,9 +287,10 @@ class ConnectorSuite:
         records = []
         for item in listed:
             record_id = detail.id_of(item)
-            body = _answer(answers, base + connector.detail_url(stream, record_id)) if record_id is not None else None
-            assert body is not None, f"{self._where(stream.name)} (cassette {stem}): no recorded answer for {item!r}"
-            records += connector.detail_records(stream, item, body)
+            bodies = _answers(answers, base + connector.detail_url(stream, record_id)) if record_id is not None else []
+            assert bodies, f"{self._where(stream.name)} (cassette {stem}): no recorded answer for {item!r}"
+            for body in bodies:  # a detail endpoint that pages (Gusto's single payroll): every page, in order
+                records += connector.detail_records(stream, item, body)
         return records
 
     def _letters(self, store: Store) -> str:
@@ -529,11 +530,12 @@ def _sample(path: Path) -> Any:
         return raw.decode("utf-8", "replace")
 
 
-def _answer(answers: Sequence[tuple[Interaction, Any]], url: str) -> Any:
-    """The recorded answer to ``url`` (a path, with the query parameters naming the record when the
-    detail endpoint takes its id there, WeCom's ``/user/get?userid=``): the first answer at that path
-    whose query holds them all (the credential parameters beside them do not count). None when none."""
+def _answers(answers: Sequence[tuple[Interaction, Any]], url: str) -> list[Any]:
+    """The recorded answers to ``url`` (a path, with the query parameters naming the record when the
+    detail endpoint takes its id there, WeCom's ``/user/get?userid=``), in the cassette's order: those
+    at that path whose query holds them all (the credential parameters and a page number beside them
+    do not count). Several for a record whose detail is paged; none when it was not fetched."""
     wanted = urlsplit(url)
     params = set(parse_qsl(wanted.query))
-    return next((body for item, body in answers
-                 if item.path == wanted.path and params <= set(parse_qsl(urlsplit(item.uri).query))), None)
+    return [body for item, body in answers
+            if item.path == wanted.path and params <= set(parse_qsl(urlsplit(item.uri).query))]

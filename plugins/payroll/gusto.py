@@ -38,23 +38,27 @@ employee is a dead letter (an organisation that pays owners per paycheck on one 
 (Gusto pays in US dollars only).
 
 Payrolls (stream ``payrolls``): ``GET /v1/companies/{company_uuid}/payrolls?processing_statuses=processed
-&payroll_types=regular,off_cycle&include=employee_compensations`` lists the company's processed pay runs
-(off-cycle ones too: a bonus or a correction is pay as well; Gusto's default is regular ones only),
-each with ``pay_period`` ``{start_date, end_date, pay_schedule_uuid}``, ``check_date`` and ``employee_compensations[]``
-``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts as decimal
-strings). Unverified: the current reference documents ``employee_compensations`` on *Get a single
-payroll* and lists ``include`` values (``totals``, ``taxes``, ``deductions``, ...) without it for the
-list, so the list may answer without them; a listed payroll without its compensations is then a typed
-:class:`~hub.core.errors.MalformedPageError` and the pass fails loudly (nothing is silently read as "no
-pay"); see docs/connectors/gusto.md. One pay run pays many employees: each compensation is one canonical
-:class:`~hub.core.models.Payslip`, record id ``<payroll uuid>:<employee uuid>``, holding its pay run
-(without the compensation list) beside it (:meth:`Gusto.page_records`); an employee the run
-``excluded`` was not paid by it and has no payslip. Gusto documents ``start_date``/``end_date``
-filters at most a year apart and answers, without them, the past six months: a pass reads those six
-months (no cursor: a processed payroll has no "updated at", and the window is what Gusto answers), so
-the stream never marks older payslips deleted (``full_refresh_deletes`` off). The taxes and
-deductions lists (``include=taxes,deductions``) are not summed into the payslip: kept as they came in
-``remote_data``.
+&payroll_types=regular,off_cycle`` lists the company's processed pay runs (off-cycle ones too: a bonus
+or a correction is pay as well; Gusto's default is regular ones only), each with ``payroll_uuid``,
+``pay_period`` ``{start_date, end_date, pay_schedule_uuid}`` and ``check_date``
+(https://docs.gusto.com/app-integrations/reference/get-v1-companies-company_id-payrolls). The list
+documents no ``employee_compensations``: each listed run is fetched from *Get a single payroll*,
+``GET /v1/companies/{company_uuid}/payrolls/{payroll_uuid}``, which "if payroll is calculated or
+processed, will return employee_compensations and totals" and pages them, at most 100 a page
+(https://docs.gusto.com/embedded-payroll/reference/get-v1-companies-company_id-payrolls-payroll_id;
+the v2025-06-15 changelog: default page size 25, page 1). The stream's :class:`Detail` names it, with
+the company filled in by :meth:`Gusto.detail_url`; :meth:`Gusto.details` asks for ``per=100`` and
+follows ``page`` until ``X-Total-Pages`` (or an empty page), so no employee of a large run is dropped.
+Each compensation ``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts
+as decimal strings) is one canonical :class:`~hub.core.models.Payslip` (:meth:`Gusto.detail_records`):
+record id ``<payroll uuid>:<employee uuid>``, the run's own fields under ``_payroll``; an employee the
+run ``excluded`` was not paid by it and has no payslip; an answer that is not a payroll with a list of
+compensations is a typed :class:`~hub.core.errors.MalformedPageError` naming the payroll. Gusto
+documents ``start_date``/``end_date`` filters at most a year apart and answers, without them, the past
+six months: a pass reads those six months (no cursor: a processed payroll has no "updated at", and the
+window is what Gusto answers), so the stream never marks older payslips deleted
+(``full_refresh_deletes`` off). The taxes and deductions lists (``include=taxes,deductions``) are not
+asked for.
 
 Details the documentation leaves open are settings: the API version (``api_version``), the token
 endpoint's base (``base_url``: ``https://api.gusto-demo.com`` for the demo environment), the
@@ -87,6 +91,7 @@ from hub import hookimpl
 from hub.core.auth import OAuth2RefreshToken
 from hub.core.connector import Category, Detail, RestConnector, Stream
 from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
+from hub.core.http import HttpClient
 from hub.core.paginators import PageNumberPaginator, PageRequest
 from hub.core.webhooks import webhook_json
 from plugins.payroll.gusto_write import GustoWrites
@@ -179,12 +184,13 @@ class Gusto(GustoWrites, RestConnector):
     required_settings = ("company_uuid", "client_id", "client_secret", "refresh_token")
     optional_settings = ("refresh_token_file", "redirect_uri", "flsa_status", "self_onboarding", "name_split")
     default_settings: ClassVar[Mapping[str, Any]] = {"api_version": API_VERSION}
+    #: Employee compensations asked for per page of a single payroll (``per``): Gusto's most.
+    compensations_per_page: ClassVar[int] = COMPENSATIONS_PER_PAGE
     streams = (
         Stream(name="employees", entity="employee", path="/v1/companies/{company_uuid}/employees", primary_key="uuid"),
         Stream(name="payrolls", entity="payslip", path="/v1/companies/{company_uuid}/payrolls", primary_key="id",
                params={"processing_statuses": "processed", "payroll_types": "regular,off_cycle"},
-               detail=Detail(path="/v1/companies/{company_uuid}/payrolls/{id}", id_path="payroll_uuid",
-                             params={"per": COMPENSATIONS_PER_PAGE}),
+               detail=Detail(path="/v1/companies/{company_uuid}/payrolls/{id}", id_path="payroll_uuid"),
                full_refresh_deletes=False),
         Stream(name="employee_events", entity="employee", path="/v1/employees/{id}", primary_key="uuid",
                pulled=False, detail=Detail(path="/v1/employees/{id}", id_path="entity_uuid")),
@@ -234,20 +240,40 @@ class Gusto(GustoWrites, RestConnector):
     def _in_company(self, path: str) -> str:
         return path.replace("{company_uuid}", quote(str(self.setting("company_uuid")), safe=""))
 
-    def detail_records(self, stream: Stream, listed: Any, body: Any) -> list[Any]:
-        """For ``payrolls``: one record per employee the fetched pay run paid, the compensation with
-        ``{"id": "<payroll>:<employee>", "_payroll": <the run without its compensations>}`` added (an
-        ``excluded`` employee was not paid: no record); any other stream's record as the base reads it.
-
-        Gusto pages a payroll's compensations, at most :data:`COMPENSATIONS_PER_PAGE` a page (asked
-        for as ``per``). Only the first page is read: the suite reads recorded fetches one answer per
-        id, so a sync that paged on would do what no test checks. A full page may have more behind it,
-        so it is refused rather than read as the run's whole pay (employees silently dropped); a pay
-        run of exactly that many employees is refused too.
+    def details(self, client: HttpClient, stream: Stream, listed: list[Any]) -> list[Any]:
+        """For ``payrolls``: each listed payroll fetched from *Get a single payroll*, every page of it
+        (Gusto pages a payroll's ``employee_compensations``, at most :data:`COMPENSATIONS_PER_PAGE`
+        a page, ``page``/``per`` with ``X-Total-Pages`` as its lists), each page read by
+        :meth:`detail_records`; any other stream's as the base fetches them.
 
         Raises:
-            MalformedPageError: the answer is not a payroll with ``employee_compensations[{...}]``, or
-                holds a full page of them (naming the payroll).
+            MalformedPageError: a listed payroll names no ``payroll_uuid``, or a page is no payroll.
+            ConnectorError: a fetch failed (the list page fails, as a failed list request does).
+        """
+        detail = stream.detail
+        if stream.name != "payrolls" or detail is None:
+            return super().details(client, stream, listed)
+        records = []
+        for item in listed:
+            run = detail.id_of(item)
+            if run is None:
+                raise MalformedPageError("a listed payroll names no payroll_uuid", system=self.name,
+                                         stream=stream.name, field_path="payroll_uuid")  # fmt: skip
+            for page in client.paginate(self.detail_url(stream, run), gusto_paginator(),
+                                        params={"per": self.compensations_per_page},
+                                        records_path="employee_compensations"):  # fmt: skip
+                records += self.detail_records(stream, item, page.response.json())
+        return records
+
+    def detail_records(self, stream: Stream, listed: Any, body: Any) -> list[Any]:
+        """For ``payrolls``: one record per employee a page of the fetched pay run paid, the
+        compensation with ``{"id": "<payroll>:<employee>", "_payroll": <the run without its
+        compensations>}`` added (an ``excluded`` employee was not paid: no record); any other stream's
+        record as the base reads it. Every page of a payroll carries the run's own fields.
+
+        Raises:
+            MalformedPageError: the answer is not a payroll with ``employee_compensations[{...}]``
+                (naming the payroll).
 
         Example:
             >>> run = {"payroll_uuid": "p-1", "check_date": "2024-06-14", "employee_compensations": [
@@ -262,11 +288,6 @@ class Gusto(GustoWrites, RestConnector):
         run = (body.get("payroll_uuid") or body.get("uuid")) if isinstance(body, dict) else None
         if not isinstance(paid, list) or not all(isinstance(compensation, dict) for compensation in paid):
             raise MalformedPageError("the answer is not a payroll with employee_compensations[{...}]",
-                                     system=self.name, stream=stream.name, record_id=run,
-                                     field_path="employee_compensations")  # fmt: skip
-        if len(paid) >= COMPENSATIONS_PER_PAGE:
-            raise MalformedPageError(f"{len(paid)} employee_compensations, a full page: the pages after it are "
-                                     "not read, so the run's payslips would be incomplete",
                                      system=self.name, stream=stream.name, record_id=run,
                                      field_path="employee_compensations")  # fmt: skip
         held = {key: value for key, value in body.items() if key != "employee_compensations"}

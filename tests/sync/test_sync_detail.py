@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -113,3 +114,42 @@ def test_an_id_cannot_reach_another_path() -> None:
     assert Detail(path="/x/{id}").id_of(True) is None and Detail(path="/x/{id}").id_of("") is None
 
 
+
+
+class TeamJobs(IdList):
+    """A detail path with more than the id (``/teams/{team}/jobs/{id}``, the team a setting) and an answer
+    holding several records (``{"job": {...}, "openings": [...]}``: one record per opening)."""
+
+    optional_settings = ("team",)
+    streams = (Stream(name="jobs", entity="job", path="/jobs", detail=Detail(path="/teams/{team}/jobs/{id}")),)
+
+    def detail_url(self, stream: Stream, record_id: str) -> str:
+        assert stream.detail is not None
+        return replace(stream.detail, path=stream.detail.path.replace("{team}", str(self.setting("team")))).url(record_id)
+
+    def detail_records(self, stream: Stream, listed: object, body: object) -> list[object]:
+        assert isinstance(body, dict)
+        return [{**opening, "title": body["job"]["title"]} for opening in body.get("openings", [])]
+
+
+def test_the_detail_hooks_name_the_url_and_split_one_answer_into_records(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        job = JOBS[request.url.path.rsplit("/", 1)[1]]
+        return httpx.Response(200, json={"job": job, "openings": [{"id": f"{job['id']}-{n}"} for n in (1, 2)]})
+
+    connector = TeamJobs({"team": "t-7"})
+    with HttpClient(connector.base_url, transport=httpx.MockTransport(handle)) as client:
+        records = connector.details(client, connector.stream("jobs"), ["j1", "j2"])
+    assert asked == ["/teams/t-7/jobs/j1", "/teams/t-7/jobs/j2"]
+    assert records == [{"id": "j1-1", "title": "后端工程师"}, {"id": "j1-2", "title": "后端工程师"},
+                       {"id": "j2-1", "title": "产品经理"}, {"id": "j2-2", "title": "产品经理"}]
+
+
+def test_the_default_detail_records_are_the_record_at_its_path_or_none() -> None:
+    connector, stream = IdList(), IdList.stream("jobs")
+    assert connector.detail_url(stream, "j/1") == "/jobs/j%2F1"
+    assert connector.detail_records(stream, "j1", {"job": JOBS["j1"]}) == [JOBS["j1"]]
+    assert connector.detail_records(stream, "gone", {}) == [] == connector.detail_records(stream, "x", {"job": {}})

@@ -4,8 +4,8 @@ The connector is the one its cassettes were recorded with (2 employees a page: :
 The suite's own episodes are in the cassette folder, built by its _build.py: ``retried`` (a 429 with
 ``Retry-After``, then a 503, mid-pass) and ``malformed`` (an owner paid per ``Paycheck``, a period the
 canonical model has not). ``payrolls`` pages through five processed pay runs (3 pages), each
-becoming a payslip per employee paid (payslip.before.json: the newest run's, as the mapping receives
-them). An employee webhook names the employee by uuid: the webhook cases replay
+fetched singly in three pages of compensations and becoming a payslip per employee paid
+(payslip.before.json: the newest run's, as the mapping receives them). An employee webhook names the employee by uuid: the webhook cases replay
 ``webhook.yaml``, the fetch of that employee.
 
 Gusto lists employees with no incremental filter (no ``updated_since``; changes come as events), and

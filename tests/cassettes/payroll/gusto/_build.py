@@ -11,7 +11,10 @@ body, answered with a new access token *and a new refresh token*; ``page``/``per
 bare arrays with ``X-Page``, ``X-Per-Page``, ``X-Total-Count``, ``X-Total-Pages``; 429 with
 ``Retry-After`` (seconds) and the ``X-RateLimit-*`` headers; error bodies
 ``{"errors": [{"error_key", "category", "message"}]}``; webhook events signed with
-``X-Gusto-Signature``. People are fictional (example.com, 555-01xx numbers); credentials are
+``X-Gusto-Signature``. Payrolls are listed without their compensations (the list documents none) and
+each is fetched from *Get a single payroll*, which pages its ``employee_compensations``
+(https://docs.gusto.com/embedded-payroll/reference/get-v1-companies-company_id-payrolls-payroll_id),
+recorded at ``per=2`` like the lists. People are fictional (example.com, 555-01xx numbers); credentials are
 placeholders that read as scrubbed (``<REDACTED-...>``).
 
 The write conversations are those of an accepted Greenhouse offer (tests/cassettes/hr_suites/greenhouse:
@@ -139,8 +142,6 @@ LISTED_PAYROLLS = [{k: v for k, v in payroll.items() if k != "employee_compensat
 PAYROLLS_PATH = f"/v1/companies/{COMPANY}/payrolls"
 #: The payrolls stream's fixed query: processed runs, regular and off-cycle.
 PAYROLLS_QUERY = {"processing_statuses": "processed", "payroll_types": "regular,off_cycle"}
-#: The single payroll's page size: the most compensations Gusto answers in one page (plugins.payroll.gusto).
-COMPENSATIONS_PER = 100
 
 #: The accepted Greenhouse offer's new hire, as Gusto holds them once the write has run.
 HIRE = 7
@@ -185,22 +186,29 @@ def page(records: list[dict[str, Any]], number: int, total: int, *, per: int = P
                                                       **_rate_headers()})}
 
 
-def single_payroll(payroll: dict[str, Any]) -> dict[str, Any]:
-    """``GET /v1/companies/{company_uuid}/payrolls/{payroll_uuid}?per=100``: the run with its compensations,
-    all on the first page (fewer than 100), with the paging headers of a list."""
-    total = len(payroll["employee_compensations"])
-    query = urlencode({"per": COMPENSATIONS_PER})
-    return {"request": request("GET", f"{API}{PAYROLLS_PATH}/{payroll['uuid']}?{query}", headers=_headers()),
-            "response": response(200, payroll, headers={"X-Page": "1", "X-Per-Page": str(COMPENSATIONS_PER),
-                                                        "X-Total-Count": str(total), "X-Total-Pages": "1",
-                                                        **_rate_headers()})}
+def single_payroll(payroll: dict[str, Any]) -> list[dict[str, Any]]:
+    """``GET /v1/companies/{company_uuid}/payrolls/{payroll_uuid}?per=2&page=N``, every page: the run's
+    own fields on each, its employee compensations ``PER`` a page, with the paging headers of a list."""
+    paid = payroll["employee_compensations"]
+    total = -(-len(paid) // PER)
+    answers = []
+    for number in range(1, total + 1):
+        answer = {**payroll, "employee_compensations": paid[(number - 1) * PER: number * PER]}
+        query = urlencode({"per": PER, "page": number})
+        answers.append({"request": request("GET", f"{API}{PAYROLLS_PATH}/{payroll['uuid']}?{query}", headers=_headers()),
+                        "response": response(200, answer, headers={"X-Page": str(number), "X-Per-Page": str(PER),
+                                                                   "X-Total-Count": str(len(paid)),
+                                                                   "X-Total-Pages": str(total), **_rate_headers()})})
+    return answers
 
 
 def payrolls() -> list[dict[str, Any]]:
-    """The payrolls pass as a sync makes it: each list page, then the fetch of each payroll it lists."""
+    """The payrolls pass as a sync makes it: each list page, then every page of each payroll it lists
+    (five employees a run: three pages of compensations at the recorded ``per`` of 2)."""
     episodes = [token()]
     for number, listed in enumerate(pages(LISTED_PAYROLLS, path=PAYROLLS_PATH, query=PAYROLLS_QUERY), start=1):
-        episodes += [listed, *(single_payroll(payroll) for payroll in PAYROLLS[(number - 1) * PER: number * PER])]
+        episodes += [listed, *(answer for payroll in PAYROLLS[(number - 1) * PER: number * PER]
+                               for answer in single_payroll(payroll))]
     return episodes
 
 
