@@ -269,7 +269,8 @@ class Gusto(GustoWrites, RestConnector):
         """For ``payrolls``: one record per employee a page of the fetched pay run paid, the
         compensation with ``{"id": "<payroll>:<employee>", "_payroll": <the run without its
         compensations>}`` added (an ``excluded`` employee was not paid: no record); any other stream's
-        record as the base reads it. Every page of a payroll carries the run's own fields.
+        record as the base reads it. Every page of a payroll carries the run's own fields; its uuid is
+        the answer's, else the one ``listed`` names.
 
         Raises:
             MalformedPageError: the answer is not a payroll with ``employee_compensations[{...}]``
@@ -285,8 +286,9 @@ class Gusto(GustoWrites, RestConnector):
         if stream.name != "payrolls":
             return super().detail_records(stream, listed, body)
         paid = body.get("employee_compensations") if isinstance(body, dict) else None
-        run = (body.get("payroll_uuid") or body.get("uuid")) if isinstance(body, dict) else None
-        if not isinstance(paid, list) or not all(isinstance(compensation, dict) for compensation in paid):
+        named = (body.get("payroll_uuid") or body.get("uuid")) if isinstance(body, dict) else None
+        run = named or (stream.detail.id_of(listed) if stream.detail else None)  # the payroll that was asked for
+        if not run or not isinstance(paid, list) or not all(isinstance(compensation, dict) for compensation in paid):
             raise MalformedPageError("the answer is not a payroll with employee_compensations[{...}]",
                                      system=self.name, stream=stream.name, record_id=run,
                                      field_path="employee_compensations")  # fmt: skip

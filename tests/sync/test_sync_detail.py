@@ -125,7 +125,8 @@ class TeamJobs(IdList):
 
     def detail_url(self, stream: Stream, record_id: str) -> str:
         assert stream.detail is not None
-        return replace(stream.detail, path=stream.detail.path.replace("{team}", str(self.setting("team")))).url(record_id)
+        team = str(self.setting("team"))
+        return replace(stream.detail, path=stream.detail.path.replace("{team}", team)).url(record_id)
 
     def detail_records(self, stream: Stream, listed: object, body: object) -> list[object]:
         assert isinstance(body, dict)

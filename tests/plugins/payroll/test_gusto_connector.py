@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 import vcr
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.core.errors import ConfigError, MalformedPageError, WebhookVerificationError
 from hub.core.models import EmploymentStatus, PayPeriod
@@ -156,6 +158,25 @@ def test_a_fetched_payroll_without_its_compensations_is_a_malformed_page_naming_
     assert refused.value.record_id == "p-1"
     with pytest.raises(MalformedPageError):
         gusto.detail_records(gusto.stream("payrolls"), {}, {"payroll_uuid": "p-1", "employee_compensations": ["e-1"]})
+    with pytest.raises(MalformedPageError):  # no uuid in the answer nor in the listed item
+        gusto.detail_records(gusto.stream("payrolls"), {}, {"employee_compensations": []})
+    [payslip] = gusto.detail_records(gusto.stream("payrolls"), {"payroll_uuid": "p-2"},
+                                     {"employee_compensations": [{"employee_uuid": "e-1", "gross_pay": "1.00"}]})
+    assert (payslip["id"], payslip["_payroll"]) == ("p-2:e-1", {}), "the payroll asked for names the payslip"
+
+
+@given(st.lists(st.tuples(st.uuids(), st.booleans()), unique_by=lambda paid: paid[0], max_size=30),
+       st.integers(min_value=1, max_value=7))
+def test_each_page_of_a_payroll_gives_one_payslip_per_employee_paid_and_no_other(
+        paid: list[tuple[Any, bool]], per: int) -> None:
+    gusto = RecordedGusto(SETTINGS)
+    run = {"payroll_uuid": "p-1", "check_date": "2024-06-14", "pay_period": {"start_date": "2024-06-01"}}
+    compensations = [{"employee_uuid": str(uuid), "excluded": excluded} for uuid, excluded in paid]
+    pages = [compensations[start:start + per] for start in range(0, len(compensations), per)] or [[]]
+    records = [record for page in pages for record in gusto.detail_records(
+        gusto.stream("payrolls"), {"payroll_uuid": "p-1"}, {**run, "employee_compensations": page})]
+    assert [record["id"] for record in records] == [f"p-1:{uuid}" for uuid, excluded in paid if not excluded]
+    assert all(record["_payroll"] == run for record in records), "every payslip carries the run, not its list"
 
 
 # ---------------------------------------------------------------- OAuth2: refresh on 401, rotation kept

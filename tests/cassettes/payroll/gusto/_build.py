@@ -195,7 +195,8 @@ def single_payroll(payroll: dict[str, Any]) -> list[dict[str, Any]]:
     for number in range(1, total + 1):
         answer = {**payroll, "employee_compensations": paid[(number - 1) * PER: number * PER]}
         query = urlencode({"per": PER, "page": number})
-        answers.append({"request": request("GET", f"{API}{PAYROLLS_PATH}/{payroll['uuid']}?{query}", headers=_headers()),
+        url = f"{API}{PAYROLLS_PATH}/{payroll['uuid']}?{query}"
+        answers.append({"request": request("GET", url, headers=_headers()),
                         "response": response(200, answer, headers={"X-Page": str(number), "X-Per-Page": str(PER),
                                                                    "X-Total-Count": str(len(paid)),
                                                                    "X-Total-Pages": str(total), **_rate_headers()})})
