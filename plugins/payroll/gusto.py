@@ -48,7 +48,9 @@ processed, will return employee_compensations and totals" and pages them, at mos
 (https://docs.gusto.com/embedded-payroll/reference/get-v1-companies-company_id-payrolls-payroll_id;
 the v2025-06-15 changelog: default page size 25, page 1). The stream's :class:`Detail` names it, with
 the company filled in by :meth:`Gusto.detail_url`; :meth:`Gusto.details` asks for ``per=100`` and
-follows ``page`` until ``X-Total-Pages`` (or an empty page), so no employee of a large run is dropped.
+follows ``page`` until ``X-Total-Pages`` (or an empty page), so no employee of a large run is dropped
+(unverified: that this endpoint's paging parameters and header are the lists' ``page``/``per`` and
+``X-Total-Pages``; the reference names its page size and number only, see docs/connectors/gusto.md).
 Each compensation ``{employee_uuid, excluded, gross_pay, net_pay, check_amount, ...}`` (dollar amounts
 as decimal strings) is one canonical :class:`~hub.core.models.Payslip` (:meth:`Gusto.detail_records`):
 record id ``<payroll uuid>:<employee uuid>``, the run's own fields under ``_payroll``; an employee the
