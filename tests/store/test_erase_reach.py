@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hub.core.crypto import HUB_IDS, KeyRing
 from hub.core.letter_keys import letter_keys
-from hub.core.models import Application, Assessment, Feedback, Offer, Ref
+from hub.core.models import Application, Assessment, Feedback, Interview, Offer, Ref
 from hub.core.store import Store
 from tests.store.conftest import FETCHED, candidate
 
@@ -31,6 +31,8 @@ def records() -> list:
                    strengths=[f"{NAME}逻辑性强"], improvements=[f"{NAME}需更自信"], **common),  # fmt: skip
         Offer(external_ids={"beisen": "of1"}, application=ref("ap1"), status="sent", salary_raw="月薪三万", **common),
         Feedback(external_ids={"beisen": "fb1"}, candidate=ref("c1"), assessment=ref("as1"), text=f"{NAME}，您好", **common),
+        Interview(external_ids={"beisen": "iv1"}, application=ref("ap1"), interviewers=["面试官甲"],
+                  notes=f"{NAME}的简历见附件", **common),
     ]
 
 
@@ -46,12 +48,14 @@ def test_erasure_reaches_records_through_the_application_and_their_free_text(tmp
 
     report = store.erase_candidate(ids["candidate"], "dpo")
 
-    assert report.entities == 5
+    assert report.entities == 6
     assessment = store.get("assessment", ids["assessment"])
     assert (assessment.comments, assessment.strengths, assessment.improvements) == (None, [], [])
     assert assessment.vendor == "beisen" and assessment.application.id == ids["application"]  # the skeleton stays
     assert store.get("offer", ids["offer"]).salary_raw is None
     assert store.get("feedback", ids["feedback"]).text is None
+    interview = store.get("interview", ids["interview"])  # reached through the application, like the offer
+    assert (interview.notes, interview.interviewers, interview.application.id) == (None, [], ids["application"])
     for path in tmp_path.glob("hub.db*"):
         assert NAME.encode() not in path.read_bytes(), path.name
     store.close()
