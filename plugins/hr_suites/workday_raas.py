@@ -50,7 +50,7 @@ import httpx
 from defusedxml import DefusedXmlException
 
 from hub import hookimpl
-from hub.core.auth import AppTokenAuth, BasicAuth
+from hub.core.auth import BasicAuth, OAuth2RefreshToken
 from hub.core.connector import Category, RestConnector, Stream
 from hub.core.errors import ConfigError, ConnectorError
 from hub.core.http import HttpClient, Page
@@ -210,8 +210,8 @@ class WorkdayRaaS(RestConnector):
             raise ConfigError(f"connector {self.name!r}: give either username and password or client_id, client_secret "
                               "and refresh_token, not both", system=self.name)  # fmt: skip
         if oauth or self.settings.get("token_url"):
-            form = {"grant_type": "refresh_token", **{name: str(self.setting(name)) for name in _OAUTH}}
-            return AppTokenAuth(self._token_url(), form=form, token_path="access_token", expires_in_path="expires_in")
+            client_id, client_secret, refresh_token = (str(self.setting(name)) for name in _OAUTH)
+            return OAuth2RefreshToken(self._token_url(), client_id, client_secret, refresh_token, body="form")
         if basic:
             return BasicAuth(str(self.setting("username")), str(self.setting("password")))
         raise ConfigError(f"connector {self.name!r} needs username and password (an integration system user) or "

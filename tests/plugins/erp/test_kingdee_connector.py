@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from hub.core.errors import AuthError, ConfigError, PermanentConnectorError
 from hub.core.store import Store
 from hub.core.sync import sync
-from hub.testing import sqlite_store
 from hub.testing.cassettes import json_bodies_vcr as matching_bodies
 from plugins.erp.kingdee import Kingdee, fold_posts, rows_to_records
 from plugins.erp.kingdee_auth import LOGIN, SESSION_COOKIE, SignedHeadersAuth, api_secret
@@ -49,12 +48,6 @@ def json_bodies_vcr(folder: Path) -> vcr.VCR:
     recorder.register_matcher("session", _session)
     recorder.match_on = (*recorder.match_on, "session")
     return recorder
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _sync(store: Store, cassette: str, stream: str, settings: dict[str, Any] = SETTINGS) -> Any:

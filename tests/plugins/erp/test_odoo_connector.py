@@ -10,7 +10,6 @@ against a fake Odoo server (``httpx.MockTransport``), not a mock of the hub.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,16 +21,9 @@ from hub.core.errors import AuthError, ConfigError, PermanentConnectorError
 from hub.core.models import EmploymentStatus
 from hub.core.store import Store
 from hub.core.sync import sync
-from hub.testing import sqlite_store
 from plugins.erp.odoo import BOOLEAN_FIELDS, Odoo, odoo_values
 from plugins.erp.odoo_rpc import OdooErrors, call
 from tests.plugins.erp.odoo_support import API_KEY, RPC_SETTINGS, SETTINGS, RecordedOdoo, json_bodies_vcr
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _pages(connector: Odoo, stream: str) -> list[Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from hub.core.delivery.related import related_json
 from hub.core.errors import PermanentConnectorError, RecordError
 from hub.core.models import Application, Candidate, Compensation, Job, Money, Offer, PayPeriod, Ref
 from hub.core.store import Store
-from hub.testing import sqlite_store
 from plugins.erp.odoo import Odoo
 from plugins.erp.odoo_write import employee_key
 from tests.plugins.erp.odoo_support import RPC_SETTINGS, SETTINGS, json_bodies_vcr
@@ -124,12 +122,6 @@ def test_the_key_fits_a_badge_id() -> None:
     key = employee_key("0190f7d2-6a1b-7c3d-8e4f-5a6b7c8d9e0f")
     assert len(key) <= 18 and key.isalnum() and key == employee_key("0190f7d2-6a1b-7c3d-8e4f-5a6b7c8d9e0f")
     assert key != employee_key("0190f7d2-6a1b-7c3d-8e4f-5a6b7c8d9e10")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def test_a_routed_accepted_offer_becomes_an_odoo_employee_linked_to_it_and_a_rerun_creates_nothing(

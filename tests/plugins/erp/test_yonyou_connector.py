@@ -23,7 +23,6 @@ from hub.core.models import EmploymentStatus
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.store import Store
 from hub.core.sync import WebhookReceiver, ingest_webhook, sync
-from hub.testing import sqlite_store
 from hub.testing.cassettes import PLACEHOLDER
 from plugins.erp.yonyou import Yonyou, aes_key_from_secret, token_signature
 
@@ -71,12 +70,6 @@ def replaying() -> vcr.VCR:
 
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "wire")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _sync(stem: str, stream: str, store: Store) -> Any:

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from hub.core.errors import (
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
-from hub.testing import scrubbing_vcr, sqlite_store
+from hub.testing import scrubbing_vcr
 from plugins.hr_suites.bamboohr import BambooHR
 from plugins.hr_suites.bamboohr_tables import current_row
 
@@ -45,12 +44,6 @@ class RecordedBambooHR(BambooHR):
     """BambooHR as its cassettes were recorded: on 10 June 2024."""
 
     today = staticmethod(lambda: dt.date(2024, 6, 10))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _employee(store: Store, external_id: str) -> Any:

@@ -25,7 +25,6 @@ from hub.core.plugins import get_plugin_manager, load_registry
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.core.sync_state import StreamState
-from hub.testing import sqlite_store
 from hub.testing.cassettes import PLACEHOLDER
 from plugins.hr_suites.beisen import Beisen
 
@@ -74,12 +73,6 @@ def replaying() -> vcr.VCR:
 
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "wire")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def replay_sync(store: Store, stem: str, stream: str, settings: dict[str, Any] = SETTINGS) -> tuple[Any, Any]:

@@ -26,12 +26,6 @@ from tests.plugins.hr_suites.dingtalk_support import CASSETTES, SETTINGS, Record
 from tests.plugins.hr_suites.test_moka_connector import json_bodies_vcr
 
 
-@pytest.fixture
-def store(tmp_path: Any) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
-
-
 def test_both_rosters_are_read_with_the_documented_bodies_and_one_token(store: Any) -> None:
     """Id pages POST ``{offset, size[, status_list]}`` and follow ``next_cursor``; each page's ids go to the
     roster-fields call with the field codes and the AgentId; one token serves the whole pass."""

@@ -12,7 +12,6 @@ The syncs run the real connector through the real sync engine into a real SQLite
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +19,6 @@ import pytest
 import vcr
 
 from hub.core.auth import AppTokenAuth
-from hub.core.crypto import KeyRing
 from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, RateLimitedError
 from hub.core.http import HttpClient, RetryPolicy
 from hub.core.models import ApplicationStatus, OfferStatus, PayPeriod, RecommendationLevel
@@ -33,14 +31,6 @@ from tests.plugins.hr_suites.feishu_hire_support import APP_ID, APP_SECRET, CASS
 REPLAY = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
 REPLAY.register_matcher("credentials", credentials)
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "credentials")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-    opened.upgrade()
-    yield opened
-    opened.close()
 
 
 def replay_sync(store: Store, stem: str, stream: str, **settings: Any) -> tuple[Any, Any]:

@@ -10,13 +10,11 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 import vcr
 
-from hub.core.crypto import KeyRing
 from hub.core.errors import ConfigError, MalformedPageError, WebhookReplayError, WebhookVerificationError
 from hub.core.models import ApplicationStatus
 from hub.core.store import Store
@@ -38,14 +36,6 @@ from tests.plugins.hr_suites.feishu_hire_support import (
 REPLAY = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
 STAGE_CHANGED = (EVENTS / "event_application_stage_changed.json").read_bytes()
 APPLICATION = "7002000000000000002"  # the application that event names (_build.py)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-    opened.upgrade()
-    yield opened
-    opened.close()
 
 
 def connector(**settings: Any) -> RecordedFeishuHire:

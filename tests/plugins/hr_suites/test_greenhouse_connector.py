@@ -27,7 +27,6 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.core.crypto import KeyRing
 from hub.core.errors import PermanentConnectorError, WebhookVerificationError
 from hub.core.models import ApplicationStatus
 from hub.core.plugins import get_plugin_manager, load_registry
@@ -68,14 +67,6 @@ def _credentials(live: Any, recorded: Any) -> None:
 REPLAY = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
 REPLAY.register_matcher("credentials", _credentials)
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "credentials")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(f"sqlite:///{tmp_path / 'hub.db'}", KeyRing.generate())
-    opened.upgrade()
-    yield opened
-    opened.close()
 
 
 def replay_sync(store: Store, stem: str, stream: str, **settings: Any) -> tuple[Any, Any]:

@@ -22,7 +22,6 @@ from hub.core.errors import ConfigError, PermanentConnectorError
 from hub.core.models import EmploymentStatus
 from hub.core.store import Store
 from hub.core.sync import sync
-from hub.testing import sqlite_store
 from hub.testing.cassettes import PLACEHOLDER
 from plugins.hr_suites.ihr360 import Ihr360, Ihr360ClientCredentials
 
@@ -60,12 +59,6 @@ def wire(live: Any, recorded: Any) -> None:
 REPLAY = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
 REPLAY.register_matcher("wire", wire)
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "wire")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _sync(stem: str, stream: str, store: Store) -> Any:

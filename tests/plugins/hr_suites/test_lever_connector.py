@@ -27,7 +27,6 @@ from hub.core.errors import AuthError, PermanentConnectorError, WebhookVerificat
 from hub.core.models import ApplicationStatus, OfferStatus, PayPeriod, RecommendationLevel
 from hub.core.store import Store
 from hub.core.sync import sync
-from hub.testing import sqlite_store
 from hub.core.mapping import load_mapping
 from plugins.hr_suites.lever import RATINGS, Lever, feedback_values, offer_values, status_key
 
@@ -55,12 +54,6 @@ def _credentials(live: Any, recorded: Any) -> None:
 REPLAY = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
 REPLAY.register_matcher("credentials", _credentials)
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "credentials")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _sync(stem: str, stream: str, store: Store, **kwargs: Any) -> Any:
@@ -214,7 +207,6 @@ def test_offer_values_read_the_named_fields_only(amount: Any, currency: Any, per
               {"identifier": "salary_amount", "value": 1}]
     values = offer_values({"fields": fields}, {"salary_field": "pay", "currency_field": "cur"}, period)
     assert values["salary"] == (None if amount is None else {"amount": amount, "currency": currency, "period": period})
-
 
 
 @given(stage=st.text(max_size=20), reason=st.sampled_from(["r-hired", "r-other", "r-unknown", None]))

@@ -25,7 +25,6 @@ from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, Web
 from hub.core.models import ApplicationStatus, OfferStatus, PayPeriod, RecommendationLevel
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
-from hub.testing import sqlite_store
 from hub.testing.cassettes import PLACEHOLDER
 from hub.testing.cassettes import json_bodies_vcr as hub_json_bodies_vcr
 from plugins.hr_suites.moka import (
@@ -69,12 +68,6 @@ def _scrubbed(value: Any) -> Any:
 def json_bodies_vcr(folder: Path) -> vcr.VCR:
     """The scrubbing VCR, also matching JSON bodies (Moka's POST lists page in the body)."""
     return hub_json_bodies_vcr(folder, scrub=_scrubbed)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _stored(store: Store, kind: str, external_id: str) -> Any:

@@ -23,7 +23,6 @@ from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import sync
 from hub.core.sync_state import StreamState
-from hub.testing import sqlite_store
 from plugins.hr_suites.successfactors import SAML2_BEARER, SamlBearerAuth, SuccessFactors, current_slice
 
 REPO = Path(__file__).resolve().parents[3]
@@ -52,12 +51,6 @@ def _token_form(live: Any, recorded: Any) -> None:
 REPLAY = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
 REPLAY.register_matcher("token_form", _token_form)
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "token_form")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _sync(stem: str, store: Store, settings: dict[str, Any] | None = None) -> Any:

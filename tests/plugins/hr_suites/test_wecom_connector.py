@@ -10,7 +10,6 @@ the wire (:func:`tests.plugins.hr_suites.wecom_support.wire`), through the real 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,17 +23,11 @@ from hub.core.models import Application, Candidate, Job, Offer, Ref
 from hub.core.msg_crypt import MsgCrypt
 from hub.core.store import Store
 from hub.core.sync import ingest_webhook, sync
-from hub.testing import sqlite_store
 from plugins.hr_suites.wecom import WeCom, roster_values, xml_fields
 from plugins.hr_suites.wecom_write import markdown_message
 from tests.cassettes.hr_suites.wecom._build import (AGENT_ID, CALLBACK_TOKEN, CORPID, ENCODING_AES_KEY, MESSAGE,
                                                     ROSTER_FIELDS, callback, change)
 from tests.plugins.hr_suites.wecom_support import BOT_KEY, SAMPLES, SETTINGS, RecordedWeCom, replaying, signed_query
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def replay_sync(store: Store, stem: str, stream: str) -> tuple[Any, Any]:

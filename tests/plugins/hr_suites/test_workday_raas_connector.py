@@ -4,7 +4,6 @@ in tests/cassettes/hr_suites/workday_raas/, built by its _build.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -17,7 +16,7 @@ from hub.core.errors import AuthError, ConfigError, PermanentConnectorError, Tra
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import sync
-from hub.testing import scrubbing_vcr, sqlite_store
+from hub.testing import scrubbing_vcr
 from plugins.hr_suites.workday_raas import WorkdayRaaS, report_parts, workday_fault
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "hr_suites" / "workday_raas"
@@ -26,12 +25,6 @@ SETTINGS = {"report_url": f"{REPORT}?format=json", "username": "ISU_HUB@examplec
             "password": "test-password-not-real", "prompts": {"Include_Terminated_Workers": "1"}, "incremental": True}
 OAUTH = {"report_url": REPORT, "client_id": "test-client-not-real", "client_secret": "test-secret-not-real",
          "refresh_token": "test-refresh-not-real", "prompts": {"Include_Terminated_Workers": "1"}}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _employee(store: Store, external_id: str):  # noqa: ANN202 — an Employee

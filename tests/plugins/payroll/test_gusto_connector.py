@@ -26,7 +26,6 @@ from hub.core.errors import ConfigError, MalformedPageError, WebhookVerification
 from hub.core.models import EmploymentStatus, PayPeriod
 from hub.core.store import Store
 from hub.core.sync import sync
-from hub.testing import sqlite_store
 from plugins.payroll.gusto import API_VERSION, COMPENSATIONS_PER_PAGE, Gusto, RefreshTokenFile
 
 REPO = Path(__file__).resolve().parents[3]
@@ -67,12 +66,6 @@ def replay(stem: str) -> Any:
     recorder = vcr.VCR(record_mode="none", cassette_library_dir=str(CASSETTES))
     recorder.register_matcher("wire", _wire)
     return recorder.use_cassette(f"{stem}.yaml", match_on=("method", "scheme", "host", "port", "path", "query", "wire"))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with sqlite_store(tmp_path) as opened:
-        yield opened
 
 
 def _sync(stem: str, store: Store, stream: str = "employees", **settings: Any) -> Any:
